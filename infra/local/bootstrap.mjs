@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Entry point of `npm start`, `npm test`, `npm run service-token` and `npm run bench`.
+// It runs with nothing but Node and npm: it installs the system packages and the
+// pnpm workspace the real commands need, then hands over to them. Plain JS on
+// purpose: TypeScript tooling does not exist yet when this starts.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PNPM_VERSION = '10.34.9';
+const MIN_NODE = [20, 19];
+
+/** Debian packages each command needs, keyed by the binary that proves they are there. */
+const SYSTEM_PACKAGES = {
+  start: { 'redis-server': 'redis-server', nginx: 'nginx' },
+  test: { 'redis-server': 'redis-server', nginx: 'nginx', chromium: 'chromium' },
+  bench: { 'redis-server': 'redis-server', nginx: 'nginx' },
+  'service-token': {},
+};
+
+const COMMANDS = {
+  start: ['exec', 'tsx', 'infra/local/src/main.ts'],
+  test: ['exec', 'vitest', 'run'],
+  'service-token': ['exec', 'tsx', 'infra/local/src/service-token.ts'],
+  bench: ['--filter', '@chat/bench', 'run', 'bench'],
+};
+
+function log(message) {
+  process.stderr.write(`[bootstrap] ${message}\n`);
+}
+
+function fail(message) {
+  process.stderr.write(`[bootstrap] ${message}\n`);
+  process.exit(1);
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+    fail(`Node ${MIN_NODE.join('.')} or newer is required (this is ${process.versions.node}).`);
+  }
+}
+
+function findBinary(name) {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+function ensureSystemPackages(command) {
+  const wanted = SYSTEM_PACKAGES[command] ?? {};
+  const missing = Object.entries(wanted)
+    .filter(([binary]) => !findBinary(binary))
+    .map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !findBinary('apt-get')) {
+    fail(`missing system packages: please install ${missing.join(' ')} (e.g. sudo apt-get install -y ${missing.join(' ')}), then run again.`);
+  }
+  log(`installing system packages: ${missing.join(' ')}`);
+  // Debian's maintainer scripts would otherwise start nginx/redis as system services
+  // on their default ports; we only want the binaries.
+  const policy = '/usr/sbin/policy-rc.d';
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    if (update.status !== 0) fail('apt-get update failed');
+    const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+    if (install.status !== 0) fail(`apt-get install ${missing.join(' ')} failed`);
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
+  }
+}
+
+/** Returns argv prefix that runs pnpm: a global pnpm 10, else one fetched through npx. */
+function resolvePnpm() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' });
+  if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm'];
+  // corepack fails its signature check on these machines, so fetch pnpm from npm.
+  log(`pnpm ${PNPM_VERSION} not found; using npx pnpm@${PNPM_VERSION}`);
+  return ['npx', '-y', `pnpm@${PNPM_VERSION}`];
+}
+
+function run(argv, options = {}) {
+  const [cmd, ...args] = argv;
+  const result = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...options });
+  return result.status ?? 1;
+}
+
+function ensureDependencies(pnpm) {
+  const lock = join(root, 'pnpm-lock.yaml');
+  const manifests = [lock, join(root, 'package.json')].filter(existsSync).map((f) => readFileSync(f));
+  const digest = createHash('sha256').update(Buffer.concat(manifests)).digest('hex');
+  const stamp = join(root, 'node_modules', '.chat-install-stamp');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
+  log('installing npm dependencies (pnpm install)');
+  const status = run([...pnpm, 'install', '--frozen-lockfile']);
+  if (status !== 0) fail('pnpm install failed');
+  mkdirSync(dirname(stamp), { recursive: true });
+  writeFileSync(stamp, digest);
+}
+
+function main() {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || !(command in COMMANDS)) fail(`usage: bootstrap.mjs <${Object.keys(COMMANDS).join('|')}> [args]`);
+  checkNode();
+  ensureSystemPackages(command);
+  const pnpm = resolvePnpm();
+  ensureDependencies(pnpm);
+
+  // Every process below resolves workspace packages to their TypeScript source.
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=@chat/source'].join(' ').trim();
+  const [cmd, ...args] = [...pnpm, ...COMMANDS[command], ...rest];
+  const child = spawn(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_OPTIONS: nodeOptions },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+main();

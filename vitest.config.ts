@@ -1,0 +1,38 @@
+import { defineConfig } from 'vitest/config';
+
+// Packages resolve to their TypeScript source through the "@chat/source" export
+// condition, so tests need no build step (STYLE.md, dependency rule 5).
+const conditions = ['@chat/source', 'import', 'node', 'default'];
+
+// Integration files start real servers (redis-server, nginx, several gateways);
+// on a 2-core machine they run one file at a time, unit files run in parallel.
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@chat/source'] } },
+  test: {
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.ci/out/vitest.json' }]]
+      : ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['{packages,services,infra}/*/{src,test}/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'int',
+          include: ['{packages,services,infra}/*/{src,test}/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
