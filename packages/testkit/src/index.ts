@@ -1,1 +1,19 @@
-export {};
+export { getFreePort, isPortOpen } from './ports.js';
+export {
+  waitFor,
+  waitForEvent,
+  waitForHttp,
+  type EventSource,
+  type WaitForOptions,
+  type WaitForEventOptions,
+  type WaitForHttpOptions,
+} from './wait.js';
+export {
+  spawnManaged,
+  startError,
+  waitUntilReady,
+  type ExitInfo,
+  type ManagedProcess,
+  type SpawnManagedOptions,
+} from './managed-process.js';
+export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';

@@ -1,0 +1,39 @@
+import { connect, createServer } from 'node:net';
+
+/**
+ * Asks the kernel for a free TCP port by binding port 0 and closing again.
+ * There is a small window in which another process can take the port; the
+ * fixtures that use it retry with a new port when a start fails on EADDRINUSE.
+ */
+export function getFreePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ port: 0, host, exclusive: true }, () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('could not read the bound port'));
+        return;
+      }
+      const { port } = address;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true when something accepts TCP connections on host:port. */
+export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect({ port, host });
+    const done = (open: boolean): void => {
+      socket.removeAllListeners();
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}

@@ -1,0 +1,128 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnManaged, waitUntilReady, type ManagedProcess } from './managed-process.js';
+import { getFreePort } from './ports.js';
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  /** The redis-server process (changes after restart()). */
+  readonly pid: number;
+  /** SIGTERM and wait; idempotent. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait: a crash. */
+  kill(): Promise<void>;
+  /** Stops (if running) and starts again on the same port with EMPTY data. */
+  restart(): Promise<void>;
+}
+
+export interface StartRedisOptions {
+  /** @default a free port */
+  port?: number;
+  /** Extra redis-server arguments, e.g. ['--maxmemory', '10mb']. */
+  args?: string[];
+  /** @default '/usr/bin/redis-server' */
+  binary?: string;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves true when the redis-server with this pid answers on the port. Checking the
+ * pid (not just PING) keeps another server on a taken port from passing as ours.
+ */
+function answersAs(port: number, pid: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    let answer = '';
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write('INFO server\r\n'));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('utf8');
+      const match = /process_id:(\d+)\r\n/.exec(answer);
+      if (match) done(Number(match[1]) === pid);
+      else if (answer.startsWith('-')) done(false);
+    });
+  });
+}
+
+async function launch(
+  binary: string,
+  port: number,
+  dir: string,
+  extra: readonly string[],
+): Promise<ManagedProcess> {
+  // No persistence at all: a restart must come back empty, and nothing is written
+  // outside the temp dir.
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--daemonize', 'no',
+    '--protected-mode', 'no',
+    '--loglevel', 'warning',
+    ...extra,
+  ];
+  const child = await spawnManaged(binary, args, { name: `redis-server:${port}` });
+  await waitUntilReady(child, () => answersAs(port, child.pid), {
+    timeout: START_TIMEOUT_MS,
+    what: `redis answering on port ${port}`,
+  });
+  return child;
+}
+
+/** Starts a real redis-server on its own port and waits until it answers. */
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  const binary = options.binary ?? '/usr/bin/redis-server';
+  const extra = options.args ?? [];
+  const dir = await mkdtemp(join(tmpdir(), 'testkit-redis-'));
+  let port = options.port ?? (await getFreePort());
+  let child: ManagedProcess | undefined;
+  // A free port can be taken between getFreePort and bind; retry with a new one.
+  for (let attempt = 1; !child; attempt += 1) {
+    try {
+      child = await launch(binary, port, dir, extra);
+    } catch (error) {
+      const busy = error instanceof Error && /address already in use/i.test(error.message);
+      if (!busy || options.port !== undefined || attempt >= 3) {
+        await rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+      port = await getFreePort();
+    }
+  }
+  let current: ManagedProcess = child;
+
+  const stop = async (): Promise<void> => {
+    await current.stop();
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    get pid() {
+      return current.pid;
+    },
+    async stop() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      current.kill('SIGKILL');
+      await current.exited;
+    },
+    async restart() {
+      await stop();
+      await mkdir(dir, { recursive: true });
+      current = await launch(binary, port, dir, extra);
+    },
+  };
+}
