@@ -1,1 +1,11 @@
-export {};
+export { createPresenceKeys, DEFAULT_PRESENCE_PREFIX, type PresenceKeys } from './keys.js';
+export {
+  createPresenceStore,
+  DEFAULT_PRESENCE_TTL_MS,
+  MAX_PRESENCE_QUERY,
+  type ConnectionEntry,
+  type ConnectionRef,
+  type PresenceStore,
+  type PresenceStoreOptions,
+  type UserPresence,
+} from './presence-store.js';

@@ -1,0 +1,238 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { createPresenceKeys, DEFAULT_PRESENCE_PREFIX, type PresenceKeys } from './keys.js';
+import { CONNECT_LUA, DISCONNECT_LUA, HEARTBEAT_LUA, SWEEP_USER_LUA } from './scripts.js';
+
+/**
+ * Socket.IO's default pingInterval is 25 s: two missed heartbeats plus a 10 s margin
+ * for Redis/event-loop latency before a silent connection counts as gone.
+ * @default 60_000
+ */
+export const DEFAULT_PRESENCE_TTL_MS = 60_000;
+/** PROTOCOL.md §3: `presence:query` takes at most 200 ids. */
+export const MAX_PRESENCE_QUERY = 200;
+/** Candidates handled per sweep round trip, to keep each pipeline bounded. */
+const SWEEP_BATCH = 500;
+
+export interface PresenceStoreOptions {
+  /** Shared client; the store never closes it (the owner does). */
+  redis: Redis;
+  /** @default 'presence:' */
+  prefix?: string;
+  /** How long a connection stays alive without a heartbeat. @default 60_000 */
+  ttlMs?: number;
+  /** Milliseconds since epoch. Nodes must have NTP-synced clocks; skew eats the TTL margin. @default Date.now */
+  clock?: () => number;
+}
+
+export interface ConnectionRef {
+  userId: string;
+  connId: string;
+}
+
+export interface ConnectionEntry extends ConnectionRef {
+  nodeId: string;
+  device?: string;
+}
+
+export interface UserPresence {
+  userId: string;
+  online: boolean;
+  /** ISO-8601; the last heartbeat/connect/disconnect seen from any device. */
+  lastSeen?: string;
+  devices: number;
+}
+
+export interface PresenceStore {
+  readonly keys: PresenceKeys;
+  readonly ttlMs: number;
+  /** Registers a live connection. `cameOnline` is true when the user had no other live connection. */
+  connect(entry: ConnectionEntry): Promise<{ cameOnline: boolean; devices: number }>;
+  /**
+   * Refreshes many connections in one pipeline (call it for all local sockets on each
+   * engine.io heartbeat or on a timer shorter than the TTL). Returns the connections
+   * Redis no longer knows (swept after a stall, or Redis restarted): re-add them with
+   * `reRegister` and broadcast the users that come back online.
+   */
+  heartbeat(entries: ConnectionRef[]): Promise<{ missing: ConnectionRef[] }>;
+  /** Removes a connection. `wentOffline` is true for exactly one caller per offline transition. */
+  disconnect(ref: ConnectionRef): Promise<{ wentOffline: boolean; lastSeen: Date; devices: number }>;
+  /** One pipeline; at most {@link MAX_PRESENCE_QUERY} distinct ids. Result keeps the input order (deduplicated). */
+  query(userIds: string[]): Promise<UserPresence[]>;
+  isOnline(userIds: string[]): Promise<Set<string>>;
+  /**
+   * Users whose last live connection expired without a clean disconnect. Each such user
+   * is removed atomically, so among concurrent sweepers exactly one reports it.
+   */
+  sweepExpired(now?: number): Promise<Array<{ userId: string; lastSeen: Date }>>;
+  /** Re-adds live connections (e.g. after Redis came back empty). Returns users that came online by it. */
+  reRegister(entries: ConnectionEntry[]): Promise<{ cameOnline: string[] }>;
+}
+
+/* The commands registered with defineCommand; ioredis adds them at run time, so the
+   static types are declared here. */
+type ScriptArg = string | number;
+interface PresenceCommands {
+  chatPresenceConnect(...args: ScriptArg[]): Promise<[number, number]>;
+  chatPresenceHeartbeat(...args: ScriptArg[]): Promise<number>;
+  chatPresenceDisconnect(...args: ScriptArg[]): Promise<[number, number]>;
+  chatPresenceSweepUser(...args: ScriptArg[]): Promise<[string, string] | null>;
+}
+type PresencePipeline = ChainableCommander & {
+  [K in keyof PresenceCommands]: (...args: ScriptArg[]) => PresencePipeline;
+};
+
+function defineCommands(redis: Redis): void {
+  redis.defineCommand('chatPresenceConnect', { numberOfKeys: 4, lua: CONNECT_LUA });
+  redis.defineCommand('chatPresenceHeartbeat', { numberOfKeys: 4, lua: HEARTBEAT_LUA });
+  redis.defineCommand('chatPresenceDisconnect', { numberOfKeys: 4, lua: DISCONNECT_LUA });
+  redis.defineCommand('chatPresenceSweepUser', { numberOfKeys: 3, lua: SWEEP_USER_LUA });
+}
+
+/** Unwraps a pipeline result, rethrowing the first command error. */
+function results(raw: Array<[Error | null, unknown]> | null): unknown[] {
+  if (!raw) throw new Error('presence pipeline was discarded');
+  return raw.map(([err, value]) => {
+    if (err) throw err;
+    return value;
+  });
+}
+
+function uniq(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+export function createPresenceStore(options: PresenceStoreOptions): PresenceStore {
+  const { redis } = options;
+  const keys = createPresenceKeys(options.prefix ?? DEFAULT_PRESENCE_PREFIX);
+  const ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
+  const clock = options.clock ?? Date.now;
+  defineCommands(redis);
+  const commands = redis as unknown as Redis & PresenceCommands;
+  const pipeline = (): PresencePipeline => redis.pipeline() as PresencePipeline;
+
+  const connectArgs = (e: ConnectionEntry, now: number): ScriptArg[] => [
+    keys.user(e.userId),
+    keys.index(),
+    keys.conn(e.connId),
+    keys.lastSeen(e.userId),
+    e.connId,
+    e.userId,
+    now,
+    now + ttlMs,
+    ttlMs,
+    JSON.stringify({ userId: e.userId, nodeId: e.nodeId, device: e.device, since: now }),
+  ];
+
+  async function presenceOf(userIds: string[]): Promise<UserPresence[]> {
+    const ids = uniq(userIds);
+    if (ids.length > MAX_PRESENCE_QUERY) {
+      throw new RangeError(`presence query takes at most ${MAX_PRESENCE_QUERY} user ids (got ${ids.length})`);
+    }
+    if (ids.length === 0) return [];
+    const now = clock();
+    const p = pipeline();
+    for (const id of ids) {
+      p.zcount(keys.user(id), `(${now}`, '+inf');
+      p.get(keys.lastSeen(id));
+    }
+    const values = results(await p.exec());
+    return ids.map((userId, i) => {
+      const devices = Number(values[2 * i]);
+      const seen = values[2 * i + 1];
+      const presence: UserPresence = { userId, online: devices > 0, devices };
+      if (typeof seen === 'string') presence.lastSeen = new Date(Number(seen)).toISOString();
+      return presence;
+    });
+  }
+
+  return {
+    keys,
+    ttlMs,
+
+    async connect(entry) {
+      const [came, devices] = await commands.chatPresenceConnect(...connectArgs(entry, clock()));
+      return { cameOnline: came === 1, devices };
+    },
+
+    async heartbeat(entries) {
+      if (entries.length === 0) return { missing: [] };
+      const now = clock();
+      const p = pipeline();
+      for (const e of entries) {
+        p.chatPresenceHeartbeat(
+          keys.user(e.userId),
+          keys.index(),
+          keys.conn(e.connId),
+          keys.lastSeen(e.userId),
+          e.connId,
+          e.userId,
+          now,
+          now + ttlMs,
+          ttlMs,
+        );
+      }
+      const values = results(await p.exec());
+      return { missing: entries.filter((_, i) => values[i] !== 1) };
+    },
+
+    async disconnect({ userId, connId }) {
+      const now = clock();
+      const [went, devices] = await commands.chatPresenceDisconnect(
+        keys.user(userId),
+        keys.index(),
+        keys.conn(connId),
+        keys.lastSeen(userId),
+        connId,
+        userId,
+        now,
+      );
+      return { wentOffline: went === 1, lastSeen: new Date(now), devices };
+    },
+
+    query: presenceOf,
+
+    async isOnline(userIds) {
+      const ids = uniq(userIds);
+      if (ids.length === 0) return new Set();
+      const now = clock();
+      const p = pipeline();
+      for (const id of ids) p.zcount(keys.user(id), `(${now}`, '+inf');
+      const values = results(await p.exec());
+      return new Set(ids.filter((_, i) => Number(values[i]) > 0));
+    },
+
+    async sweepExpired(now = clock()) {
+      const swept: Array<{ userId: string; lastSeen: Date }> = [];
+      for (;;) {
+        // Candidates whose latest known expiry has passed; the per-user script re-checks.
+        const candidates = await redis.zrangebyscore(keys.index(), '-inf', now, 'LIMIT', 0, SWEEP_BATCH);
+        if (candidates.length === 0) break;
+        const p = pipeline();
+        for (const userId of candidates) {
+          p.chatPresenceSweepUser(keys.user(userId), keys.index(), keys.lastSeen(userId), userId, now);
+        }
+        const values = results(await p.exec());
+        candidates.forEach((userId, i) => {
+          const value = values[i];
+          if (!Array.isArray(value)) return;
+          const [seen, expiry] = value as [string, string];
+          // Without a recorded heartbeat time, expiry − TTL is the last refresh.
+          const ms = seen === '' ? Number(expiry) - ttlMs : Number(seen);
+          swept.push({ userId, lastSeen: new Date(ms) });
+        });
+        if (candidates.length < SWEEP_BATCH) break;
+      }
+      return swept;
+    },
+
+    async reRegister(entries) {
+      if (entries.length === 0) return { cameOnline: [] };
+      const now = clock();
+      const p = pipeline();
+      for (const e of entries) p.chatPresenceConnect(...connectArgs(e, now));
+      const values = results(await p.exec());
+      const came = entries.filter((_, i) => (values[i] as [number, number])[0] === 1).map((e) => e.userId);
+      return { cameOnline: uniq(came) };
+    },
+  };
+}
