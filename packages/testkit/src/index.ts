@@ -17,3 +17,10 @@ export {
   type SpawnManagedOptions,
 } from './managed-process.js';
 export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';
+export {
+  renderNginxConfig,
+  NGINX_PREFIX_DIRECTIVES,
+  type NginxClusterConfig,
+  type NginxUpstream,
+} from './nginx-config.js';
+export { startNginx, type NginxConfigSource, type NginxServer, type StartNginxOptions } from './nginx.js';
