@@ -1,1 +1,49 @@
-export {};
+export { connectMongo, type ConnectMongoOptions, type MongoStore } from './connect-mongo.js';
+export { ensureIndexes, INDEXES } from './ensure-indexes.js';
+export {
+  DuplicateKeyError,
+  isDuplicateKeyError,
+  isMongoUnavailableError,
+  mapDuplicate,
+  toStoreError,
+} from './errors.js';
+export { clampLimit, escapeRegex, prefixPattern } from './regex.js';
+export { decodeActivityCursor, encodeActivityCursor, type ActivityCursor } from './cursor.js';
+export { compact, parseObjectId, uniqueIds } from './util.js';
+export * from './types.js';
+export * from './dto.js';
+export { createUsersRepository, usernameCandidate, type CreateUserInput, type UsersRepository } from './users.repository.js';
+export { createBlocksRepository, type BlocksRepository } from './blocks.repository.js';
+export {
+  createConversationsRepository,
+  InvalidCursorError,
+  type ConversationPage,
+  type ConversationsRepository,
+  type ConversationView,
+} from './conversations.repository.js';
+export {
+  createMembershipsRepository,
+  type AddMemberInput,
+  type CursorMove,
+  type MembershipsRepository,
+} from './memberships.repository.js';
+export {
+  createMessagesRepository,
+  MAX_KEPT_EDITS,
+  type HistoryPage,
+  type HistoryQuery,
+  type InsertMessageInput,
+  type MessagesRepository,
+} from './messages.repository.js';
+export { MAX_DISTINCT_EMOJI, type AddReactionResult, type ReactionSummary } from './reactions.js';
+export {
+  createAttachmentsRepository,
+  type AttachmentsRepository,
+  type CreateAttachmentInput,
+} from './attachments.repository.js';
+export {
+  createNotificationsRepository,
+  type CreateNotificationInput,
+  type NotificationsRepository,
+} from './notifications.repository.js';
+export { ObjectId } from 'mongodb';

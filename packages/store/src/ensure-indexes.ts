@@ -1,0 +1,64 @@
+import type { Db, IndexDescription } from 'mongodb';
+
+/**
+ * Every index the repositories rely on, by collection. Names are explicit so a changed
+ * definition fails loudly (IndexOptionsConflict) instead of creating a twin index.
+ */
+export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
+  users: [
+    { name: 'usernameLower_unique', key: { usernameLower: 1 }, unique: true },
+    { name: 'displayNameLower', key: { displayNameLower: 1 } },
+    {
+      name: 'externalSub_unique',
+      key: { externalSub: 1 },
+      unique: true,
+      partialFilterExpression: { externalSub: { $type: 'string' } },
+    },
+  ],
+  blocks: [
+    { name: 'blocker_blocked_unique', key: { blockerId: 1, blockedId: 1 }, unique: true },
+    { name: 'blocked_blocker', key: { blockedId: 1, blockerId: 1 } },
+  ],
+  conversations: [
+    // Race-free direct get-or-create (decision 3 / PROTOCOL §2 "exactly one").
+    {
+      name: 'directKey_unique',
+      key: { directKey: 1 },
+      unique: true,
+      partialFilterExpression: { type: 'direct' },
+    },
+    { name: 'lastActivity', key: { lastActivityAt: -1, _id: -1 } },
+  ],
+  memberships: [
+    { name: 'conversation_user_unique', key: { conversationId: 1, userId: 1 }, unique: true },
+    { name: 'user_conversation', key: { userId: 1, conversationId: 1 } },
+  ],
+  messages: [
+    { name: 'conversation_seq_unique', key: { conversationId: 1, seq: 1 }, unique: true },
+    {
+      name: 'sender_clientMsgId_unique',
+      key: { senderId: 1, clientMsgId: 1 },
+      unique: true,
+      partialFilterExpression: { clientMsgId: { $type: 'string' } },
+    },
+  ],
+  reactions: [
+    { name: 'message_user_emoji_unique', key: { messageId: 1, userId: 1, emoji: 1 }, unique: true },
+    { name: 'message_emoji', key: { messageId: 1, emoji: 1 } },
+  ],
+  attachments: [
+    { name: 'uploader_created', key: { uploaderId: 1, createdAt: -1 } },
+    { name: 'unused_created', key: { createdAt: 1 }, partialFilterExpression: { usedAt: { $exists: false } } },
+  ],
+  notifications: [
+    { name: 'user_created', key: { userId: 1, createdAt: -1, _id: -1 } },
+    { name: 'user_read_created', key: { userId: 1, read: 1, createdAt: -1 } },
+  ],
+};
+
+/** Idempotent: createIndexes with an identical spec is a no-op on the server. */
+export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [name, indexes] of Object.entries(INDEXES)) {
+    await db.collection(name).createIndexes([...indexes]);
+  }
+}

@@ -1,0 +1,197 @@
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { mapDuplicate } from './errors.js';
+import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
+import { clampLimit, escapeRegex } from './regex.js';
+import type { MessageDoc, MessageKind, ReactionDoc, ReplyToSnapshot } from './types.js';
+import { compact } from './util.js';
+
+/** Older versions beyond this are dropped: edits are rate-limited and windowed, this is a backstop. */
+export const MAX_KEPT_EDITS = 50;
+
+export interface InsertMessageInput {
+  /** Pre-generated so the conversation preview (allocateSeq) can reference it. */
+  _id?: ObjectId;
+  conversationId: ObjectId;
+  seq: number;
+  senderId: ObjectId;
+  clientMsgId?: string;
+  kind?: MessageKind;
+  text?: string;
+  attachmentIds?: ObjectId[];
+  replyTo?: ReplyToSnapshot;
+  createdAt?: Date;
+}
+
+export interface HistoryQuery {
+  /** Messages with seq < before, newest first. */
+  before?: number;
+  /** Messages with seq > after, oldest first (catch-up). Ignored when `before` is set. */
+  after?: number;
+  /** @default 50, max 100 */
+  limit?: number;
+  /** The reader: messages they deleted "for me" are left out. */
+  viewerId: ObjectId;
+  /** The reader's membership.hiddenBefore: seq <= this is not served. */
+  hiddenBefore?: number;
+}
+
+export interface HistoryPage {
+  messages: MessageDoc[];
+  hasMore: boolean;
+}
+
+export interface MessagesRepository {
+  readonly collection: Collection<MessageDoc>;
+  readonly reactionsCollection: Collection<ReactionDoc>;
+  /**
+   * @throws DuplicateKeyError on a repeated (senderId, clientMsgId) — look the original up
+   * with findByClientMsgId — or on a repeated (conversationId, seq) (a bug upstream).
+   */
+  insert(input: InsertMessageInput): Promise<MessageDoc>;
+  findById(id: ObjectId): Promise<MessageDoc | null>;
+  findByIds(ids: readonly ObjectId[]): Promise<MessageDoc[]>;
+  findByClientMsgId(senderId: ObjectId, clientMsgId: string): Promise<MessageDoc | null>;
+  /** Without before/after: the newest page. `hasMore` uses the limit+1 trick. */
+  history(conversationId: ObjectId, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * Replaces the text and keeps the previous one in `edits`. Compare-and-set on the
+   * current version, so concurrent edits never lose a version. Null if missing/deleted.
+   */
+  edit(id: ObjectId, text: string, at: Date): Promise<MessageDoc | null>;
+  /** Tombstone: text, attachments, edits and reactions removed; seq stays. Null if missing/already deleted. */
+  deleteForEveryone(id: ObjectId, at: Date): Promise<MessageDoc | null>;
+  /** "Delete for me"; idempotent. Returns false when the message does not exist. */
+  hideForUser(id: ObjectId, userId: ObjectId): Promise<boolean>;
+  addReaction(message: Pick<MessageDoc, '_id' | 'conversationId'>, userId: ObjectId, emoji: string, at?: Date): Promise<AddReactionResult>;
+  removeReaction(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean>;
+  /** `[{ emoji, count, userIds }]` per message id hex, emoji in first-use order. */
+  reactionsOf(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>>;
+  /** Case-insensitive literal substring search (input regex-escaped), newest first. @default limit 20, max 100 */
+  search(conversationId: ObjectId, q: string, opts: { viewerId: ObjectId; limit?: number; hiddenBefore?: number }): Promise<MessageDoc[]>;
+}
+
+export function createMessagesRepository(db: Db): MessagesRepository {
+  const collection = db.collection<MessageDoc>('messages');
+  const reactionsCollection = db.collection<ReactionDoc>('reactions');
+  const reactions = createReactionOps(collection, reactionsCollection);
+
+  /**
+   * "Delete for me" is a `hiddenFor` array on the message: it can only hold members of
+   * the conversation (≤ the group size limit), and keeping it on the message lets history
+   * filter with `hiddenFor: { $ne: viewer }` inside the same indexed, limited query.
+   * A separate collection would need an anti-join that breaks the limit+1 paging.
+   */
+  function visibleTo(conversationId: ObjectId, viewerId: ObjectId, hiddenBefore?: number): Filter<MessageDoc> {
+    const filter: Filter<MessageDoc> = { conversationId, hiddenFor: { $ne: viewerId } };
+    return hiddenBefore !== undefined && hiddenBefore > 0 ? { ...filter, seq: { $gt: hiddenBefore } } : filter;
+  }
+
+  function seqRange(hiddenBefore: number | undefined, range: { $lt?: number; $gt?: number }) {
+    const floor = hiddenBefore ?? 0;
+    const gt = range.$gt !== undefined ? Math.max(range.$gt, floor) : floor > 0 ? floor : undefined;
+    return compact({ $lt: range.$lt, $gt: gt });
+  }
+
+  return {
+    collection,
+    reactionsCollection,
+
+    async insert(input) {
+      const doc: MessageDoc = compact({
+        _id: input._id ?? new ObjectId(),
+        conversationId: input.conversationId,
+        seq: input.seq,
+        senderId: input.senderId,
+        clientMsgId: input.clientMsgId,
+        kind: input.kind ?? ((input.attachmentIds?.length ?? 0) > 0 ? 'attachment' : 'text'),
+        text: input.text,
+        attachmentIds: input.attachmentIds ?? [],
+        replyTo: input.replyTo ? compact(input.replyTo) : undefined,
+        createdAt: input.createdAt ?? new Date(),
+      });
+      await mapDuplicate(() => collection.insertOne(doc));
+      return doc;
+    },
+
+    findById: (id) => collection.findOne({ _id: id }),
+
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      return collection.find({ _id: { $in: [...ids] } }).toArray();
+    },
+
+    findByClientMsgId: (senderId, clientMsgId) => collection.findOne({ senderId, clientMsgId }),
+
+    async history(conversationId, query) {
+      const limit = clampLimit(query.limit, 50, 100);
+      const base: Filter<MessageDoc> = { conversationId, hiddenFor: { $ne: query.viewerId } };
+      const newestFirst = query.before !== undefined || query.after === undefined;
+      const range =
+        query.before !== undefined
+          ? seqRange(query.hiddenBefore, { $lt: query.before })
+          : seqRange(query.hiddenBefore, query.after !== undefined ? { $gt: query.after } : {});
+      const filter: Filter<MessageDoc> = Object.keys(range).length > 0 ? { ...base, seq: range } : base;
+      const docs = await collection
+        .find(filter)
+        .sort({ seq: newestFirst ? -1 : 1 })
+        .limit(limit + 1)
+        .toArray();
+      return { messages: docs.slice(0, limit), hasMore: docs.length > limit };
+    },
+
+    async edit(id, text, at) {
+      // Optimistic concurrency on editedAt: retry when another edit won in between.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await collection.findOne({ _id: id, deletedAt: { $exists: false } });
+        if (!current) return null;
+        const version: Filter<MessageDoc> = current.editedAt
+          ? { editedAt: current.editedAt }
+          : { editedAt: { $exists: false } };
+        const previous = { text: current.text ?? '', at: current.editedAt ?? current.createdAt };
+        const updated = await collection.findOneAndUpdate(
+          { _id: id, deletedAt: { $exists: false }, ...version },
+          {
+            $set: { text, editedAt: at },
+            $push: { edits: { $each: [previous], $slice: -MAX_KEPT_EDITS } },
+          },
+          { returnDocument: 'after' },
+        );
+        if (updated) return updated;
+      }
+      throw new Error(`message ${id.toHexString()} kept changing during edit`);
+    },
+
+    async deleteForEveryone(id, at) {
+      const updated = await collection.findOneAndUpdate(
+        { _id: id, deletedAt: { $exists: false } },
+        { $set: { deletedAt: at, attachmentIds: [] }, $unset: { text: '', edits: '', reactionEmojis: '' } },
+        { returnDocument: 'after' },
+      );
+      if (updated) await reactions.removeAllOf(id);
+      return updated;
+    },
+
+    async hideForUser(id, userId) {
+      const res = await collection.updateOne({ _id: id }, { $addToSet: { hiddenFor: userId } });
+      return res.matchedCount > 0;
+    },
+
+    addReaction: (message, userId, emoji, at = new Date()) => reactions.add(message, userId, emoji, at),
+    removeReaction: (messageId, userId, emoji) => reactions.remove(messageId, userId, emoji),
+    reactionsOf: (messageIds) => reactions.summarize(messageIds),
+
+    async search(conversationId, q, opts) {
+      const needle = q.trim();
+      if (needle.length === 0) return [];
+      return collection
+        .find({
+          ...visibleTo(conversationId, opts.viewerId, opts.hiddenBefore),
+          deletedAt: { $exists: false },
+          text: { $regex: escapeRegex(needle), $options: 'i' },
+        })
+        .sort({ seq: -1 })
+        .limit(clampLimit(opts.limit, 20, 100))
+        .toArray();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { LastMessageKind } from '@chat/protocol';
+import type { ObjectId } from 'mongodb';
+
+/**
+ * Stored document shapes. Repositories take and return these (real ObjectIds and
+ * Dates); the `to*Dto` mappers in dto.ts turn them into the PROTOCOL.md JSON shapes.
+ * Optional fields are omitted, never stored as null.
+ */
+
+export interface UserDoc {
+  _id: ObjectId;
+  username: string;
+  /** Unique (case-insensitive identity); also the prefix-search key. */
+  usernameLower: string;
+  displayName: string;
+  displayNameLower: string;
+  avatarUrl?: string;
+  passwordHash?: string;
+  /** `sub` of an external identity provider's token; unique when present. */
+  externalSub?: string;
+  createdAt: Date;
+  lastSeenAt?: Date;
+}
+
+export interface BlockDoc {
+  _id: ObjectId;
+  blockerId: ObjectId;
+  blockedId: ObjectId;
+  createdAt: Date;
+}
+
+export type ConversationType = 'direct' | 'group';
+
+/**
+ * What the conversation list shows of the newest message; written by allocateSeq in
+ * the same atomic update as the seq, so its seq is always the conversation's `seq`.
+ */
+export interface LastMessagePreview {
+  id: ObjectId;
+  senderId: ObjectId;
+  text?: string;
+  /** `text`, the first attachment's kind, or `deleted` once deleted for everyone. */
+  kind: LastMessageKind;
+  createdAt: Date;
+}
+
+export interface ConversationDoc {
+  _id: ObjectId;
+  type: ConversationType;
+  /** Direct only: `<smaller id hex>:<larger id hex>`; unique (partial index on type direct). */
+  directKey?: string;
+  title?: string;
+  avatarUrl?: string;
+  createdBy: ObjectId;
+  createdAt: Date;
+  /** Metadata changes (rename, avatar, close). */
+  updatedAt: Date;
+  /** Sort key of the conversation list: new messages and membership changes. */
+  lastActivityAt: Date;
+  /** Latest allocated message sequence number; 0 before the first message. */
+  seq: number;
+  lastMessage?: LastMessagePreview;
+  /** Group deleted by its owner: kept for history, no longer served or writable. */
+  closedAt?: Date;
+}
+
+export type MemberRole = 'owner' | 'admin' | 'member';
+
+/**
+ * One per (conversation, user) while the user is a member. Leaving or being removed
+ * deletes the document: every access check is then "does the document exist", and a
+ * re-join starts from fresh cursors.
+ */
+export interface MembershipDoc {
+  _id: ObjectId;
+  conversationId: ObjectId;
+  userId: ObjectId;
+  role: MemberRole;
+  joinedAt: Date;
+  readSeq: number;
+  deliveredSeq: number;
+  readAt?: Date;
+  deliveredAt?: Date;
+  /** Messages with seq <= hiddenBefore are not served to this member (e.g. joined later). */
+  hiddenBefore?: number;
+}
+
+/** `attachment` when the message carries files; `system` for server-generated notices. */
+export type MessageKind = 'text' | 'attachment' | 'system';
+
+export interface ReplyToSnapshot {
+  id: ObjectId;
+  seq: number;
+  senderId: ObjectId;
+  text?: string;
+}
+
+export interface MessageEditDoc {
+  /** The text as it was before this edit replaced it. */
+  text: string;
+  /** When that previous text was written (createdAt or the previous editedAt). */
+  at: Date;
+}
+
+export interface MessageDoc {
+  _id: ObjectId;
+  conversationId: ObjectId;
+  seq: number;
+  senderId: ObjectId;
+  /** Unique per sender when present (idempotent sends). */
+  clientMsgId?: string;
+  kind: MessageKind;
+  text?: string;
+  attachmentIds: ObjectId[];
+  replyTo?: ReplyToSnapshot;
+  createdAt: Date;
+  editedAt?: Date;
+  /** Previous versions, oldest first; capped at MAX_KEPT_EDITS. */
+  edits?: MessageEditDoc[];
+  /** Delete for everyone: content removed, tombstone kept so seq has no holes. */
+  deletedAt?: Date;
+  /** "Delete for me": bounded by the member count, see messages.repository.ts. */
+  hiddenFor?: ObjectId[];
+  /** Distinct emoji currently reserved on the message (≤ 20); the reactions live in `reactions`. */
+  reactionEmojis?: string[];
+}
+
+export interface ReactionDoc {
+  _id: ObjectId;
+  messageId: ObjectId;
+  conversationId: ObjectId;
+  userId: ObjectId;
+  emoji: string;
+  createdAt: Date;
+}
+
+export type AttachmentKind = 'image' | 'video' | 'audio' | 'file';
+
+export interface AttachmentDoc {
+  _id: ObjectId;
+  uploaderId: ObjectId;
+  name: string;
+  size: number;
+  mime: string;
+  kind: AttachmentKind;
+  /** Where the bytes are (file path/object key); never sent to clients. */
+  storageKey: string;
+  createdAt: Date;
+  /** First time a message referenced it; unused uploads can be swept. */
+  usedAt?: Date;
+}
+
+export interface NotificationDoc {
+  _id: ObjectId;
+  userId: ObjectId;
+  type: string;
+  title: string;
+  body?: string;
+  data?: Record<string, unknown>;
+  read: boolean;
+  createdAt: Date;
+  readAt?: Date;
+  deliveredAt?: Date;
+}
+
+/** Minimal pino-compatible logger; packages get one injected (STYLE.md). */
+export interface StoreLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}

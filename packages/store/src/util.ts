@@ -1,0 +1,27 @@
+import { ObjectId } from 'mongodb';
+
+/** Drops keys whose value is undefined: the driver would otherwise store them as null. */
+export function compact<T extends object>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(obj)) if (value !== undefined) out[key] = value;
+  return out as T;
+}
+
+/** Parses a 24-hex id; undefined for anything else (callers answer NOT_FOUND/VALIDATION_FAILED). */
+export function parseObjectId(value: string): ObjectId | undefined {
+  return /^[0-9a-fA-F]{24}$/.test(value) ? new ObjectId(value) : undefined;
+}
+
+/** Removes duplicate ids while keeping order. */
+export function uniqueIds(ids: readonly ObjectId[]): ObjectId[] {
+  const seen = new Set<string>();
+  const out: ObjectId[] = [];
+  for (const id of ids) {
+    const hex = id.toHexString();
+    if (!seen.has(hex)) {
+      seen.add(hex);
+      out.push(id);
+    }
+  }
+  return out;
+}
