@@ -1,1 +1,13 @@
-export {};
+export * from './ids.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './markers.js';
+export * from './fields.js';
+export * from './text.js';
+export * from './models.js';
+export * from './http.js';
+export * from './events.js';
+export * from './socket-types.js';
+export * from './ack.js';
+export * from './webhook.js';
+export * from './validate.js';

@@ -1,0 +1,91 @@
+import type { AckCallback } from './ack.js';
+import type {
+  AuthRenewAck,
+  AuthRenewPayload,
+  ConversationDeliveredAck,
+  ConversationDeliveredPayload,
+  ConversationReadAck,
+  ConversationReadPayload,
+  ConversationRemovedEvent,
+  ConversationUpdatedEvent,
+  EmptyAck,
+  ErrorEvent,
+  FileUploadAck,
+  FileUploadPayload,
+  MessageAck,
+  MessageDeletePayload,
+  MessageEditPayload,
+  MessageEvent,
+  MessageHistoryAck,
+  MessageHistoryPayload,
+  MessageReactAck,
+  MessageReactPayload,
+  MessageReactionsEvent,
+  MessageSendPayload,
+  NotificationNewEvent,
+  PresenceEvent,
+  PresenceQueryAck,
+  PresenceQueryPayload,
+  ReceiptEvent,
+  ServerDrainingEvent,
+  SessionEvent,
+  SyncAck,
+  SyncPayload,
+  TypingEvent,
+  TypingPayload,
+} from './events.js';
+
+/**
+ * Client → server events, for `Server<ClientToServerEvents, ServerToClientEvents, ...>` and
+ * socket.io-client's `Socket<ServerToClientEvents, ClientToServerEvents>`.
+ *
+ * The ack is typed as required so `emitWithAck` infers the response type. At runtime the
+ * server must still treat both arguments as untrusted: the payload goes through
+ * createValidator and the ack may be missing (then the server emits `error`, PROTOCOL §1).
+ */
+export interface ClientToServerEvents {
+  'message:send': (payload: MessageSendPayload, ack: AckCallback<MessageAck>) => void;
+  'message:edit': (payload: MessageEditPayload, ack: AckCallback<MessageAck>) => void;
+  'message:delete': (payload: MessageDeletePayload, ack: AckCallback<EmptyAck>) => void;
+  'message:react': (payload: MessageReactPayload, ack: AckCallback<MessageReactAck>) => void;
+  'conversation:read': (payload: ConversationReadPayload, ack: AckCallback<ConversationReadAck>) => void;
+  'conversation:delivered': (
+    payload: ConversationDeliveredPayload,
+    ack: AckCallback<ConversationDeliveredAck>,
+  ) => void;
+  'typing:start': (payload: TypingPayload, ack: AckCallback<EmptyAck>) => void;
+  'typing:stop': (payload: TypingPayload, ack: AckCallback<EmptyAck>) => void;
+  'presence:query': (payload: PresenceQueryPayload, ack: AckCallback<PresenceQueryAck>) => void;
+  sync: (payload: SyncPayload, ack: AckCallback<SyncAck>) => void;
+  'message:history': (payload: MessageHistoryPayload, ack: AckCallback<MessageHistoryAck>) => void;
+  'file:upload': (payload: FileUploadPayload, ack: AckCallback<FileUploadAck>) => void;
+  'auth:renew': (payload: AuthRenewPayload, ack: AckCallback<AuthRenewAck>) => void;
+}
+
+export interface ServerToClientEvents {
+  session: (payload: SessionEvent) => void;
+  'message:new': (payload: MessageEvent) => void;
+  'message:updated': (payload: MessageEvent) => void;
+  'message:reactions': (payload: MessageReactionsEvent) => void;
+  receipt: (payload: ReceiptEvent) => void;
+  typing: (payload: TypingEvent) => void;
+  presence: (payload: PresenceEvent) => void;
+  'conversation:updated': (payload: ConversationUpdatedEvent) => void;
+  'conversation:removed': (payload: ConversationRemovedEvent) => void;
+  'notification:new': (payload: NotificationNewEvent) => void;
+  error: (payload: ErrorEvent) => void;
+  /** Addition to PROTOCOL §3 (graceful drain), see ServerDrainingEvent. */
+  'server:draining': (payload: ServerDrainingEvent) => void;
+}
+
+/** Nodes talk through the Redis adapter's rooms (socketsJoin/socketsLeave) only; no custom events. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- socket.io needs an events map; there are none.
+export interface InterServerEvents {}
+
+/** `socket.data`, set by the gateway's auth middleware. */
+export interface SocketData {
+  userId: string;
+  username?: string;
+  /** Access token expiry, seconds since the epoch; moved forward by `auth:renew`. */
+  tokenExp: number;
+}
