@@ -24,3 +24,4 @@ export {
   type NginxUpstream,
 } from './nginx-config.js';
 export { startNginx, type NginxConfigSource, type NginxServer, type StartNginxOptions } from './nginx.js';
+export { startMongo, type MongoFixture, type MongoKind } from './mongo.js';
