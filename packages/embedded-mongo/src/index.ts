@@ -1,1 +1,1 @@
-export {};
+export { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from './server.js';

@@ -1,0 +1,197 @@
+import { getPath, isPlainObject, keyOf, type Doc } from './bson-values.js';
+import { CommandError } from './errors.js';
+import { duplicateKey, Index, sameIndexOptions, type IndexSpec } from './indexes.js';
+
+const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true, sparse: false, extra: {} };
+const MAX_LOOKUP_KEYS = 1000;
+
+/** A scalar that equality lookups can find through index keys without changing the result set. */
+const isIndexable = (v: unknown): boolean => {
+  if (v === null || v === undefined || Array.isArray(v) || v instanceof RegExp) return false;
+  if (isPlainObject(v)) return false;
+  return typeof v !== 'object' || (v as { _bsontype?: string })._bsontype !== 'BSONRegExp';
+};
+
+/** Values a top-level filter condition requires by equality ({f: v}, {f: {$eq: v}}, {f: {$in: [...]}}). */
+function equalityValues(cond: unknown): unknown[] | undefined {
+  if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) {
+    const keys = Object.keys(cond);
+    if (keys.length !== 1) return undefined;
+    if ('$eq' in cond) return isIndexable(cond.$eq) ? [cond.$eq] : undefined;
+    if ('$in' in cond && Array.isArray(cond.$in)) return cond.$in.every(isIndexable) ? cond.$in : undefined;
+    return undefined;
+  }
+  return isIndexable(cond) ? [cond] : undefined;
+}
+
+/**
+ * One collection: documents keyed by the canonical form of their `_id` (which is the `_id_` index),
+ * secondary indexes maintained on every write. Stored documents are never mutated in place: writers
+ * replace them, so cursors holding references keep a consistent snapshot.
+ */
+export class Collection {
+  readonly docs = new Map<string, Doc>();
+  readonly indexes = new Map<string, Index>();
+  readonly createdAt = new Date();
+
+  constructor(
+    readonly db: string,
+    readonly name: string,
+  ) {
+    this.indexes.set('_id_', new Index(ID_INDEX));
+  }
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  private secondary(): Index[] {
+    return [...this.indexes.values()].filter((i) => i.spec.name !== '_id_');
+  }
+
+  insert(doc: Doc): void {
+    const id = keyOf(doc._id);
+    if (this.docs.has(id)) throw duplicateKey(this.ns, this.indexes.get('_id_') as Index, [doc._id]);
+    const planned = this.secondary().map((ix) => [ix, ix.keysOf(doc)] as const);
+    for (const [ix, keys] of planned) ix.checkUnique(this.ns, id, keys);
+    for (const [ix, keys] of planned) ix.add(id, keys);
+    this.docs.set(id, doc);
+  }
+
+  /** Swaps a stored document for its updated version (same _id), enforcing unique indexes first. */
+  replace(oldDoc: Doc, newDoc: Doc): void {
+    const id = keyOf(oldDoc._id);
+    if (keyOf(newDoc._id) !== id) {
+      throw new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+    const planned = this.secondary().map((ix) => [ix, ix.keysOf(oldDoc), ix.keysOf(newDoc)] as const);
+    for (const [ix, , keys] of planned) ix.checkUnique(this.ns, id, keys);
+    for (const [ix, before, after] of planned) {
+      ix.remove(id, before);
+      ix.add(id, after);
+    }
+    this.docs.set(id, newDoc);
+  }
+
+  remove(doc: Doc): void {
+    const id = keyOf(doc._id);
+    if (!this.docs.delete(id)) return;
+    for (const ix of this.secondary()) ix.remove(id, ix.keysOf(doc));
+  }
+
+  clear(): void {
+    this.docs.clear();
+    for (const ix of this.indexes.values()) ix.clear();
+  }
+
+  /** Creates an index; returns false when an identical one exists. */
+  createIndex(spec: IndexSpec): boolean {
+    for (const existing of this.indexes.values()) {
+      const sameKey = keyOf(existing.spec.key) === keyOf(spec.key);
+      if (existing.spec.name === spec.name) {
+        if (sameKey && sameIndexOptions(existing.spec, spec)) return false;
+        const code = sameKey ? [85, 'IndexOptionsConflict'] : [86, 'IndexKeySpecsConflict'];
+        throw new CommandError(code[0] as number, code[1] as string, `An existing index has the same name as the requested index but different key or options. Requested index: ${JSON.stringify(spec.key)}, existing index: ${JSON.stringify(existing.spec.key)}`);
+      }
+      if (sameKey && keyOf(existing.spec.partialFilterExpression) === keyOf(spec.partialFilterExpression)) {
+        if (sameIndexOptions(existing.spec, spec)) return false;
+        throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${existing.spec.name}`);
+      }
+    }
+    const ix = new Index(spec);
+    for (const [id, doc] of this.docs) {
+      const keys = ix.keysOf(doc);
+      ix.checkUnique(this.ns, id, keys);
+      ix.add(id, keys);
+    }
+    this.indexes.set(spec.name, ix);
+    return true;
+  }
+
+  /** Documents that may match the filter: an index lookup when the filter allows one, else all. */
+  candidates(filter: unknown): Doc[] {
+    if (!isPlainObject(filter)) return [...this.docs.values()];
+    const eq = new Map<string, unknown[]>();
+    for (const [field, cond] of Object.entries(filter)) {
+      if (field.startsWith('$')) continue;
+      const values = equalityValues(cond);
+      if (values) eq.set(field, values);
+    }
+    if (eq.size === 0) return [...this.docs.values()];
+    const ids = eq.get('_id');
+    if (ids) return this.collect(ids.map((v) => [keyOf(v)]));
+    let best: Set<string>[] | undefined;
+    let bestSize = Infinity;
+    for (const ix of this.secondary()) {
+      if (ix.spec.sparse || ix.spec.partialFilterExpression) continue;
+      const sets = this.lookup(ix, eq);
+      if (!sets) continue;
+      const size = sets.reduce((n, s) => n + s.size, 0);
+      if (size < bestSize) {
+        best = sets;
+        bestSize = size;
+      }
+    }
+    if (!best) return [...this.docs.values()];
+    const seen = new Set<string>();
+    const out: Doc[] = [];
+    // Keep insertion (natural) order so unsorted results look like a collection scan.
+    const idsFound = best.length === 1 ? (best[0] as Set<string>) : new Set(best.flatMap((s) => [...s]));
+    for (const id of idsFound) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const d = this.docs.get(id);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  private lookup(ix: Index, eq: Map<string, unknown[]>): Set<string>[] | undefined {
+    const first = ix.fields[0] as string;
+    if (ix.fields.every((f) => eq.has(f))) {
+      let combos: string[] = [''];
+      for (const f of ix.fields) {
+        const values = eq.get(f) as unknown[];
+        combos = combos.flatMap((c) => values.map((v) => (c === '' ? keyOf(v) : `${c}|${keyOf(v)}`)));
+        if (combos.length > MAX_LOOKUP_KEYS) return undefined;
+      }
+      return combos.map((k) => ix.entries.get(k)).filter((s): s is Set<string> => s !== undefined);
+    }
+    const values = eq.get(first);
+    if (!values) return undefined;
+    return values.map((v) => ix.byFirst.get(keyOf(v))).filter((s): s is Set<string> => s !== undefined);
+  }
+
+  private collect(keys: string[][]): Doc[] {
+    const out: Doc[] = [];
+    const seen = new Set<string>();
+    for (const [k] of keys) {
+      if (k === undefined || seen.has(k)) continue;
+      seen.add(k);
+      const d = this.docs.get(k);
+      if (d) out.push(d);
+    }
+    return out;
+  }
+
+  /** Removes documents whose TTL-indexed date lies more than expireAfterSeconds in the past. */
+  sweepExpired(now: number): number {
+    let removed = 0;
+    for (const ix of this.indexes.values()) {
+      const ttl = ix.spec.expireAfterSeconds;
+      const field = ix.fields[0];
+      if (ttl === undefined || field === undefined || ix.fields.length !== 1) continue;
+      for (const doc of [...this.docs.values()]) {
+        const v = getPath(doc, field);
+        const dates = (Array.isArray(v) ? v : [v]).filter((x): x is Date => x instanceof Date);
+        if (dates.length === 0) continue;
+        const earliest = Math.min(...dates.map((d) => d.getTime()));
+        if (earliest + ttl * 1000 <= now) {
+          this.remove(doc);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,129 @@
+import net from 'node:net';
+import type { Doc } from './bson-values.js';
+import { MAX_MESSAGE_SIZE } from './commands/admin.js';
+import type { CommandContext } from './commands/context.js';
+import { CursorRegistry } from './cursors.js';
+import { dispatch, type DispatchLogger } from './dispatch.js';
+import { Storage } from './storage.js';
+import { decodeMessage, encodeMsgReply, encodeOpReply, OP_QUERY, WireError } from './wire.js';
+
+export interface EmbeddedMongo {
+  url: string;
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedMongoOptions {
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  logger?: DispatchLogger;
+}
+
+/** TTL documents are removed by a sweep this often, like mongod's TTL monitor (which runs every 60 s). */
+const SWEEP_INTERVAL_MS = 1000;
+
+/** Starts an in-memory MongoDB-wire-compatible server. Data lives only as long as the process. */
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
+  const host = options.host ?? '127.0.0.1';
+  const logger = options.logger;
+  const storage = new Storage();
+  const cursors = new CursorRegistry();
+  const sockets = new Set<net.Socket>();
+  let nextConnectionId = 1;
+
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (err) => logger?.debug?.({ err }, 'embedded-mongo: socket error'));
+    serveConnection(socket, {
+      storage,
+      cursors,
+      db: 'admin',
+      connectionId: nextConnectionId++,
+      remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
+    }, logger);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const coll of storage.allCollections()) coll.sweepExpired(now);
+    cursors.reapIdle(now);
+  }, SWEEP_INTERVAL_MS);
+  sweep.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      clearInterval(sweep);
+      cursors.clear();
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+    return closing;
+  };
+
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return { url: `mongodb://${urlHost}:${port}/?directConnection=true`, port, host, close };
+}
+
+/** Frames messages off the socket and answers each in arrival order. */
+function serveConnection(socket: net.Socket, base: CommandContext, logger: DispatchLogger | undefined): void {
+  let chunks: Buffer[] = [];
+  let buffered = 0;
+  socket.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    buffered += chunk.length;
+    while (buffered >= 4) {
+      const head = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      chunks = [head];
+      const length = head.readInt32LE(0);
+      if (length < 16 || length > MAX_MESSAGE_SIZE) {
+        logger?.warn({ length }, 'embedded-mongo: invalid message length, closing connection');
+        socket.destroy();
+        return;
+      }
+      if (buffered < length) return;
+      const message = head.subarray(0, length);
+      const rest = head.subarray(length);
+      chunks = rest.length ? [rest] : [];
+      buffered = rest.length;
+      const reply = handleMessage(message, base, logger);
+      if (reply === null) {
+        socket.destroy();
+        return;
+      }
+      if (reply) socket.write(reply);
+    }
+  });
+}
+
+/** Returns the reply bytes, undefined when no reply is expected, null when the connection must close. */
+function handleMessage(message: Buffer, base: CommandContext, logger: DispatchLogger | undefined): Buffer | undefined | null {
+  let request;
+  try {
+    request = decodeMessage(message);
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    logger?.warn({ err }, 'embedded-mongo: malformed message, closing connection');
+    return null;
+  }
+  const cmd: Doc = request.command;
+  const db = typeof cmd.$db === 'string' ? cmd.$db : (request.fullCollectionName?.split('.')[0] ?? 'admin');
+  const reply = dispatch(cmd, { ...base, db }, logger);
+  if (request.noReply) return undefined;
+  return request.opCode === OP_QUERY ? encodeOpReply(request.requestId, reply) : encodeMsgReply(request.requestId, reply);
+}

@@ -1,0 +1,117 @@
+import { ObjectId } from 'bson';
+import { update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
+import type { Modifier, PipelineStage } from 'mingo/updater';
+import { cloneDoc, idFirst, isPlainObject, keyOf, setPath, type Doc } from './bson-values.js';
+import { CommandError, failedToParse } from './errors.js';
+import { mingoOptions, validateFilter, wrapMingo } from './query.js';
+
+const UPDATE_OPERATORS = new Set([
+  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet', '$pop',
+  '$rename', '$currentDate', '$bit', '$setOnInsert',
+]);
+const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+export type UpdateSpec = Doc | Doc[];
+
+export interface UpdateContext {
+  filter: Doc;
+  arrayFilters?: Doc[];
+  /** True when the update builds a new (upserted) document: $setOnInsert applies. */
+  inserting: boolean;
+}
+
+export const isOperatorUpdate = (u: Doc): boolean => Object.keys(u).some((k) => k.startsWith('$'));
+
+/** Validates an update spec up front so bad input fails before any document is touched. */
+export function validateUpdate(u: unknown): UpdateSpec {
+  if (Array.isArray(u)) {
+    for (const stage of u) {
+      const op = isPlainObject(stage) ? Object.keys(stage) : [];
+      if (op.length !== 1 || !PIPELINE_UPDATE_STAGES.has(op[0] as string)) {
+        throw new CommandError(72, 'InvalidOptions', `Invalid update pipeline stage: ${JSON.stringify(op)}; only $addFields, $set, $project, $unset, $replaceRoot and $replaceWith are allowed`);
+      }
+    }
+    return u as Doc[];
+  }
+  if (!isPlainObject(u)) throw new CommandError(14, 'TypeMismatch', 'update must be an object or an array');
+  if (isOperatorUpdate(u)) {
+    for (const [op, arg] of Object.entries(u)) {
+      if (!UPDATE_OPERATORS.has(op)) {
+        throw failedToParse(`Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      }
+      if (!isPlainObject(arg)) throw failedToParse(`Modifiers operate on fields but we found type ${typeof arg} instead.`);
+      if (Object.keys(arg).some((path) => path === '_id' || path.startsWith('_id.')) && op !== '$setOnInsert') {
+        // Only allowed when the value does not change; checked after applying.
+      }
+    }
+  } else {
+    for (const k of Object.keys(u)) if (k.includes('.')) throw new CommandError(52, 'DottedFieldName', `The dotted field '${k}' in replacement is not valid for storage.`);
+  }
+  return u;
+}
+
+/** Applies an update to a copy of `doc`; the stored document is left untouched. */
+export function applyUpdate(doc: Doc, u: UpdateSpec, ctx: UpdateContext): { doc: Doc; modified: boolean } {
+  if (Array.isArray(u)) {
+    const holder = [cloneDoc(doc)];
+    const res = wrapMingo(() => mingoUpdateOne(holder, {}, u as PipelineStage[], {}, mingoOptions()));
+    const out = holder[0] as Doc;
+    if (out._id === undefined && doc._id !== undefined) out._id = doc._id;
+    const next = idFirst(out);
+    return { doc: next, modified: res.modifiedCount > 0 && keyOf(next) !== keyOf(doc) };
+  }
+  if (!isOperatorUpdate(u)) {
+    const next = idFirst(cloneDoc({ ...u, _id: u._id ?? doc._id }));
+    return { doc: next, modified: keyOf(next) !== keyOf(doc) };
+  }
+  const ops: Doc = {};
+  for (const [op, arg] of Object.entries(u)) {
+    if (op === '$setOnInsert') {
+      if (ctx.inserting) ops.$set = { ...(ops.$set as Doc | undefined), ...(arg as Doc) };
+    } else if (op === '$set') ops.$set = { ...(ops.$set as Doc | undefined), ...(arg as Doc) };
+    else ops[op] = arg;
+  }
+  const copy = cloneDoc(doc);
+  if (Object.keys(ops).length === 0) return { doc: copy, modified: false };
+  const fields = wrapMingo(() =>
+    mingoUpdate(copy, ops as Modifier<Doc>, ctx.arrayFilters ?? [], ctx.inserting ? {} : ctx.filter, { queryOptions: mingoOptions() }),
+  );
+  return { doc: idFirst(copy), modified: fields.length > 0 };
+}
+
+/** Copies the equality conditions of a filter into a new document, as MongoDB does for upserts. */
+export function upsertBase(filter: Doc): Doc {
+  validateFilter(filter);
+  const out: Doc = {};
+  const visit = (f: Doc): void => {
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) {
+        for (const clause of v) if (isPlainObject(clause)) visit(clause);
+      } else if (k.startsWith('$')) continue;
+      else if (isPlainObject(v) && isOperatorUpdate(v)) {
+        if ('$eq' in v) setPath(out, k, cloneDoc(v.$eq));
+      } else setPath(out, k, cloneDoc(v));
+    }
+  };
+  visit(filter);
+  return out;
+}
+
+/** Builds the document an upsert inserts. */
+export function buildUpsertDoc(filter: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined): Doc {
+  const base = upsertBase(filter);
+  let doc: Doc;
+  if (!Array.isArray(u) && !isOperatorUpdate(u)) {
+    doc = cloneDoc(u);
+    if (doc._id === undefined && base._id !== undefined) doc._id = base._id;
+  } else {
+    const ctx: UpdateContext = { filter, inserting: true };
+    if (arrayFilters) ctx.arrayFilters = arrayFilters;
+    doc = applyUpdate(base, u, ctx).doc;
+  }
+  if (doc._id === undefined) doc._id = new ObjectId();
+  else if (base._id !== undefined && keyOf(base._id) !== keyOf(doc._id)) {
+    throw new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+  }
+  return idFirst(doc);
+}
