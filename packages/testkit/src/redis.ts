@@ -10,6 +10,8 @@ export interface RedisServer {
   readonly port: number;
   /** The redis-server process (changes after restart()). */
   readonly pid: number;
+  /** The current redis-server process (replaced by restart()). */
+  readonly process: ManagedProcess;
   /** SIGTERM and wait; idempotent. */
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. */
@@ -110,6 +112,9 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     port,
     get pid() {
       return current.pid;
+    },
+    get process() {
+      return current;
     },
     async stop() {
       await stop();

@@ -40,8 +40,12 @@ export async function waitFor<T>(
 
 /** Node EventEmitter and socket.io-client sockets both fit this shape. */
 export interface EventSource {
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
+  // Emitters type their listeners per event; `any` is the only parameter type that
+  // every one of those overloads accepts.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  off(event: string, listener: (...args: any[]) => void): unknown;
 }
 
 export interface WaitForEventOptions<T> {
@@ -62,14 +66,14 @@ export function waitForEvent<T = unknown>(
     const listener = (payload: T): void => {
       if (options.filter && !options.filter(payload)) return;
       clearTimeout(timer);
-      emitter.off(event, listener as (...args: never[]) => void);
+      emitter.off(event, listener);
       resolve(payload);
     };
     const timer = setTimeout(() => {
-      emitter.off(event, listener as (...args: never[]) => void);
+      emitter.off(event, listener);
       reject(new Error(`waitForEvent timed out after ${timeout} ms waiting for "${event}"`));
     }, timeout);
-    emitter.on(event, listener as (...args: never[]) => void);
+    emitter.on(event, listener);
   });
 }
 

@@ -1,0 +1,48 @@
+export interface RunnerOptions {
+  nodes: number;
+  port: number;
+  /** Where cluster.json goes. */
+  runDir: string;
+  mongoDb: string;
+}
+
+function positiveInt(name: string, raw: string, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Error(`${name} must be an integer between 1 and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+/** Parses `--nodes N --port P` (also `--nodes=N`) over the NODES/PORT/RUN_DIR/MONGO_DB env. */
+export function parseRunnerArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  repoRoot: string,
+): RunnerOptions {
+  let nodes = env.NODES ?? '3';
+  let port = env.PORT ?? '8080';
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    const take = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined) throw new Error(`${flag} needs a value`);
+      i += 1;
+      return next;
+    };
+    if (flag === '--nodes') nodes = take();
+    else if (flag === '--port') port = take();
+    else if (arg === '--') continue;
+    else throw new Error(`unknown argument "${arg}" (usage: npm start -- --nodes N --port P)`);
+  }
+  const nodeCount = positiveInt('--nodes / NODES', nodes, 64);
+  const portNumber = positiveInt('--port / PORT', port, 65535 - nodeCount);
+  return {
+    nodes: nodeCount,
+    port: portNumber,
+    runDir: env.RUN_DIR ?? `${repoRoot}/.run`,
+    mongoDb: env.MONGO_DB ?? 'chat',
+  };
+}
