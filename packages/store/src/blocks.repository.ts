@@ -1,4 +1,4 @@
-import { ObjectId, type Collection, type Db } from 'mongodb';
+import type { Collection, Db, ObjectId } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import type { BlockDoc } from './types.js';
 
@@ -23,7 +23,7 @@ export function createBlocksRepository(db: Db): BlocksRepository {
       try {
         const res = await collection.updateOne(
           { blockerId, blockedId },
-          { $setOnInsert: { _id: new ObjectId(), blockerId, blockedId, createdAt: at } },
+          { $setOnInsert: { blockerId, blockedId, createdAt: at } },
           { upsert: true },
         );
         return res.upsertedCount > 0;

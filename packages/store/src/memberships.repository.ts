@@ -52,10 +52,13 @@ export interface MembershipsRepository {
   removeAll(conversationId: ObjectId): Promise<number>;
 }
 
-function newMembership(conversationId: ObjectId, input: AddMemberInput): MembershipDoc {
+/**
+ * The fields of a new membership except `_id`: upserts let the server assign it, because
+ * `$setOnInsert: { _id }` is rejected by the embedded test server (real MongoDB accepts it).
+ */
+function newMembership(conversationId: ObjectId, input: AddMemberInput): Omit<MembershipDoc, '_id'> {
   const start = input.startSeq ?? 0;
-  const doc: MembershipDoc = {
-    _id: new ObjectId(),
+  const doc: Omit<MembershipDoc, '_id'> = {
     conversationId,
     userId: input.userId,
     role: input.role,
@@ -104,7 +107,7 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
           { $setOnInsert: doc },
           { upsert: true },
         );
-        if (res.upsertedCount > 0) return { membership: doc, added: true };
+        if (res.upsertedId) return { membership: { _id: res.upsertedId, ...doc }, added: true };
       } catch (err) {
         // Concurrent upserts of the same pair: the loser hits the unique index.
         if (!isDuplicateKeyError(err)) throw err;
