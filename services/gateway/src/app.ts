@@ -1,0 +1,95 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createAuthService } from './domain/auth.service.js';
+import { createConversationsService } from './domain/conversations.service.js';
+import { createMessagesService } from './domain/messages.service.js';
+import { createReceiptsService } from './domain/receipts.service.js';
+import { createSyncService } from './domain/sync.service.js';
+import { createUsersService } from './domain/users.service.js';
+import { hex, oid } from './domain/ids.js';
+import type { GatewayDeps } from './deps.js';
+import { authenticate } from './http/authenticate.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { authRoutes } from './http/routes/auth.route.js';
+import { conversationsRoutes } from './http/routes/conversations.route.js';
+import { healthRoutes, type Readiness } from './http/routes/health.route.js';
+import { messagesRoutes } from './http/routes/messages.route.js';
+import { usersRoutes } from './http/routes/users.route.js';
+import { validatorCompiler } from './http/validation.js';
+import { attachRealtime, createSocketServer } from './realtime/create-io.js';
+import { conversationHandlers } from './realtime/handlers/conversations.handlers.js';
+import { messageHandlers } from './realtime/handlers/messages.handlers.js';
+import { createIoFanout } from './realtime/io-fanout.js';
+import type { ChatServer } from './realtime/types.js';
+import { LIMITS } from '@chat/protocol';
+
+export interface GatewayApp {
+  app: FastifyInstance;
+  io: ChatServer;
+  readiness: Readiness;
+}
+
+/** Builds the node (HTTP routes + Socket.IO) without listening; main.ts and tests listen. */
+export function buildApp(deps: GatewayDeps): GatewayApp {
+  const { config, logger, store } = deps;
+  const app = Fastify({
+    loggerInstance: logger.child({ nodeId: config.nodeId }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandler(app, logger);
+  app.addHook('onRequest', async (_request, reply) => {
+    void reply.header('X-Node-Id', config.nodeId);
+  });
+
+  const io = createSocketServer({
+    httpServer: app.server,
+    pubClient: deps.pub,
+    subClient: deps.sub,
+    nodeId: config.nodeId,
+    ...config.realtime,
+  });
+  const fanout = createIoFanout(io);
+  const auth = createAuthService({ store, tokens: deps.tokens });
+  const users = createUsersService({ store });
+  const conversations = createConversationsService({ store, fanout, groupMaxMembers: config.limits.groupMaxMembers });
+  const messages = createMessagesService({
+    store,
+    fanout,
+    textMaxChars: config.limits.textMaxChars,
+    attachmentsPerMessage: config.limits.attachmentsPerMessage,
+  });
+  const receipts = createReceiptsService({ store, fanout });
+  const sync = createSyncService({
+    store,
+    toMessageDtos: messages.toDtos,
+    defaultLimit: LIMITS.syncLimitDefault,
+    maxChanged: 100,
+  });
+
+  attachRealtime(io, {
+    auth,
+    nodeId: config.nodeId,
+    logger,
+    conversationIdsOf: async (userId) => (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
+    handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync)],
+  });
+
+  const readiness: Readiness = {
+    draining: false,
+    async check() {
+      await Promise.all([store.ping(), deps.redis.ping()]);
+    },
+  };
+  void app.register(healthRoutes(readiness));
+  void app.register(authRoutes(auth));
+  void app.register(async (api) => {
+    api.addHook('onRequest', authenticate(auth));
+    await api.register(usersRoutes(users));
+    await api.register(conversationsRoutes(conversations));
+    await api.register(messagesRoutes(messages));
+  });
+  return { app, io, readiness };
+}

@@ -1,0 +1,96 @@
+import { createEnvReader, type Env } from '@chat/core';
+import { LIMITS } from '@chat/protocol';
+import { hostname } from 'node:os';
+
+export interface GatewayConfig {
+  nodeId: string;
+  host: string;
+  port: number;
+  production: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  mongo: { url: string; dbName: string };
+  redis: { url: string; keyPrefix: string };
+  auth: {
+    jwtSecret: string;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    external?: { jwksUrl: string; issuer: string; audience: string };
+  };
+  limits: {
+    textMaxChars: number;
+    attachmentsPerMessage: number;
+    groupMaxMembers: number;
+    editWindowMs: number;
+  };
+  realtime: { pingIntervalMs: number; pingTimeoutMs: number; maxFrameBytes: number };
+  /** Hard limit for a graceful drain before the process exits anyway. @default 20 s */
+  drainTimeoutMs: number;
+  /** Addresses whose X-Forwarded-For is believed (the load balancer). */
+  trustProxy: string[];
+}
+
+const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+
+/** Reads and checks every variable once; a bad value stops the process naming the variable. */
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  const r = createEnvReader(env);
+  const production = r.str('NODE_ENV', { default: 'development' }) === 'production';
+  const jwtSecret = r.str('JWT_SECRET', { default: DEV_SECRET });
+  if (production && (jwtSecret === DEV_SECRET || jwtSecret.length < 32)) {
+    r.problem('JWT_SECRET', 'must be set to at least 32 random characters in production');
+  }
+  const jwksUrl = r.url('AUTH_JWKS_URL', { optional: true, protocols: ['https:', 'http:'] });
+  const externalIssuer = r.str('AUTH_ISSUER_EXTERNAL', { optional: true });
+  const externalAudience = r.str('AUTH_AUDIENCE_EXTERNAL', { optional: true });
+  if (jwksUrl && (!externalIssuer || !externalAudience)) {
+    r.problem('AUTH_JWKS_URL', 'needs AUTH_ISSUER_EXTERNAL and AUTH_AUDIENCE_EXTERNAL');
+  }
+  const config: GatewayConfig = {
+    nodeId: r.str('NODE_ID', { default: `${hostname()}-${process.pid}` }),
+    host: r.str('HOST', { default: '0.0.0.0' }),
+    port: r.int('PORT', { default: 3000, min: 0, max: 65535 }),
+    production,
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    mongo: {
+      url: r.url('MONGO_URL', { default: 'mongodb://127.0.0.1:27017/', protocols: ['mongodb:', 'mongodb+srv:'] }),
+      dbName: r.str('MONGO_DB', { default: 'chat' }),
+    },
+    redis: {
+      url: r.url('REDIS_URL', { default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
+      keyPrefix: r.str('REDIS_PREFIX', { default: 'chat:' }),
+    },
+    auth: {
+      jwtSecret,
+      issuer: r.str('JWT_ISSUER', { default: 'chat-cluster' }),
+      audience: r.str('JWT_AUDIENCE', { default: 'chat-clients' }),
+      accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', { default: 3600, min: 10, max: 30 * 86400 }),
+      ...(jwksUrl && externalIssuer && externalAudience
+        ? { external: { jwksUrl, issuer: externalIssuer, audience: externalAudience } }
+        : {}),
+    },
+    limits: {
+      textMaxChars: r.int('TEXT_MAX_CHARS', { default: LIMITS.textMaxChars, min: 1, max: LIMITS.textMaxChars }),
+      attachmentsPerMessage: r.int('ATTACHMENTS_PER_MESSAGE', {
+        default: LIMITS.attachmentsPerMessage,
+        min: 0,
+        max: LIMITS.attachmentsPerMessage,
+      }),
+      groupMaxMembers: r.int('GROUP_MAX_MEMBERS', {
+        default: LIMITS.groupMembersDefault,
+        min: 2,
+        max: LIMITS.groupMembersMax,
+      }),
+      editWindowMs: r.duration('EDIT_WINDOW', { default: LIMITS.editWindowMs, min: 0 }),
+    },
+    realtime: {
+      pingIntervalMs: r.duration('PING_INTERVAL', { default: LIMITS.presenceHeartbeatMs, min: 1000 }),
+      pingTimeoutMs: r.duration('PING_TIMEOUT', { default: 20_000, min: 1000 }),
+      maxFrameBytes: r.int('MAX_FRAME_BYTES', { default: LIMITS.socketFrameMaxBytes, min: 1024, max: 16 * 1024 * 1024 }),
+    },
+    drainTimeoutMs: r.duration('DRAIN_TIMEOUT', { default: 20_000, min: 0 }),
+    trustProxy: r.list('TRUST_PROXY', { default: ['127.0.0.1', '::1'] }),
+  };
+  r.done();
+  return config;
+}

@@ -1,0 +1,73 @@
+import { createTokenService, type TokenService } from '@chat/auth';
+import type { Logger } from '@chat/core';
+import { connectMongo, type MongoStore } from '@chat/store';
+import { Redis } from 'ioredis';
+import type { GatewayConfig } from './config.js';
+
+/** Everything a gateway node talks to, created once in main.ts (or by a test). */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  store: MongoStore;
+  /** Commands (presence, rate limits, queues). */
+  redis: Redis;
+  /** The Socket.IO adapter's publisher and subscriber. */
+  pub: Redis;
+  sub: Redis;
+  tokens: TokenService;
+  close(): Promise<void>;
+}
+
+export function createRedis(url: string, logger: Logger, name: string): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    // A stalled Redis must turn into UNAVAILABLE quickly, not a hung request.
+    commandTimeout: 5000,
+    maxRetriesPerRequest: 2,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) logger.warn({ err, redis: name }, 'redis connection lost');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info({ redis: name }, 'redis connection restored');
+    down = false;
+  });
+  return redis;
+}
+
+export async function createDeps(config: GatewayConfig, logger: Logger): Promise<GatewayDeps> {
+  const store = await connectMongo({ url: config.mongo.url, dbName: config.mongo.dbName, logger });
+  await store.ensureIndexes();
+  const redis = createRedis(config.redis.url, logger, `${config.nodeId}:cmd`);
+  const pub = createRedis(config.redis.url, logger, `${config.nodeId}:pub`);
+  // The subscriber must keep retrying forever and replay its subscriptions (ioredis does).
+  const sub = pub.duplicate({ connectionName: `${config.nodeId}:sub`, commandTimeout: undefined });
+  sub.on('error', () => undefined);
+  const tokens = createTokenService({
+    secret: config.auth.jwtSecret,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    ...(config.auth.external ? { external: config.auth.external } : {}),
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    store,
+    redis,
+    pub,
+    sub,
+    tokens,
+    close() {
+      closing ??= (async () => {
+        await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

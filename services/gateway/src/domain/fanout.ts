@@ -1,0 +1,23 @@
+import type { ServerToClientEvents } from '@chat/protocol';
+
+/** Names of the Socket.IO rooms every node agrees on (DESIGN decision 2). */
+export const rooms = {
+  user: (userId: string): string => `user:${userId}`,
+  conversation: (conversationId: string): string => `conv:${conversationId}`,
+};
+
+export type ServerEvent = keyof ServerToClientEvents;
+export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];
+
+/**
+ * How domain services reach connected clients anywhere in the cluster. The Socket.IO
+ * implementation lives in realtime/; services stay free of socket.io imports (STYLE.md).
+ */
+export interface Fanout {
+  toConversation<E extends ServerEvent>(conversationId: string, event: E, payload: ServerPayload<E>): void;
+  toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void;
+  /** Every socket of these users, on every node, starts receiving the conversation's events. */
+  joinConversation(userIds: readonly string[], conversationId: string): Promise<void>;
+  /** …and stops receiving them, at once, on every node. */
+  leaveConversation(userIds: readonly string[], conversationId: string): Promise<void>;
+}

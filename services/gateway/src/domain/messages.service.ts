@@ -1,0 +1,227 @@
+import { AppError } from '@chat/core';
+import { checkMessageText, type Message } from '@chat/protocol';
+import {
+  DuplicateKeyError,
+  ObjectId,
+  previewKindOf,
+  toMessageDto,
+  type AttachmentDoc,
+  type MessageDoc,
+  type MongoStore,
+  type ReplyToSnapshot,
+} from '@chat/store';
+import { requireMember, type MemberView } from './conversation-views.js';
+import type { Fanout } from './fanout.js';
+import { hex, oid } from './ids.js';
+
+/** Length of the text kept in conversation previews and reply snapshots. */
+const PREVIEW_CHARS = 200;
+
+export interface SendInput {
+  conversationId: string;
+  clientMsgId: string;
+  text?: string;
+  attachmentIds?: string[];
+  replyToId?: string;
+}
+
+export interface HistoryInput {
+  conversationId: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export interface SentMessage {
+  message: Message;
+  /** Member ids except the sender: the offline pipeline decides who is not connected. */
+  recipientIds: string[];
+  /** False when this was a resend of an already stored clientMsgId. */
+  created: boolean;
+}
+
+export interface MessagesServiceOptions {
+  store: MongoStore;
+  fanout: Fanout;
+  /** Resolves attachment documents to DTOs with fresh signed URLs (uploads, issue 5). */
+  attachmentUrl?: (doc: AttachmentDoc) => string;
+  textMaxChars: number;
+  attachmentsPerMessage: number;
+  /** Called after a new message was stored and broadcast (offline delivery). */
+  onMessageSent?: (sent: SentMessage) => Promise<void>;
+}
+
+export type MessagesService = ReturnType<typeof createMessagesService>;
+
+export function createMessagesService(options: MessagesServiceOptions) {
+  const { store, fanout } = options;
+
+  async function attachmentsById(docs: readonly MessageDoc[]): Promise<Map<string, AttachmentDoc>> {
+    const ids = docs.flatMap((d) => (d.deletedAt ? [] : d.attachmentIds));
+    if (ids.length === 0) return new Map();
+    const found = await store.attachments.findByIds(ids);
+    return new Map(found.map((a) => [hex(a._id), a]));
+  }
+
+  /** Message DTOs with reactions and freshly signed attachment URLs, in the given order. */
+  async function toDtos(docs: readonly MessageDoc[]): Promise<Message[]> {
+    if (docs.length === 0) return [];
+    const [reactionsOf, attachments] = await Promise.all([
+      store.messages.reactionsOf(docs.map((d) => d._id)),
+      attachmentsById(docs),
+    ]);
+    const url = options.attachmentUrl;
+    return docs.map((doc) =>
+      toMessageDto(doc, {
+        reactionsOf,
+        attachmentsOf: (ids) =>
+          ids.flatMap((id) => {
+            const a = attachments.get(hex(id));
+            return a && url ? [{ id: hex(a._id), name: a.name, size: a.size, mime: a.mime, kind: a.kind, url: url(a) }] : [];
+          }),
+      }),
+    );
+  }
+
+  async function loadOwnAttachments(senderId: ObjectId, idHexes: readonly string[]): Promise<AttachmentDoc[]> {
+    if (idHexes.length === 0) return [];
+    if (idHexes.length > options.attachmentsPerMessage) {
+      throw AppError.payloadTooLarge(`At most ${options.attachmentsPerMessage} attachments per message`);
+    }
+    const ids = [...new Set(idHexes)].map((id) => oid(id, 'attachmentIds'));
+    const docs = await store.attachments.findByIds(ids);
+    // Someone else's upload looks exactly like a missing one: ids reveal nothing.
+    const mine = docs.filter((d) => d.uploaderId.equals(senderId));
+    if (mine.length !== ids.length) throw AppError.notFound('Attachment not found');
+    const order = new Map(ids.map((id, i) => [hex(id), i]));
+    return mine.sort((a, b) => (order.get(hex(a._id)) ?? 0) - (order.get(hex(b._id)) ?? 0));
+  }
+
+  async function replySnapshot(view: MemberView, viewerId: ObjectId, replyToHex: string): Promise<ReplyToSnapshot> {
+    const target = await store.messages.findById(oid(replyToHex, 'replyToId'));
+    const hidden =
+      !target ||
+      !target.conversationId.equals(view.conversation._id) ||
+      (target.hiddenFor ?? []).some((id) => id.equals(viewerId)) ||
+      target.seq <= (view.membership.hiddenBefore ?? 0);
+    if (hidden) throw AppError.notFound('Message to reply to not found');
+    const snapshot: ReplyToSnapshot = { id: target._id, seq: target.seq, senderId: target.senderId };
+    if (!target.deletedAt && target.text !== undefined) snapshot.text = target.text.slice(0, PREVIEW_CHARS);
+    return snapshot;
+  }
+
+  async function assertNotBlocked(view: MemberView, senderId: ObjectId): Promise<void> {
+    if (view.conversation.type !== 'direct' || !view.conversation.directKey) return;
+    const otherHex = view.conversation.directKey.split(':').find((id) => id !== hex(senderId));
+    if (otherHex && (await store.blocks.isBlockedEitherWay(senderId, oid(otherHex)))) throw AppError.forbidden('Blocked');
+  }
+
+  async function existingSend(senderId: ObjectId, input: SendInput): Promise<SentMessage | undefined> {
+    const doc = await store.messages.findByClientMsgId(senderId, input.clientMsgId);
+    if (!doc) return undefined;
+    if (hex(doc.conversationId) !== input.conversationId) {
+      throw AppError.conflict('clientMsgId was already used for another conversation');
+    }
+    const [message] = await toDtos([doc]);
+    if (!message) return undefined;
+    return { message, recipientIds: [], created: false };
+  }
+
+  return {
+    toDtos,
+
+    /**
+     * DESIGN decision 3: idempotent by (sender, clientMsgId); seq from one atomic $inc
+     * on the conversation; unique indexes catch the races a lookup cannot.
+     */
+    async send(senderHex: string, input: SendInput): Promise<SentMessage> {
+      const senderId = oid(senderHex);
+      const resent = await existingSend(senderId, input);
+      if (resent) return resent;
+
+      const view = await requireMember(store, oid(input.conversationId, 'conversationId'), senderId);
+      const attachments = await loadOwnAttachments(senderId, input.attachmentIds ?? []);
+      const text = checkMessageText(input.text, attachments.length > 0, options.textMaxChars);
+      if (!text.ok) {
+        throw text.code === 'PAYLOAD_TOO_LARGE'
+          ? AppError.payloadTooLarge(text.message)
+          : AppError.validation({ fields: [{ path: '/text', message: text.message }] });
+      }
+      await assertNotBlocked(view, senderId);
+      const replyTo = input.replyToId ? await replySnapshot(view, senderId, input.replyToId) : undefined;
+
+      const id = new ObjectId();
+      const createdAt = new Date();
+      const seq = await store.conversations.allocateSeq(view.conversation._id, {
+        id,
+        senderId,
+        ...(text.text !== undefined ? { text: text.text.slice(0, PREVIEW_CHARS) } : {}),
+        kind: previewKindOf(text.text, attachments.map((a) => a.kind)),
+        createdAt,
+      });
+      if (seq === null) throw AppError.notFound('Conversation not found');
+
+      let doc: MessageDoc;
+      try {
+        doc = await store.messages.insert({
+          _id: id,
+          conversationId: view.conversation._id,
+          seq,
+          senderId,
+          clientMsgId: input.clientMsgId,
+          ...(text.text !== undefined ? { text: text.text } : {}),
+          attachmentIds: attachments.map((a) => a._id),
+          ...(replyTo ? { replyTo } : {}),
+          createdAt,
+        });
+      } catch (err) {
+        // The same clientMsgId raced in on another node and won: answer with its message.
+        // The seq we allocated stays unused (a gap only clients of this race can see).
+        if (err instanceof DuplicateKeyError) {
+          const winner = await existingSend(senderId, input);
+          if (winner) return winner;
+        }
+        throw err;
+      }
+      if (attachments.length > 0) await store.attachments.markUsed(attachments.map((a) => a._id), senderId);
+      await store.memberships.advanceRead(view.conversation._id, senderId, seq, createdAt);
+
+      const [message] = await toDtos([doc]);
+      if (!message) throw new Error('message vanished right after insert');
+      fanout.toConversation(input.conversationId, 'message:new', { message });
+      const recipientIds = (await store.memberships.listMemberIds(view.conversation._id))
+        .map(hex)
+        .filter((id) => id !== senderHex);
+      const sent: SentMessage = { message, recipientIds, created: true };
+      await options.onMessageSent?.(sent);
+      return sent;
+    },
+
+    async history(viewerHex: string, input: HistoryInput): Promise<{ messages: Message[]; hasMore: boolean }> {
+      if (input.before !== undefined && input.after !== undefined) {
+        throw AppError.validation({ fields: [{ path: '/before', message: 'Use either before or after, not both' }] });
+      }
+      const viewerId = oid(viewerHex);
+      const view = await requireMember(store, oid(input.conversationId, 'conversationId'), viewerId);
+      const page = await store.messages.history(view.conversation._id, {
+        viewerId,
+        ...(input.before !== undefined ? { before: input.before } : {}),
+        ...(input.after !== undefined ? { after: input.after } : {}),
+        ...(input.limit !== undefined ? { limit: input.limit } : {}),
+        ...(view.membership.hiddenBefore !== undefined ? { hiddenBefore: view.membership.hiddenBefore } : {}),
+      });
+      return { messages: await toDtos(page.messages), hasMore: page.hasMore };
+    },
+
+    async search(viewerHex: string, conversationHex: string, q: string, limit?: number): Promise<{ messages: Message[] }> {
+      const viewerId = oid(viewerHex);
+      const view = await requireMember(store, oid(conversationHex, 'id'), viewerId);
+      const docs = await store.messages.search(view.conversation._id, q, {
+        viewerId,
+        ...(limit !== undefined ? { limit } : {}),
+        ...(view.membership.hiddenBefore !== undefined ? { hiddenBefore: view.membership.hiddenBefore } : {}),
+      });
+      return { messages: await toDtos(docs) };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { AppError } from '@chat/core';
+import type { User, UserWithPresence } from '@chat/protocol';
+import { toUserDto, type MongoStore } from '@chat/store';
+import { oid } from './ids.js';
+
+/** Presence lookup; the Redis presence store implements it (issue 4). */
+export interface PresenceReader {
+  query(userIds: string[]): Promise<Array<{ userId: string; online: boolean; lastSeen?: string; devices: number }>>;
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
+
+export function createUsersService({ store, presence }: { store: MongoStore; presence?: PresenceReader }) {
+  return {
+    async me(userHex: string): Promise<User> {
+      const doc = await store.users.findById(oid(userHex));
+      if (!doc) throw AppError.notFound('User not found');
+      return toUserDto(doc);
+    },
+
+    async search(query: string, limit: number): Promise<{ users: User[] }> {
+      const docs = await store.users.searchByPrefix(query, limit);
+      return { users: docs.map(toUserDto) };
+    },
+
+    async get(userHex: string): Promise<UserWithPresence> {
+      const doc = await store.users.findById(oid(userHex));
+      if (!doc) throw AppError.notFound('User not found');
+      const [state] = presence ? await presence.query([userHex]) : [];
+      const lastSeen = state?.lastSeen ?? doc.lastSeenAt?.toISOString();
+      return {
+        ...toUserDto(doc),
+        presence: { online: state?.online ?? false, ...(lastSeen ? { lastSeen } : {}) },
+      };
+    },
+
+    async block(userHex: string, targetHex: string): Promise<void> {
+      const target = oid(targetHex);
+      if (target.equals(oid(userHex))) {
+        throw AppError.validation({ fields: [{ path: '/id', message: 'Cannot block yourself' }] });
+      }
+      if (!(await store.users.findById(target))) throw AppError.notFound('User not found');
+      await store.blocks.block(oid(userHex), target);
+    },
+
+    async unblock(userHex: string, targetHex: string): Promise<void> {
+      await store.blocks.unblock(oid(userHex), oid(targetHex));
+    },
+  };
+}

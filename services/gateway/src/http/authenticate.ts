@@ -1,0 +1,36 @@
+import { AppError } from '@chat/core';
+import type { Principal } from '@chat/auth';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthService, Identity } from '../domain/auth.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by `authenticate` for user tokens. */
+    identity: Identity | null;
+    principal: Principal | null;
+  }
+}
+
+function bearer(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer ([^\s]{1,8192})$/.exec(header) : null;
+  if (!match?.[1]) throw AppError.unauthenticated('Missing bearer token');
+  return match[1];
+}
+
+/** onRequest hook for every `/api` route except `/api/auth/*` (PROTOCOL §1). */
+export function authenticate(auth: AuthService, accept: 'user' | 'service' = 'user') {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const { principal, identity } = await auth.identify(bearer(request));
+    if (accept === 'user' && !identity) throw AppError.forbidden('A user token is required');
+    if (accept === 'service' && principal.kind !== 'service') throw AppError.forbidden('A service token is required');
+    request.principal = principal;
+    request.identity = identity;
+  };
+}
+
+/** The authenticated user of a request that passed `authenticate('user')`. */
+export function userIdOf(request: FastifyRequest): string {
+  if (!request.identity) throw AppError.unauthenticated();
+  return request.identity.userId;
+}

@@ -1,0 +1,47 @@
+import { AppError, isAppError, statusOf, toErrorBody, type Logger } from '@chat/core';
+import { isMongoUnavailableError } from '@chat/store';
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/** fastify's own client errors mapped onto protocol codes. */
+function fromFastify(err: FastifyError): AppError | undefined {
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return AppError.payloadTooLarge();
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) {
+    return AppError.unsupportedMediaType('Unsupported Content-Type');
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    // Malformed JSON, empty body with a JSON content type, bad multipart framing…
+    return AppError.validation({ fields: [{ path: '/', message: err.message }] });
+  }
+  return undefined;
+}
+
+function isRedisUnavailable(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : '';
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out/.test(message);
+}
+
+/** Unwraps the AppError a validator compiler or hook may have thrown inside fastify's wrappers. */
+export function toAppError(err: unknown): AppError | undefined {
+  if (isAppError(err)) return err;
+  if (isMongoUnavailableError(err) || isRedisUnavailable(err)) return AppError.unavailable(err);
+  if (err instanceof Error && 'code' in err) return fromFastify(err as FastifyError);
+  return undefined;
+}
+
+/** The one HTTP error handler (STYLE.md): `{ error: { code, message, details? } }`. */
+export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
+  app.setErrorHandler((err, request, reply) => {
+    const appError = toAppError(err);
+    const body = toErrorBody(appError ?? err);
+    if (body.code === 'INTERNAL') logger.error({ err, reqId: request.id, url: request.url }, 'request failed');
+    else if (body.code === 'UNAVAILABLE') logger.warn({ err, reqId: request.id }, 'dependency unavailable');
+    const retryAfterMs = body.details?.retryAfterMs;
+    if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') {
+      void reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    }
+    void reply.status(statusOf(appError ?? err)).send({ error: body });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+  });
+}

@@ -1,0 +1,149 @@
+import { AppError, toErrorBody, type Logger } from '@chat/core';
+import { AuthRenewPayload } from '@chat/protocol';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { Server as HttpServer } from 'node:http';
+import type { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import type { AuthService } from '../domain/auth.service.js';
+import { rooms } from '../domain/fanout.js';
+import { defineHandler, type HandlerHook, type RegisteredHandler } from './define-handler.js';
+import type { ChatServer, ChatSocket } from './types.js';
+
+export interface SocketLifecycle {
+  /** After the socket joined its rooms, before `session` is sent. */
+  connected?(socket: ChatSocket): Promise<void> | void;
+  disconnected?(socket: ChatSocket, reason: string): Promise<void> | void;
+}
+
+export interface SocketServerOptions {
+  httpServer: HttpServer;
+  pubClient: Redis;
+  subClient: Redis;
+  nodeId: string;
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+/** The Socket.IO server with the Redis adapter; handlers come later via attachRealtime. */
+export function createSocketServer(options: SocketServerOptions): ChatServer {
+  const io: ChatServer = new Server(options.httpServer, {
+    path: '/socket.io',
+    adapter: createAdapter(options.pubClient, options.subClient, { key: 'chat#sio' }),
+    pingInterval: options.pingIntervalMs,
+    pingTimeout: options.pingTimeoutMs,
+    maxHttpBufferSize: options.maxFrameBytes,
+    serveClient: false,
+  });
+  const tagNode = (headers: Record<string, string>) => {
+    headers['X-Node-Id'] = options.nodeId;
+  };
+  io.engine.on('initial_headers', tagNode);
+  io.engine.on('headers', tagNode);
+  return io;
+}
+
+export interface RealtimeOptions {
+  auth: AuthService;
+  nodeId: string;
+  logger: Logger;
+  /** Conversations whose rooms a new socket joins. */
+  conversationIdsOf: (userId: string) => Promise<string[]>;
+  handlers: RegisteredHandler[];
+  before?: HandlerHook;
+  lifecycle?: SocketLifecycle[];
+}
+
+/** setTimeout's limit; longer token lifetimes are re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Authentication, rooms, handlers and token expiry for every connecting socket. */
+export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
+  const { logger } = options;
+
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+      next(new Error('UNAUTHENTICATED'));
+      return;
+    }
+    options.auth.identify(token).then(
+      ({ identity }) => {
+        if (!identity) return next(new Error('UNAUTHENTICATED'));
+        socket.data.userId = identity.userId;
+        if (identity.username !== undefined) socket.data.username = identity.username;
+        socket.data.tokenExp = identity.exp;
+        next();
+      },
+      (err: unknown) => {
+        const code = toErrorBody(err).code;
+        if (code === 'INTERNAL') logger.error({ err }, 'socket authentication failed');
+        // The client sees only the code: "UNAUTHENTICATED", or "UNAVAILABLE" when Mongo is down.
+        next(new Error(code === 'INTERNAL' ? 'UNAVAILABLE' : code));
+      },
+    );
+  });
+
+  const renew = defineHandler('auth:renew', AuthRenewPayload, async ({ token }, { socket }) => {
+    const { identity } = await options.auth.identify(token);
+    if (!identity || identity.userId !== socket.data.userId) throw AppError.unauthenticated('Token is for another user');
+    socket.data.tokenExp = identity.exp;
+    armExpiry(socket);
+    return { exp: identity.exp };
+  });
+
+  io.on('connection', (socket) => {
+    const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
+    // Own room first, synchronously: a membership change from now on reaches this socket.
+    void socket.join(rooms.user(socket.data.userId));
+    for (const register of [...options.handlers, renew]) register(socket, socketLogger, options.before);
+    armExpiry(socket);
+    socket.on('disconnect', (reason) => {
+      clearExpiry(socket);
+      for (const l of options.lifecycle ?? []) {
+        Promise.resolve(l.disconnected?.(socket, reason)).catch((err: unknown) =>
+          socketLogger.warn({ err }, 'disconnect hook failed'),
+        );
+      }
+    });
+    void setUp(socket, socketLogger);
+  });
+
+  async function setUp(socket: ChatSocket, socketLogger: Logger): Promise<void> {
+    try {
+      const conversationIds = await options.conversationIdsOf(socket.data.userId);
+      if (!socket.connected) return;
+      await socket.join(conversationIds.map(rooms.conversation));
+      for (const l of options.lifecycle ?? []) await l.connected?.(socket);
+      socket.emit('session', {
+        userId: socket.data.userId,
+        nodeId: options.nodeId,
+        serverTime: new Date().toISOString(),
+      });
+    } catch (err) {
+      // Without its rooms the socket would silently miss events: make the client retry.
+      socketLogger.warn({ err }, 'socket set-up failed; disconnecting');
+      socket.disconnect(true);
+    }
+  }
+
+  const expiryTimers = new WeakMap<ChatSocket, NodeJS.Timeout>();
+  function clearExpiry(socket: ChatSocket) {
+    const timer = expiryTimers.get(socket);
+    if (timer) clearTimeout(timer);
+  }
+  /** PROTOCOL §3: an expired token disconnects the socket unless `auth:renew` came first. */
+  function armExpiry(socket: ChatSocket) {
+    clearExpiry(socket);
+    const remaining = socket.data.tokenExp * 1000 - Date.now();
+    const timer = setTimeout(
+      () => {
+        if (socket.data.tokenExp * 1000 <= Date.now()) socket.disconnect(true);
+        else armExpiry(socket);
+      },
+      Math.max(0, Math.min(remaining, MAX_TIMER_MS)),
+    );
+    timer.unref();
+    expiryTimers.set(socket, timer);
+  }
+}

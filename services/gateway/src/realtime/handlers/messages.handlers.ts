@@ -1,0 +1,15 @@
+import { MessageHistoryPayload, MessageSendPayload } from '@chat/protocol';
+import type { MessagesService } from '../../domain/messages.service.js';
+import { defineHandler } from '../define-handler.js';
+
+export function messageHandlers(messages: MessagesService) {
+  return [
+    defineHandler('message:send', MessageSendPayload, async (payload, { userId }) => {
+      const { message } = await messages.send(userId, payload);
+      return { message };
+    }),
+    defineHandler('message:history', MessageHistoryPayload, (payload, { userId }) =>
+      messages.history(userId, payload),
+    ),
+  ];
+}

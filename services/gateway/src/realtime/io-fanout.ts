@@ -1,0 +1,31 @@
+import { rooms, type Fanout } from '../domain/fanout.js';
+import type { ChatServer } from './types.js';
+
+/**
+ * Fanout over Socket.IO rooms. With the Redis adapter, `to()` broadcasts and
+ * `socketsJoin`/`socketsLeave` reach every node, so membership changes apply
+ * cluster-wide without any userId→socket map (DESIGN decision 2).
+ */
+export function createIoFanout(io: ChatServer): Fanout {
+  return {
+    toConversation(conversationId, event, payload) {
+      // The generic event/payload pair is checked by Fanout's signature; socket.io's
+      // overloads cannot follow a generic key, hence the cast.
+      (io.to(rooms.conversation(conversationId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
+    toUsers(userIds, event, payload) {
+      if (userIds.length === 0) return;
+      (io.to(userIds.map(rooms.user)).emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
+    async joinConversation(userIds, conversationId) {
+      if (userIds.length === 0) return;
+      io.in(userIds.map(rooms.user)).socketsJoin(rooms.conversation(conversationId));
+      await Promise.resolve();
+    },
+    async leaveConversation(userIds, conversationId) {
+      if (userIds.length === 0) return;
+      io.in(userIds.map(rooms.user)).socketsLeave(rooms.conversation(conversationId));
+      await Promise.resolve();
+    },
+  };
+}
