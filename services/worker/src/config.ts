@@ -1,0 +1,61 @@
+import { createEnvReader, type Env } from '@chat/core';
+import type { LevelWithSilent } from 'pino';
+
+export interface WorkerConfig {
+  redisUrl: string;
+  mongo: { url: string; dbName: string };
+  webhook: {
+    /** Without it deliveries complete as "skipped" (logged once). */
+    url?: string;
+    secret?: string;
+    /** Caps the tries of each job (it cannot raise the producer's `attempts`). */
+    attempts?: number;
+    /** Overrides the base delay of the exponential backoff of queued jobs. */
+    backoffMs?: number;
+    timeoutMs: number;
+  };
+  presence: { sweepIntervalMs: number; ttlMs?: number; prefix?: string };
+  /** BullMQ key prefix; must match the gateway's. */
+  queuePrefix?: string;
+  /** Jobs processed in parallel per queue. */
+  concurrency: number;
+  logLevel: LevelWithSilent;
+  metricsPort?: number;
+  /** Hard limit for the graceful shutdown (finish the current jobs) before exiting anyway. */
+  shutdownTimeoutMs: number;
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Pure: pass process.env from main.ts. Throws one ConfigError naming every bad variable. */
+export function loadWorkerConfig(env: Env): WorkerConfig {
+  const r = createEnvReader(env);
+  const webhookUrl = r.url('NOTIFY_WEBHOOK_URL', { optional: true, protocols: ['http:', 'https:'] });
+  const secret = r.str('NOTIFY_WEBHOOK_SECRET', { optional: true });
+  if (webhookUrl !== undefined && secret === undefined) {
+    r.problem('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URL is set (deliveries are signed)');
+  }
+  const config: WorkerConfig = {
+    redisUrl: r.url('REDIS_URL', { protocols: ['redis:', 'rediss:'] }),
+    mongo: { url: r.str('MONGO_URL'), dbName: r.str('MONGO_DB', { default: 'chat' }) },
+    webhook: {
+      url: webhookUrl,
+      secret,
+      attempts: r.int('WEBHOOK_ATTEMPTS', { optional: true, min: 1, max: 100 }),
+      backoffMs: r.int('WEBHOOK_BACKOFF_MS', { optional: true, min: 1, max: 3_600_000 }),
+      timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', { default: 10_000, min: 100, max: 300_000 }),
+    },
+    presence: {
+      sweepIntervalMs: r.int('PRESENCE_SWEEP_INTERVAL_MS', { default: 10_000, min: 100, max: 3_600_000 }),
+      ttlMs: r.int('PRESENCE_TTL_MS', { optional: true, min: 1_000, max: 3_600_000 }),
+      prefix: r.str('PRESENCE_PREFIX', { optional: true }),
+    },
+    queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
+    concurrency: r.int('WORKER_CONCURRENCY', { default: 16, min: 1, max: 1_000 }),
+    logLevel: r.oneOf('LOG_LEVEL', LEVELS, { default: 'info' }),
+    metricsPort: r.int('METRICS_PORT', { optional: true, min: 0, max: 65_535 }),
+    shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
+  };
+  r.done();
+  return config;
+}

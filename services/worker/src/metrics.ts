@@ -1,0 +1,33 @@
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  readonly deliveries: Counter<'outcome'>;
+  readonly deadLetters: Counter;
+  readonly presenceSwept: Counter;
+}
+
+/** One registry per process (not the global one), so tests can build several. */
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    deliveries: new Counter({
+      name: 'chat_offline_delivery_attempts_total',
+      help: 'Offline-delivery webhook attempts by outcome (delivered, failed, permanent, skipped).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'chat_offline_delivery_dead_letters_total',
+      help: 'Offline deliveries that failed their last attempt and stay in the failed state.',
+      registers: [registry],
+    }),
+    presenceSwept: new Counter({
+      name: 'chat_presence_swept_users_total',
+      help: 'Users found offline by the sweep (connections expired without a clean disconnect).',
+      registers: [registry],
+    }),
+  };
+}
