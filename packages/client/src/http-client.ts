@@ -1,0 +1,287 @@
+import { ChatError, type ChatErrorCode } from './errors.js';
+import { newClientMsgId } from './client-msg-id.js';
+import type {
+  Attachment,
+  AuthResponse,
+  Conversation,
+  HistoryResponse,
+  ListConversationsResponse,
+  Message,
+  Notification,
+  User,
+  UserWithPresence,
+} from './protocol-types.js';
+
+export interface HttpClientOptions {
+  /** Origin of the cluster, e.g. `http://localhost:8080` (routes are under `/api`). */
+  baseUrl: string;
+  /** Access token; `register`/`login` set it, `setToken` replaces it. */
+  token?: string;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Per-request timeout. @default 30000 */
+  timeoutMs?: number;
+}
+
+export interface SendMessageInput {
+  text?: string;
+  attachmentIds?: string[];
+  replyToId?: string;
+  /** Idempotency key; generated when absent. Reuse it when retrying the same send. */
+  clientMsgId?: string;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface RequestInit_ {
+  query?: Query;
+  json?: unknown;
+  form?: FormData;
+  /** Routes under /api/auth send no Authorization header. */
+  anonymous?: boolean;
+}
+
+const enc = encodeURIComponent;
+
+/** Typed wrapper of PROTOCOL §2. Every failure throws `ChatError`. */
+export class HttpClient {
+  readonly #baseUrl: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+  #token: string | undefined;
+
+  constructor(options: HttpClientOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    // Bound call: browsers throw "Illegal invocation" when fetch loses its `this`.
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#token = options.token;
+  }
+
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  setToken(token: string | undefined): void {
+    this.#token = token;
+  }
+
+  // ---- auth ----
+  async register(body: { username: string; password: string; displayName?: string }): Promise<AuthResponse> {
+    const res = await this.#call<AuthResponse>('POST', '/api/auth/register', { json: body, anonymous: true });
+    this.#token = res.accessToken;
+    return res;
+  }
+
+  async login(body: { username: string; password: string }): Promise<AuthResponse> {
+    const res = await this.#call<AuthResponse>('POST', '/api/auth/login', { json: body, anonymous: true });
+    this.#token = res.accessToken;
+    return res;
+  }
+
+  // ---- users ----
+  me(): Promise<User> {
+    return this.#call('GET', '/api/users/me');
+  }
+
+  async searchUsers(query: string, options: { limit?: number } = {}): Promise<User[]> {
+    const res = await this.#call<{ users: User[] }>('GET', '/api/users', { query: { query, limit: options.limit } });
+    return res.users;
+  }
+
+  getUser(userId: string): Promise<UserWithPresence> {
+    return this.#call('GET', `/api/users/${enc(userId)}`);
+  }
+
+  async block(userId: string): Promise<void> {
+    await this.#call('POST', `/api/users/${enc(userId)}/block`);
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.#call('DELETE', `/api/users/${enc(userId)}/block`);
+  }
+
+  // ---- conversations ----
+  /** Get-or-create the one direct conversation with `userId`. */
+  openDirect(userId: string): Promise<Conversation> {
+    return this.#call('POST', '/api/conversations/direct', { json: { userId } });
+  }
+
+  createGroup(body: { title: string; memberIds: string[] }): Promise<Conversation> {
+    return this.#call('POST', '/api/conversations/group', { json: body });
+  }
+
+  listConversations(options: { limit?: number; cursor?: string } = {}): Promise<ListConversationsResponse> {
+    return this.#call('GET', '/api/conversations', { query: { limit: options.limit, cursor: options.cursor } });
+  }
+
+  getConversation(conversationId: string): Promise<Conversation> {
+    return this.#call('GET', `/api/conversations/${enc(conversationId)}`);
+  }
+
+  patchConversation(conversationId: string, body: { title?: string; avatarUrl?: string }): Promise<Conversation> {
+    return this.#call('PATCH', `/api/conversations/${enc(conversationId)}`, { json: body });
+  }
+
+  addMembers(conversationId: string, userIds: string[]): Promise<Conversation> {
+    return this.#call('POST', `/api/conversations/${enc(conversationId)}/members`, { json: { userIds } });
+  }
+
+  /** Owner/admin removes a member; `userId` = yourself leaves. */
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.#call('DELETE', `/api/conversations/${enc(conversationId)}/members/${enc(userId)}`);
+  }
+
+  /** The answer's body is returned as is (PROTOCOL §2 does not fix it; expected: the conversation). */
+  setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Conversation | undefined> {
+    return this.#call('PATCH', `/api/conversations/${enc(conversationId)}/members/${enc(userId)}`, {
+      json: { role },
+    });
+  }
+
+  async deleteConversation(conversationId: string): Promise<void> {
+    await this.#call('DELETE', `/api/conversations/${enc(conversationId)}`);
+  }
+
+  // ---- messages ----
+  /** `before` → newest first; `after` → oldest first (catch-up). */
+  history(
+    conversationId: string,
+    options: { before?: number; after?: number; limit?: number } = {},
+  ): Promise<HistoryResponse> {
+    return this.#call('GET', `/api/conversations/${enc(conversationId)}/messages`, { query: { ...options } });
+  }
+
+  postMessage(conversationId: string, input: SendMessageInput): Promise<Message> {
+    const body = { ...input, clientMsgId: input.clientMsgId ?? newClientMsgId() };
+    return this.#call('POST', `/api/conversations/${enc(conversationId)}/messages`, { json: body });
+  }
+
+  async searchMessages(conversationId: string, q: string, options: { limit?: number } = {}): Promise<Message[]> {
+    const res = await this.#call<{ messages: Message[] }>(
+      'GET',
+      `/api/conversations/${enc(conversationId)}/messages/search`,
+      { query: { q, limit: options.limit } },
+    );
+    return res.messages;
+  }
+
+  // ---- uploads ----
+  /** Multipart upload of one file (a `File`, or a `Blob` plus a name). */
+  async upload(file: Blob, name?: string): Promise<Attachment> {
+    const form = new FormData();
+    const fileName = name ?? (typeof File !== 'undefined' && file instanceof File ? file.name : 'file');
+    form.append('file', file, fileName);
+    const res = await this.#call<{ attachment: Attachment }>('POST', '/api/uploads', { form });
+    return res.attachment;
+  }
+
+  // ---- notifications ----
+  async notifications(options: { unread?: boolean; limit?: number } = {}): Promise<Notification[]> {
+    const res = await this.#call<{ notifications: Notification[] }>('GET', '/api/notifications', {
+      query: { ...options },
+    });
+    return res.notifications;
+  }
+
+  async markNotificationsRead(which: { ids: string[] } | { all: true }): Promise<void> {
+    await this.#call('POST', '/api/notifications/read', { json: which });
+  }
+
+  async #call<T>(method: string, path: string, init: RequestInit_ = {}): Promise<T> {
+    const url = new URL(this.#baseUrl + path);
+    for (const [key, value] of Object.entries(init.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (!init.anonymous && this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    let body: string | FormData | undefined;
+    if (init.form !== undefined) body = init.form;
+    else if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.#fetch(url.toString(), { method, headers, body, signal: controller.signal });
+      text = await res.text();
+    } catch (err) {
+      const timedOut = controller.signal.aborted;
+      throw new ChatError({
+        code: timedOut ? 'TIMEOUT' : 'NETWORK',
+        message: timedOut ? `${method} ${path} timed out after ${this.#timeoutMs} ms` : `${method} ${path} failed`,
+        cause: err,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+
+    let parsed: unknown;
+    let parseError: unknown;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch (err) {
+        parseError = err;
+      }
+    }
+    if (!res.ok) throw errorFromResponse(res, parsed);
+    if (parseError !== undefined) {
+      throw new ChatError({
+        code: 'BAD_RESPONSE',
+        message: `${method} ${path}: answer is not JSON (HTTP ${res.status})`,
+        status: res.status,
+        cause: parseError,
+      });
+    }
+    return parsed as T;
+  }
+}
+
+// Answers that are not ours (an nginx 502 page, a proxy's 429) still get a code by status.
+const CODE_BY_STATUS: Readonly<Record<number, ChatErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  502: 'UNAVAILABLE',
+  503: 'UNAVAILABLE',
+  504: 'UNAVAILABLE',
+};
+
+function errorFromResponse(res: Response, parsed: unknown): ChatError {
+  const body = (parsed as { error?: unknown } | undefined)?.error;
+  const fromBody = ChatError.fromBody(body, res.status);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  const headerDetails =
+    Number.isFinite(retryAfter) && retryAfter >= 0 && res.headers.get('retry-after') !== null
+      ? { retryAfterMs: retryAfter * 1000 }
+      : undefined;
+  if (fromBody.code !== 'BAD_RESPONSE') {
+    if (headerDetails === undefined || fromBody.retryAfterMs !== undefined) return fromBody;
+    return new ChatError({
+      code: fromBody.code,
+      message: fromBody.message,
+      status: res.status,
+      details: { ...fromBody.details, ...headerDetails },
+    });
+  }
+  return new ChatError({
+    code: CODE_BY_STATUS[res.status] ?? (res.status >= 500 ? 'INTERNAL' : 'BAD_RESPONSE'),
+    message: `HTTP ${res.status} ${res.statusText}`.trim(),
+    status: res.status,
+    details: headerDetails,
+  });
+}
+
+export function createHttpClient(options: HttpClientOptions): HttpClient {
+  return new HttpClient(options);
+}
