@@ -35,19 +35,32 @@ export function validateUpdate(u: unknown): UpdateSpec {
   }
   if (!isPlainObject(u)) throw new CommandError(14, 'TypeMismatch', 'update must be an object or an array');
   if (isOperatorUpdate(u)) {
+    const paths: string[] = [];
     for (const [op, arg] of Object.entries(u)) {
       if (!UPDATE_OPERATORS.has(op)) {
         throw failedToParse(`Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
       }
       if (!isPlainObject(arg)) throw failedToParse(`Modifiers operate on fields but we found type ${typeof arg} instead.`);
-      if (Object.keys(arg).some((path) => path === '_id' || path.startsWith('_id.')) && op !== '$setOnInsert') {
-        // Only allowed when the value does not change; checked after applying.
-      }
+      paths.push(...Object.keys(arg));
+      if (op === '$rename') paths.push(...Object.values(arg).map(String));
     }
+    checkConflicts(paths);
   } else {
     for (const k of Object.keys(u)) if (k.includes('.')) throw new CommandError(52, 'DottedFieldName', `The dotted field '${k}' in replacement is not valid for storage.`);
   }
   return u;
+}
+
+/** MongoDB refuses two operators touching the same path or a path and its prefix. */
+function checkConflicts(paths: string[]): void {
+  const sorted = [...paths].sort();
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1] as string;
+    const cur = sorted[i] as string;
+    if (cur === prev || cur.startsWith(prev + '.')) {
+      throw new CommandError(40, 'ConflictingUpdateOperators', `Updating the path '${cur}' would create a conflict at '${prev}'`);
+    }
+  }
 }
 
 /** Applies an update to a copy of `doc`; the stored document is left untouched. */
