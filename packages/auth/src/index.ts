@@ -1,1 +1,8 @@
-export {};
+export type { Principal } from './principal.js';
+export {
+  createTokenService,
+  type TokenService,
+  type TokenServiceOptions,
+  type ExternalIdpOptions,
+} from './token-service.js';
+export { hashPassword, verifyPassword, dummyVerify } from './password.js';
