@@ -19,7 +19,8 @@ async function main(): Promise<number> {
   const options = parseRunnerArgs(process.argv.slice(2), process.env, repoRoot);
   const nodePorts = Array.from({ length: options.nodes }, (_, i) => options.port + 1 + i);
   for (const port of [options.port, ...nodePorts]) {
-    if (await isPortOpen(port)) throw new Error(`port ${port} is already in use (choose another with --port)`);
+    if (await isPortOpen(port))
+      throw new Error(`port ${port} is already in use (choose another with --port)`);
   }
 
   const supervisor = new Supervisor(log);
@@ -27,7 +28,10 @@ async function main(): Promise<number> {
   const shutdown = (reason: string): Promise<void> => {
     shuttingDown ??= (async () => {
       log(`${reason}: stopping the cluster`);
-      await supervisor.stopAll(['worker', ...nodePorts.map((_, i) => `node-${i + 1}`)], STOP_TIMEOUT_MS);
+      await supervisor.stopAll(
+        ['worker', ...nodePorts.map((_, i) => `node-${i + 1}`)],
+        STOP_TIMEOUT_MS,
+      );
       await removeClusterFile(options.runDir);
       log('stopped');
     })();
@@ -90,7 +94,9 @@ async function main(): Promise<number> {
 
     // Every node must be ready, not only the one nginx's hash picks for us.
     const ready = Promise.all([
-      ...nodePorts.map((port) => waitForHttp(`http://127.0.0.1:${port}/readyz`, { timeout: READY_TIMEOUT_MS })),
+      ...nodePorts.map((port) =>
+        waitForHttp(`http://127.0.0.1:${port}/readyz`, { timeout: READY_TIMEOUT_MS }),
+      ),
     ]).then(() => waitForHttp(`${url}/readyz`, { timeout: 10_000 }));
     await Promise.race([ready, supervisor.firstExit().then((error) => Promise.reject(error))]);
 

@@ -50,7 +50,9 @@ export class Supervisor {
   firstExit(): Promise<Error> {
     return Promise.race(
       this.children.map(({ process: child }) =>
-        child.exited.then((info) => startError(child, `exited (code ${info.code}, signal ${info.signal})`)),
+        child.exited.then((info) =>
+          startError(child, `exited (code ${info.code}, signal ${info.signal})`),
+        ),
       ),
     );
   }

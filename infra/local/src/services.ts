@@ -30,23 +30,30 @@ export async function provideMongo(
   log: (line: string) => void,
 ): Promise<Endpoint & { embedded: boolean }> {
   if (env.MONGO_URL) return { url: env.MONGO_URL, embedded: false };
-  log('WARNING: MONGO_URL is not set; using the embedded in-memory MongoDB. Data is NOT kept when the cluster stops.');
+  log(
+    'WARNING: MONGO_URL is not set; using the embedded in-memory MongoDB. Data is NOT kept when the cluster stops.',
+  );
   const cli = join(repoRoot, 'packages', 'embedded-mongo', 'src', 'cli.ts');
   if (!existsSync(cli)) throw new Error(`embedded MongoDB CLI not found at ${cli}; set MONGO_URL`);
   const port = await getFreePort();
   let url: string | undefined;
-  const child = await supervisor.start('mongo', process.execPath, [...tsEntryArgs(cli), '--port', String(port)], {
-    cwd: repoRoot,
-    onLine: (line) => {
-      if (url || !line.startsWith('{')) return;
-      try {
-        const parsed = JSON.parse(line) as { url?: unknown };
-        if (typeof parsed.url === 'string') url = parsed.url;
-      } catch {
-        // Not the announcement line.
-      }
+  const child = await supervisor.start(
+    'mongo',
+    process.execPath,
+    [...tsEntryArgs(cli), '--port', String(port)],
+    {
+      cwd: repoRoot,
+      onLine: (line) => {
+        if (url || !line.startsWith('{')) return;
+        try {
+          const parsed = JSON.parse(line) as { url?: unknown };
+          if (typeof parsed.url === 'string') url = parsed.url;
+        } catch {
+          // Not the announcement line.
+        }
+      },
     },
-  });
+  );
   await Promise.race([
     waitFor(() => url, { timeout: 30_000, message: 'the embedded MongoDB to announce its url' }),
     supervisor.firstExit().then((error) => Promise.reject(error)),

@@ -23,5 +23,10 @@ export {
   type NginxClusterConfig,
   type NginxUpstream,
 } from './nginx-config.js';
-export { startNginx, type NginxConfigSource, type NginxServer, type StartNginxOptions } from './nginx.js';
+export {
+  startNginx,
+  type NginxConfigSource,
+  type NginxServer,
+  type StartNginxOptions,
+} from './nginx.js';
 export { startMongo, type MongoFixture, type MongoKind } from './mongo.js';

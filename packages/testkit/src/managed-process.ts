@@ -156,7 +156,9 @@ export async function spawnManaged(
 /** An error for a process that failed to start, with its last output lines. */
 export function startError(process: ManagedProcess, reason: string): Error {
   const output = process.output().split('\n').slice(-40).join('\n');
-  return new Error(`${process.name} (pid ${process.pid}) ${reason}\n--- last output ---\n${output}`);
+  return new Error(
+    `${process.name} (pid ${process.pid}) ${reason}\n--- last output ---\n${output}`,
+  );
 }
 
 /**
@@ -171,7 +173,10 @@ export async function waitUntilReady(
   let settled = false;
   const exitedEarly = child.exited.then((info) => {
     if (settled) return;
-    throw startError(child, `exited (code ${info.code}, signal ${info.signal}) before ${options.what}`);
+    throw startError(
+      child,
+      `exited (code ${info.code}, signal ${info.signal}) before ${options.what}`,
+    );
   });
   const ready = waitFor(() => (child.exitInfo ? true : check()), {
     timeout: options.timeout,

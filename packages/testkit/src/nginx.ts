@@ -43,7 +43,18 @@ function render(config: NginxConfigSource, port: number): string {
 async function runCheck(binary: string, prefix: string, file: string): Promise<void> {
   const check = await spawnManaged(
     binary,
-    ['-t', '-q', '-p', prefix, '-e', join(prefix, 'logs', 'error.log'), '-c', file, '-g', globalDirectives(prefix)],
+    [
+      '-t',
+      '-q',
+      '-p',
+      prefix,
+      '-e',
+      join(prefix, 'logs', 'error.log'),
+      '-c',
+      file,
+      '-g',
+      globalDirectives(prefix),
+    ],
     { name: 'nginx -t' },
   );
   const { code } = await check.exited;
@@ -59,7 +70,8 @@ export async function startNginx(
   options: StartNginxOptions = {},
 ): Promise<NginxServer> {
   const binary = options.binary ?? '/usr/sbin/nginx';
-  const fromString = typeof config === 'string' ? /\blisten\s+(?:[\d.]+:)?(\d+)/.exec(config) : null;
+  const fromString =
+    typeof config === 'string' ? /\blisten\s+(?:[\d.]+:)?(\d+)/.exec(config) : null;
   const port = options.port ?? (fromString ? Number(fromString[1]) : await getFreePort());
   const prefix = await mkdtemp(join(tmpdir(), 'testkit-nginx-'));
   await mkdir(join(prefix, 'logs'));

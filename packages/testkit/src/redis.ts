@@ -64,14 +64,22 @@ async function launch(
   // No persistence at all: a restart must come back empty, and nothing is written
   // outside the temp dir.
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
-    '--dir', dir,
-    '--daemonize', 'no',
-    '--protected-mode', 'no',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'no',
+    '--loglevel',
+    'warning',
     ...extra,
   ];
   const child = await spawnManaged(binary, args, { name: `redis-server:${port}` });

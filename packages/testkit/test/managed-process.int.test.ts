@@ -42,7 +42,10 @@ describe('spawnManaged', () => {
   });
 
   it('stop() escalates to SIGKILL when SIGTERM is ignored', async () => {
-    const child = await spawnManaged('sh', ['-c', "trap '' TERM; echo ready; while :; do sleep 0.1; done"]);
+    const child = await spawnManaged('sh', [
+      '-c',
+      "trap '' TERM; echo ready; while :; do sleep 0.1; done",
+    ]);
     await waitFor(() => child.output().includes('ready'), { timeout: 5_000 });
     const started = Date.now();
     const info = await child.stop(300);

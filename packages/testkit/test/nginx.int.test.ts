@@ -15,7 +15,9 @@ function startUpstream(id: string): Promise<{ server: Server; port: number }> {
   });
   // A minimal websocket-style upgrade: answer 101 and echo one line back.
   server.on('upgrade', (_req, socket) => {
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`,
+    );
     socket.on('data', (data) => socket.end(`${id}:${data.toString()}`));
   });
   return new Promise((resolve) => {
