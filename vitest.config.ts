@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 // Packages resolve to their TypeScript source through the "@chat/source" export
 // condition, so tests need no build step (STYLE.md, dependency rule 5).
-const conditions = ['@chat/source', 'import', 'node', 'default'];
+// Not 'import': vitest hands these to Node for externals too, and `--conditions=import`
+// would make CommonJS require() pick ESM wrappers (engine.io then loads ws/wrapper.mjs).
+const conditions = ['@chat/source', 'module', 'node', 'development|production'];
 
 // Integration files start real servers (redis-server, nginx, several gateways);
 // on a 2-core machine they run one file at a time, unit files run in parallel.
