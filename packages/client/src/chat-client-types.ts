@@ -1,6 +1,11 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
 import type { ChatError } from './errors.js';
-import type { Conversation, Message, ServerToClientEvents, SessionEvent } from './protocol-types.js';
+import type {
+  Conversation,
+  Message,
+  ServerToClientEvents,
+  SessionEvent,
+} from './protocol-types.js';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -49,7 +54,9 @@ export interface RequestOptions {
 
 type Payload<K extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[K]>[0];
 type Passthrough = {
-  [K in Exclude<keyof ServerToClientEvents, 'message:new' | 'session'>]: (payload: Payload<K>) => void;
+  [K in Exclude<keyof ServerToClientEvents, 'message:new' | 'session'>]: (
+    payload: Payload<K>,
+  ) => void;
 };
 
 /** Events of `ChatClient.on`. Server events keep their names and payloads, except `message:new`. */

@@ -47,7 +47,9 @@ const MAX_AUTH_FAILURES = 3;
 type LooseEmit = (event: string, payload: unknown, ack: (response: unknown) => void) => void;
 
 export class ChatClient {
-  readonly #opts: Required<Pick<ChatClientOptions, 'ackTimeoutMs' | 'maxSendRetries' | 'syncLimit'>> &
+  readonly #opts: Required<
+    Pick<ChatClientOptions, 'ackTimeoutMs' | 'maxSendRetries' | 'syncLimit'>
+  > &
     ChatClientOptions;
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly #events: Emitter<ChatClientEvents>;
@@ -70,7 +72,9 @@ export class ChatClient {
     this.#opts = { ackTimeoutMs: 10_000, maxSendRetries: 5, syncLimit: 100, ...options };
     this.#log = options.logger;
     this.#token = options.token;
-    this.#events = new Emitter<ChatClientEvents>((err, event) => this.#handlerError(err, String(event)));
+    this.#events = new Emitter<ChatClientEvents>((err, event) =>
+      this.#handlerError(err, String(event)),
+    );
     this.#sequencer = new Sequencer<Message>({
       gapTimeoutMs: options.gapTimeoutMs ?? 1000,
       deliver: (m) => this.#events.emit('message', m),
@@ -173,8 +177,12 @@ export class ChatClient {
         this.#sequencer.push(message);
         return message;
       } catch (err) {
-        if (!(err instanceof ChatError) || !err.retryable || attempt >= this.#opts.maxSendRetries) throw err;
-        this.#log?.debug({ code: err.code, attempt, clientMsgId: payload.clientMsgId }, 'send retry');
+        if (!(err instanceof ChatError) || !err.retryable || attempt >= this.#opts.maxSendRetries)
+          throw err;
+        this.#log?.debug(
+          { code: err.code, attempt, clientMsgId: payload.clientMsgId },
+          'send retry',
+        );
         if (err.code === 'RATE_LIMITED' || err.code === 'UNAVAILABLE') {
           await sleep(err.retryAfterMs ?? backoffMs(attempt));
         }
@@ -231,20 +239,27 @@ export class ChatClient {
       this.#setState('reconnecting');
       // socket.io reconnects by itself except when the server closed the socket
       // (token expired, node draining without notice): then we do it, with jitter.
-      if (reason === 'io server disconnect') this.#scheduleReconnect(backoffMs(this.#retryAttempt++, 250, 5000));
+      if (reason === 'io server disconnect')
+        this.#scheduleReconnect(backoffMs(this.#retryAttempt++, 250, 5000));
     });
     s.on('connect_error', (err: Error & { data?: unknown }) => {
       const unauth = err.message === 'UNAUTHENTICATED';
       const error = new ChatError({
         code: unauth ? 'UNAUTHENTICATED' : 'DISCONNECTED',
         message: err.message,
-        details: typeof err.data === 'object' && err.data !== null ? (err.data as Record<string, unknown>) : undefined,
+        details:
+          typeof err.data === 'object' && err.data !== null
+            ? (err.data as Record<string, unknown>)
+            : undefined,
         cause: err,
       });
       this.#events.emit('connect_error', error);
       if (s.active) return; // transport-level failure: socket.io retries by itself
       if (unauth) this.#authFailures++;
-      if (unauth && (this.#opts.getToken === undefined || this.#authFailures >= MAX_AUTH_FAILURES)) {
+      if (
+        unauth &&
+        (this.#opts.getToken === undefined || this.#authFailures >= MAX_AUTH_FAILURES)
+      ) {
         this.#setState('closed');
         this.#failInFlight(error);
         this.#rejectSession(error);
@@ -275,7 +290,11 @@ export class ChatClient {
     }
   }
 
-  #emit<E extends RequestEvent>(event: E, payload: RequestPayload<E>, timeoutMs: number): Promise<AckData<E>> {
+  #emit<E extends RequestEvent>(
+    event: E,
+    payload: RequestPayload<E>,
+    timeoutMs: number,
+  ): Promise<AckData<E>> {
     return new Promise<AckData<E>>((resolve, reject) => {
       const fail = (error: ChatError) => {
         clearTimeout(timer);
@@ -283,24 +302,38 @@ export class ChatClient {
         reject(error);
       };
       const timer = setTimeout(
-        () => fail(new ChatError({ code: 'TIMEOUT', message: `${event}: no ack within ${timeoutMs} ms` })),
+        () =>
+          fail(
+            new ChatError({ code: 'TIMEOUT', message: `${event}: no ack within ${timeoutMs} ms` }),
+          ),
         timeoutMs,
       );
       this.#inFlight.add(fail);
-      (this.#socket.emit as unknown as LooseEmit).call(this.#socket, event, payload, (response: unknown) => {
-        if (!this.#inFlight.has(fail)) return; // already timed out or dropped
-        clearTimeout(timer);
-        this.#inFlight.delete(fail);
-        const r = response as { ok?: unknown; error?: unknown } | null;
-        if (r !== null && typeof r === 'object' && r.ok === true) {
-          const { ok: _ok, ...data } = r;
-          resolve(data as AckData<E>);
-        } else if (r !== null && typeof r === 'object' && r.ok === false) {
-          reject(ChatError.fromBody(r.error));
-        } else {
-          reject(new ChatError({ code: 'BAD_RESPONSE', message: `${event}: malformed ack`, details: { response } }));
-        }
-      });
+      (this.#socket.emit as unknown as LooseEmit).call(
+        this.#socket,
+        event,
+        payload,
+        (response: unknown) => {
+          if (!this.#inFlight.has(fail)) return; // already timed out or dropped
+          clearTimeout(timer);
+          this.#inFlight.delete(fail);
+          const r = response as { ok?: unknown; error?: unknown } | null;
+          if (r !== null && typeof r === 'object' && r.ok === true) {
+            const { ok: _ok, ...data } = r;
+            resolve(data as AckData<E>);
+          } else if (r !== null && typeof r === 'object' && r.ok === false) {
+            reject(ChatError.fromBody(r.error));
+          } else {
+            reject(
+              new ChatError({
+                code: 'BAD_RESPONSE',
+                message: `${event}: malformed ack`,
+                details: { response },
+              }),
+            );
+          }
+        },
+      );
     });
   }
 
@@ -308,7 +341,9 @@ export class ChatClient {
   #whenConnected(deadline: number, what: string): Promise<void> {
     if (this.#state === 'connected') return Promise.resolve();
     if (this.#state === 'closed') {
-      return Promise.reject(new ChatError({ code: 'CLOSED', message: `${what}: client is closed` }));
+      return Promise.reject(
+        new ChatError({ code: 'CLOSED', message: `${what}: client is closed` }),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -321,10 +356,13 @@ export class ChatClient {
         }
       };
       const timer = Number.isFinite(deadline)
-        ? setTimeout(() => {
-            done();
-            reject(new ChatError({ code: 'TIMEOUT', message: `${what}: not connected in time` }));
-          }, Math.max(0, deadline - Date.now()))
+        ? setTimeout(
+            () => {
+              done();
+              reject(new ChatError({ code: 'TIMEOUT', message: `${what}: not connected in time` }));
+            },
+            Math.max(0, deadline - Date.now()),
+          )
         : undefined;
       const done = () => {
         if (timer !== undefined) clearTimeout(timer);
@@ -350,7 +388,11 @@ export class ChatClient {
         first = false;
         pending = [...rest, ...more];
       }
-      this.#events.emit('synced', { reason: 'connect', messages: delivered, conversations: conversations.size });
+      this.#events.emit('synced', {
+        reason: 'connect',
+        messages: delivered,
+        conversations: conversations.size,
+      });
     } catch (err) {
       // The next reconnect syncs again; a gap timer covers what arrives meanwhile.
       this.#log?.warn({ err }, 'sync after connect failed');
@@ -382,12 +424,23 @@ export class ChatClient {
     const more: SyncCursor[] = [];
     for (const conv of res.conversations) {
       // Skip answers for conversations forgotten meanwhile (conversation:removed).
-      if (!asked.has(conv.conversationId) || this.#sequencer.cursor(conv.conversationId) === undefined) continue;
+      if (
+        !asked.has(conv.conversationId) ||
+        this.#sequencer.cursor(conv.conversationId) === undefined
+      )
+        continue;
       const before = this.#sequencer.cursor(conv.conversationId) ?? 0;
-      this.#sequencer.merge(conv.conversationId, conv.messages, { hasMore: conv.hasMore, seq: conv.seq });
+      this.#sequencer.merge(conv.conversationId, conv.messages, {
+        hasMore: conv.hasMore,
+        seq: conv.seq,
+      });
       const after = this.#sequencer.cursor(conv.conversationId) ?? before;
-      count(conv.conversationId, conv.messages.filter((m) => m.seq > before && m.seq <= after).length);
-      if (conv.hasMore && conv.messages.length > 0) more.push({ conversationId: conv.conversationId, seq: after });
+      count(
+        conv.conversationId,
+        conv.messages.filter((m) => m.seq > before && m.seq <= after).length,
+      );
+      if (conv.hasMore && conv.messages.length > 0)
+        more.push({ conversationId: conv.conversationId, seq: after });
     }
     if (emitChanged) for (const c of res.changed) this.#events.emit('conversation', c);
     return more;

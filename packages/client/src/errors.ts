@@ -14,7 +14,13 @@ export type ChatErrorCode = ErrorBody['code'] | ClientErrorCode;
 
 // Server codes a client may retry unchanged (PROTOCOL §1 table: RATE_LIMITED after
 // details.retryAfterMs, UNAVAILABLE "safe to retry"); plus the transport-level ones.
-const RETRYABLE: ReadonlySet<string> = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'TIMEOUT', 'DISCONNECTED', 'NETWORK']);
+const RETRYABLE: ReadonlySet<string> = new Set([
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'TIMEOUT',
+  'DISCONNECTED',
+  'NETWORK',
+]);
 
 export interface ChatErrorInit {
   code: ChatErrorCode;
@@ -52,9 +58,19 @@ export class ChatError extends Error {
 
   static fromBody(body: unknown, status = 0): ChatError {
     if (isErrorBody(body)) {
-      return new ChatError({ code: body.code, message: body.message, status, details: body.details });
+      return new ChatError({
+        code: body.code,
+        message: body.message,
+        status,
+        details: body.details,
+      });
     }
-    return new ChatError({ code: 'BAD_RESPONSE', message: 'Malformed error response', status, details: { body } });
+    return new ChatError({
+      code: 'BAD_RESPONSE',
+      message: 'Malformed error response',
+      status,
+      details: { body },
+    });
   }
 }
 

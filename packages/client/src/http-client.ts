@@ -67,14 +67,24 @@ export class HttpClient {
   }
 
   // ---- auth ----
-  async register(body: { username: string; password: string; displayName?: string }): Promise<AuthResponse> {
-    const res = await this.#call<AuthResponse>('POST', '/api/auth/register', { json: body, anonymous: true });
+  async register(body: {
+    username: string;
+    password: string;
+    displayName?: string;
+  }): Promise<AuthResponse> {
+    const res = await this.#call<AuthResponse>('POST', '/api/auth/register', {
+      json: body,
+      anonymous: true,
+    });
     this.#token = res.accessToken;
     return res;
   }
 
   async login(body: { username: string; password: string }): Promise<AuthResponse> {
-    const res = await this.#call<AuthResponse>('POST', '/api/auth/login', { json: body, anonymous: true });
+    const res = await this.#call<AuthResponse>('POST', '/api/auth/login', {
+      json: body,
+      anonymous: true,
+    });
     this.#token = res.accessToken;
     return res;
   }
@@ -85,7 +95,9 @@ export class HttpClient {
   }
 
   async searchUsers(query: string, options: { limit?: number } = {}): Promise<User[]> {
-    const res = await this.#call<{ users: User[] }>('GET', '/api/users', { query: { query, limit: options.limit } });
+    const res = await this.#call<{ users: User[] }>('GET', '/api/users', {
+      query: { query, limit: options.limit },
+    });
     return res.users;
   }
 
@@ -111,20 +123,29 @@ export class HttpClient {
     return this.#call('POST', '/api/conversations/group', { json: body });
   }
 
-  listConversations(options: { limit?: number; cursor?: string } = {}): Promise<ListConversationsResponse> {
-    return this.#call('GET', '/api/conversations', { query: { limit: options.limit, cursor: options.cursor } });
+  listConversations(
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<ListConversationsResponse> {
+    return this.#call('GET', '/api/conversations', {
+      query: { limit: options.limit, cursor: options.cursor },
+    });
   }
 
   getConversation(conversationId: string): Promise<Conversation> {
     return this.#call('GET', `/api/conversations/${enc(conversationId)}`);
   }
 
-  patchConversation(conversationId: string, body: { title?: string; avatarUrl?: string }): Promise<Conversation> {
+  patchConversation(
+    conversationId: string,
+    body: { title?: string; avatarUrl?: string },
+  ): Promise<Conversation> {
     return this.#call('PATCH', `/api/conversations/${enc(conversationId)}`, { json: body });
   }
 
   addMembers(conversationId: string, userIds: string[]): Promise<Conversation> {
-    return this.#call('POST', `/api/conversations/${enc(conversationId)}/members`, { json: { userIds } });
+    return this.#call('POST', `/api/conversations/${enc(conversationId)}/members`, {
+      json: { userIds },
+    });
   }
 
   /** Owner/admin removes a member; `userId` = yourself leaves. */
@@ -133,7 +154,11 @@ export class HttpClient {
   }
 
   /** The answer's body is returned as is (PROTOCOL §2 does not fix it; expected: the conversation). */
-  setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<Conversation | undefined> {
+  setRole(
+    conversationId: string,
+    userId: string,
+    role: 'admin' | 'member',
+  ): Promise<Conversation | undefined> {
     return this.#call('PATCH', `/api/conversations/${enc(conversationId)}/members/${enc(userId)}`, {
       json: { role },
     });
@@ -149,7 +174,9 @@ export class HttpClient {
     conversationId: string,
     options: { before?: number; after?: number; limit?: number } = {},
   ): Promise<HistoryResponse> {
-    return this.#call('GET', `/api/conversations/${enc(conversationId)}/messages`, { query: { ...options } });
+    return this.#call('GET', `/api/conversations/${enc(conversationId)}/messages`, {
+      query: { ...options },
+    });
   }
 
   postMessage(conversationId: string, input: SendMessageInput): Promise<Message> {
@@ -157,7 +184,11 @@ export class HttpClient {
     return this.#call('POST', `/api/conversations/${enc(conversationId)}/messages`, { json: body });
   }
 
-  async searchMessages(conversationId: string, q: string, options: { limit?: number } = {}): Promise<Message[]> {
+  async searchMessages(
+    conversationId: string,
+    q: string,
+    options: { limit?: number } = {},
+  ): Promise<Message[]> {
     const res = await this.#call<{ messages: Message[] }>(
       'GET',
       `/api/conversations/${enc(conversationId)}/messages/search`,
@@ -170,7 +201,8 @@ export class HttpClient {
   /** Multipart upload of one file (a `File`, or a `Blob` plus a name). */
   async upload(file: Blob, name?: string): Promise<Attachment> {
     const form = new FormData();
-    const fileName = name ?? (typeof File !== 'undefined' && file instanceof File ? file.name : 'file');
+    const fileName =
+      name ?? (typeof File !== 'undefined' && file instanceof File ? file.name : 'file');
     form.append('file', file, fileName);
     const res = await this.#call<{ attachment: Attachment }>('POST', '/api/uploads', { form });
     return res.attachment;
@@ -194,7 +226,8 @@ export class HttpClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (!init.anonymous && this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
+    if (!init.anonymous && this.#token !== undefined)
+      headers['authorization'] = `Bearer ${this.#token}`;
     let body: string | FormData | undefined;
     if (init.form !== undefined) body = init.form;
     else if (init.json !== undefined) {
@@ -213,7 +246,9 @@ export class HttpClient {
       const timedOut = controller.signal.aborted;
       throw new ChatError({
         code: timedOut ? 'TIMEOUT' : 'NETWORK',
-        message: timedOut ? `${method} ${path} timed out after ${this.#timeoutMs} ms` : `${method} ${path} failed`,
+        message: timedOut
+          ? `${method} ${path} timed out after ${this.#timeoutMs} ms`
+          : `${method} ${path} failed`,
         cause: err,
       });
     } finally {

@@ -7,8 +7,18 @@ export type {
   RequestOptions,
   SendInput,
 } from './chat-client-types.js';
-export { HttpClient, createHttpClient, type HttpClientOptions, type SendMessageInput } from './http-client.js';
+export {
+  HttpClient,
+  createHttpClient,
+  type HttpClientOptions,
+  type SendMessageInput,
+} from './http-client.js';
 export { ChatError, isChatError, type ChatErrorCode, type ClientErrorCode } from './errors.js';
-export { Sequencer, type MergeInfo, type SequencedMessage, type SequencerOptions } from './sequencer.js';
+export {
+  Sequencer,
+  type MergeInfo,
+  type SequencedMessage,
+  type SequencerOptions,
+} from './sequencer.js';
 export { newClientMsgId } from './client-msg-id.js';
 export type * from './protocol-types.js';

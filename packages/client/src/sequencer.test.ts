@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Sequencer, type SequencedMessage } from './sequencer.js';
 
 const C = 'c1';
-const msg = (seq: number, conversationId = C): SequencedMessage => ({ id: `${conversationId}-m${seq}`, conversationId, seq });
+const msg = (seq: number, conversationId = C): SequencedMessage => ({
+  id: `${conversationId}-m${seq}`,
+  conversationId,
+  seq,
+});
 
 function setup(gapTimeoutMs = 1000) {
   const delivered: SequencedMessage[] = [];
@@ -12,7 +16,8 @@ function setup(gapTimeoutMs = 1000) {
     deliver: (m) => delivered.push(m),
     onGap: (conversationId, cursor) => gaps.push({ conversationId, cursor }),
   });
-  const seqs = (conversationId = C) => delivered.filter((m) => m.conversationId === conversationId).map((m) => m.seq);
+  const seqs = (conversationId = C) =>
+    delivered.filter((m) => m.conversationId === conversationId).map((m) => m.seq);
   return { seq, delivered, gaps, seqs };
 }
 
