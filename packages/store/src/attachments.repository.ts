@@ -55,7 +55,9 @@ export function createAttachmentsRepository(db: Db): AttachmentsRepository {
       const docs = await collection.find({ _id: { $in: unique } }).toArray();
       // Keep the caller's order: it is the order the files appear in the message.
       const byId = new Map(docs.map((d) => [d._id.toHexString(), d]));
-      return unique.map((id) => byId.get(id.toHexString())).filter((d): d is AttachmentDoc => d !== undefined);
+      return unique
+        .map((id) => byId.get(id.toHexString()))
+        .filter((d): d is AttachmentDoc => d !== undefined);
     },
 
     async markUsed(ids, uploaderId, at = new Date()) {

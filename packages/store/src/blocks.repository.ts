@@ -45,7 +45,12 @@ export function createBlocksRepository(db: Db): BlocksRepository {
 
     async isBlockedEitherWay(a, b) {
       const n = await collection.countDocuments(
-        { $or: [{ blockerId: a, blockedId: b }, { blockerId: b, blockedId: a }] },
+        {
+          $or: [
+            { blockerId: a, blockedId: b },
+            { blockerId: b, blockedId: a },
+          ],
+        },
         { limit: 1 },
       );
       return n > 0;

@@ -1,11 +1,23 @@
 import { MongoClient, type Db } from 'mongodb';
-import { createAttachmentsRepository, type AttachmentsRepository } from './attachments.repository.js';
+import {
+  createAttachmentsRepository,
+  type AttachmentsRepository,
+} from './attachments.repository.js';
 import { createBlocksRepository, type BlocksRepository } from './blocks.repository.js';
-import { createConversationsRepository, type ConversationsRepository } from './conversations.repository.js';
+import {
+  createConversationsRepository,
+  type ConversationsRepository,
+} from './conversations.repository.js';
 import { ensureIndexes } from './ensure-indexes.js';
-import { createMembershipsRepository, type MembershipsRepository } from './memberships.repository.js';
+import {
+  createMembershipsRepository,
+  type MembershipsRepository,
+} from './memberships.repository.js';
 import { createMessagesRepository, type MessagesRepository } from './messages.repository.js';
-import { createNotificationsRepository, type NotificationsRepository } from './notifications.repository.js';
+import {
+  createNotificationsRepository,
+  type NotificationsRepository,
+} from './notifications.repository.js';
 import type { StoreLogger } from './types.js';
 import { createUsersRepository, type UsersRepository } from './users.repository.js';
 
@@ -78,7 +90,9 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
       await db.command({ ping: 1 });
     },
     close() {
-      closing ??= client.close().then(() => logger?.info({ dbName: options.dbName }, 'mongo closed'));
+      closing ??= client
+        .close()
+        .then(() => logger?.info({ dbName: options.dbName }, 'mongo closed'));
       return closing;
     },
   };

@@ -28,14 +28,27 @@ export interface ConversationsRepository {
    * nodes: the unique partial index on `directKey` decides the race. Membership docs
    * are the caller's job (memberships.add is idempotent, so every racer may add them).
    */
-  getOrCreateDirect(a: ObjectId, b: ObjectId, at?: Date): Promise<{ conversation: ConversationDoc; created: boolean }>;
+  getOrCreateDirect(
+    a: ObjectId,
+    b: ObjectId,
+    at?: Date,
+  ): Promise<{ conversation: ConversationDoc; created: boolean }>;
   findDirect(a: ObjectId, b: ObjectId): Promise<ConversationDoc | null>;
-  createGroup(input: { title: string; avatarUrl?: string; createdBy: ObjectId; at?: Date }): Promise<ConversationDoc>;
+  createGroup(input: {
+    title: string;
+    avatarUrl?: string;
+    createdBy: ObjectId;
+    at?: Date;
+  }): Promise<ConversationDoc>;
   /** Includes closed conversations: callers decide (closed → NOT_FOUND for clients). */
   findById(id: ObjectId): Promise<ConversationDoc | null>;
   findByIds(ids: readonly ObjectId[]): Promise<ConversationDoc[]>;
   /** Rename / avatar; only open conversations. Returns the updated document or null. */
-  patch(id: ObjectId, patch: { title?: string; avatarUrl?: string }, at?: Date): Promise<ConversationDoc | null>;
+  patch(
+    id: ObjectId,
+    patch: { title?: string; avatarUrl?: string },
+    at?: Date,
+  ): Promise<ConversationDoc | null>;
   /** Group deleted by its owner: sets closedAt once; returns null if missing or already closed. */
   close(id: ObjectId, at?: Date): Promise<ConversationDoc | null>;
   /**
@@ -48,7 +61,10 @@ export interface ConversationsRepository {
   /** After delete-for-everyone: blank the preview if it shows that message. */
   markLastMessageDeleted(id: ObjectId, messageId: ObjectId): Promise<void>;
   /** The user's open conversations, most recent activity first. @default limit 30, max 100 */
-  listForUser(userId: ObjectId, opts?: { limit?: number; cursor?: string }): Promise<ConversationPage>;
+  listForUser(
+    userId: ObjectId,
+    opts?: { limit?: number; cursor?: string },
+  ): Promise<ConversationPage>;
   /** Open conversations the user joined, or that changed/had activity, after `since`. @default limit 100 */
   changedSince(userId: ObjectId, since: Date, limit?: number): Promise<ConversationView[]>;
 }
@@ -62,7 +78,11 @@ export class InvalidCursorError extends Error {
 }
 
 function view(conversation: ConversationDoc, membership: MembershipDoc): ConversationView {
-  return { conversation, membership, unreadCount: Math.max(0, conversation.seq - membership.readSeq) };
+  return {
+    conversation,
+    membership,
+    unreadCount: Math.max(0, conversation.seq - membership.readSeq),
+  };
 }
 
 export function createConversationsRepository(db: Db): ConversationsRepository {
@@ -76,11 +96,17 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
   }
 
   async function membershipsByConversation(userId: ObjectId, ids: readonly ObjectId[]) {
-    const docs = ids.length === 0 ? [] : await memberships.find({ userId, conversationId: { $in: [...ids] } }).toArray();
+    const docs =
+      ids.length === 0
+        ? []
+        : await memberships.find({ userId, conversationId: { $in: [...ids] } }).toArray();
     return new Map(docs.map((m) => [m.conversationId.toHexString(), m]));
   }
 
-  function joinViews(convs: ConversationDoc[], byConv: Map<string, MembershipDoc>): ConversationView[] {
+  function joinViews(
+    convs: ConversationDoc[],
+    byConv: Map<string, MembershipDoc>,
+  ): ConversationView[] {
     const out: ConversationView[] = [];
     for (const c of convs) {
       const m = byConv.get(c._id.toHexString());
@@ -166,7 +192,11 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
       // $max keeps the list order sane if node clocks disagree slightly.
       const updated = await collection.findOneAndUpdate(
         { _id: id, ...open },
-        { $inc: { seq: 1 }, $set: { lastMessage: compact(preview) }, $max: { lastActivityAt: preview.createdAt } },
+        {
+          $inc: { seq: 1 },
+          $set: { lastMessage: compact(preview) },
+          $max: { lastActivityAt: preview.createdAt },
+        },
         { returnDocument: 'after', projection: { seq: 1 } },
       );
       return updated ? updated.seq : null;
@@ -202,7 +232,9 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
       // query on conversations (`_id $in` + sort on the (lastActivityAt, _id) index) with
       // limit+1. Denormalising lastActivityAt into every membership would instead cost
       // one write per member on every message in big groups.
-      const mine = await memberships.find({ userId }, { projection: { conversationId: 1 } }).toArray();
+      const mine = await memberships
+        .find({ userId }, { projection: { conversationId: 1 } })
+        .toArray();
       if (mine.length === 0) return { items: [] };
       const convs = await collection
         .find({ _id: { $in: mine.map((m) => m.conversationId) }, ...open, ...after })
@@ -210,10 +242,19 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
         .limit(limit + 1)
         .toArray();
       const page = convs.slice(0, limit);
-      const items = joinViews(page, await membershipsByConversation(userId, page.map((c) => c._id)));
+      const items = joinViews(
+        page,
+        await membershipsByConversation(
+          userId,
+          page.map((c) => c._id),
+        ),
+      );
       const last = page[page.length - 1];
       if (convs.length > limit && last) {
-        return { items, nextCursor: encodeActivityCursor({ lastActivityAt: last.lastActivityAt, id: last._id }) };
+        return {
+          items,
+          nextCursor: encodeActivityCursor({ lastActivityAt: last.lastActivityAt, id: last._id }),
+        };
       }
       return { items };
     },
@@ -226,7 +267,11 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
         .find({
           _id: { $in: mine.map((m) => m.conversationId) },
           ...open,
-          $or: [{ lastActivityAt: { $gt: since } }, { updatedAt: { $gt: since } }, { _id: { $in: joined } }],
+          $or: [
+            { lastActivityAt: { $gt: since } },
+            { updatedAt: { $gt: since } },
+            { _id: { $in: joined } },
+          ],
         })
         .sort({ lastActivityAt: -1, _id: -1 })
         .limit(clampLimit(limit, 100, 500))

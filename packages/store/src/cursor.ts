@@ -8,7 +8,10 @@ export interface ActivityCursor {
 
 /** Opaque to clients: base64url of `{ t: ISO date, id: hex }`. */
 export function encodeActivityCursor(cursor: ActivityCursor): string {
-  const json = JSON.stringify({ t: cursor.lastActivityAt.toISOString(), id: cursor.id.toHexString() });
+  const json = JSON.stringify({
+    t: cursor.lastActivityAt.toISOString(),
+    id: cursor.id.toHexString(),
+  });
   return Buffer.from(json, 'utf8').toString('base64url');
 }
 

@@ -29,13 +29,22 @@ const iso = (d: Date): string => d.toISOString();
 const hex = (id: ObjectId): string => id.toHexString();
 
 export function toUserDto(doc: UserDoc): User {
-  const out: User = { id: hex(doc._id), username: doc.username, displayName: doc.displayName, createdAt: iso(doc.createdAt) };
+  const out: User = {
+    id: hex(doc._id),
+    username: doc.username,
+    displayName: doc.displayName,
+    createdAt: iso(doc.createdAt),
+  };
   if (doc.avatarUrl !== undefined) out.avatarUrl = doc.avatarUrl;
   return out;
 }
 
 export function toPublicUserDto(doc: UserDoc): PublicUser {
-  const out: PublicUser = { id: hex(doc._id), username: doc.username, displayName: doc.displayName };
+  const out: PublicUser = {
+    id: hex(doc._id),
+    username: doc.username,
+    displayName: doc.displayName,
+  };
   if (doc.avatarUrl !== undefined) out.avatarUrl = doc.avatarUrl;
   return out;
 }
@@ -46,7 +55,11 @@ export function toAttachmentDto(doc: AttachmentDoc, url: string): Attachment {
 }
 
 export function toReactionDtos(summaries: readonly ReactionSummary[] | undefined): Reaction[] {
-  return (summaries ?? []).map((r) => ({ emoji: r.emoji, count: r.count, userIds: r.userIds.map(hex) }));
+  return (summaries ?? []).map((r) => ({
+    emoji: r.emoji,
+    count: r.count,
+    userIds: r.userIds.map(hex),
+  }));
 }
 
 export interface MessageDtoOptions {
@@ -68,7 +81,11 @@ export function toMessageDto(doc: MessageDoc, opts: MessageDtoOptions = {}): Mes
   };
   if (doc.clientMsgId !== undefined) out.clientMsgId = doc.clientMsgId;
   if (doc.replyTo) {
-    out.replyTo = { id: hex(doc.replyTo.id), seq: doc.replyTo.seq, senderId: hex(doc.replyTo.senderId) };
+    out.replyTo = {
+      id: hex(doc.replyTo.id),
+      seq: doc.replyTo.seq,
+      senderId: hex(doc.replyTo.senderId),
+    };
     if (doc.replyTo.text !== undefined) out.replyTo.text = doc.replyTo.text;
   }
   if (doc.editedAt) out.editedAt = iso(doc.editedAt);
@@ -78,13 +95,17 @@ export function toMessageDto(doc: MessageDoc, opts: MessageDtoOptions = {}): Mes
     return out;
   }
   if (doc.text !== undefined) out.text = doc.text;
-  if (doc.attachmentIds.length > 0 && opts.attachmentsOf) out.attachments = opts.attachmentsOf(doc.attachmentIds);
+  if (doc.attachmentIds.length > 0 && opts.attachmentsOf)
+    out.attachments = opts.attachmentsOf(doc.attachmentIds);
   out.reactions = toReactionDtos(opts.reactionsOf?.get(hex(doc._id)));
   return out;
 }
 
 /** `lastMessage.kind` for a new message (PROTOCOL: text, else first attachment's kind). */
-export function previewKindOf(text: string | undefined, attachmentKinds: readonly AttachmentKind[]): LastMessageKind {
+export function previewKindOf(
+  text: string | undefined,
+  attachmentKinds: readonly AttachmentKind[],
+): LastMessageKind {
   if (text !== undefined && text.length > 0) return 'text';
   return attachmentKinds[0] ?? 'file';
 }
@@ -93,7 +114,13 @@ function toLastMessageDto(conv: ConversationDoc): LastMessage | undefined {
   const lm = conv.lastMessage;
   if (!lm) return undefined;
   // allocateSeq writes preview and seq in one update, so the preview's seq is the conversation's.
-  const out: LastMessage = { id: hex(lm.id), seq: conv.seq, senderId: hex(lm.senderId), kind: lm.kind, createdAt: iso(lm.createdAt) };
+  const out: LastMessage = {
+    id: hex(lm.id),
+    seq: conv.seq,
+    senderId: hex(lm.senderId),
+    kind: lm.kind,
+    createdAt: iso(lm.createdAt),
+  };
   if (lm.text !== undefined) out.text = lm.text;
   return out;
 }
@@ -105,7 +132,9 @@ export function toMemberDto(membership: MembershipDoc, user: UserDoc | undefined
     role: membership.role,
     joinedAt: iso(membership.joinedAt),
     // A member whose user record is gone still renders (deleted accounts).
-    user: user ? toPublicUserDto(user) : { id: userId, username: 'deleted', displayName: 'Deleted user' },
+    user: user
+      ? toPublicUserDto(user)
+      : { id: userId, username: 'deleted', displayName: 'Deleted user' },
   };
 }
 
@@ -139,7 +168,13 @@ export function toConversationDto(input: ConversationDtoInput): Conversation {
 }
 
 export function toNotificationDto(doc: NotificationDoc): Notification {
-  const out: Notification = { id: hex(doc._id), type: doc.type, title: doc.title, read: doc.read, createdAt: iso(doc.createdAt) };
+  const out: Notification = {
+    id: hex(doc._id),
+    type: doc.type,
+    title: doc.title,
+    read: doc.read,
+    createdAt: iso(doc.createdAt),
+  };
   if (doc.body !== undefined) out.body = doc.body;
   if (doc.data !== undefined) out.data = doc.data;
   return out;

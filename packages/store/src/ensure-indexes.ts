@@ -48,7 +48,11 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   attachments: [
     { name: 'uploader_created', key: { uploaderId: 1, createdAt: -1 } },
-    { name: 'unused_created', key: { createdAt: 1 }, partialFilterExpression: { usedAt: { $exists: false } } },
+    {
+      name: 'unused_created',
+      key: { createdAt: 1 },
+      partialFilterExpression: { usedAt: { $exists: false } },
+    },
   ],
   notifications: [
     { name: 'user_created', key: { userId: 1, createdAt: -1, _id: -1 } },

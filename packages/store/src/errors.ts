@@ -12,7 +12,11 @@ export class DuplicateKeyError extends Error {
 
   constructor(
     message: string,
-    details: { keyPattern?: Record<string, unknown>; keyValue?: Record<string, unknown>; cause?: unknown },
+    details: {
+      keyPattern?: Record<string, unknown>;
+      keyValue?: Record<string, unknown>;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: details.cause });
     this.name = 'DuplicateKeyError';
@@ -30,7 +34,9 @@ export class DuplicateKeyError extends Error {
 const DUPLICATE_KEY_CODES = new Set([11000, 11001]);
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object'
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Recognises E11000 from single writes, findAndModify and bulk writes. */
@@ -50,10 +56,14 @@ export function isDuplicateKeyError(err: unknown): boolean {
 export function toStoreError(err: unknown): unknown {
   if (!isDuplicateKeyError(err)) return err;
   const rec = asRecord(err) ?? {};
-  const firstWriteError = Array.isArray(rec['writeErrors']) ? asRecord(rec['writeErrors'][0]) : undefined;
+  const firstWriteError = Array.isArray(rec['writeErrors'])
+    ? asRecord(rec['writeErrors'][0])
+    : undefined;
   const source = asRecord(rec['errorResponse']) ?? rec;
-  const keyPattern = asRecord(source['keyPattern']) ?? asRecord(asRecord(firstWriteError?.['err'])?.['keyPattern']);
-  const keyValue = asRecord(source['keyValue']) ?? asRecord(asRecord(firstWriteError?.['err'])?.['keyValue']);
+  const keyPattern =
+    asRecord(source['keyPattern']) ?? asRecord(asRecord(firstWriteError?.['err'])?.['keyPattern']);
+  const keyValue =
+    asRecord(source['keyValue']) ?? asRecord(asRecord(firstWriteError?.['err'])?.['keyValue']);
   return new DuplicateKeyError(err instanceof Error ? err.message : 'duplicate key', {
     ...(keyPattern ? { keyPattern } : {}),
     ...(keyValue ? { keyValue } : {}),

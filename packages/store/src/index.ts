@@ -12,7 +12,12 @@ export { decodeActivityCursor, encodeActivityCursor, type ActivityCursor } from 
 export { compact, parseObjectId, uniqueIds } from './util.js';
 export * from './types.js';
 export * from './dto.js';
-export { createUsersRepository, usernameCandidate, type CreateUserInput, type UsersRepository } from './users.repository.js';
+export {
+  createUsersRepository,
+  usernameCandidate,
+  type CreateUserInput,
+  type UsersRepository,
+} from './users.repository.js';
 export { createBlocksRepository, type BlocksRepository } from './blocks.repository.js';
 export {
   createConversationsRepository,

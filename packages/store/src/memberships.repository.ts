@@ -1,4 +1,5 @@
-import { ObjectId, type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import type { ObjectId } from 'mongodb';
+import { type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import type { MemberRole, MembershipDoc } from './types.js';
 
@@ -27,7 +28,10 @@ export interface CursorMove {
 export interface MembershipsRepository {
   readonly collection: Collection<MembershipDoc>;
   /** Idempotent: an existing membership is returned unchanged (role/cursors kept). */
-  add(conversationId: ObjectId, input: AddMemberInput): Promise<{ membership: MembershipDoc; added: boolean }>;
+  add(
+    conversationId: ObjectId,
+    input: AddMemberInput,
+  ): Promise<{ membership: MembershipDoc; added: boolean }>;
   /** Idempotent bulk add; returns the user ids that were not members before. */
   addMany(conversationId: ObjectId, inputs: readonly AddMemberInput[]): Promise<ObjectId[]>;
   /** Deletes the membership (leave/remove); returns whether there was one. */
@@ -40,14 +44,28 @@ export interface MembershipsRepository {
   listConversationIdsOfUser(userId: ObjectId): Promise<ObjectId[]>;
   /** Memberships of one user in many conversations (for list/sync assembly). */
   findForUser(userId: ObjectId, conversationIds: readonly ObjectId[]): Promise<MembershipDoc[]>;
-  setRole(conversationId: ObjectId, userId: ObjectId, role: MemberRole): Promise<MembershipDoc | null>;
+  setRole(
+    conversationId: ObjectId,
+    userId: ObjectId,
+    role: MemberRole,
+  ): Promise<MembershipDoc | null>;
   countMembers(conversationId: ObjectId): Promise<number>;
   /** Do the two users share at least one conversation? (presence fan-out checks) */
   shareConversation(a: ObjectId, b: ObjectId): Promise<boolean>;
   /** Forward-only; reading implies delivery, so deliveredSeq moves up to seq too. */
-  advanceRead(conversationId: ObjectId, userId: ObjectId, seq: number, at?: Date): Promise<CursorMove | null>;
+  advanceRead(
+    conversationId: ObjectId,
+    userId: ObjectId,
+    seq: number,
+    at?: Date,
+  ): Promise<CursorMove | null>;
   /** Forward-only. Returns null when the user is not a member. */
-  advanceDelivered(conversationId: ObjectId, userId: ObjectId, seq: number, at?: Date): Promise<CursorMove | null>;
+  advanceDelivered(
+    conversationId: ObjectId,
+    userId: ObjectId,
+    seq: number,
+    at?: Date,
+  ): Promise<CursorMove | null>;
   /** Drops every membership of a conversation (used after closing a group, optional). */
   removeAll(conversationId: ObjectId): Promise<number>;
 }
@@ -56,7 +74,10 @@ export interface MembershipsRepository {
  * The fields of a new membership except `_id`: upserts let the server assign it, because
  * `$setOnInsert: { _id }` is rejected by the embedded test server (real MongoDB accepts it).
  */
-function newMembership(conversationId: ObjectId, input: AddMemberInput): Omit<MembershipDoc, '_id'> {
+function newMembership(
+  conversationId: ObjectId,
+  input: AddMemberInput,
+): Omit<MembershipDoc, '_id'> {
   const start = input.startSeq ?? 0;
   const doc: Omit<MembershipDoc, '_id'> = {
     conversationId,
@@ -92,7 +113,10 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
       { returnDocument: 'after', projection: { [field]: 1 } },
     );
     if (updated) return { value: updated[field], moved: true };
-    const current = await collection.findOne({ conversationId, userId }, { projection: { [field]: 1 } });
+    const current = await collection.findOne(
+      { conversationId, userId },
+      { projection: { [field]: 1 } },
+    );
     return current ? { value: current[field], moved: false } : null;
   }
 
@@ -149,12 +173,16 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
       collection.find({ conversationId }).sort({ joinedAt: 1, _id: 1 }).limit(limit).toArray(),
 
     async listMemberIds(conversationId) {
-      const docs = await collection.find({ conversationId }, { projection: { userId: 1 } }).toArray();
+      const docs = await collection
+        .find({ conversationId }, { projection: { userId: 1 } })
+        .toArray();
       return docs.map((d) => d.userId);
     },
 
     async listConversationIdsOfUser(userId) {
-      const docs = await collection.find({ userId }, { projection: { conversationId: 1 } }).toArray();
+      const docs = await collection
+        .find({ userId }, { projection: { conversationId: 1 } })
+        .toArray();
       return docs.map((d) => d.conversationId);
     },
 
@@ -164,12 +192,18 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
     },
 
     setRole: (conversationId, userId, role) =>
-      collection.findOneAndUpdate({ conversationId, userId }, { $set: { role } }, { returnDocument: 'after' }),
+      collection.findOneAndUpdate(
+        { conversationId, userId },
+        { $set: { role } },
+        { returnDocument: 'after' },
+      ),
 
     countMembers: (conversationId) => collection.countDocuments({ conversationId }),
 
     async shareConversation(a, b) {
-      const ofA = await collection.find({ userId: a }, { projection: { conversationId: 1 } }).toArray();
+      const ofA = await collection
+        .find({ userId: a }, { projection: { conversationId: 1 } })
+        .toArray();
       if (ofA.length === 0) return false;
       const n = await collection.countDocuments(
         { userId: b, conversationId: { $in: ofA.map((d) => d.conversationId) } },

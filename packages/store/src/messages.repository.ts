@@ -62,12 +62,21 @@ export interface MessagesRepository {
   deleteForEveryone(id: ObjectId, at: Date): Promise<MessageDoc | null>;
   /** "Delete for me"; idempotent. Returns false when the message does not exist. */
   hideForUser(id: ObjectId, userId: ObjectId): Promise<boolean>;
-  addReaction(message: Pick<MessageDoc, '_id' | 'conversationId'>, userId: ObjectId, emoji: string, at?: Date): Promise<AddReactionResult>;
+  addReaction(
+    message: Pick<MessageDoc, '_id' | 'conversationId'>,
+    userId: ObjectId,
+    emoji: string,
+    at?: Date,
+  ): Promise<AddReactionResult>;
   removeReaction(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean>;
   /** `[{ emoji, count, userIds }]` per message id hex, emoji in first-use order. */
   reactionsOf(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>>;
   /** Case-insensitive literal substring search (input regex-escaped), newest first. @default limit 20, max 100 */
-  search(conversationId: ObjectId, q: string, opts: { viewerId: ObjectId; limit?: number; hiddenBefore?: number }): Promise<MessageDoc[]>;
+  search(
+    conversationId: ObjectId,
+    q: string,
+    opts: { viewerId: ObjectId; limit?: number; hiddenBefore?: number },
+  ): Promise<MessageDoc[]>;
 }
 
 export function createMessagesRepository(db: Db): MessagesRepository {
@@ -81,9 +90,15 @@ export function createMessagesRepository(db: Db): MessagesRepository {
    * filter with `hiddenFor: { $ne: viewer }` inside the same indexed, limited query.
    * A separate collection would need an anti-join that breaks the limit+1 paging.
    */
-  function visibleTo(conversationId: ObjectId, viewerId: ObjectId, hiddenBefore?: number): Filter<MessageDoc> {
+  function visibleTo(
+    conversationId: ObjectId,
+    viewerId: ObjectId,
+    hiddenBefore?: number,
+  ): Filter<MessageDoc> {
     const filter: Filter<MessageDoc> = { conversationId, hiddenFor: { $ne: viewerId } };
-    return hiddenBefore !== undefined && hiddenBefore > 0 ? { ...filter, seq: { $gt: hiddenBefore } } : filter;
+    return hiddenBefore !== undefined && hiddenBefore > 0
+      ? { ...filter, seq: { $gt: hiddenBefore } }
+      : filter;
   }
 
   function seqRange(hiddenBefore: number | undefined, range: { $lt?: number; $gt?: number }) {
@@ -130,7 +145,8 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         query.before !== undefined
           ? seqRange(query.hiddenBefore, { $lt: query.before })
           : seqRange(query.hiddenBefore, query.after !== undefined ? { $gt: query.after } : {});
-      const filter: Filter<MessageDoc> = Object.keys(range).length > 0 ? { ...base, seq: range } : base;
+      const filter: Filter<MessageDoc> =
+        Object.keys(range).length > 0 ? { ...base, seq: range } : base;
       const docs = await collection
         .find(filter)
         .sort({ seq: newestFirst ? -1 : 1 })
@@ -164,7 +180,10 @@ export function createMessagesRepository(db: Db): MessagesRepository {
     async deleteForEveryone(id, at) {
       const updated = await collection.findOneAndUpdate(
         { _id: id, deletedAt: { $exists: false } },
-        { $set: { deletedAt: at, attachmentIds: [] }, $unset: { text: '', edits: '', reactionEmojis: '' } },
+        {
+          $set: { deletedAt: at, attachmentIds: [] },
+          $unset: { text: '', edits: '', reactionEmojis: '' },
+        },
         { returnDocument: 'after' },
       );
       if (updated) await reactions.removeAllOf(id);
@@ -176,7 +195,8 @@ export function createMessagesRepository(db: Db): MessagesRepository {
       return res.matchedCount > 0;
     },
 
-    addReaction: (message, userId, emoji, at = new Date()) => reactions.add(message, userId, emoji, at),
+    addReaction: (message, userId, emoji, at = new Date()) =>
+      reactions.add(message, userId, emoji, at),
     removeReaction: (messageId, userId, emoji) => reactions.remove(messageId, userId, emoji),
     reactionsOf: (messageIds) => reactions.summarize(messageIds),
 

@@ -18,9 +18,16 @@ export interface NotificationsRepository {
   create(input: CreateNotificationInput): Promise<NotificationDoc>;
   findById(id: ObjectId): Promise<NotificationDoc | null>;
   /** Newest first. @default limit 50, max 100 */
-  listForUser(userId: ObjectId, opts?: { unread?: boolean; limit?: number; before?: Date }): Promise<NotificationDoc[]>;
+  listForUser(
+    userId: ObjectId,
+    opts?: { unread?: boolean; limit?: number; before?: Date },
+  ): Promise<NotificationDoc[]>;
   /** Marks the user's own notifications read (ids of other users are ignored); returns how many changed. */
-  markRead(userId: ObjectId, target: { ids: readonly ObjectId[] } | { all: true }, at?: Date): Promise<number>;
+  markRead(
+    userId: ObjectId,
+    target: { ids: readonly ObjectId[] } | { all: true },
+    at?: Date,
+  ): Promise<number>;
   /** The worker records a successful offline delivery; false if already marked or missing. */
   markDelivered(id: ObjectId, at?: Date): Promise<boolean>;
   countUnread(userId: ObjectId): Promise<number>;

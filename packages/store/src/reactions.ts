@@ -21,24 +21,37 @@ export type AddReactionResult = 'added' | 'exists' | 'limit' | 'not-found';
  * bounded set `reactionEmojis` (≤ 20 strings) that a conditional `$addToSet` reserves a
  * slot in before the reaction is inserted.
  */
-export function createReactionOps(messages: Collection<MessageDoc>, reactions: Collection<ReactionDoc>) {
+export function createReactionOps(
+  messages: Collection<MessageDoc>,
+  reactions: Collection<ReactionDoc>,
+) {
   async function reserveEmoji(messageId: ObjectId, emoji: string): Promise<boolean> {
     const res = await messages.updateOne(
       {
         _id: messageId,
         deletedAt: { $exists: false },
-        $or: [{ reactionEmojis: emoji }, { [`reactionEmojis.${MAX_DISTINCT_EMOJI - 1}`]: { $exists: false } }],
+        $or: [
+          { reactionEmojis: emoji },
+          { [`reactionEmojis.${MAX_DISTINCT_EMOJI - 1}`]: { $exists: false } },
+        ],
       },
       { $addToSet: { reactionEmojis: emoji } },
     );
     return res.matchedCount > 0;
   }
 
-  async function summarize(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>> {
+  async function summarize(
+    messageIds: readonly ObjectId[],
+  ): Promise<Map<string, ReactionSummary[]>> {
     const out = new Map<string, ReactionSummary[]>();
     if (messageIds.length === 0) return out;
     const rows = await reactions
-      .aggregate<{ _id: { m: ObjectId; e: string }; count: number; userIds: ObjectId[]; first: Date }>([
+      .aggregate<{
+        _id: { m: ObjectId; e: string };
+        count: number;
+        userIds: ObjectId[];
+        first: Date;
+      }>([
         { $match: { messageId: { $in: [...messageIds] } } },
         { $sort: { createdAt: 1, _id: 1 } },
         {
@@ -65,9 +78,17 @@ export function createReactionOps(messages: Collection<MessageDoc>, reactions: C
   return {
     summarize,
 
-    async add(message: Pick<MessageDoc, '_id' | 'conversationId'>, userId: ObjectId, emoji: string, at: Date) {
+    async add(
+      message: Pick<MessageDoc, '_id' | 'conversationId'>,
+      userId: ObjectId,
+      emoji: string,
+      at: Date,
+    ) {
       if (!(await reserveEmoji(message._id, emoji))) {
-        const exists = await messages.countDocuments({ _id: message._id, deletedAt: { $exists: false } }, { limit: 1 });
+        const exists = await messages.countDocuments(
+          { _id: message._id, deletedAt: { $exists: false } },
+          { limit: 1 },
+        );
         return exists ? ('limit' as const) : ('not-found' as const);
       }
       try {

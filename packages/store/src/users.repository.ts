@@ -25,10 +25,16 @@ export interface UsersRepository {
   /** Case-insensitive, anchored prefix match on username or display name. @default limit 20, max 50 */
   searchByPrefix(prefix: string, limit?: number): Promise<UserDoc[]>;
   /** Finds the user of an external identity, creating it on first sight (race-safe). */
-  upsertExternal(sub: string, preferredUsername?: string): Promise<{ user: UserDoc; created: boolean }>;
+  upsertExternal(
+    sub: string,
+    preferredUsername?: string,
+  ): Promise<{ user: UserDoc; created: boolean }>;
   /** Moves lastSeenAt forward only; returns whether it moved. */
   setLastSeen(userId: ObjectId, at: Date): Promise<boolean>;
-  updateProfile(userId: ObjectId, patch: { displayName?: string; avatarUrl?: string }): Promise<UserDoc | null>;
+  updateProfile(
+    userId: ObjectId,
+    patch: { displayName?: string; avatarUrl?: string },
+  ): Promise<UserDoc | null>;
 }
 
 const USERNAME_MAX = 32;
@@ -41,13 +47,18 @@ export function usernameCandidate(preferred: string | undefined, sub: string): s
     .replace(/[^a-z0-9_.-]/g, '')
     .slice(0, USERNAME_MAX);
   if (cleaned.length >= USERNAME_MIN) return cleaned;
-  const fromSub = sub.toLowerCase().replace(/[^a-z0-9]/g, '').slice(-12);
+  const fromSub = sub
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(-12);
   return `user_${fromSub || 'ext'}`.slice(0, USERNAME_MAX);
 }
 
 function withSuffix(base: string, attempt: number): string {
   if (attempt === 0) return base;
-  const suffix = `_${Math.random().toString(36).slice(2, 2 + Math.min(8, 3 + attempt))}`;
+  const suffix = `_${Math.random()
+    .toString(36)
+    .slice(2, 2 + Math.min(8, 3 + attempt))}`;
   return base.slice(0, USERNAME_MAX - suffix.length) + suffix;
 }
 
@@ -90,7 +101,9 @@ export function createUsersRepository(db: Db): UsersRepository {
       if (needle.length === 0) return [];
       const pattern = prefixPattern(needle);
       return collection
-        .find({ $or: [{ usernameLower: { $regex: pattern } }, { displayNameLower: { $regex: pattern } }] })
+        .find({
+          $or: [{ usernameLower: { $regex: pattern } }, { displayNameLower: { $regex: pattern } }],
+        })
         .sort({ usernameLower: 1 })
         .limit(clampLimit(limit, 20, 50))
         .toArray();
@@ -132,7 +145,11 @@ export function createUsersRepository(db: Db): UsersRepository {
         avatarUrl: patch.avatarUrl,
       });
       if (Object.keys(set).length === 0) return collection.findOne({ _id: userId });
-      return collection.findOneAndUpdate({ _id: userId }, { $set: set }, { returnDocument: 'after' });
+      return collection.findOneAndUpdate(
+        { _id: userId },
+        { $set: set },
+        { returnDocument: 'after' },
+      );
     },
   };
 }

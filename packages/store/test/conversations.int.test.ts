@@ -28,7 +28,9 @@ describe('users', () => {
     const names = (await store.users.searchByPrefix('PREFIX', 10)).map((u) => u.username).sort();
     expect(names).toEqual(['noprefix', 'prefix.one', 'prefixXone']);
     // "." must not match "X".
-    expect((await store.users.searchByPrefix('prefix.', 10)).map((u) => u.username)).toEqual(['prefix.one']);
+    expect((await store.users.searchByPrefix('prefix.', 10)).map((u) => u.username)).toEqual([
+      'prefix.one',
+    ]);
     expect(await store.users.searchByPrefix('.*', 10)).toEqual([]);
     expect(await store.users.searchByPrefix('(a+)+$', 10)).toEqual([]);
     expect(await store.users.searchByPrefix('prefix', 1)).toHaveLength(1);
@@ -37,7 +39,9 @@ describe('users', () => {
   it('upsertExternal creates once and resolves username clashes', async () => {
     const { store } = ctx;
     await store.users.create({ username: 'extuser' });
-    const results = await Promise.all(Array.from({ length: 10 }, () => store.users.upsertExternal('idp|42', 'ExtUser')));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => store.users.upsertExternal('idp|42', 'ExtUser')),
+    );
     expect(new Set(results.map((r) => r.user._id.toHexString())).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(results[0]?.user.username).toMatch(/^extuser_[a-z0-9]+$/);
@@ -73,11 +77,19 @@ describe('direct conversations', () => {
     const { store } = ctx;
     const [a, b] = [new ObjectId(), new ObjectId()];
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store.conversations.getOrCreateDirect(a, b) : store.conversations.getOrCreateDirect(b, a))),
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? store.conversations.getOrCreateDirect(a, b)
+          : store.conversations.getOrCreateDirect(b, a),
+      ),
     );
     expect(new Set(results.map((r) => r.conversation._id.toHexString())).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect(await store.conversations.collection.countDocuments({ directKey: store.conversations.directKeyOf(a, b) })).toBe(1);
+    expect(
+      await store.conversations.collection.countDocuments({
+        directKey: store.conversations.directKeyOf(a, b),
+      }),
+    ).toBe(1);
   });
 });
 
@@ -88,9 +100,19 @@ describe('allocateSeq', () => {
     const sender = new ObjectId();
     const ids = Array.from({ length: 50 }, () => new ObjectId());
     const seqs = await Promise.all(
-      ids.map((id, i) => store.conversations.allocateSeq(conv._id, { id, senderId: sender, text: `m${i}`, kind: 'text', createdAt: new Date() })),
+      ids.map((id, i) =>
+        store.conversations.allocateSeq(conv._id, {
+          id,
+          senderId: sender,
+          text: `m${i}`,
+          kind: 'text',
+          createdAt: new Date(),
+        }),
+      ),
     );
-    expect([...seqs].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect([...seqs].sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
     const after = await store.conversations.findById(conv._id);
     expect(after?.seq).toBe(50);
     const lastIndex = seqs.indexOf(50);
@@ -99,10 +121,18 @@ describe('allocateSeq', () => {
 
   it('refuses a closed or missing conversation', async () => {
     const { store } = ctx;
-    const conv = await store.conversations.createGroup({ title: 'closing', createdBy: new ObjectId() });
+    const conv = await store.conversations.createGroup({
+      title: 'closing',
+      createdBy: new ObjectId(),
+    });
     expect(await store.conversations.close(conv._id)).not.toBeNull();
     expect(await store.conversations.close(conv._id)).toBeNull();
-    const preview = { id: new ObjectId(), senderId: new ObjectId(), kind: 'text' as const, createdAt: new Date() };
+    const preview = {
+      id: new ObjectId(),
+      senderId: new ObjectId(),
+      kind: 'text' as const,
+      createdAt: new Date(),
+    };
     expect(await store.conversations.allocateSeq(conv._id, preview)).toBeNull();
     expect(await store.conversations.allocateSeq(new ObjectId(), preview)).toBeNull();
     expect((await store.conversations.findById(conv._id))?.closedAt).toBeInstanceOf(Date);
@@ -114,7 +144,11 @@ describe('memberships', () => {
     const { store } = ctx;
     const conv = new ObjectId();
     const user = new ObjectId();
-    const results = await Promise.all(Array.from({ length: 8 }, () => store.memberships.add(conv, { userId: user, role: 'member' })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        store.memberships.add(conv, { userId: user, role: 'member' }),
+      ),
+    );
     expect(results.filter((r) => r.added)).toHaveLength(1);
     expect(await store.memberships.countMembers(conv)).toBe(1);
     const added = await store.memberships.addMany(conv, [
@@ -135,8 +169,14 @@ describe('memberships', () => {
     const conv = new ObjectId();
     const user = new ObjectId();
     await store.memberships.add(conv, { userId: user, role: 'member' });
-    expect(await store.memberships.advanceDelivered(conv, user, 5)).toEqual({ value: 5, moved: true });
-    expect(await store.memberships.advanceDelivered(conv, user, 3)).toEqual({ value: 5, moved: false });
+    expect(await store.memberships.advanceDelivered(conv, user, 5)).toEqual({
+      value: 5,
+      moved: true,
+    });
+    expect(await store.memberships.advanceDelivered(conv, user, 3)).toEqual({
+      value: 5,
+      moved: false,
+    });
     expect(await store.memberships.advanceRead(conv, user, 8)).toEqual({ value: 8, moved: true });
     expect(await store.memberships.advanceRead(conv, user, 2)).toEqual({ value: 8, moved: false });
     expect(await store.memberships.advanceRead(conv, user, 8)).toEqual({ value: 8, moved: false });
@@ -156,7 +196,11 @@ describe('conversation list', () => {
     const me = new ObjectId();
     const convs = [];
     for (let i = 0; i < 7; i++) {
-      const c = await store.conversations.createGroup({ title: `c${i}`, createdBy: me, at: new Date(Date.UTC(2026, 0, 1, 0, i)) });
+      const c = await store.conversations.createGroup({
+        title: `c${i}`,
+        createdBy: me,
+        at: new Date(Date.UTC(2026, 0, 1, 0, i)),
+      });
       await store.memberships.add(c._id, { userId: me, role: 'owner' });
       convs.push(c);
     }
@@ -169,7 +213,13 @@ describe('conversation list', () => {
     const c1 = convs[1];
     if (!c1) throw new Error('unreachable');
     for (let i = 0; i < 3; i++) {
-      await store.conversations.allocateSeq(c1._id, { id: new ObjectId(), senderId: new ObjectId(), kind: 'text', text: 'x', createdAt: new Date(Date.UTC(2026, 0, 2, 0, i)) });
+      await store.conversations.allocateSeq(c1._id, {
+        id: new ObjectId(),
+        senderId: new ObjectId(),
+        kind: 'text',
+        text: 'x',
+        createdAt: new Date(Date.UTC(2026, 0, 2, 0, i)),
+      });
     }
     await store.memberships.advanceRead(c1._id, me, 1);
 
@@ -177,7 +227,10 @@ describe('conversation list', () => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await store.conversations.listForUser(me, { limit: 4, ...(cursor ? { cursor } : {}) });
+      const page = await store.conversations.listForUser(me, {
+        limit: 4,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.items.map((v) => v.conversation.title ?? ''));
       if (pages === 0) {
         expect(page.items[0]?.conversation._id.equals(c1._id)).toBe(true);
@@ -190,7 +243,9 @@ describe('conversation list', () => {
     } while (cursor && pages < 10);
     expect(pages).toBe(2);
     expect(seen).toEqual(['c1', 'c5', 'c4', 'c3', 'c2', 'c0']);
-    await expect(store.conversations.listForUser(me, { cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.conversations.listForUser(me, { cursor: 'garbage' })).rejects.toBeInstanceOf(
+      InvalidCursorError,
+    );
   });
 
   it('breaks activity ties by id so paging neither skips nor repeats', async () => {
@@ -206,7 +261,10 @@ describe('conversation list', () => {
     const got: string[] = [];
     let cursor: string | undefined;
     for (let i = 0; i < 5; i++) {
-      const page = await store.conversations.listForUser(me, { limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await store.conversations.listForUser(me, {
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
       got.push(...page.items.map((v) => v.conversation._id.toHexString()));
       cursor = page.nextCursor;
       if (!cursor) break;
@@ -217,13 +275,42 @@ describe('conversation list', () => {
   it('changedSince returns joined or active conversations after the time', async () => {
     const { store } = ctx;
     const me = new ObjectId();
-    const old = await store.conversations.createGroup({ title: 'old', createdBy: me, at: new Date(Date.UTC(2025, 0, 1)) });
-    await store.memberships.add(old._id, { userId: me, role: 'owner', joinedAt: new Date(Date.UTC(2025, 0, 1)) });
-    const active = await store.conversations.createGroup({ title: 'active', createdBy: me, at: new Date(Date.UTC(2025, 0, 1)) });
-    await store.memberships.add(active._id, { userId: me, role: 'owner', joinedAt: new Date(Date.UTC(2025, 0, 1)) });
-    const joined = await store.conversations.createGroup({ title: 'joined', createdBy: me, at: new Date(Date.UTC(2025, 0, 1)) });
-    await store.memberships.add(joined._id, { userId: me, role: 'member', joinedAt: new Date(Date.UTC(2026, 5, 1)) });
-    await store.conversations.allocateSeq(active._id, { id: new ObjectId(), senderId: me, kind: 'text', createdAt: new Date(Date.UTC(2026, 5, 2)) });
+    const old = await store.conversations.createGroup({
+      title: 'old',
+      createdBy: me,
+      at: new Date(Date.UTC(2025, 0, 1)),
+    });
+    await store.memberships.add(old._id, {
+      userId: me,
+      role: 'owner',
+      joinedAt: new Date(Date.UTC(2025, 0, 1)),
+    });
+    const active = await store.conversations.createGroup({
+      title: 'active',
+      createdBy: me,
+      at: new Date(Date.UTC(2025, 0, 1)),
+    });
+    await store.memberships.add(active._id, {
+      userId: me,
+      role: 'owner',
+      joinedAt: new Date(Date.UTC(2025, 0, 1)),
+    });
+    const joined = await store.conversations.createGroup({
+      title: 'joined',
+      createdBy: me,
+      at: new Date(Date.UTC(2025, 0, 1)),
+    });
+    await store.memberships.add(joined._id, {
+      userId: me,
+      role: 'member',
+      joinedAt: new Date(Date.UTC(2026, 5, 1)),
+    });
+    await store.conversations.allocateSeq(active._id, {
+      id: new ObjectId(),
+      senderId: me,
+      kind: 'text',
+      createdAt: new Date(Date.UTC(2026, 5, 2)),
+    });
     const changed = await store.conversations.changedSince(me, new Date(Date.UTC(2026, 0, 1)));
     expect(changed.map((v) => v.conversation.title).sort()).toEqual(['active', 'joined']);
   });

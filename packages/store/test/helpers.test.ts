@@ -88,7 +88,9 @@ describe('util', () => {
     expect('a' in compact({ a: undefined })).toBe(false);
   });
   it('parseObjectId accepts only 24 hex chars', () => {
-    expect(parseObjectId('0123456789abcdef01234567')?.toHexString()).toBe('0123456789abcdef01234567');
+    expect(parseObjectId('0123456789abcdef01234567')?.toHexString()).toBe(
+      '0123456789abcdef01234567',
+    );
     expect(parseObjectId('0123456789abcdef0123456')).toBeUndefined();
     expect(parseObjectId('zzzzzzzzzzzzzzzzzzzzzzzz')).toBeUndefined();
     expect(parseObjectId('123456789012')).toBeUndefined();
@@ -96,6 +98,9 @@ describe('util', () => {
   it('uniqueIds keeps first occurrences in order', () => {
     const a = new ObjectId();
     const b = new ObjectId();
-    expect(uniqueIds([a, b, new ObjectId(a.toHexString()), b]).map(String)).toEqual([String(a), String(b)]);
+    expect(uniqueIds([a, b, new ObjectId(a.toHexString()), b]).map(String)).toEqual([
+      String(a),
+      String(b),
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, MAX_DISTINCT_EMOJI, type MongoStore } from '../src/index.js';
+import { getFreePort } from '@chat/testkit';
+import {
+  connectMongo,
+  DuplicateKeyError,
+  isMongoUnavailableError,
+  MAX_DISTINCT_EMOJI,
+  type MongoStore,
+} from '../src/index.js';
 import { useStore } from './fixture.js';
 
 const ctx = useStore();
@@ -10,7 +17,13 @@ async function seeded(store: MongoStore, count: number) {
   const conversationId = new ObjectId();
   const senderId = new ObjectId();
   for (let seq = 1; seq <= count; seq++) {
-    await store.messages.insert({ conversationId, seq, senderId, clientMsgId: `seed-${seq}`, text: `msg ${seq}` });
+    await store.messages.insert({
+      conversationId,
+      seq,
+      senderId,
+      clientMsgId: `seed-${seq}`,
+      text: `msg ${seq}`,
+    });
   }
   return { conversationId, senderId };
 }
@@ -22,7 +35,13 @@ describe('messages: idempotency', () => {
     const { store } = ctx;
     const conversationId = new ObjectId();
     const senderId = new ObjectId();
-    const first = await store.messages.insert({ conversationId, seq: 1, senderId, clientMsgId: 'abc', text: 'one' });
+    const first = await store.messages.insert({
+      conversationId,
+      seq: 1,
+      senderId,
+      clientMsgId: 'abc',
+      text: 'one',
+    });
     const err = await store.messages
       .insert({ conversationId, seq: 2, senderId, clientMsgId: 'abc', text: 'again' })
       .catch((e: unknown) => e);
@@ -32,8 +51,16 @@ describe('messages: idempotency', () => {
     expect(found?._id.equals(first._id)).toBe(true);
     expect(found?.text).toBe('one');
     // Same clientMsgId from another sender is fine; a repeated seq is not.
-    await store.messages.insert({ conversationId, seq: 2, senderId: new ObjectId(), clientMsgId: 'abc' , text: 'x'});
-    await expect(store.messages.insert({ conversationId, seq: 2, senderId, text: 'dup seq' })).rejects.toBeInstanceOf(DuplicateKeyError);
+    await store.messages.insert({
+      conversationId,
+      seq: 2,
+      senderId: new ObjectId(),
+      clientMsgId: 'abc',
+      text: 'x',
+    });
+    await expect(
+      store.messages.insert({ conversationId, seq: 2, senderId, text: 'dup seq' }),
+    ).rejects.toBeInstanceOf(DuplicateKeyError);
     // Messages without clientMsgId never collide with each other on the partial index.
     await store.messages.insert({ conversationId, seq: 3, senderId, text: 'no id' });
     await store.messages.insert({ conversationId, seq: 4, senderId, text: 'no id either' });
@@ -62,20 +89,34 @@ describe('messages: history', () => {
     expect(seqsOf(tail)).toEqual([10, 11, 12]);
     expect(tail.hasMore).toBe(false);
     // hiddenBefore (membership) hides the early history.
-    const hidden = await store.messages.history(conversationId, { viewerId, after: 0, hiddenBefore: 10 });
+    const hidden = await store.messages.history(conversationId, {
+      viewerId,
+      after: 0,
+      hiddenBefore: 10,
+    });
     expect(seqsOf(hidden)).toEqual([11, 12]);
-    const hiddenBack = await store.messages.history(conversationId, { viewerId, before: 12, hiddenBefore: 10 });
+    const hiddenBack = await store.messages.history(conversationId, {
+      viewerId,
+      before: 12,
+      hiddenBefore: 10,
+    });
     expect(seqsOf(hiddenBack)).toEqual([11]);
     // Limit is capped at 100.
-    expect((await store.messages.history(conversationId, { viewerId, limit: 10_000 })).messages).toHaveLength(12);
+    expect(
+      (await store.messages.history(conversationId, { viewerId, limit: 10_000 })).messages,
+    ).toHaveLength(12);
   });
 
   it('hides "deleted for me" only for that user and keeps tombstones', async () => {
     const { store } = ctx;
     const { conversationId } = await seeded(store, 5);
     const [alice, bob] = [new ObjectId(), new ObjectId()];
-    const m2 = (await store.messages.history(conversationId, { viewerId: alice, after: 1, limit: 1 })).messages[0];
-    const m4 = (await store.messages.history(conversationId, { viewerId: alice, after: 3, limit: 1 })).messages[0];
+    const m2 = (
+      await store.messages.history(conversationId, { viewerId: alice, after: 1, limit: 1 })
+    ).messages[0];
+    const m4 = (
+      await store.messages.history(conversationId, { viewerId: alice, after: 3, limit: 1 })
+    ).messages[0];
     if (!m2 || !m4) throw new Error('seed missing');
     expect(await store.messages.hideForUser(m2._id, alice)).toBe(true);
     expect(await store.messages.hideForUser(m2._id, alice)).toBe(true);
@@ -99,11 +140,19 @@ describe('messages: edits', () => {
   it('keeps previous versions, also under concurrent edits', async () => {
     const { store } = ctx;
     const { conversationId, senderId } = await seeded(store, 0);
-    const m = await store.messages.insert({ conversationId, seq: 1, senderId, text: 'v0', createdAt: new Date(1000) });
+    const m = await store.messages.insert({
+      conversationId,
+      seq: 1,
+      senderId,
+      text: 'v0',
+      createdAt: new Date(1000),
+    });
     const e1 = await store.messages.edit(m._id, 'v1', new Date(2000));
     expect(e1?.text).toBe('v1');
     expect(e1?.edits).toEqual([{ text: 'v0', at: new Date(1000) }]);
-    await Promise.all(['a', 'b', 'c'].map((t, i) => store.messages.edit(m._id, t, new Date(3000 + i))));
+    await Promise.all(
+      ['a', 'b', 'c'].map((t, i) => store.messages.edit(m._id, t, new Date(3000 + i))),
+    );
     const final = await store.messages.findById(m._id);
     expect(final?.edits).toHaveLength(4);
     const texts = [...(final?.edits ?? []).map((e) => e.text), final?.text];
@@ -119,9 +168,16 @@ describe('messages: reactions', () => {
   it('one per (user, emoji), summaries with counts and users', async () => {
     const { store } = ctx;
     const { conversationId, senderId } = await seeded(store, 0);
-    const m = await store.messages.insert({ conversationId, seq: 1, senderId, text: 'react to me' });
+    const m = await store.messages.insert({
+      conversationId,
+      seq: 1,
+      senderId,
+      text: 'react to me',
+    });
     const [a, b] = [new ObjectId(), new ObjectId()];
-    const results = await Promise.all(Array.from({ length: 6 }, () => store.messages.addReaction(m, a, '👍')));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => store.messages.addReaction(m, a, '👍')),
+    );
     expect(results.filter((r) => r === 'added')).toHaveLength(1);
     expect(results.filter((r) => r === 'exists')).toHaveLength(5);
     expect(await store.messages.addReaction(m, b, '👍')).toBe('added');
@@ -139,7 +195,9 @@ describe('messages: reactions', () => {
       ['👍', 1],
       ['🎉', 1],
     ]);
-    expect(await store.messages.addReaction({ _id: new ObjectId(), conversationId }, a, '👍')).toBe('not-found');
+    expect(await store.messages.addReaction({ _id: new ObjectId(), conversationId }, a, '👍')).toBe(
+      'not-found',
+    );
   });
 
   it('allows at most 20 distinct emoji, also concurrently, and frees a slot when unused', async () => {
@@ -147,7 +205,9 @@ describe('messages: reactions', () => {
     const { conversationId, senderId } = await seeded(store, 0);
     const m = await store.messages.insert({ conversationId, seq: 1, senderId, text: 'many' });
     const emoji = Array.from({ length: 30 }, (_, i) => `e${i}`);
-    const results = await Promise.all(emoji.map((e, i) => store.messages.addReaction(m, new ObjectId(), e, new Date(i))));
+    const results = await Promise.all(
+      emoji.map((e, i) => store.messages.addReaction(m, new ObjectId(), e, new Date(i))),
+    );
     expect(results.filter((r) => r === 'added')).toHaveLength(MAX_DISTINCT_EMOJI);
     expect(results.filter((r) => r === 'limit')).toHaveLength(30 - MAX_DISTINCT_EMOJI);
     const summary = (await store.messages.reactionsOf([m._id])).get(m._id.toHexString()) ?? [];
@@ -175,20 +235,41 @@ describe('messages: search', () => {
     const conversationId = new ObjectId();
     const senderId = new ObjectId();
     const viewerId = new ObjectId();
-    const texts = ['Hello World', 'say hello', 'a.b and (x+)+', 'aXb', 'nothing', 'HELLO again', 'deleted hello', 'hidden hello'];
+    const texts = [
+      'Hello World',
+      'say hello',
+      'a.b and (x+)+',
+      'aXb',
+      'nothing',
+      'HELLO again',
+      'deleted hello',
+      'hidden hello',
+    ];
     const docs = [];
-    for (const [i, text] of texts.entries()) docs.push(await store.messages.insert({ conversationId, seq: i + 1, senderId, text }));
+    for (const [i, text] of texts.entries())
+      docs.push(await store.messages.insert({ conversationId, seq: i + 1, senderId, text }));
     await store.messages.deleteForEveryone(docs[6]?._id ?? new ObjectId(), new Date());
     await store.messages.hideForUser(docs[7]?._id ?? new ObjectId(), viewerId);
-    await store.messages.insert({ conversationId: new ObjectId(), seq: 1, senderId, text: 'hello elsewhere' });
+    await store.messages.insert({
+      conversationId: new ObjectId(),
+      seq: 1,
+      senderId,
+      text: 'hello elsewhere',
+    });
 
     const hits = await store.messages.search(conversationId, 'hello', { viewerId });
     expect(hits.map((m) => m.text)).toEqual(['HELLO again', 'say hello', 'Hello World']);
-    expect((await store.messages.search(conversationId, 'a.b', { viewerId })).map((m) => m.text)).toEqual(['a.b and (x+)+']);
-    expect((await store.messages.search(conversationId, '(x+)+', { viewerId })).map((m) => m.seq)).toEqual([3]);
+    expect(
+      (await store.messages.search(conversationId, 'a.b', { viewerId })).map((m) => m.text),
+    ).toEqual(['a.b and (x+)+']);
+    expect(
+      (await store.messages.search(conversationId, '(x+)+', { viewerId })).map((m) => m.seq),
+    ).toEqual([3]);
     expect(await store.messages.search(conversationId, '.*', { viewerId })).toEqual([]);
     expect(await store.messages.search(conversationId, '   ', { viewerId })).toEqual([]);
-    expect(await store.messages.search(conversationId, 'hello', { viewerId, limit: 1 })).toHaveLength(1);
+    expect(
+      await store.messages.search(conversationId, 'hello', { viewerId, limit: 1 }),
+    ).toHaveLength(1);
   });
 });
 
@@ -196,8 +277,22 @@ describe('attachments and notifications', () => {
   it('attachments keep order and markUsed checks the uploader', async () => {
     const { store } = ctx;
     const uploaderId = new ObjectId();
-    const a = await store.attachments.create({ uploaderId, name: 'a.png', size: 3, mime: 'image/png', kind: 'image', storageKey: 'k/a' });
-    const b = await store.attachments.create({ uploaderId, name: 'b.pdf', size: 4, mime: 'application/pdf', kind: 'file', storageKey: 'k/b' });
+    const a = await store.attachments.create({
+      uploaderId,
+      name: 'a.png',
+      size: 3,
+      mime: 'image/png',
+      kind: 'image',
+      storageKey: 'k/a',
+    });
+    const b = await store.attachments.create({
+      uploaderId,
+      name: 'b.pdf',
+      size: 4,
+      mime: 'application/pdf',
+      kind: 'file',
+      storageKey: 'k/b',
+    });
     const got = await store.attachments.findByIds([b._id, new ObjectId(), a._id]);
     expect(got.map((d) => d.name)).toEqual(['b.pdf', 'a.png']);
     expect(await store.attachments.markUsed([a._id, b._id], new ObjectId())).toBe(0);
@@ -212,12 +307,29 @@ describe('attachments and notifications', () => {
     const { store } = ctx;
     const userId = new ObjectId();
     const other = new ObjectId();
-    const n1 = await store.notifications.create({ userId, type: 't', title: 'one', createdAt: new Date(1000) });
-    const n2 = await store.notifications.create({ userId, type: 't', title: 'two', body: 'b', data: { k: 1 }, createdAt: new Date(2000) });
+    const n1 = await store.notifications.create({
+      userId,
+      type: 't',
+      title: 'one',
+      createdAt: new Date(1000),
+    });
+    const n2 = await store.notifications.create({
+      userId,
+      type: 't',
+      title: 'two',
+      body: 'b',
+      data: { k: 1 },
+      createdAt: new Date(2000),
+    });
     const foreign = await store.notifications.create({ userId: other, type: 't', title: 'theirs' });
-    expect((await store.notifications.listForUser(userId)).map((n) => n.title)).toEqual(['two', 'one']);
+    expect((await store.notifications.listForUser(userId)).map((n) => n.title)).toEqual([
+      'two',
+      'one',
+    ]);
     expect(await store.notifications.markRead(userId, { ids: [n1._id, foreign._id] })).toBe(1);
-    expect((await store.notifications.listForUser(userId, { unread: true })).map((n) => n.title)).toEqual(['two']);
+    expect(
+      (await store.notifications.listForUser(userId, { unread: true })).map((n) => n.title),
+    ).toEqual(['two']);
     expect((await store.notifications.findById(foreign._id))?.read).toBe(false);
     expect(await store.notifications.markRead(userId, { all: true })).toBe(1);
     expect(await store.notifications.countUnread(userId)).toBe(0);
@@ -231,14 +343,31 @@ describe('store lifecycle', () => {
     const { store, server } = ctx;
     await store.ensureIndexes();
     await store.ensureIndexes();
-    const names = (await store.messages.collection.listIndexes().toArray()).map((i) => String(i['name']));
-    expect(names).toEqual(expect.arrayContaining(['conversation_seq_unique', 'sender_clientMsgId_unique']));
+    const names = (await store.messages.collection.listIndexes().toArray()).map((i) =>
+      String(i['name']),
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(['conversation_seq_unique', 'sender_clientMsgId_unique']),
+    );
     await store.ping();
-    const { connectMongo } = await import('../src/index.js');
     const second = await connectMongo({ url: server.url, dbName: server.databaseName });
     await second.ping();
     await Promise.all([second.close(), second.close()]);
     await second.close();
     await expect(second.ping()).rejects.toThrow();
+  });
+});
+
+describe('unreachable server', () => {
+  it('connectMongo fails fast with an error the gateway can map to UNAVAILABLE', async () => {
+    const port = await getFreePort();
+    const started = Date.now();
+    const err = await connectMongo({
+      url: `mongodb://127.0.0.1:${port}`,
+      dbName: 'nothing',
+      serverSelectionTimeoutMS: 300,
+    }).catch((e: unknown) => e);
+    expect(isMongoUnavailableError(err)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
