@@ -36,6 +36,12 @@ function globalDirectives(prefix: string): string {
   return `${user}daemon off; pid ${join(prefix, 'nginx.pid')}; error_log ${join(prefix, 'logs', 'error.log')} notice;`;
 }
 
+/** The master's child processes (its workers), from /proc. */
+async function workerPids(masterPid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8');
+  return text.split(/\s+/).filter(Boolean).map(Number);
+}
+
 function render(config: NginxConfigSource, port: number): string {
   return typeof config === 'string' ? config : config({ listen: port });
 }
@@ -105,17 +111,18 @@ export async function startNginx(
     async reload(next?: NginxConfigSource) {
       if (next !== undefined) await writeFile(file, render(next, port));
       await runCheck(binary, prefix, file);
-      const before = (await readFile(errorLog, 'utf8').catch(() => '')).length;
+      const oldWorkers = await workerPids(child.pid);
       process.kill(child.pid, 'SIGHUP');
-      // The master logs "reconfiguring" and then starts the new workers; only then do
-      // new connections get the new config.
+      // Old workers keep accepting on the shared socket until they have processed
+      // their shutdown, so a connection made right after the HUP can still see the old
+      // config. Done = new workers exist and every old one has exited (bounded by
+      // worker_shutdown_timeout in configs that set it).
       await waitFor(
         async () => {
-          const log = (await readFile(errorLog, 'utf8')).slice(before);
-          const at = log.indexOf('reconfiguring');
-          return at >= 0 && log.indexOf('start worker process', at) >= 0;
+          const now = await workerPids(child.pid);
+          return now.length > 0 && !now.some((pid) => oldWorkers.includes(pid));
         },
-        { timeout: 10_000, message: 'nginx to reload' },
+        { timeout: 15_000, message: 'nginx to reload (new workers up, old workers gone)' },
       );
     },
     async stop() {
