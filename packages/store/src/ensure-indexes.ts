@@ -48,11 +48,8 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
   attachments: [
     { name: 'uploader_created', key: { uploaderId: 1, createdAt: -1 } },
-    {
-      name: 'unused_created',
-      key: { createdAt: 1 },
-      partialFilterExpression: { usedAt: { $exists: false } },
-    },
+    // Not partial: real MongoDB rejects `$exists: false` in a partialFilterExpression.
+    { name: 'usedAt_createdAt', key: { usedAt: 1, createdAt: 1 } },
   ],
   notifications: [
     { name: 'user_created', key: { userId: 1, createdAt: -1, _id: -1 } },
