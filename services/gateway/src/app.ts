@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
 import { createMessagesService } from './domain/messages.service.js';
@@ -33,7 +33,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const { config, logger, store } = deps;
   const app = Fastify({
     loggerInstance: logger.child({ nodeId: config.nodeId }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
