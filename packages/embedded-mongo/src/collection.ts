@@ -108,45 +108,44 @@ export class Collection {
     return true;
   }
 
-  /** Documents that may match the filter: an index lookup when the filter allows one, else all. */
-  candidates(filter: unknown): Doc[] {
-    if (!isPlainObject(filter)) return [...this.docs.values()];
+  /**
+   * Documents that may match the filter: an index lookup when the filter allows one, else all.
+   * `exact` means the lookup alone decided the match (every condition was an equality it used).
+   */
+  candidates(filter: unknown): { docs: Doc[]; exact: boolean } {
+    const all = (): { docs: Doc[]; exact: boolean } => ({ docs: [...this.docs.values()], exact: false });
+    if (!isPlainObject(filter)) return all();
+    const conditions = Object.keys(filter).length;
     const eq = new Map<string, unknown[]>();
     for (const [field, cond] of Object.entries(filter)) {
       if (field.startsWith('$')) continue;
       const values = equalityValues(cond);
       if (values) eq.set(field, values);
     }
-    if (eq.size === 0) return [...this.docs.values()];
+    if (eq.size === 0) return all();
     const ids = eq.get('_id');
-    if (ids) return this.collect(ids.map((v) => [keyOf(v)]));
-    let best: Set<string>[] | undefined;
+    if (ids) return { docs: this.collect(new Set(ids.map(keyOf))), exact: conditions === 1 };
+    let best: { sets: Set<string>[]; used: number } | undefined;
     let bestSize = Infinity;
     for (const ix of this.secondary()) {
-      if (ix.spec.sparse || ix.spec.partialFilterExpression) continue;
-      const sets = this.lookup(ix, eq);
-      if (!sets) continue;
-      const size = sets.reduce((n, s) => n + s.size, 0);
-      if (size < bestSize) {
-        best = sets;
+      // Equality on a non-null value implies the field exists, so sparse indexes are complete for it;
+      // partial indexes would need an implication check, so they are not used for lookups.
+      if (ix.spec.partialFilterExpression) continue;
+      const found = this.lookup(ix, eq);
+      if (!found) continue;
+      const size = found.sets.reduce((n, s) => n + s.size, 0);
+      if (size < bestSize || (size === bestSize && best && found.used > best.used)) {
+        best = found;
         bestSize = size;
       }
     }
-    if (!best) return [...this.docs.values()];
-    const seen = new Set<string>();
-    const out: Doc[] = [];
-    // Keep insertion (natural) order so unsorted results look like a collection scan.
-    const idsFound = best.length === 1 ? (best[0] as Set<string>) : new Set(best.flatMap((s) => [...s]));
-    for (const id of idsFound) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const d = this.docs.get(id);
-      if (d) out.push(d);
-    }
-    return out;
+    if (!best) return all();
+    // Keep index order within one key; several keys ($in) are merged without duplicates.
+    const idsFound = best.sets.length === 1 ? (best.sets[0] as Set<string>) : new Set(best.sets.flatMap((s) => [...s]));
+    return { docs: this.collect(idsFound), exact: best.used === conditions };
   }
 
-  private lookup(ix: Index, eq: Map<string, unknown[]>): Set<string>[] | undefined {
+  private lookup(ix: Index, eq: Map<string, unknown[]>): { sets: Set<string>[]; used: number } | undefined {
     const first = ix.fields[0] as string;
     if (ix.fields.every((f) => eq.has(f))) {
       let combos: string[] = [''];
@@ -155,20 +154,19 @@ export class Collection {
         combos = combos.flatMap((c) => values.map((v) => (c === '' ? keyOf(v) : `${c}|${keyOf(v)}`)));
         if (combos.length > MAX_LOOKUP_KEYS) return undefined;
       }
-      return combos.map((k) => ix.entries.get(k)).filter((s): s is Set<string> => s !== undefined);
+      const sets = combos.map((k) => ix.entries.get(k)).filter((s): s is Set<string> => s !== undefined);
+      return { sets, used: ix.fields.length };
     }
     const values = eq.get(first);
     if (!values) return undefined;
-    return values.map((v) => ix.byFirst.get(keyOf(v))).filter((s): s is Set<string> => s !== undefined);
+    return { sets: values.map((v) => ix.byFirst.get(keyOf(v))).filter((s): s is Set<string> => s !== undefined), used: 1 };
   }
 
-  private collect(keys: string[][]): Doc[] {
+  /** Ids come from one Set (no duplicates) or from a merged Set ($in), so no dedupe is needed. */
+  private collect(ids: Iterable<string>): Doc[] {
     const out: Doc[] = [];
-    const seen = new Set<string>();
-    for (const [k] of keys) {
-      if (k === undefined || seen.has(k)) continue;
-      seen.add(k);
-      const d = this.docs.get(k);
+    for (const id of ids) {
+      const d = this.docs.get(id);
       if (d) out.push(d);
     }
     return out;

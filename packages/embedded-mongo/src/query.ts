@@ -58,6 +58,11 @@ export function sortDocs(docs: Doc[], spec: Doc): Doc[] {
   });
   if (keys.length === 0) throw badValue('$sort specification must not be empty');
   const sortKey = (doc: Doc, parts: string[], dir: number): unknown => {
+    if (parts.length === 1) {
+      // Fast path for top-level scalar fields, the common case (e.g. sort by seq).
+      const v = doc[parts[0] as string];
+      if (!Array.isArray(v) && !isPlainObject(v)) return v ?? null;
+    }
     const values = pathValues(doc, parts);
     if (values.length === 0) return null;
     let best = values[0];
@@ -82,15 +87,16 @@ const sortStage = (coll: ReturnType<typeof Lazy>, spec: Doc): ReturnType<typeof 
 
 const CONTEXT = Context.init({ pipeline: { $sort: sortStage as never } });
 
-export function mingoOptions(resolve?: (name: string) => Doc[]): Partial<Options> {
-  return resolve ? { context: CONTEXT, collectionResolver: resolve } : { context: CONTEXT };
-}
+/** Filters, projections and updates need no custom operators: mingo then skips merging contexts per call. */
+export const BASE_OPTIONS: Partial<Options> = {};
+
+export const aggregateOptions = (resolve: (name: string) => Doc[]): Partial<Options> => ({ context: CONTEXT, collectionResolver: resolve });
 
 /** A compiled filter. Empty filters match everything without calling mingo. */
 export function compileFilter(filter: unknown): (doc: Doc) => boolean {
   validateFilter(filter);
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) return () => true;
-  const q = wrapMingo(() => new Query(filter, mingoOptions()));
+  const q = wrapMingo(() => new Query(filter, BASE_OPTIONS));
   return (doc) => wrapMingo(() => q.test(doc));
 }
 
@@ -99,7 +105,7 @@ export function project(docs: Doc[], projection: Doc | undefined, filter: Doc | 
   if (!projection || Object.keys(projection).length === 0 || docs.length === 0) return docs;
   // The positional projection `arr.$` needs the query condition; otherwise skip re-filtering.
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
-  return wrapMingo(() => find(docs, positional && filter ? filter : {}, projection, mingoOptions()).all() as Doc[]);
+  return wrapMingo(() => find(docs, positional && filter ? filter : {}, projection, BASE_OPTIONS).all() as Doc[]);
 }
 
 /** Runs mingo code and turns its errors into MongoDB-shaped ones. */

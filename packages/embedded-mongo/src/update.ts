@@ -3,7 +3,7 @@ import { update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
 import type { Modifier, PipelineStage } from 'mingo/updater';
 import { cloneDoc, idFirst, isPlainObject, keyOf, setPath, type Doc } from './bson-values.js';
 import { CommandError, failedToParse } from './errors.js';
-import { mingoOptions, validateFilter, wrapMingo } from './query.js';
+import { BASE_OPTIONS, validateFilter, wrapMingo } from './query.js';
 
 const UPDATE_OPERATORS = new Set([
   '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet', '$pop',
@@ -67,7 +67,7 @@ function checkConflicts(paths: string[]): void {
 export function applyUpdate(doc: Doc, u: UpdateSpec, ctx: UpdateContext): { doc: Doc; modified: boolean } {
   if (Array.isArray(u)) {
     const holder = [cloneDoc(doc)];
-    const res = wrapMingo(() => mingoUpdateOne(holder, {}, u as PipelineStage[], {}, mingoOptions()));
+    const res = wrapMingo(() => mingoUpdateOne(holder, {}, u as PipelineStage[], {}, BASE_OPTIONS));
     const out = holder[0] as Doc;
     if (out._id === undefined && doc._id !== undefined) out._id = doc._id;
     const next = idFirst(out);
@@ -87,7 +87,7 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, ctx: UpdateContext): { doc:
   const copy = cloneDoc(doc);
   if (Object.keys(ops).length === 0) return { doc: copy, modified: false };
   const fields = wrapMingo(() =>
-    mingoUpdate(copy, ops as Modifier<Doc>, ctx.arrayFilters ?? [], ctx.inserting ? {} : ctx.filter, { queryOptions: mingoOptions() }),
+    mingoUpdate(copy, ops as Modifier<Doc>, ctx.arrayFilters ?? [], ctx.inserting ? {} : ctx.filter, { queryOptions: BASE_OPTIONS }),
   );
   return { doc: idFirst(copy), modified: fields.length > 0 };
 }

@@ -4,11 +4,21 @@ import { useMongo } from './fixture.js';
 
 const m = useMongo('em_update');
 
+interface OpsDoc {
+  _id: number;
+  a: number;
+  arr: number[];
+  s?: string;
+  t?: string;
+  nested: { c: number };
+  touched?: Date;
+}
+
 describe('update', () => {
   it('applies operators and reports n/nModified', async () => {
-    const coll = m.db.collection('ops');
-    await coll.insertOne({ _id: 1, a: 1, arr: [1, 2], s: 'x', nested: { c: 1 } } as Document);
-    const res = await coll.updateOne({ _id: 1 } as Document, {
+    const coll = m.db.collection<OpsDoc>('ops');
+    await coll.insertOne({ _id: 1, a: 1, arr: [1, 2], s: 'x', nested: { c: 1 } });
+    const res = await coll.updateOne({ _id: 1 }, {
       $inc: { a: 2, 'nested.c': 1 },
       $push: { arr: 3 },
       $set: { s: 'y', 'new.deep': true },
@@ -16,17 +26,17 @@ describe('update', () => {
       $currentDate: { touched: true },
     });
     expect(res).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
-    const doc = await coll.findOne({ _id: 1 } as Document);
+    const doc = await coll.findOne({ _id: 1 });
     expect(doc).toMatchObject({ a: 3, arr: [1, 2, 3], s: 'y', nested: { c: 2 }, new: { deep: true } });
     expect(doc?.touched).toBeInstanceOf(Date);
-    await expect(coll.updateOne({ _id: 1 } as Document, { $addToSet: { arr: 3 }, $pull: { arr: 1 } })).rejects.toMatchObject({
+    await expect(coll.updateOne({ _id: 1 }, { $addToSet: { arr: 3 }, $pull: { arr: 1 } })).rejects.toMatchObject({
       code: 40,
       codeName: 'ConflictingUpdateOperators',
     });
-    await coll.updateOne({ _id: 1 } as Document, { $addToSet: { arr: 3 }, $max: { a: 10 }, $min: { 'nested.c': 0 }, $rename: { s: 't' } });
-    await coll.updateOne({ _id: 1 } as Document, { $pull: { arr: 1 } });
-    expect(await coll.findOne({ _id: 1 } as Document)).toMatchObject({ arr: [2, 3], a: 10, nested: { c: 0 }, t: 'y' });
-    const same = await coll.updateOne({ _id: 1 } as Document, { $set: { a: 10 } });
+    await coll.updateOne({ _id: 1 }, { $addToSet: { arr: 3 }, $max: { a: 10 }, $min: { 'nested.c': 0 }, $rename: { s: 't' } });
+    await coll.updateOne({ _id: 1 }, { $pull: { arr: 1 } });
+    expect(await coll.findOne({ _id: 1 })).toMatchObject({ arr: [2, 3], a: 10, nested: { c: 0 }, t: 'y' });
+    const same = await coll.updateOne({ _id: 1 }, { $set: { a: 10 } });
     expect(same).toMatchObject({ matchedCount: 1, modifiedCount: 0 });
   });
 

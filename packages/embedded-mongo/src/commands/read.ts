@@ -3,14 +3,15 @@ import { aggregate as mingoAggregate } from 'mingo';
 import { isPlainObject, keyOf, numericValue, pathValues, type Doc } from '../bson-values.js';
 import type { Collection } from '../collection.js';
 import { badValue, CommandError, notImplemented } from '../errors.js';
-import { compileFilter, mingoOptions, project, sortDocs, validateFilter, wrapMingo } from '../query.js';
+import { aggregateOptions, compileFilter, project, sortDocs, validateFilter, wrapMingo } from '../query.js';
 import { collectionName, optionalDoc, optionalNumber, ok, type CommandContext, type Handler } from './context.js';
 
 /** Documents of a collection matching a filter, using an index when the filter allows. */
 export function matching(coll: Collection | undefined, filter: Doc | undefined): Doc[] {
   const match = compileFilter(filter);
   if (!coll) return [];
-  return coll.candidates(filter).filter(match);
+  const { docs, exact } = coll.candidates(filter);
+  return exact ? docs : docs.filter(match);
 }
 
 const find: Handler = (cmd, ctx) => {
@@ -116,12 +117,12 @@ function runAggregate(cmd: Doc, ctx: CommandContext): Doc {
     ns = `${ctx.db}.${cmd.aggregate}`;
     const first = pipeline[0];
     // A leading $match can use an index; mingo still applies the full $match afterwards.
-    input = coll ? (first && isPlainObject(first.$match) ? coll.candidates(first.$match) : [...coll.docs.values()]) : [];
+    input = coll ? (first && isPlainObject(first.$match) ? coll.candidates(first.$match).docs : [...coll.docs.values()]) : [];
   } else if (cmd.aggregate !== 1) {
     throw new CommandError(73, 'InvalidNamespace', 'aggregate needs a collection name or 1');
   }
   const resolve = (name: string): Doc[] => [...(ctx.storage.get(ctx.db, name)?.docs.values() ?? [])];
-  const out = wrapMingo(() => mingoAggregate(input, pipeline, mingoOptions(resolve))) as Doc[];
+  const out = wrapMingo(() => mingoAggregate(input, pipeline, aggregateOptions(resolve))) as Doc[];
   const batchSize = cursorOpt ? optionalNumber(cursorOpt, 'batchSize') : undefined;
   return ok({ cursor: ctx.cursors.open(ns, out, batchSize, false) });
 }
