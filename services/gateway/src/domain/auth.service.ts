@@ -1,7 +1,7 @@
 import { dummyVerify, hashPassword, verifyPassword, type Principal, type TokenService } from '@chat/auth';
 import { AppError } from '@chat/core';
 import type { User } from '@chat/protocol';
-import { DuplicateKeyError, toUserDto, type MongoStore } from '@chat/store';
+import { DuplicateKeyError, toUserDto, type MongoStore, type ObjectId } from '@chat/store';
 import { hex, oid } from './ids.js';
 
 export type AuthService = ReturnType<typeof createAuthService>;
@@ -17,7 +17,7 @@ export interface Identity {
 const WRONG_CREDENTIALS = 'Wrong username or password';
 
 export function createAuthService({ store, tokens }: { store: MongoStore; tokens: TokenService }) {
-  async function issue(user: { _id: import('@chat/store').ObjectId; username: string }) {
+  async function issue(user: { _id: ObjectId; username: string }) {
     const { token } = await tokens.signAccessToken({ userId: hex(user._id), username: user.username });
     return token;
   }
