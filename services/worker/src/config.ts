@@ -19,6 +19,11 @@ export interface WorkerConfig {
   queuePrefix?: string;
   /** Jobs processed in parallel per queue. */
   concurrency: number;
+  /**
+   * How long a job stays locked to a worker that stopped renewing it (crash) before
+   * another worker takes it over; also the stalled-check interval. BullMQ's default.
+   */
+  lockDurationMs: number;
   logLevel: LevelWithSilent;
   metricsPort?: number;
   /** Hard limit for the graceful shutdown (finish the current jobs) before exiting anyway. */
@@ -52,6 +57,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     },
     queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
     concurrency: r.int('WORKER_CONCURRENCY', { default: 16, min: 1, max: 1_000 }),
+    lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', { default: 30_000, min: 500, max: 600_000 }),
     logLevel: r.oneOf('LOG_LEVEL', LEVELS, { default: 'info' }),
     metricsPort: r.int('METRICS_PORT', { optional: true, min: 0, max: 65_535 }),
     shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),

@@ -44,6 +44,8 @@ export function createWorkers(deps: {
     connection,
     prefix,
     concurrency: config.concurrency,
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.lockDurationMs,
     settings: {
       // Custom so that WEBHOOK_BACKOFF_MS also applies to jobs queued before a restart.
       backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => {
