@@ -90,7 +90,7 @@ async function main(): Promise<number> {
       }),
       { port: options.port },
     );
-    supervisor.adopt('nginx', nginx.process);
+    supervisor.adopt('nginx', nginx.process, () => nginx.stop());
 
     // Every node must be ready, not only the one nginx's hash picks for us.
     const ready = Promise.all([

@@ -3,6 +3,8 @@ import { spawnManaged, startError, type ManagedProcess } from '@chat/testkit';
 export interface Supervised {
   name: string;
   process: ManagedProcess;
+  /** How to stop it when the plain process stop is not enough (temp dirs to remove). */
+  stop?: () => Promise<unknown>;
 }
 
 /**
@@ -35,8 +37,8 @@ export class Supervisor {
   }
 
   /** Tracks a process started elsewhere (redis, nginx via testkit). */
-  adopt(name: string, child: ManagedProcess): void {
-    this.children.push({ name, process: child });
+  adopt(name: string, child: ManagedProcess, stop?: () => Promise<unknown>): void {
+    this.children.push({ name, process: child, stop });
     void child.exited.then((info) => {
       if (this.stopping) return;
       const how = info.signal ? `signal ${info.signal}` : `code ${info.code}`;
@@ -66,7 +68,7 @@ export class Supervisor {
     const early = this.children.filter((child) => first.includes(child.name));
     await Promise.all(early.map(({ process: child }) => child.stop(timeoutMs)));
     const rest = this.children.filter((child) => !first.includes(child.name)).reverse();
-    for (const { process: child } of rest) await child.stop(timeoutMs);
+    for (const { process: child, stop } of rest) await (stop ? stop() : child.stop(timeoutMs));
   }
 
   killAll(): void {

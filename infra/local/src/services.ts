@@ -19,7 +19,7 @@ export async function provideRedis(
 ): Promise<Endpoint> {
   if (env.REDIS_URL) return { url: env.REDIS_URL };
   const redis = await startRedis();
-  supervisor.adopt('redis', redis.process);
+  supervisor.adopt('redis', redis.process, () => redis.stop());
   return { url: redis.url, pid: redis.pid };
 }
 

@@ -91,6 +91,7 @@ export async function startNginx(
     ['-p', prefix, '-e', errorLog, '-c', file, '-g', globalDirectives(prefix)],
     { name: `nginx:${port}` },
   );
+  const removed = child.exited.then(() => rm(prefix, { recursive: true, force: true }));
   try {
     await waitUntilReady(child, () => isPortOpen(port), {
       timeout: options.startTimeout ?? 10_000,
@@ -98,7 +99,7 @@ export async function startNginx(
     });
   } catch (error) {
     const log = await readFile(errorLog, 'utf8').catch(() => '');
-    await rm(prefix, { recursive: true, force: true });
+    await removed;
     throw new Error(`${(error as Error).message}\n--- error.log ---\n${log}`, { cause: error });
   }
 
@@ -128,7 +129,7 @@ export async function startNginx(
     async stop() {
       // SIGQUIT would wait for open websockets; SIGTERM is nginx's fast shutdown.
       await child.stop(5_000);
-      await rm(prefix, { recursive: true, force: true });
+      await removed;
     },
   };
 }

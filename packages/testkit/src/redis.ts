@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,12 +55,16 @@ function answersAs(port: number, pid: number): Promise<boolean> {
   });
 }
 
-async function launch(
-  binary: string,
-  port: number,
-  dir: string,
-  extra: readonly string[],
-): Promise<ManagedProcess> {
+/** A redis-server process and the removal of its dir once it has exited. */
+interface Launched {
+  child: ManagedProcess;
+  cleaned: Promise<void>;
+}
+
+async function launch(binary: string, port: number, extra: readonly string[]): Promise<Launched> {
+  // Redis needs a working dir even without persistence; each process gets its own,
+  // removed when that process exits (however it is stopped).
+  const dir = await mkdtemp(join(tmpdir(), 'testkit-redis-'));
   // No persistence at all: a restart must come back empty, and nothing is written
   // outside the temp dir.
   const args = [
@@ -82,60 +86,61 @@ async function launch(
     'warning',
     ...extra,
   ];
-  const child = await spawnManaged(binary, args, { name: `redis-server:${port}` });
+  const child = await spawnManaged(binary, args, { name: `redis-server:${port}` }).catch(
+    async (error: unknown) => {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    },
+  );
+  const cleaned = child.exited.then(() => rm(dir, { recursive: true, force: true }));
   await waitUntilReady(child, () => answersAs(port, child.pid), {
     timeout: START_TIMEOUT_MS,
     what: `redis answering on port ${port}`,
   });
-  return child;
+  return { child, cleaned };
 }
 
 /** Starts a real redis-server on its own port and waits until it answers. */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
   const binary = options.binary ?? '/usr/bin/redis-server';
   const extra = options.args ?? [];
-  const dir = await mkdtemp(join(tmpdir(), 'testkit-redis-'));
   let port = options.port ?? (await getFreePort());
-  let child: ManagedProcess | undefined;
+  let launched: Launched | undefined;
   // A free port can be taken between getFreePort and bind; retry with a new one.
-  for (let attempt = 1; !child; attempt += 1) {
+  for (let attempt = 1; !launched; attempt += 1) {
     try {
-      child = await launch(binary, port, dir, extra);
+      launched = await launch(binary, port, extra);
     } catch (error) {
       const busy = error instanceof Error && /address already in use/i.test(error.message);
       if (!busy || options.port !== undefined || attempt >= 3) {
-        await rm(dir, { recursive: true, force: true });
         throw error;
       }
       port = await getFreePort();
     }
   }
-  let current: ManagedProcess = child;
+  let current: Launched = launched;
 
   const stop = async (): Promise<void> => {
-    await current.stop();
+    await current.child.stop();
+    await current.cleaned;
   };
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     get pid() {
-      return current.pid;
+      return current.child.pid;
     },
     get process() {
-      return current;
+      return current.child;
     },
-    async stop() {
-      await stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
     async kill() {
-      current.kill('SIGKILL');
-      await current.exited;
+      current.child.kill('SIGKILL');
+      await current.cleaned;
     },
     async restart() {
       await stop();
-      await mkdir(dir, { recursive: true });
-      current = await launch(binary, port, dir, extra);
+      current = await launch(binary, port, extra);
     },
   };
 }
