@@ -3,6 +3,8 @@ import { ChatError } from './errors.js';
 import { Emitter } from './emitter.js';
 import { newClientMsgId } from './client-msg-id.js';
 import { Sequencer } from './sequencer.js';
+import { CatchUp } from './catch-up.js';
+import { emitWithAck } from './emit-with-ack.js';
 import { backoffMs, sleep } from './timing.js';
 import type {
   AckData,
@@ -12,7 +14,6 @@ import type {
   RequestPayload,
   ServerToClientEvents,
   SessionEvent,
-  SyncCursor,
 } from './protocol-types.js';
 import type {
   ChatClientEvents,
@@ -37,14 +38,8 @@ const PASSTHROUGH = [
   'server:draining',
 ] as const;
 
-// PROTOCOL §3 allows ≤ 1000 cursors per sync (LIMITS.syncMaxCursors).
-const SYNC_MAX_CURSORS = 1000;
 // A token getter that keeps producing refused tokens must not loop forever.
 const MAX_AUTH_FAILURES = 3;
-
-// emit() with a generic event name defeats socket.io's overloads; the public
-// `request` signature keeps callers typed.
-type LooseEmit = (event: string, payload: unknown, ack: (response: unknown) => void) => void;
 
 export class ChatClient {
   readonly #opts: Required<
@@ -54,6 +49,7 @@ export class ChatClient {
   readonly #socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly #events: Emitter<ChatClientEvents>;
   readonly #sequencer: Sequencer<Message>;
+  readonly #catchUp: CatchUp;
   readonly #log: ChatLogger | undefined;
   #token: string | undefined;
   #state: ConnectionState = 'closed';
@@ -78,7 +74,14 @@ export class ChatClient {
     this.#sequencer = new Sequencer<Message>({
       gapTimeoutMs: options.gapTimeoutMs ?? 1000,
       deliver: (m) => this.#events.emit('message', m),
-      onGap: (conversationId, seq) => void this.#syncGap(conversationId, seq),
+      onGap: (conversationId, seq) => void this.#catchUp.gap(conversationId, seq),
+    });
+    this.#catchUp = new CatchUp({
+      sequencer: this.#sequencer,
+      sync: (cursors) => this.request('sync', { cursors, limit: this.#opts.syncLimit }),
+      onConversation: (c) => this.#events.emit('conversation', c),
+      onSynced: (info) => this.#events.emit('synced', info),
+      log: this.#log,
     });
     this.#socket = io(options.url, {
       transports: options.transports ?? ['websocket', 'polling'],
@@ -221,7 +224,7 @@ export class ChatClient {
       this.#setState('connected');
       // A first connect only needs a sync when the app seeded cursors; after any outage always.
       const cursors = this.#sequencer.cursors();
-      if (this.#everConnected || cursors.length > 0) void this.#syncAll();
+      if (this.#everConnected || cursors.length > 0) void this.#syncAfterConnect();
       this.#everConnected = true;
     });
     s.on('session', (session) => {
@@ -295,46 +298,13 @@ export class ChatClient {
     payload: RequestPayload<E>,
     timeoutMs: number,
   ): Promise<AckData<E>> {
-    return new Promise<AckData<E>>((resolve, reject) => {
-      const fail = (error: ChatError) => {
-        clearTimeout(timer);
-        this.#inFlight.delete(fail);
-        reject(error);
-      };
-      const timer = setTimeout(
-        () =>
-          fail(
-            new ChatError({ code: 'TIMEOUT', message: `${event}: no ack within ${timeoutMs} ms` }),
-          ),
-        timeoutMs,
-      );
-      this.#inFlight.add(fail);
-      (this.#socket.emit as unknown as LooseEmit).call(
-        this.#socket,
-        event,
-        payload,
-        (response: unknown) => {
-          if (!this.#inFlight.has(fail)) return; // already timed out or dropped
-          clearTimeout(timer);
-          this.#inFlight.delete(fail);
-          const r = response as { ok?: unknown; error?: unknown } | null;
-          if (r !== null && typeof r === 'object' && r.ok === true) {
-            const { ok: _ok, ...data } = r;
-            resolve(data as AckData<E>);
-          } else if (r !== null && typeof r === 'object' && r.ok === false) {
-            reject(ChatError.fromBody(r.error));
-          } else {
-            reject(
-              new ChatError({
-                code: 'BAD_RESPONSE',
-                message: `${event}: malformed ack`,
-                details: { response },
-              }),
-            );
-          }
-        },
-      );
-    });
+    return emitWithAck(
+      this.#socket as unknown as Socket,
+      event,
+      payload,
+      timeoutMs,
+      this.#inFlight,
+    );
   }
 
   /** Resolves once connected; rejects with CLOSED, or TIMEOUT after `deadline`. */
@@ -372,78 +342,18 @@ export class ChatClient {
     });
   }
 
-  async #syncAll(): Promise<void> {
-    let delivered = 0;
-    const conversations = new Set<string>();
-    let pending: SyncCursor[] = this.#sequencer.cursors();
-    let first = true;
-    try {
-      while (first || pending.length > 0) {
-        const batch = pending.slice(0, SYNC_MAX_CURSORS);
-        const rest = pending.slice(SYNC_MAX_CURSORS);
-        const more = await this.#syncOnce(batch, first, (id, n) => {
-          conversations.add(id);
-          delivered += n;
-        });
-        first = false;
-        pending = [...rest, ...more];
+  /** Catch-up after a connect; retried while connected, since nothing else would fetch what was missed. */
+  async #syncAfterConnect(): Promise<void> {
+    for (let attempt = 0; this.#state === 'connected'; attempt++) {
+      try {
+        await this.#catchUp.all();
+        return;
+      } catch (err) {
+        this.#log?.warn({ err, attempt }, 'sync after connect failed');
+        if (err instanceof ChatError && !err.retryable) return;
+        await sleep(backoffMs(attempt, 500, 10_000));
       }
-      this.#events.emit('synced', {
-        reason: 'connect',
-        messages: delivered,
-        conversations: conversations.size,
-      });
-    } catch (err) {
-      // The next reconnect syncs again; a gap timer covers what arrives meanwhile.
-      this.#log?.warn({ err }, 'sync after connect failed');
     }
-  }
-
-  async #syncGap(conversationId: string, seq: number): Promise<void> {
-    let delivered = 0;
-    try {
-      let pending: SyncCursor[] = [{ conversationId, seq }];
-      while (pending.length > 0) {
-        pending = await this.#syncOnce(pending, false, (_id, n) => (delivered += n));
-      }
-      this.#events.emit('synced', { reason: 'gap', messages: delivered, conversations: 1 });
-    } catch (err) {
-      this.#log?.warn({ err, conversationId }, 'gap sync failed; will retry');
-      this.#sequencer.rearm(conversationId);
-    }
-  }
-
-  /** One `sync` request; merges results and returns the cursors that have more. */
-  async #syncOnce(
-    cursors: SyncCursor[],
-    emitChanged: boolean,
-    count: (conversationId: string, delivered: number) => void,
-  ): Promise<SyncCursor[]> {
-    const res = await this.request('sync', { cursors, limit: this.#opts.syncLimit });
-    const asked = new Set(cursors.map((c) => c.conversationId));
-    const more: SyncCursor[] = [];
-    for (const conv of res.conversations) {
-      // Skip answers for conversations forgotten meanwhile (conversation:removed).
-      if (
-        !asked.has(conv.conversationId) ||
-        this.#sequencer.cursor(conv.conversationId) === undefined
-      )
-        continue;
-      const before = this.#sequencer.cursor(conv.conversationId) ?? 0;
-      this.#sequencer.merge(conv.conversationId, conv.messages, {
-        hasMore: conv.hasMore,
-        seq: conv.seq,
-      });
-      const after = this.#sequencer.cursor(conv.conversationId) ?? before;
-      count(
-        conv.conversationId,
-        conv.messages.filter((m) => m.seq > before && m.seq <= after).length,
-      );
-      if (conv.hasMore && conv.messages.length > 0)
-        more.push({ conversationId: conv.conversationId, seq: after });
-    }
-    if (emitChanged) for (const c of res.changed) this.#events.emit('conversation', c);
-    return more;
   }
 
   #setState(next: ConnectionState): void {
