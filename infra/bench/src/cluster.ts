@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  getFreePort,
+  spawnManaged,
+  startRedis,
+  waitUntilReady,
+  type ManagedProcess,
+  type RedisServer,
+} from '@chat/testkit';
+import type { WatchedProcess } from './stats.js';
+
+export interface GatewayNode {
+  id: string;
+  url: string;
+  pid: number;
+}
+
+export interface BenchCluster {
+  redis: { url: string; pid: number };
+  mongo: { url: string; pid: number };
+  gateways: GatewayNode[];
+  /** Every server process whose CPU the bench reports. */
+  processes(): WatchedProcess[];
+  /** Stops everything that was started; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartClusterOptions {
+  nodes: number;
+  repoRoot: string;
+  log: (line: string) => void;
+  /** @default 'warn' */
+  gatewayLogLevel?: string;
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+/** Node runs the TypeScript entry itself (tsx as a loader), so the pid is the real server. */
+function tsEntryArgs(file: string): string[] {
+  return ['--conditions=@chat/source', '--import', 'tsx', file];
+}
+
+/** Forwards a child's stderr so a crashing gateway is visible while the bench runs. */
+function forwardErrors(name: string, log: (line: string) => void) {
+  return (line: string, stream: 'stdout' | 'stderr'): void => {
+    if (stream === 'stderr' || /"level":(40|50|60)/.test(line)) log(`[${name}] ${line}`);
+  };
+}
+
+async function startMongoProcess(repoRoot: string, log: (line: string) => void): Promise<{ child: ManagedProcess; url: string }> {
+  const cli = join(repoRoot, 'packages', 'embedded-mongo', 'src', 'cli.ts');
+  const port = await getFreePort();
+  let url: string | undefined;
+  const child = await spawnManaged(process.execPath, [...tsEntryArgs(cli), '--port', String(port)], {
+    name: 'mongo',
+    cwd: repoRoot,
+    onLine: (line, stream) => {
+      if (stream === 'stderr') log(`[mongo] ${line}`);
+      if (url || !line.startsWith('{')) return;
+      try {
+        const parsed = JSON.parse(line) as { url?: unknown };
+        if (typeof parsed.url === 'string') url = parsed.url;
+      } catch {
+        // Not the announcement line.
+      }
+    },
+  });
+  await waitUntilReady(child, () => url !== undefined, { timeout: START_TIMEOUT_MS, what: 'embedded mongo announcing its url' });
+  return { child, url: url ?? '' };
+}
+
+async function readyz(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts Redis, the embedded Mongo (its own process, so its CPU is measured apart) and
+ * `nodes` gateways on loopback, and resolves when every gateway answers /readyz.
+ * On any failure everything already started is stopped before the error is thrown.
+ */
+export async function startCluster(options: StartClusterOptions): Promise<BenchCluster> {
+  const { repoRoot, log } = options;
+  const started: ManagedProcess[] = [];
+  let redis: RedisServer | undefined;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    // Gateways first so they do not spend the shutdown logging lost Redis/Mongo connections.
+    const gateways = started.filter((p) => p.name.startsWith('gateway'));
+    await Promise.all(gateways.map((p) => p.stop(5_000)));
+    await Promise.all(started.filter((p) => !gateways.includes(p)).map((p) => p.stop(5_000)));
+    await redis?.stop();
+  };
+
+  try {
+    redis = await startRedis();
+    const mongo = await startMongoProcess(repoRoot, log);
+    started.push(mongo.child);
+    const jwtSecret = randomBytes(32).toString('hex');
+    const gatewayEntry = join(repoRoot, 'services', 'gateway', 'src', 'main.ts');
+    const gateways: GatewayNode[] = [];
+    const children = await Promise.all(
+      Array.from({ length: options.nodes }, async (_, i) => {
+        const id = `bench-node-${i + 1}`;
+        const port = await getFreePort();
+        const child = await spawnManaged(process.execPath, tsEntryArgs(gatewayEntry), {
+          name: `gateway-${i + 1}`,
+          cwd: repoRoot,
+          env: {
+            ...process.env,
+            PORT: String(port),
+            HOST: '127.0.0.1',
+            NODE_ID: id,
+            MONGO_URL: mongo.url,
+            MONGO_DB: 'bench',
+            REDIS_URL: redis?.url ?? '',
+            JWT_SECRET: jwtSecret,
+            LOG_LEVEL: options.gatewayLogLevel ?? 'warn',
+            NODE_ENV: 'development',
+          },
+          onLine: forwardErrors(`gateway-${i + 1}`, log),
+        });
+        started.push(child);
+        gateways[i] = { id, url: `http://127.0.0.1:${port}`, pid: child.pid };
+        return child;
+      }),
+    );
+    await Promise.all(
+      children.map((child, i) =>
+        waitUntilReady(child, () => readyz(gateways[i]?.url ?? ''), {
+          timeout: START_TIMEOUT_MS,
+          what: `${child.name} answering /readyz`,
+        }),
+      ),
+    );
+    const redisPid = redis.pid;
+    return {
+      redis: { url: redis.url, pid: redisPid },
+      mongo: { url: mongo.url, pid: mongo.child.pid },
+      gateways,
+      processes: () => [
+        ...gateways.map((g, i) => ({ name: `gateway-${i + 1}`, pid: g.pid })),
+        { name: 'mongo', pid: mongo.child.pid },
+        { name: 'redis', pid: redisPid },
+        { name: 'bench', pid: process.pid },
+      ],
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
