@@ -11,7 +11,8 @@ const max = maxArg >= 0 ? Number(process.argv[maxArg + 1]) : Number.POSITIVE_INF
 
 const http = createHttpClient({ baseUrl: url });
 const auth = await http.login({ username, password }).catch((err: unknown) => {
-  if (isChatError(err) && err.code === 'UNAUTHENTICATED') return http.register({ username, password });
+  if (isChatError(err) && err.code === 'UNAUTHENTICATED')
+    return http.register({ username, password });
   throw err;
 });
 const chat = createChatClient({ url, token: auth.accessToken });

@@ -1,4 +1,9 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { WebSocketServer } from 'ws';
@@ -42,8 +47,18 @@ export function message(seq: number, extra: Partial<Message> = {}): Message {
   };
 }
 
-export async function startFakeGateway(): Promise<FakeGateway> {
-  const http: HttpServer = createServer();
+/** Answers plain HTTP requests (the /api routes); socket.io takes /socket.io itself. */
+export type HttpHandler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+export async function startFakeGateway(httpHandler?: HttpHandler): Promise<FakeGateway> {
+  const http: HttpServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (httpHandler !== undefined) httpHandler(req, Buffer.concat(chunks).toString(), res);
+      else res.writeHead(404).end();
+    });
+  });
   // wsEngine explicitly: vitest runs workers with `--conditions import`, which makes
   // engine.io's require('ws') load ws's ESM wrapper (no `Server` export).
   const io = new Server(http, { transports: ['websocket', 'polling'], wsEngine: WebSocketServer });
