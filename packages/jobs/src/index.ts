@@ -25,4 +25,8 @@ export {
   type OfflineDeliveryProducer,
   type OfflineDeliveryProducerOptions,
 } from './producer.js';
-export { schedulePresenceSweep, type PresenceSweepJob, type PresenceSweepScheduleOptions } from './presence-sweep.js';
+export {
+  schedulePresenceSweep,
+  type PresenceSweepJob,
+  type PresenceSweepScheduleOptions,
+} from './presence-sweep.js';

@@ -24,7 +24,10 @@ export const FAILED_RETENTION_S = 7 * 24 * 3600;
 export function offlineDeliveryJobOptions(retry: OfflineDeliveryRetryOptions = {}): JobsOptions {
   return {
     attempts: retry.attempts ?? DEFAULT_OFFLINE_DELIVERY_ATTEMPTS,
-    backoff: { type: OFFLINE_DELIVERY_BACKOFF_TYPE, delay: retry.backoffMs ?? DEFAULT_OFFLINE_DELIVERY_BACKOFF_MS },
+    backoff: {
+      type: OFFLINE_DELIVERY_BACKOFF_TYPE,
+      delay: retry.backoffMs ?? DEFAULT_OFFLINE_DELIVERY_BACKOFF_MS,
+    },
     removeOnComplete: { age: COMPLETED_RETENTION_S },
     removeOnFail: { age: FAILED_RETENTION_S },
   };
@@ -35,7 +38,11 @@ export function offlineDeliveryJobOptions(retry: OfflineDeliveryRetryOptions = {
  * to 20 % jitter so many jobs failing together (receiver down) do not retry in lockstep.
  * Still strictly growing: 0.8 · 2 > 1.
  */
-export function offlineDeliveryBackoffMs(attemptsMade: number, baseMs: number, random = Math.random): number {
+export function offlineDeliveryBackoffMs(
+  attemptsMade: number,
+  baseMs: number,
+  random = Math.random,
+): number {
   const full = baseMs * 2 ** Math.max(0, attemptsMade - 1);
   return Math.round(full * (1 - 0.2 * random()));
 }

@@ -6,10 +6,33 @@ const oid = (n: number): string => n.toString(16).padStart(24, '0');
 
 describe('delivery ids', () => {
   it('are stable per (message|notification, user) and distinct across users and kinds', () => {
-    const a = messageDelivery({ userId: oid(1), conversationId: oid(2), messageId: oid(3), senderId: oid(4), preview: 'hi' });
-    const b = messageDelivery({ userId: oid(1), conversationId: oid(2), messageId: oid(3), senderId: oid(4), preview: 'x' });
-    const c = messageDelivery({ userId: oid(5), conversationId: oid(2), messageId: oid(3), senderId: oid(4), preview: 'hi' });
-    const n = notificationDelivery({ userId: oid(1), notificationId: oid(3), kind: 'mention', title: 't' });
+    const a = messageDelivery({
+      userId: oid(1),
+      conversationId: oid(2),
+      messageId: oid(3),
+      senderId: oid(4),
+      preview: 'hi',
+    });
+    const b = messageDelivery({
+      userId: oid(1),
+      conversationId: oid(2),
+      messageId: oid(3),
+      senderId: oid(4),
+      preview: 'x',
+    });
+    const c = messageDelivery({
+      userId: oid(5),
+      conversationId: oid(2),
+      messageId: oid(3),
+      senderId: oid(4),
+      preview: 'hi',
+    });
+    const n = notificationDelivery({
+      userId: oid(1),
+      notificationId: oid(3),
+      kind: 'mention',
+      title: 't',
+    });
     expect(a.deliveryId).toBe(`msg-${oid(3)}-${oid(1)}`);
     expect(b.deliveryId).toBe(a.deliveryId);
     expect(new Set([a.deliveryId, c.deliveryId, n.deliveryId]).size).toBe(3);
@@ -28,9 +51,13 @@ describe('toPreview', () => {
 
 describe('retry policy', () => {
   it('doubles the delay per attempt, with at most 20 % jitter, always growing', () => {
-    expect([1, 2, 3, 4].map((n) => offlineDeliveryBackoffMs(n, 1_000, () => 0))).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect([1, 2, 3, 4].map((n) => offlineDeliveryBackoffMs(n, 1_000, () => 0))).toEqual([
+      1_000, 2_000, 4_000, 8_000,
+    ]);
     expect(offlineDeliveryBackoffMs(1, 1_000, () => 1)).toBe(800);
-    expect(offlineDeliveryBackoffMs(2, 1_000, () => 1)).toBeGreaterThan(offlineDeliveryBackoffMs(1, 1_000, () => 0));
+    expect(offlineDeliveryBackoffMs(2, 1_000, () => 1)).toBeGreaterThan(
+      offlineDeliveryBackoffMs(1, 1_000, () => 0),
+    );
   });
 
   it('keeps completed jobs a day so their ids stay taken', () => {

@@ -49,7 +49,9 @@ export function toPreview(text: string, max = MAX_PREVIEW_LENGTH): string {
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
 }
 
-export function messageDelivery(input: Omit<MessageDeliveryJob, 'type' | 'deliveryId'>): MessageDeliveryJob {
+export function messageDelivery(
+  input: Omit<MessageDeliveryJob, 'type' | 'deliveryId'>,
+): MessageDeliveryJob {
   return {
     type: 'message',
     deliveryId: messageDeliveryId(input.messageId, input.userId),
@@ -61,5 +63,9 @@ export function messageDelivery(input: Omit<MessageDeliveryJob, 'type' | 'delive
 export function notificationDelivery(
   input: Omit<NotificationDeliveryJob, 'type' | 'deliveryId'>,
 ): NotificationDeliveryJob {
-  return { type: 'notification', deliveryId: notificationDeliveryId(input.notificationId, input.userId), ...input };
+  return {
+    type: 'notification',
+    deliveryId: notificationDeliveryId(input.notificationId, input.userId),
+    ...input,
+  };
 }

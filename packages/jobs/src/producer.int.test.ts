@@ -23,7 +23,13 @@ const closers: Array<() => Promise<void>> = [];
 
 const oid = (n: number): string => n.toString(16).padStart(24, '0');
 const job = (n: number, preview = 'hello'): OfflineDeliveryJob =>
-  messageDelivery({ userId: oid(1), conversationId: oid(2), messageId: oid(n), senderId: oid(3), preview });
+  messageDelivery({
+    userId: oid(1),
+    conversationId: oid(2),
+    messageId: oid(n),
+    senderId: oid(3),
+    preview,
+  });
 
 beforeAll(async () => {
   server = await startRedis();
@@ -38,9 +44,17 @@ afterAll(async () => {
 
 beforeEach(() => {
   prefix = `t-${randomUUID()}`;
-  producer = createOfflineDeliveryProducer({ connection: redis, prefix, attempts: 3, backoffMs: 50 });
+  producer = createOfflineDeliveryProducer({
+    connection: redis,
+    prefix,
+    attempts: 3,
+    backoffMs: 50,
+  });
   queue = new Queue(QUEUES.offlineDelivery, { connection: redis, prefix });
-  closers.push(() => producer.close(), () => queue.close());
+  closers.push(
+    () => producer.close(),
+    () => queue.close(),
+  );
 });
 
 describe('offline delivery producer', () => {
@@ -51,7 +65,10 @@ describe('offline delivery producer', () => {
     expect(jobs.map((j) => j.id).sort()).toEqual([job(10).deliveryId, job(11).deliveryId].sort());
     const first = jobs.find((j) => j.id === job(10).deliveryId);
     expect(first?.data).toEqual(job(10));
-    expect(first?.opts).toMatchObject({ attempts: 3, backoff: { type: OFFLINE_DELIVERY_BACKOFF_TYPE, delay: 50 } });
+    expect(first?.opts).toMatchObject({
+      attempts: 3,
+      backoff: { type: OFFLINE_DELIVERY_BACKOFF_TYPE, delay: 50 },
+    });
     expect(await producer.depth()).toEqual({ pending: 2, failed: 0 });
   });
 
@@ -63,7 +80,11 @@ describe('offline delivery producer', () => {
         processed.push(j.data.deliveryId);
         return Promise.resolve();
       },
-      { connection: redis.duplicate(), prefix, settings: { backoffStrategy: (n: number) => offlineDeliveryBackoffMs(n, 50) } },
+      {
+        connection: redis.duplicate(),
+        prefix,
+        settings: { backoffStrategy: (n: number) => offlineDeliveryBackoffMs(n, 50) },
+      },
     );
     closers.push(() => worker.close());
     await producer.enqueue([job(20)]);
@@ -80,7 +101,9 @@ describe('offline delivery producer', () => {
   });
 
   it('BullMQ refuses ids with ":" (why deliveryIds use "-")', async () => {
-    await expect(queue.add('message', job(30), { jobId: `msg:${oid(30)}` })).rejects.toThrow(/cannot contain :/);
+    await expect(queue.add('message', job(30), { jobId: `msg:${oid(30)}` })).rejects.toThrow(
+      /cannot contain :/,
+    );
   });
 });
 

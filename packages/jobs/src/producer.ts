@@ -23,7 +23,9 @@ export interface OfflineDeliveryProducer {
   close(): Promise<void>;
 }
 
-export function createOfflineDeliveryProducer(options: OfflineDeliveryProducerOptions): OfflineDeliveryProducer {
+export function createOfflineDeliveryProducer(
+  options: OfflineDeliveryProducerOptions,
+): OfflineDeliveryProducer {
   const queue = new Queue<OfflineDeliveryJob>(QUEUES.offlineDelivery, {
     connection: options.connection,
     prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX,
@@ -34,7 +36,9 @@ export function createOfflineDeliveryProducer(options: OfflineDeliveryProducerOp
   return {
     async enqueue(jobs) {
       if (jobs.length === 0) return;
-      await queue.addBulk(jobs.map((data) => ({ name: data.type, data, opts: { ...opts, jobId: data.deliveryId } })));
+      await queue.addBulk(
+        jobs.map((data) => ({ name: data.type, data, opts: { ...opts, jobId: data.deliveryId } })),
+      );
     },
     async depth() {
       const c = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'failed');

@@ -32,10 +32,12 @@ beforeEach(() => {
 
 describe('presence store', () => {
   it('tracks several devices and reports online/offline transitions once', async () => {
-    expect(await store.connect({ userId: 'u1', connId: 'a', nodeId: 'n1', device: 'web' })).toEqual({
-      cameOnline: true,
-      devices: 1,
-    });
+    expect(await store.connect({ userId: 'u1', connId: 'a', nodeId: 'n1', device: 'web' })).toEqual(
+      {
+        cameOnline: true,
+        devices: 1,
+      },
+    );
     expect(await store.connect({ userId: 'u1', connId: 'b', nodeId: 'n2' })).toEqual({
       cameOnline: false,
       devices: 2,
@@ -45,7 +47,10 @@ describe('presence store', () => {
     ]);
 
     now += 1_000;
-    expect(await store.disconnect({ userId: 'u1', connId: 'a' })).toMatchObject({ wentOffline: false, devices: 1 });
+    expect(await store.disconnect({ userId: 'u1', connId: 'a' })).toMatchObject({
+      wentOffline: false,
+      devices: 1,
+    });
     now += 1_000;
     const last = await store.disconnect({ userId: 'u1', connId: 'b' });
     expect(last).toEqual({ wentOffline: true, devices: 0, lastSeen: new Date(now) });
@@ -101,7 +106,9 @@ describe('presence store', () => {
 
   it('reports each expired user to exactly one of two concurrent sweepers', async () => {
     const users = Array.from({ length: 300 }, (_, i) => `u${i}`);
-    await store.reRegister(users.map((userId) => ({ userId, connId: `c-${userId}`, nodeId: 'n1' })));
+    await store.reRegister(
+      users.map((userId) => ({ userId, connId: `c-${userId}`, nodeId: 'n1' })),
+    );
     const other = new Redis(server.url);
     try {
       const sweeperB = createPresenceStore({ redis: other, prefix, ttlMs: TTL, clock });
@@ -164,7 +171,9 @@ describe('presence store', () => {
     expect(await store.isOnline(['u1', 'u2'])).toEqual(new Set());
     const beat = await store.heartbeat(live);
     expect(beat.missing).toEqual(live);
-    expect(await store.reRegister(beat.missing.map((m) => live.find((l) => l.connId === m.connId)!))).toEqual({
+    expect(
+      await store.reRegister(beat.missing.map((m) => live.find((l) => l.connId === m.connId)!)),
+    ).toEqual({
       cameOnline: ['u1', 'u2'],
     });
     expect(await store.query(['u1', 'u2'])).toMatchObject([

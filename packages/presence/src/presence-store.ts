@@ -55,7 +55,9 @@ export interface PresenceStore {
    */
   heartbeat(entries: ConnectionRef[]): Promise<{ missing: ConnectionRef[] }>;
   /** Removes a connection. `wentOffline` is true for exactly one caller per offline transition. */
-  disconnect(ref: ConnectionRef): Promise<{ wentOffline: boolean; lastSeen: Date; devices: number }>;
+  disconnect(
+    ref: ConnectionRef,
+  ): Promise<{ wentOffline: boolean; lastSeen: Date; devices: number }>;
   /** One pipeline; at most {@link MAX_PRESENCE_QUERY} distinct ids. Result keeps the input order (deduplicated). */
   query(userIds: string[]): Promise<UserPresence[]>;
   isOnline(userIds: string[]): Promise<Set<string>>;
@@ -126,7 +128,9 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
   async function presenceOf(userIds: string[]): Promise<UserPresence[]> {
     const ids = uniq(userIds);
     if (ids.length > MAX_PRESENCE_QUERY) {
-      throw new RangeError(`presence query takes at most ${MAX_PRESENCE_QUERY} user ids (got ${ids.length})`);
+      throw new RangeError(
+        `presence query takes at most ${MAX_PRESENCE_QUERY} user ids (got ${ids.length})`,
+      );
     }
     if (ids.length === 0) return [];
     const now = clock();
@@ -205,11 +209,24 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
       const swept: Array<{ userId: string; lastSeen: Date }> = [];
       for (;;) {
         // Candidates whose latest known expiry has passed; the per-user script re-checks.
-        const candidates = await redis.zrangebyscore(keys.index(), '-inf', now, 'LIMIT', 0, SWEEP_BATCH);
+        const candidates = await redis.zrangebyscore(
+          keys.index(),
+          '-inf',
+          now,
+          'LIMIT',
+          0,
+          SWEEP_BATCH,
+        );
         if (candidates.length === 0) break;
         const p = pipeline();
         for (const userId of candidates) {
-          p.chatPresenceSweepUser(keys.user(userId), keys.index(), keys.lastSeen(userId), userId, now);
+          p.chatPresenceSweepUser(
+            keys.user(userId),
+            keys.index(),
+            keys.lastSeen(userId),
+            userId,
+            now,
+          );
         }
         const values = results(await p.exec());
         candidates.forEach((userId, i) => {
@@ -231,7 +248,9 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
       const p = pipeline();
       for (const e of entries) p.chatPresenceConnect(...connectArgs(e, now));
       const values = results(await p.exec());
-      const came = entries.filter((_, i) => (values[i] as [number, number])[0] === 1).map((e) => e.userId);
+      const came = entries
+        .filter((_, i) => (values[i] as [number, number])[0] === 1)
+        .map((e) => e.userId);
       return { cameOnline: uniq(came) };
     },
   };

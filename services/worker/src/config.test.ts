@@ -32,7 +32,13 @@ describe('loadWorkerConfig', () => {
     });
     expect(config).toMatchObject({
       mongo: { dbName: 'x' },
-      webhook: { url: 'https://hooks.example/chat', secret: 's3cret', attempts: 3, backoffMs: 250, timeoutMs: 2000 },
+      webhook: {
+        url: 'https://hooks.example/chat',
+        secret: 's3cret',
+        attempts: 3,
+        backoffMs: 250,
+        timeoutMs: 2000,
+      },
       presence: { sweepIntervalMs: 500, ttlMs: 5000 },
       logLevel: 'debug',
       metricsPort: 9100,
@@ -43,8 +49,14 @@ describe('loadWorkerConfig', () => {
     [{}, ['REDIS_URL', 'MONGO_URL']],
     [{ ...base, REDIS_URL: 'http://x' }, ['REDIS_URL']],
     [{ ...base, NOTIFY_WEBHOOK_URL: 'https://h.example' }, ['NOTIFY_WEBHOOK_SECRET']],
-    [{ ...base, NOTIFY_WEBHOOK_URL: 'ftp://h.example', NOTIFY_WEBHOOK_SECRET: 's' }, ['NOTIFY_WEBHOOK_URL']],
-    [{ ...base, WEBHOOK_ATTEMPTS: '0', PRESENCE_SWEEP_INTERVAL_MS: 'soon' }, ['WEBHOOK_ATTEMPTS', 'PRESENCE_SWEEP_INTERVAL_MS']],
+    [
+      { ...base, NOTIFY_WEBHOOK_URL: 'ftp://h.example', NOTIFY_WEBHOOK_SECRET: 's' },
+      ['NOTIFY_WEBHOOK_URL'],
+    ],
+    [
+      { ...base, WEBHOOK_ATTEMPTS: '0', PRESENCE_SWEEP_INTERVAL_MS: 'soon' },
+      ['WEBHOOK_ATTEMPTS', 'PRESENCE_SWEEP_INTERVAL_MS'],
+    ],
     [{ ...base, LOG_LEVEL: 'loud' }, ['LOG_LEVEL']],
   ])('names every bad variable (%j)', (env, names) => {
     try {

@@ -35,10 +35,16 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as
 /** Pure: pass process.env from main.ts. Throws one ConfigError naming every bad variable. */
 export function loadWorkerConfig(env: Env): WorkerConfig {
   const r = createEnvReader(env);
-  const webhookUrl = r.url('NOTIFY_WEBHOOK_URL', { optional: true, protocols: ['http:', 'https:'] });
+  const webhookUrl = r.url('NOTIFY_WEBHOOK_URL', {
+    optional: true,
+    protocols: ['http:', 'https:'],
+  });
   const secret = r.str('NOTIFY_WEBHOOK_SECRET', { optional: true });
   if (webhookUrl !== undefined && secret === undefined) {
-    r.problem('NOTIFY_WEBHOOK_SECRET', 'is required when NOTIFY_WEBHOOK_URL is set (deliveries are signed)');
+    r.problem(
+      'NOTIFY_WEBHOOK_SECRET',
+      'is required when NOTIFY_WEBHOOK_URL is set (deliveries are signed)',
+    );
   }
   const config: WorkerConfig = {
     redisUrl: r.url('REDIS_URL', { protocols: ['redis:', 'rediss:'] }),
@@ -51,7 +57,11 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
       timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', { default: 10_000, min: 100, max: 300_000 }),
     },
     presence: {
-      sweepIntervalMs: r.int('PRESENCE_SWEEP_INTERVAL_MS', { default: 10_000, min: 100, max: 3_600_000 }),
+      sweepIntervalMs: r.int('PRESENCE_SWEEP_INTERVAL_MS', {
+        default: 10_000,
+        min: 100,
+        max: 3_600_000,
+      }),
       ttlMs: r.int('PRESENCE_TTL_MS', { optional: true, min: 1_000, max: 3_600_000 }),
       prefix: r.str('PRESENCE_PREFIX', { optional: true }),
     },
@@ -60,7 +70,11 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
     lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', { default: 30_000, min: 500, max: 600_000 }),
     logLevel: r.oneOf('LOG_LEVEL', LEVELS, { default: 'info' }),
     metricsPort: r.int('METRICS_PORT', { optional: true, min: 0, max: 65_535 }),
-    shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
+    shutdownTimeoutMs: r.int('WORKER_SHUTDOWN_TIMEOUT_MS', {
+      default: 30_000,
+      min: 100,
+      max: 600_000,
+    }),
   };
   r.done();
   return config;

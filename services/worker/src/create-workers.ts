@@ -40,34 +40,51 @@ export function createWorkers(deps: {
   const { config, connection, logger, metrics } = deps;
   const prefix = config.queuePrefix ?? DEFAULT_QUEUE_PREFIX;
 
-  const delivery = new Worker<OfflineDeliveryJob, DeliveryResult>(QUEUES.offlineDelivery, deps.deliver, {
-    connection,
-    prefix,
-    concurrency: config.concurrency,
-    lockDuration: config.lockDurationMs,
-    stalledInterval: config.lockDurationMs,
-    settings: {
-      // Custom so that WEBHOOK_BACKOFF_MS also applies to jobs queued before a restart.
-      backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => {
-        const jobBase = (job?.opts.backoff as { delay?: number } | undefined)?.delay;
-        return offlineDeliveryBackoffMs(attemptsMade, config.webhook.backoffMs ?? jobBase ?? DEFAULT_OFFLINE_DELIVERY_BACKOFF_MS);
+  const delivery = new Worker<OfflineDeliveryJob, DeliveryResult>(
+    QUEUES.offlineDelivery,
+    deps.deliver,
+    {
+      connection,
+      prefix,
+      concurrency: config.concurrency,
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
+      settings: {
+        // Custom so that WEBHOOK_BACKOFF_MS also applies to jobs queued before a restart.
+        backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => {
+          const jobBase = (job?.opts.backoff as { delay?: number } | undefined)?.delay;
+          return offlineDeliveryBackoffMs(
+            attemptsMade,
+            config.webhook.backoffMs ?? jobBase ?? DEFAULT_OFFLINE_DELIVERY_BACKOFF_MS,
+          );
+        },
       },
     },
-  });
+  );
   delivery.on('failed', (job, err) => {
     if (job === undefined || !isDeadLetter(job, err)) return;
     metrics.deadLetters.inc();
     logger.error(
-      { queue: QUEUES.offlineDelivery, jobId: job.id, deliveryId: job.data.deliveryId, attempts: job.attemptsMade, err: err.message },
+      {
+        queue: QUEUES.offlineDelivery,
+        jobId: job.id,
+        deliveryId: job.data.deliveryId,
+        attempts: job.attemptsMade,
+        err: err.message,
+      },
       'offline delivery dead-lettered',
     );
   });
 
-  const sweeper = new Worker<PresenceSweepJob, SweepResult>(QUEUES.presenceSweep, () => deps.sweep(), {
-    connection,
-    prefix,
-    concurrency: 1,
-  });
+  const sweeper = new Worker<PresenceSweepJob, SweepResult>(
+    QUEUES.presenceSweep,
+    () => deps.sweep(),
+    {
+      connection,
+      prefix,
+      concurrency: 1,
+    },
+  );
   sweeper.on('failed', (job, err) => {
     logger.error({ queue: QUEUES.presenceSweep, jobId: job?.id, err }, 'presence sweep failed');
   });

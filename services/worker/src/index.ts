@@ -8,4 +8,7 @@ export {
   WebhookRejectedError,
   type DeliveryResult,
 } from './processors/offline-delivery.processor.js';
-export { createPresenceSweepProcessor, type SweepResult } from './processors/presence-sweep.processor.js';
+export {
+  createPresenceSweepProcessor,
+  type SweepResult,
+} from './processors/presence-sweep.processor.js';

@@ -20,7 +20,9 @@ function serveMetrics(metrics: WorkerMetrics, port: number): Promise<Server> {
     }
     metrics.registry
       .metrics()
-      .then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text))
+      .then((text) =>
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      )
       .catch(() => res.writeHead(500).end());
   });
   return new Promise((resolve, reject) => {
@@ -37,8 +39,17 @@ async function main(config: WorkerConfig): Promise<void> {
   const redis = new Redis(config.redisUrl);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   queueRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (queues) error'));
-  const store = await connectMongo({ url: config.mongo.url, dbName: config.mongo.dbName, appName: 'chat-worker', logger });
-  const presence = createPresenceStore({ redis, prefix: config.presence.prefix, ttlMs: config.presence.ttlMs });
+  const store = await connectMongo({
+    url: config.mongo.url,
+    dbName: config.mongo.dbName,
+    appName: 'chat-worker',
+    logger,
+  });
+  const presence = createPresenceStore({
+    redis,
+    prefix: config.presence.prefix,
+    ttlMs: config.presence.ttlMs,
+  });
   const emitter = new Emitter<ServerToClientEvents>(redis);
 
   const workers = createWorkers({
@@ -49,11 +60,20 @@ async function main(config: WorkerConfig): Promise<void> {
     deliver: createOfflineDeliveryProcessor({ webhook: config.webhook, logger, metrics }),
     sweep: createPresenceSweepProcessor({ presence, store, emitter, logger, metrics }),
   });
-  await schedulePresenceSweep({ connection: queueRedis, prefix: config.queuePrefix, everyMs: config.presence.sweepIntervalMs });
-  const metricsServer = config.metricsPort === undefined ? undefined : await serveMetrics(metrics, config.metricsPort);
+  await schedulePresenceSweep({
+    connection: queueRedis,
+    prefix: config.queuePrefix,
+    everyMs: config.presence.sweepIntervalMs,
+  });
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : await serveMetrics(metrics, config.metricsPort);
   const address = metricsServer?.address();
   logger.info(
-    { pid: process.pid, metricsPort: typeof address === 'object' && address ? address.port : undefined, webhook: config.webhook.url !== undefined },
+    {
+      pid: process.pid,
+      metricsPort: typeof address === 'object' && address ? address.port : undefined,
+      webhook: config.webhook.url !== undefined,
+    },
     'worker ready',
   );
 
@@ -93,6 +113,8 @@ try {
   process.exit(1);
 }
 main(config).catch((err: unknown) => {
-  process.stderr.write(`worker failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `worker failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -42,13 +42,24 @@ export async function startReceiver(secret: string): Promise<Receiver> {
     void (async () => {
       const raw = await readBody(req);
       const deliveryId = String(req.headers['x-chat-delivery-id'] ?? '');
-      const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
+      const expected = Buffer.from(
+        `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`,
+      );
       const given = Buffer.from(String(req.headers['x-chat-signature'] ?? ''));
       const signatureValid = expected.length === given.length && timingSafeEqual(expected, given);
       const n = received.filter((r) => r.deliveryId === deliveryId).length + 1;
-      const status = req.headers['content-type'] === 'application/json' ? (respond.get(deliveryId)?.(n) ?? 200) : 415;
+      const status =
+        req.headers['content-type'] === 'application/json'
+          ? (respond.get(deliveryId)?.(n) ?? 200)
+          : 415;
       if (receiver.delayMs > 0) await new Promise((r) => setTimeout(r, receiver.delayMs));
-      received.push({ deliveryId, signatureValid, body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>, at: Date.now(), status });
+      received.push({
+        deliveryId,
+        signatureValid,
+        body: JSON.parse(raw.toString('utf8')) as Record<string, unknown>,
+        at: Date.now(),
+        status,
+      });
       res.writeHead(status).end();
     })();
   });

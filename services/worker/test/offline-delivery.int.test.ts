@@ -7,7 +7,14 @@ import {
   type OfflineDeliveryJob,
   type OfflineDeliveryProducer,
 } from '@chat/jobs';
-import { getFreePort, startMongo, startRedis, waitFor, type ManagedProcess, type RedisServer } from '@chat/testkit';
+import {
+  getFreePort,
+  startMongo,
+  startRedis,
+  waitFor,
+  type ManagedProcess,
+  type RedisServer,
+} from '@chat/testkit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +32,13 @@ let metricsPort: number;
 
 const oid = (): string => randomBytes(12).toString('hex');
 const newJob = (userId = oid()): MessageDeliveryJob =>
-  messageDelivery({ userId, conversationId: oid(), messageId: oid(), senderId: oid(), preview: 'hello there' });
+  messageDelivery({
+    userId,
+    conversationId: oid(),
+    messageId: oid(),
+    senderId: oid(),
+    preview: 'hello there',
+  });
 
 function workerEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -56,7 +69,9 @@ beforeAll(async () => {
   queue = new Queue(QUEUES.offlineDelivery, { connection: redis });
   metricsPort = await getFreePort();
   // One worker for the first tests; WEBHOOK_ATTEMPTS=3 caps the producer's 8 attempts.
-  worker = await startWorker(workerEnv({ WEBHOOK_ATTEMPTS: '3', METRICS_PORT: String(metricsPort) }));
+  worker = await startWorker(
+    workerEnv({ WEBHOOK_ATTEMPTS: '3', METRICS_PORT: String(metricsPort) }),
+  );
 });
 
 afterAll(async () => {
@@ -75,11 +90,16 @@ describe('offline delivery worker', () => {
     receiver.respond.set(job.deliveryId, (n) => (n <= 2 ? 503 : 200));
     await producer.enqueue([job]);
 
-    await waitFor(() => receiver.received.some((r) => r.deliveryId === job.deliveryId && r.status === 200), {
-      timeout: 20_000,
-      message: 'successful delivery',
+    await waitFor(
+      () => receiver.received.some((r) => r.deliveryId === job.deliveryId && r.status === 200),
+      {
+        timeout: 20_000,
+        message: 'successful delivery',
+      },
+    );
+    await waitFor(async () => (await queue.getJobState(job.deliveryId)) === 'completed', {
+      message: 'completed',
     });
-    await waitFor(async () => (await queue.getJobState(job.deliveryId)) === 'completed', { message: 'completed' });
     const tries = receiver.received.filter((r) => r.deliveryId === job.deliveryId);
     expect(tries.map((t) => t.status)).toEqual([503, 503, 200]);
     expect(tries.every((t) => t.signatureValid)).toBe(true);
@@ -92,7 +112,11 @@ describe('offline delivery worker', () => {
 
   it('delivers a job enqueued several times once', async () => {
     const job = newJob();
-    await Promise.all([producer.enqueue([job]), producer.enqueue([job, job]), producer.enqueue([{ ...job, preview: 'other' }])]);
+    await Promise.all([
+      producer.enqueue([job]),
+      producer.enqueue([job, job]),
+      producer.enqueue([{ ...job, preview: 'other' }]),
+    ]);
     await waitFor(idle, { message: 'queue drained' });
     await producer.enqueue([job]);
     await waitFor(idle, { message: 'queue drained again' });
@@ -115,9 +139,12 @@ describe('offline delivery worker', () => {
     // WEBHOOK_ATTEMPTS=3 caps the producer's 8 attempts.
     expect(receiver.received.filter((r) => r.deliveryId === failing.deliveryId)).toHaveLength(3);
     expect(receiver.received.filter((r) => r.deliveryId === rejected.deliveryId)).toHaveLength(1);
-    await waitFor(() => (worker?.output().match(/offline delivery dead-lettered/g) ?? []).length === 2, {
-      message: 'two dead-letter log lines',
-    });
+    await waitFor(
+      () => (worker?.output().match(/offline delivery dead-lettered/g) ?? []).length === 2,
+      {
+        message: 'two dead-letter log lines',
+      },
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^chat_offline_delivery_dead_letters_total 2$/m);
     expect(worker?.output()).not.toContain('hello there');
@@ -139,10 +166,15 @@ describe('offline delivery worker', () => {
     expect(states.filter((s) => s !== 'completed').length).toBeGreaterThan(0);
 
     worker = await startWorker(workerEnv({ WORKER_CONCURRENCY: '5' }));
-    await waitFor(async () => (await idle()) && jobs.every((j) => receiver.received.some((r) => r.deliveryId === j.deliveryId)), {
-      timeout: 40_000,
-      message: 'all 50 delivered after restart',
-    });
+    await waitFor(
+      async () =>
+        (await idle()) &&
+        jobs.every((j) => receiver.received.some((r) => r.deliveryId === j.deliveryId)),
+      {
+        timeout: 40_000,
+        message: 'all 50 delivered after restart',
+      },
+    );
     const mine = receiver.received.slice(before);
     expect(new Set(mine.map((r) => r.deliveryId))).toEqual(ids);
     // Repeats are allowed only for jobs in flight at the crash, and carry the same id/body.
@@ -159,7 +191,9 @@ describe('offline delivery worker', () => {
     receiver.delayMs = 500;
     const job = newJob();
     await producer.enqueue([job]);
-    await waitFor(async () => (await queue.getJobState(job.deliveryId)) === 'active', { message: 'job active' });
+    await waitFor(async () => (await queue.getJobState(job.deliveryId)) === 'active', {
+      message: 'job active',
+    });
     worker?.kill('SIGTERM');
     const exit = await worker?.exited;
     expect(exit).toEqual({ code: 0, signal: null });

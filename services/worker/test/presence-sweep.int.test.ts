@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { createPresenceStore } from '@chat/presence';
 import type { PresenceEvent } from '@chat/protocol';
 import { connectMongo, type MongoStore } from '@chat/store';
-import { startMongo, startRedis, waitForEvent, waitFor, type ManagedProcess, type RedisServer } from '@chat/testkit';
+import {
+  startMongo,
+  startRedis,
+  waitForEvent,
+  waitFor,
+  type ManagedProcess,
+  type RedisServer,
+} from '@chat/testkit';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
@@ -25,7 +32,10 @@ let worker: ManagedProcess | undefined;
 
 /** A client whose socket the test server puts in the given rooms (as the gateway would). */
 async function clientInRooms(rooms: string[]): Promise<Socket> {
-  const socket = connectClient(`http://127.0.0.1:${port}`, { auth: { rooms }, transports: ['websocket'] });
+  const socket = connectClient(`http://127.0.0.1:${port}`, {
+    auth: { rooms },
+    transports: ['websocket'],
+  });
   clients.push(socket);
   await waitForEvent(socket, 'joined');
   return socket;
@@ -87,16 +97,27 @@ describe('presence sweep', () => {
     await presence.connect({ userId: bob._id.toHexString(), connId: 'b1', nodeId: 'crashed' });
 
     const [a, b] = await Promise.all([aliceEvent, bobEvent]);
-    expect(a).toEqual({ userId: alice._id.toHexString(), online: false, devices: 0, lastSeen: expect.any(String) as string });
+    expect(a).toEqual({
+      userId: alice._id.toHexString(),
+      online: false,
+      devices: 0,
+      lastSeen: expect.any(String) as string,
+    });
     expect(b).toMatchObject({ userId: bob._id.toHexString(), online: false, devices: 0 });
     const lastSeen = Date.parse(a.lastSeen ?? '');
     expect(lastSeen).toBeGreaterThanOrEqual(connectedAt);
     expect(lastSeen).toBeLessThan(connectedAt + 1_000);
 
-    await waitFor(async () => (await store.users.findById(alice._id))?.lastSeenAt?.getTime() === lastSeen, {
-      message: 'lastSeen stored in Mongo',
+    await waitFor(
+      async () => (await store.users.findById(alice._id))?.lastSeenAt?.getTime() === lastSeen,
+      {
+        message: 'lastSeen stored in Mongo',
+      },
+    );
+    expect((await presence.query([alice._id.toHexString()]))[0]).toMatchObject({
+      online: false,
+      devices: 0,
     });
-    expect((await presence.query([alice._id.toHexString()]))[0]).toMatchObject({ online: false, devices: 0 });
     // Presence goes only to rooms of shared conversations: Alice's watcher never heard of Bob.
     expect(seenByAliceWatcher.map((e) => e.userId)).toEqual([alice._id.toHexString()]);
   });

@@ -1,6 +1,10 @@
 import { createHmac } from 'node:crypto';
 import type { OfflineDeliveryJob } from '@chat/jobs';
-import { WEBHOOK_DELIVERY_ID_HEADER, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_SIGNATURE_PREFIX } from '@chat/protocol';
+import {
+  WEBHOOK_DELIVERY_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_SIGNATURE_PREFIX,
+} from '@chat/protocol';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from '../config.js';
@@ -78,12 +82,18 @@ export function createOfflineDeliveryProcessor(deps: {
       failure = new Error(`webhook answered ${res.status}`);
     } catch (err) {
       if (err instanceof WebhookRejectedError) throw err;
-      failure = new Error(`webhook request failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      failure = new Error(
+        `webhook request failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
     }
     metrics.deliveries.inc({ outcome: 'failed' });
     logger.warn({ deliveryId, attempt, err: failure.message }, 'offline delivery attempt failed');
     // WEBHOOK_ATTEMPTS lower than the job's own attempts: stop here.
-    if (lastAllowed) throw new UnrecoverableError(`${failure.message} (attempt ${attempt} of ${webhook.attempts})`);
+    if (lastAllowed)
+      throw new UnrecoverableError(
+        `${failure.message} (attempt ${attempt} of ${webhook.attempts})`,
+      );
     throw failure;
   };
 }

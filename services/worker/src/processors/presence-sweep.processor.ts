@@ -37,9 +37,17 @@ export function createPresenceSweepProcessor(deps: {
       return;
     }
     const conversationIds = await store.memberships.listConversationIdsOfUser(id);
-    const event: PresenceEvent = { userId, online: false, lastSeen: lastSeen.toISOString(), devices: 0 };
+    const event: PresenceEvent = {
+      userId,
+      online: false,
+      lastSeen: lastSeen.toISOString(),
+      devices: 0,
+    };
     // One emit to all rooms: Socket.IO delivers once per socket even if it is in several.
-    if (conversationIds.length > 0) emitter.to(conversationIds.map((c) => conversationRoom(c.toHexString()))).emit('presence', event);
+    if (conversationIds.length > 0)
+      emitter
+        .to(conversationIds.map((c) => conversationRoom(c.toHexString())))
+        .emit('presence', event);
     await store.users.setLastSeen(id, lastSeen);
   }
 
@@ -51,7 +59,11 @@ export function createPresenceSweepProcessor(deps: {
     // retrying the job cannot find them again (Redis keeps their lastSeen for queries).
     const results = await Promise.allSettled(swept.map((s) => announce(s.userId, s.lastSeen)));
     results.forEach((r, i) => {
-      if (r.status === 'rejected') logger.error({ err: r.reason as unknown, userId: swept[i]?.userId }, 'presence sweep: announce failed');
+      if (r.status === 'rejected')
+        logger.error(
+          { err: r.reason as unknown, userId: swept[i]?.userId },
+          'presence sweep: announce failed',
+        );
     });
     logger.info({ swept: swept.length }, 'presence sweep: users went offline');
     return { swept: swept.length };
