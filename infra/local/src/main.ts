@@ -1,15 +1,22 @@
 // `npm start`: a local cluster in the foreground (PROTOCOL.md §6).
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPortOpen, renderNginxConfig, startNginx, waitForHttp } from '@chat/testkit';
 import { parseRunnerArgs } from './args.js';
-import { removeClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js';
+import {
+  clusterFilePath,
+  removeClusterFile,
+  writeClusterFile,
+  type ClusterFile,
+} from './cluster-file.js';
 import { Supervisor } from './processes.js';
 import { provideMongo, provideRedis, tsEntryArgs, workerEntry } from './services.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
+const FORCE_AFTER_MS = 1_000;
 
 const log = (line: string): void => {
   process.stderr.write(`[runner] ${line}\n`);
@@ -37,15 +44,20 @@ async function main(): Promise<number> {
     })();
     return shuttingDown;
   };
-  let signals = 0;
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      log(`${signal} again: killing everything`);
-      supervisor.killAll();
-      process.exit(1);
+    if (firstSignalAt === undefined) {
+      firstSignalAt = Date.now();
+      void shutdown(signal).then(() => process.exit(0));
+      return;
     }
-    void shutdown(signal).then(() => process.exit(0));
+    // One Ctrl-C arrives several times (the terminal's group plus the relays of npm,
+    // pnpm and tsx); only a signal well after the first one means "force it".
+    if (Date.now() - firstSignalAt < FORCE_AFTER_MS) return;
+    log(`${signal} again: killing everything`);
+    supervisor.killAll();
+    rmSync(clusterFilePath(options.runDir), { force: true });
+    process.exit(1);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,5 +134,37 @@ describe('npm start runner (infra/local/src/main.ts)', () => {
     });
     expect(existsSync(join(runDir, 'cluster.json'))).toBe(false);
     expect(await isPortOpen(cluster.nginx.port)).toBe(false);
+  });
+});
+
+describe('npm start runner start failures', () => {
+  it('exits 1 with a clear message when a port is taken, starting nothing', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const address = blocker.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    try {
+      const runner = spawn(
+        process.execPath,
+        [
+          '--conditions=@chat/source',
+          '--import',
+          'tsx',
+          'infra/local/src/main.ts',
+          '--nodes',
+          '1',
+          '--port',
+          String(address.port),
+        ],
+        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let output = '';
+      runner.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => runner.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain(`port ${address.port} is already in use`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });
