@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--scenario one-to-one] [--duration 5] [--clients 200] [--nodes 2] [--rates 200,500,1000,2000] [--out bench-results]`
+ * `pnpm bench [--scenario one-to-one] [--duration 5] [--clients 200] [--nodes 2] [--rates 50,100,200,500,1000,2000] [--out bench-results]`
  * Starts its own cluster on loopback, runs the scenario, prints a table, writes JSON, stops everything.
  */
 import { cpus } from 'node:os';
@@ -22,7 +22,7 @@ function parseOptions() {
       duration: { type: 'string', default: '5' },
       clients: { type: 'string', default: '200' },
       nodes: { type: 'string', default: '2' },
-      rates: { type: 'string', default: '200,500,1000,2000' },
+      rates: { type: 'string', default: '50,100,200,500,1000,2000' },
       drain: { type: 'string', default: '3' },
       out: { type: 'string', default: 'bench-results' },
     },

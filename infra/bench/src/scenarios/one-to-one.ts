@@ -201,7 +201,8 @@ export async function runOneToOne(cluster: BenchCluster, options: OneToOneOption
     const latency = summarize(tracker.latencies);
     const deliveredRatio = tracker.sent > 0 ? tracker.delivered / tracker.sent : 0;
     const failReasons: string[] = [];
-    if (loop.stoppedEarly) failReasons.push('stopped early (backlog > 3 s or aborted)');
+    if (options.signal?.aborted) failReasons.push('aborted (signal or time budget)');
+    else if (loop.stoppedEarly) failReasons.push('stopped early: backlog over 3 s of sends');
     if (!(latency.p99 <= p99LimitMs)) failReasons.push(`p99 ${latency.p99.toFixed(1)} ms > ${p99LimitMs} ms`);
     if (deliveredRatio < minDeliveredRatio) failReasons.push(`delivered ${(deliveredRatio * 100).toFixed(2)} % < ${minDeliveredRatio * 100} %`);
     trackers.delete(index);
