@@ -1,7 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
+import { createMessageLifecycleService } from './domain/message-lifecycle.service.js';
 import { createMessagesService } from './domain/messages.service.js';
+import { createNotificationsService } from './domain/notifications.service.js';
+import { createMessageOfflineDelivery } from './domain/offline-delivery.js';
+import { createPresenceService } from './domain/presence.service.js';
+import { createTypingService } from './domain/typing.service.js';
 import { createReceiptsService } from './domain/receipts.service.js';
 import { createSyncService } from './domain/sync.service.js';
 import { createUsersService } from './domain/users.service.js';
@@ -13,14 +18,19 @@ import { authRoutes } from './http/routes/auth.route.js';
 import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
 import { messagesRoutes } from './http/routes/messages.route.js';
+import { notificationsRoutes, serviceNotificationsRoutes } from './http/routes/notifications.route.js';
 import { usersRoutes } from './http/routes/users.route.js';
 import { validatorCompiler } from './http/validation.js';
 import { attachRealtime, createSocketServer } from './realtime/create-io.js';
 import { conversationHandlers } from './realtime/handlers/conversations.handlers.js';
+import { lifecycleHandlers } from './realtime/handlers/lifecycle.handlers.js';
 import { messageHandlers } from './realtime/handlers/messages.handlers.js';
+import { presenceHandlers } from './realtime/handlers/presence.handlers.js';
 import { createIoFanout } from './realtime/io-fanout.js';
+import { createPresenceLifecycle } from './realtime/presence-lifecycle.js';
 import type { ChatServer } from './realtime/types.js';
 import { LIMITS } from '@chat/protocol';
+import { createPresenceStore } from '@chat/presence';
 
 export interface GatewayApp {
   app: FastifyInstance;
@@ -53,13 +63,31 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   });
   const fanout = createIoFanout(io);
   const auth = createAuthService({ store, tokens: deps.tokens });
-  const users = createUsersService({ store });
-  const conversations = createConversationsService({ store, fanout, groupMaxMembers: config.limits.groupMaxMembers });
+  const { redis, offlineDelivery } = deps;
+  const presenceStore = createPresenceStore({ redis, prefix: config.presence.prefix, ttlMs: config.presence.ttlMs });
+  const presence = createPresenceService({ presence: presenceStore, store, fanout, logger, graceMs: config.presence.graceMs });
+  const typing = createTypingService({ store, redis, fanout, logger, keyPrefix: config.redis.keyPrefix, ...config.typing });
+  const notifications = createNotificationsService({ store, fanout, presence: presenceStore, offlineDelivery, logger });
+  const users = createUsersService({ store, presence: presenceStore });
+  const conversations = createConversationsService({
+    store,
+    fanout,
+    groupMaxMembers: config.limits.groupMaxMembers,
+    onMembersAdded: notifications.membersAdded,
+  });
   const messages = createMessagesService({
     store,
     fanout,
     textMaxChars: config.limits.textMaxChars,
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
+    onMessageSent: createMessageOfflineDelivery({ presence: presenceStore, offlineDelivery }),
+  });
+  const lifecycle = createMessageLifecycleService({
+    store,
+    fanout,
+    toDtos: messages.toDtos,
+    editWindowMs: config.limits.editWindowMs,
+    textMaxChars: config.limits.textMaxChars,
   });
   const receipts = createReceiptsService({ store, fanout });
   const sync = createSyncService({
@@ -69,12 +97,25 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     maxChanged: 100,
   });
 
+  const presenceLifecycle = createPresenceLifecycle({
+    service: presence,
+    redis,
+    nodeId: config.nodeId,
+    flushMs: config.presence.flushMs,
+    isDraining: () => readiness.draining,
+    logger,
+  });
+  app.addHook('onClose', async () => {
+    presenceLifecycle.close();
+    typing.close();
+  });
   attachRealtime(io, {
     auth,
     nodeId: config.nodeId,
     logger,
+    lifecycle: [presenceLifecycle],
     conversationIdsOf: async (userId) => (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
-    handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync)],
+    handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync), ...presenceHandlers(presence, typing), ...lifecycleHandlers(lifecycle)],
   });
 
   const readiness: Readiness = {
@@ -90,6 +131,11 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(usersRoutes(users));
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
+    await api.register(notificationsRoutes(notifications));
+  });
+  void app.register(async (service) => {
+    service.addHook('onRequest', authenticate(auth, 'service'));
+    await service.register(serviceNotificationsRoutes(notifications));
   });
   return { app, io, readiness };
 }
