@@ -18,6 +18,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ name: 'gateway', level: config.logLevel, base: { nodeId: config.nodeId } });
+  // A stray rejection (e.g. the adapter publishing while Redis reconnects or closes) must
+  // be seen in the logs, not take every socket of this node down with it.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const deps = await createDeps(config, logger);
   const { app, io, readiness } = buildApp(deps);
   await app.listen({ host: config.host, port: config.port });
