@@ -24,6 +24,24 @@ export interface GatewayConfig {
     editWindowMs: number;
   };
   realtime: { pingIntervalMs: number; pingTimeoutMs: number; maxFrameBytes: number };
+  /** Presence (issue 4); prefix/TTL must match the worker's PRESENCE_PREFIX/PRESENCE_TTL_MS. */
+  presence: {
+    prefix?: string;
+    /** A connection without a heartbeat for this long counts as gone. @default 45 s (+ 10 s worker sweep ≤ 60 s) */
+    ttlMs: number;
+    /** Delay before announcing a clean offline, so a reload does not flap. @default 5 s */
+    graceMs: number;
+    /** Heartbeats are written to Redis in one batch per node this often. @default 5 s */
+    flushMs: number;
+  };
+  typing: {
+    /** A `start` is relayed at most once per user and conversation in this window. @default 2.5 s */
+    throttleMs: number;
+    /** A `start` without a new start/stop turns into `stop` after this. @default 6 s */
+    expireMs: number;
+  };
+  /** BullMQ key prefix; must match the worker's QUEUE_PREFIX. */
+  queuePrefix?: string;
   /** Hard limit for a graceful drain before the process exits anyway. @default 20 s */
   drainTimeoutMs: number;
   /** Addresses whose X-Forwarded-For is believed (the load balancer). */
@@ -88,9 +106,24 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       pingTimeoutMs: r.duration('PING_TIMEOUT', { default: 20_000, min: 1000 }),
       maxFrameBytes: r.int('MAX_FRAME_BYTES', { default: LIMITS.socketFrameMaxBytes, min: 1024, max: 16 * 1024 * 1024 }),
     },
+    presence: {
+      prefix: r.str('PRESENCE_PREFIX', { optional: true }),
+      ttlMs: r.int('PRESENCE_TTL_MS', { default: 45_000, min: 1000, max: 3_600_000 }),
+      graceMs: r.int('PRESENCE_GRACE_MS', { default: 5000, min: 0, max: 600_000 }),
+      flushMs: r.int('PRESENCE_FLUSH_MS', { default: 5000, min: 50, max: 600_000 }),
+    },
+    typing: {
+      throttleMs: r.int('TYPING_THROTTLE_MS', { default: 2500, min: 0, max: 60_000 }),
+      expireMs: r.int('TYPING_EXPIRE_MS', { default: LIMITS.typingExpiresMs, min: 100, max: 60_000 }),
+    },
+    queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
     drainTimeoutMs: r.duration('DRAIN_TIMEOUT', { default: 20_000, min: 0 }),
     trustProxy: r.list('TRUST_PROXY', { default: ['127.0.0.1', '::1'] }),
   };
+  // A live connection is refreshed at most pingInterval + flush apart: the TTL must cover that.
+  if (config.presence.ttlMs <= config.realtime.pingIntervalMs + config.presence.flushMs) {
+    r.problem('PRESENCE_TTL_MS', 'must be longer than PING_INTERVAL + PRESENCE_FLUSH_MS');
+  }
   r.done();
   return config;
 }

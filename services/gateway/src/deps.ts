@@ -1,5 +1,6 @@
 import { createTokenService, type TokenService } from '@chat/auth';
 import type { Logger } from '@chat/core';
+import { createOfflineDeliveryProducer, type OfflineDeliveryProducer } from '@chat/jobs';
 import { connectMongo, type MongoStore } from '@chat/store';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
@@ -15,6 +16,8 @@ export interface GatewayDeps {
   pub: Redis;
   sub: Redis;
   tokens: TokenService;
+  /** Offline-delivery jobs (BullMQ) on the command client. */
+  offlineDelivery: OfflineDeliveryProducer;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     ...(config.auth.external ? { external: config.auth.external } : {}),
   });
+  const offlineDelivery = createOfflineDeliveryProducer({ connection: redis, prefix: config.queuePrefix });
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -62,8 +66,10 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     pub,
     sub,
     tokens,
+    offlineDelivery,
     close() {
       closing ??= (async () => {
+        await offlineDelivery.close().catch(() => undefined);
         await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
         await store.close();
       })();

@@ -16,6 +16,16 @@ export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEven
 export interface Fanout {
   toConversation<E extends ServerEvent>(conversationId: string, event: E, payload: ServerPayload<E>): void;
   toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void;
+  /**
+   * One emit to several conversations: a socket in more than one of them still gets it
+   * once. `exceptUsers`' sockets get nothing (e.g. the typing user's own devices).
+   */
+  toConversations<E extends ServerEvent>(
+    conversationIds: readonly string[],
+    event: E,
+    payload: ServerPayload<E>,
+    options?: { exceptUsers?: readonly string[] },
+  ): void;
   /** Every socket of these users, on every node, starts receiving the conversation's events. */
   joinConversation(userIds: readonly string[], conversationId: string): Promise<void>;
   /** …and stops receiving them, at once, on every node. */

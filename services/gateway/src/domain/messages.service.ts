@@ -137,7 +137,15 @@ export function createMessagesService(options: MessagesServiceOptions) {
     async send(senderHex: string, input: SendInput): Promise<SentMessage> {
       const senderId = oid(senderHex);
       const resent = await existingSend(senderId, input);
-      if (resent) return resent;
+      if (resent) {
+        // The first attempt may have failed between storing and the offline hand-off; job
+        // ids are deterministic (issue 4), so handing it off again never delivers twice.
+        if (options.onMessageSent) {
+          const members = await store.memberships.listMemberIds(oid(input.conversationId, 'conversationId'));
+          await options.onMessageSent({ ...resent, recipientIds: members.map(hex).filter((id) => id !== senderHex) });
+        }
+        return resent;
+      }
 
       const view = await requireMember(store, oid(input.conversationId, 'conversationId'), senderId);
       const attachments = await loadOwnAttachments(senderId, input.attachmentIds ?? []);

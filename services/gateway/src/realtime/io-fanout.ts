@@ -17,6 +17,12 @@ export function createIoFanout(io: ChatServer): Fanout {
       if (userIds.length === 0) return;
       (io.to(userIds.map(rooms.user)).emit as (e: string, p: unknown) => boolean)(event, payload);
     },
+    toConversations(conversationIds, event, payload, { exceptUsers = [] } = {}) {
+      if (conversationIds.length === 0) return;
+      const target = io.to(conversationIds.map(rooms.conversation));
+      const operator = exceptUsers.length > 0 ? target.except(exceptUsers.map(rooms.user)) : target;
+      (operator.emit as (e: string, p: unknown) => boolean)(event, payload);
+    },
     async joinConversation(userIds, conversationId) {
       if (userIds.length === 0) return;
       io.in(userIds.map(rooms.user)).socketsJoin(rooms.conversation(conversationId));

@@ -1,0 +1,118 @@
+import { AppError, type Logger } from '@chat/core';
+import type { MongoStore } from '@chat/store';
+import type { Redis } from 'ioredis';
+import { requireMember } from './conversation-views.js';
+import type { Fanout } from './fanout.js';
+import { oid } from './ids.js';
+
+export interface TypingServiceOptions {
+  store: MongoStore;
+  redis: Redis;
+  fanout: Fanout;
+  logger: Logger;
+  /** Prefix of the typing keys (the gateway's REDIS_PREFIX). */
+  keyPrefix: string;
+  /** A `start` is relayed at most once per (user, conversation) in this window, cluster-wide. @default 2_500 */
+  throttleMs: number;
+  /** A `start` with no newer start/stop turns into `stop` after this. @default 6_000 */
+  expireMs: number;
+}
+
+export type TypingService = ReturnType<typeof createTypingService>;
+
+/** Every Redis key of the typing relay, built in one place. */
+function typingKeys(prefix: string) {
+  return {
+    /** Exists while a relayed `start` must not be repeated (SET NX PX throttle). */
+    throttle: (conversationId: string, userId: string) => `${prefix}typing:throttle:${conversationId}:${userId}`,
+    /** Exists while the user counts as typing; its TTL is the automatic `stop`. */
+    active: (conversationId: string, userId: string) => `${prefix}typing:active:${conversationId}:${userId}`,
+  };
+}
+
+/**
+ * typing:start / typing:stop (PROTOCOL §3). Both live in Redis so a user typing on two
+ * devices behind two nodes is throttled and expired once; the expiry timer itself is
+ * local to the node that saw the latest start and asks Redis before relaying `stop`.
+ */
+export function createTypingService(options: TypingServiceOptions) {
+  const { store, redis, fanout, logger } = options;
+  const keys = typingKeys(options.keyPrefix);
+  const expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  async function requireMemberOrForbidden(userId: string, conversationId: string): Promise<void> {
+    try {
+      await requireMember(store, oid(conversationId, 'conversationId'), oid(userId));
+    } catch (err) {
+      // The issue asks FORBIDDEN here (requireMember's NOT_FOUND hides existence for reads).
+      if (err instanceof AppError && err.code === 'NOT_FOUND') throw AppError.forbidden('Not a member of this conversation');
+      throw err;
+    }
+  }
+
+  function relay(userId: string, conversationId: string, state: 'start' | 'stop'): void {
+    fanout.toConversations([conversationId], 'typing', { conversationId, userId, state }, { exceptUsers: [userId] });
+  }
+
+  /** Returns whether an automatic stop was still pending here. */
+  function clearExpiry(timerKey: string): boolean {
+    const timer = expiryTimers.get(timerKey);
+    if (timer) clearTimeout(timer);
+    return expiryTimers.delete(timerKey);
+  }
+
+  function armExpiry(userId: string, conversationId: string, delayMs: number): void {
+    const timerKey = `${conversationId}:${userId}`;
+    clearExpiry(timerKey);
+    const timer = setTimeout(() => {
+      expiryTimers.delete(timerKey);
+      void expire(userId, conversationId);
+    }, delayMs);
+    timer.unref();
+    expiryTimers.set(timerKey, timer);
+  }
+
+  async function expire(userId: string, conversationId: string): Promise<void> {
+    try {
+      // Another device (maybe on another node) may have sent a newer start: follow its TTL.
+      const left = await redis.pttl(keys.active(conversationId, userId));
+      if (left > 0) {
+        armExpiry(userId, conversationId, left);
+        return;
+      }
+      await redis.del(keys.throttle(conversationId, userId));
+      relay(userId, conversationId, 'stop');
+    } catch (err) {
+      logger.warn({ err, userId, conversationId }, 'typing: expiry check failed; relaying stop');
+      relay(userId, conversationId, 'stop');
+    }
+  }
+
+  return {
+    async start(userId: string, conversationId: string): Promise<void> {
+      await requireMemberOrForbidden(userId, conversationId);
+      const results = await redis
+        .multi()
+        .set(keys.throttle(conversationId, userId), '1', 'PX', Math.max(1, options.throttleMs), 'NX')
+        .set(keys.active(conversationId, userId), '1', 'PX', options.expireMs)
+        .exec();
+      const relayed = results?.[0]?.[1] === 'OK';
+      armExpiry(userId, conversationId, options.expireMs);
+      if (relayed) relay(userId, conversationId, 'start');
+    },
+
+    async stop(userId: string, conversationId: string): Promise<void> {
+      await requireMemberOrForbidden(userId, conversationId);
+      // Clearing the throttle lets a start right after this stop through at once.
+      const removed = await redis.del(keys.active(conversationId, userId), keys.throttle(conversationId, userId));
+      const pending = clearExpiry(`${conversationId}:${userId}`);
+      // Nothing active and no automatic stop due: the others already show "not typing".
+      if (removed > 0 || pending) relay(userId, conversationId, 'stop');
+    },
+
+    close(): void {
+      for (const timer of expiryTimers.values()) clearTimeout(timer);
+      expiryTimers.clear();
+    },
+  };
+}

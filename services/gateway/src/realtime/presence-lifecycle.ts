@@ -1,0 +1,123 @@
+import type { Logger } from '@chat/core';
+import type { ConnectionEntry } from '@chat/presence';
+import type { Redis } from 'ioredis';
+import type { PresenceService } from '../domain/presence.service.js';
+import type { SocketLifecycle } from './create-io.js';
+import type { ChatSocket } from './types.js';
+
+export interface PresenceLifecycleOptions {
+  service: PresenceService;
+  /** The command client: its `ready` after an outage means Redis may have come back empty. */
+  redis: Redis;
+  nodeId: string;
+  /** Heartbeats collected since the last flush go to Redis in one pipeline. @default 5_000 */
+  flushMs: number;
+  /** While draining, leases are left to expire instead of being removed (see disconnected). */
+  isDraining: () => boolean;
+  logger: Logger;
+}
+
+/** Bounds each re-registration pipeline after an outage (a node may hold ~10k sockets). */
+const REREGISTER_BATCH = 500;
+
+export interface PresenceLifecycle extends SocketLifecycle {
+  /** Stops the flush timer and pending offline announcements; idempotent. */
+  close(): void;
+}
+
+/**
+ * Ties Socket.IO connections to presence leases. The only per-node state is the list
+ * of this node's own live sockets, which is exactly what must be written back when Redis
+ * lost it; who is online cluster-wide is always read from Redis.
+ */
+export function createPresenceLifecycle(options: PresenceLifecycleOptions): PresenceLifecycle {
+  const { service, redis, logger } = options;
+  const local = new Map<string, ConnectionEntry>();
+  /** Sockets whose engine.io heartbeat (pong) arrived since the last flush. */
+  const beating = new Set<string>();
+
+  // engine.io emits `heartbeat` on every pong of the connection (engine.io/build/socket.js
+  // onPacket), so a lease lives exactly as long as the transport answers pings.
+  const flushTimer = setInterval(() => void flush(), options.flushMs);
+  flushTimer.unref();
+
+  async function flush(): Promise<void> {
+    if (redis.status === 'end') {
+      clearInterval(flushTimer);
+      return;
+    }
+    if (beating.size === 0 || redis.status !== 'ready') return;
+    const entries = [...beating].flatMap((id) => local.get(id) ?? []);
+    beating.clear();
+    try {
+      await service.heartbeat(entries);
+    } catch (err) {
+      // Keep them for the next flush: waiting for the next pong could outlive the TTL.
+      for (const e of entries) if (local.has(e.connId)) beating.add(e.connId);
+      logger.warn({ err, connections: entries.length }, 'presence: heartbeat flush failed');
+    }
+  }
+
+  let outage = false;
+  const onClose = () => {
+    outage = true;
+  };
+  const onReady = () => {
+    if (!outage) return;
+    outage = false;
+    void reRegisterAll();
+  };
+  redis.on('close', onClose);
+  redis.on('ready', onReady);
+
+  /** Redis may have restarted empty: write every local lease back within one round. */
+  async function reRegisterAll(): Promise<void> {
+    const entries = [...local.values()];
+    logger.info({ connections: entries.length }, 'presence: redis is back; re-registering local connections');
+    for (let i = 0; i < entries.length; i += REREGISTER_BATCH) {
+      try {
+        await service.reRegister(entries.slice(i, i + REREGISTER_BATCH));
+      } catch (err) {
+        // The next heartbeat flush reports them missing and registers them then.
+        logger.warn({ err }, 'presence: re-registration failed');
+      }
+    }
+  }
+
+  return {
+    async connected(socket: ChatSocket) {
+      if (!socket.connected) return;
+      const entry: ConnectionEntry = { userId: socket.data.userId, connId: socket.id, nodeId: options.nodeId };
+      local.set(socket.id, entry);
+      socket.conn.on('heartbeat', () => {
+        if (local.has(socket.id)) beating.add(socket.id);
+      });
+      try {
+        await service.connected(entry);
+      } catch (err) {
+        // The socket stays usable; its first heartbeat finds the lease missing and adds it.
+        beating.add(socket.id);
+        logger.warn({ err, userId: entry.userId }, 'presence: connect failed');
+      }
+    },
+
+    async disconnected(socket: ChatSocket) {
+      const entry = local.get(socket.id);
+      if (!entry) return;
+      local.delete(socket.id);
+      beating.delete(socket.id);
+      // A draining node's clients reconnect elsewhere within seconds: leaving the lease to
+      // expire avoids an offline/online flap, and if one does not come back the worker's
+      // sweep announces it (this process is about to exit and could not).
+      if (options.isDraining()) return;
+      await service.disconnected({ userId: entry.userId, connId: entry.connId });
+    },
+
+    close() {
+      clearInterval(flushTimer);
+      redis.off('close', onClose);
+      redis.off('ready', onReady);
+      service.close();
+    },
+  };
+}
