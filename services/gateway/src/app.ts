@@ -14,6 +14,7 @@ import { hex, oid } from './domain/ids.js';
 import type { GatewayDeps } from './deps.js';
 import { authenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { createAbuseGuards } from './limits/abuse-guards.js';
 import { authRoutes } from './http/routes/auth.route.js';
 import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
@@ -50,6 +51,8 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app, logger);
+  const guards = createAbuseGuards(deps);
+  guards.installHttp(app);
   app.addHook('onRequest', async (_request, reply) => {
     void reply.header('X-Node-Id', config.nodeId);
   });
@@ -60,6 +63,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     subClient: deps.sub,
     nodeId: config.nodeId,
     ...config.realtime,
+    allowRequest: guards.socket.allowRequest,
   });
   const fanout = createIoFanout(io);
   const auth = createAuthService({ store, tokens: deps.tokens });
@@ -113,10 +117,12 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     auth,
     nodeId: config.nodeId,
     logger,
+    before: guards.socket.before,
     lifecycle: [presenceLifecycle],
     conversationIdsOf: async (userId) => (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
     handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync), ...presenceHandlers(presence, typing), ...lifecycleHandlers(lifecycle)],
   });
+  guards.attachSockets(io);
 
   const readiness: Readiness = {
     draining: false,

@@ -1,6 +1,7 @@
 import { createEnvReader, type Env } from '@chat/core';
 import { LIMITS } from '@chat/protocol';
 import { hostname } from 'node:os';
+import { readAbuseLimits, type AbuseLimitsConfig } from './limits/limits-config.js';
 
 export interface GatewayConfig {
   nodeId: string;
@@ -46,6 +47,8 @@ export interface GatewayConfig {
   drainTimeoutMs: number;
   /** Addresses whose X-Forwarded-For is believed (the load balancer). */
   trustProxy: string[];
+  /** Rate limits, origins, connection and backlog limits (issue 9, docs/SECURITY.md). */
+  abuse: AbuseLimitsConfig;
 }
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -119,6 +122,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
     drainTimeoutMs: r.duration('DRAIN_TIMEOUT', { default: 20_000, min: 0 }),
     trustProxy: r.list('TRUST_PROXY', { default: ['127.0.0.1', '::1'] }),
+    abuse: readAbuseLimits(r),
   };
   // A live connection is refreshed at most pingInterval + flush apart: the TTL must cover that.
   if (config.presence.ttlMs <= config.realtime.pingIntervalMs + config.presence.flushMs) {

@@ -1,7 +1,7 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
 import { AuthRenewPayload } from '@chat/protocol';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AuthService } from '../domain/auth.service.js';
@@ -23,6 +23,8 @@ export interface SocketServerOptions {
   pingIntervalMs: number;
   pingTimeoutMs: number;
   maxFrameBytes: number;
+  /** Runs on the handshake of both transports (origin, per-IP connection limits). */
+  allowRequest?: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
 }
 
 /** The Socket.IO server with the Redis adapter; handlers come later via attachRealtime. */
@@ -34,6 +36,7 @@ export function createSocketServer(options: SocketServerOptions): ChatServer {
     pingTimeout: options.pingTimeoutMs,
     maxHttpBufferSize: options.maxFrameBytes,
     serveClient: false,
+    ...(options.allowRequest ? { allowRequest: options.allowRequest } : {}),
   });
   const tagNode = (headers: Record<string, string>) => {
     headers['X-Node-Id'] = options.nodeId;

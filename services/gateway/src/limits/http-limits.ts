@@ -1,0 +1,99 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { AppError, type Logger } from '@chat/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { AbuseLimitsConfig } from './limits-config.js';
+import type { OriginCheck } from './origin.js';
+import { consume, type RateLimits } from './rate-limits.js';
+
+export interface HttpLimitsOptions {
+  limits: AbuseLimitsConfig;
+  rateLimits: RateLimits;
+  redis: Redis;
+  keyPrefix: string;
+  originAllowed: OriginCheck;
+  logger: Logger;
+}
+
+/** Operational routes the balancer and Prometheus poll; never limited. */
+const UNLIMITED = /^\/(healthz|readyz|metrics)(\?|$)/;
+const SEND_ROUTE = '/api/conversations/:id/messages';
+
+/**
+ * Security headers, CORS and the HTTP rate limits, on the root instance. Call before any
+ * route is registered: @fastify/rate-limit attaches itself to routes as they are added.
+ */
+export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptions): void {
+  const { limits, rateLimits, logger } = options;
+
+  void app.register(helmet, {
+    // upgrade-insecure-requests would break the plain-HTTP local cluster (PROTOCOL §6).
+    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
+    crossOriginEmbedderPolicy: false,
+  });
+  // CORS headers only for listed origins; same-origin browsers and non-browsers need none.
+  void app.register(cors, {
+    origin: (origin, cb) => cb(null, origin !== undefined && options.originAllowed({ origin })),
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+    maxAge: 600,
+  });
+  // Per client IP (request.ip follows TRUST_PROXY). A Redis outage must not take the
+  // whole API down with it, so this coarse limit is skipped then; the finer limits below fail closed.
+  void app.register(rateLimit, {
+    global: true,
+    max: limits.http.perIp,
+    timeWindow: limits.http.windowMs,
+    redis: options.redis,
+    nameSpace: `${options.keyPrefix}rl:http-ip:`,
+    skipOnError: true,
+    allowList: (request) => UNLIMITED.test(request.url),
+    errorResponseBuilder: (_request, context) => AppError.rateLimited(context.ttl, 'Too many requests'),
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const route = request.routeOptions.url;
+    if (route === '/api/auth/register' && request.method === 'POST') {
+      await consume(rateLimits.register, request.ip);
+      return;
+    }
+    if (route === '/api/auth/login' && request.method === 'POST') {
+      await consumeLogin(request);
+      return;
+    }
+    const userId = request.identity?.userId;
+    if (userId === undefined) return;
+    await consume(rateLimits.httpUser, userId);
+    if (route === SEND_ROUTE && request.method === 'POST') await consume(rateLimits.userMessages, userId);
+  });
+
+  /**
+   * Every attempt costs a point up front (so parallel guesses cannot all slip through
+   * before a failure is counted); a success gives it back. The key does not depend on
+   * whether the user exists, so an unknown user is answered exactly like a wrong password.
+   */
+  async function consumeLogin(request: FastifyRequest): Promise<void> {
+    const ipUser = `${request.ip}|${loginName(request.body)}`;
+    const results = await Promise.allSettled([
+      consume(rateLimits.loginIpUsername, ipUser),
+      consume(rateLimits.loginIp, request.ip),
+    ]);
+    const refused = results.find((r) => r.status === 'rejected');
+    if (refused) throw (refused as PromiseRejectedResult).reason;
+  }
+
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.routeOptions.url !== '/api/auth/login' || reply.statusCode !== 200) return;
+    const ipUser = `${request.ip}|${loginName(request.body)}`;
+    await Promise.all([rateLimits.loginIpUsername.delete(ipUser), rateLimits.loginIp.reward(request.ip, 1)]).catch(
+      (err: unknown) => logger.warn({ err }, 'login limiter reset failed'),
+    );
+  });
+}
+
+function loginName(body: unknown): string {
+  const username = (body as { username?: unknown } | undefined)?.username;
+  return typeof username === 'string' ? username.trim().toLowerCase() : '';
+}

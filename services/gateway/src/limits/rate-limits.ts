@@ -1,0 +1,63 @@
+import { AppError } from '@chat/core';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { AbuseLimitsConfig } from './limits-config.js';
+
+/**
+ * The cluster-wide limiters: counters live in Redis, so a user or IP spreading requests
+ * over devices and nodes draws from one budget. One key prefix per limit.
+ */
+export interface RateLimits {
+  /** Messages per user (socket `message:send` and HTTP POST messages). */
+  userMessages: RateLimiterRedis;
+  /** Login attempts per (IP, username) and per IP; a success gives its points back. */
+  loginIpUsername: RateLimiterRedis;
+  loginIp: RateLimiterRedis;
+  /** Registrations per IP. */
+  register: RateLimiterRedis;
+  /** Socket.IO handshakes per IP (websocket and polling). */
+  connects: RateLimiterRedis;
+  /** Authenticated HTTP requests per user, all IPs together. */
+  httpUser: RateLimiterRedis;
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+export function createRateLimits(redis: Redis, keyPrefix: string, limits: AbuseLimitsConfig): RateLimits {
+  const make = (name: string, points: number, durationMs: number) =>
+    new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${keyPrefix}rl:${name}`,
+      points,
+      duration: seconds(durationMs),
+      // A Redis that is down answers UNAVAILABLE at once instead of queueing commands.
+      rejectIfRedisNotReady: true,
+    });
+  return {
+    userMessages: make('msg', limits.messages.perWindow, limits.messages.windowMs),
+    loginIpUsername: make('login-iu', limits.login.failuresPerIpUsername, limits.login.windowMs),
+    loginIp: make('login-ip', limits.login.failuresPerIp, limits.login.windowMs),
+    register: make('register', limits.register.perIpPerHour, 3_600_000),
+    connects: make('connect', limits.socket.connectsPerIpPerMinute, 60_000),
+    httpUser: make('http-user', limits.http.perUser, limits.http.windowMs),
+  };
+}
+
+/**
+ * Consumes `points` for `key`; over the limit → RATE_LIMITED with `retryAfterMs`, a Redis
+ * failure → UNAVAILABLE (never a silent pass: a limit that vanishes when Redis hiccups is
+ * exactly what an attacker waits for).
+ */
+export async function consume(limiter: RateLimiterRedis, key: string, points = 1): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key, points);
+  } catch (err) {
+    throw toLimitError(err);
+  }
+}
+
+export function toLimitError(err: unknown): AppError {
+  if (err instanceof RateLimiterRes) return AppError.rateLimited(Math.max(1, err.msBeforeNext));
+  if (err instanceof AppError) return err;
+  return AppError.unavailable(err);
+}
