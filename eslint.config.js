@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['infra/**/*.ts', '**/test/**/*.ts', '**/*.test.ts'],
+    files: ['infra/**/*.ts', '**/test/**/*.ts', '**/*.test.ts', 'packages/*/examples/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );
