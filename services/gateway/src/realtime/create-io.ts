@@ -31,7 +31,9 @@ export interface SocketServerOptions {
 export function createSocketServer(options: SocketServerOptions): ChatServer {
   const io: ChatServer = new Server(options.httpServer, {
     path: '/socket.io',
-    adapter: createAdapter(options.pubClient, options.subClient, { key: 'chat#sio' }),
+    // The library's default channel key ("socket.io"): the worker's @socket.io/redis-emitter
+    // publishes presence sweeps on its own default, and both must name the same channels.
+    adapter: createAdapter(options.pubClient, options.subClient),
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
     maxHttpBufferSize: options.maxFrameBytes,
