@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { AppError, type Logger } from '@chat/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { AbuseLimitsConfig } from './limits-config.js';
 import type { OriginCheck } from './origin.js';
@@ -40,18 +41,25 @@ export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptio
     allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
     maxAge: 600,
   });
-  // Per client IP (request.ip follows TRUST_PROXY). A Redis outage must not take the
-  // whole API down with it, so this coarse limit is skipped then; the finer limits below fail closed.
-  void app.register(rateLimit, {
-    global: true,
-    max: limits.http.perIp,
-    timeWindow: limits.http.windowMs,
-    redis: options.redis,
-    nameSpace: `${options.keyPrefix}rl:http-ip:`,
-    skipOnError: true,
-    allowList: (request) => UNLIMITED.test(request.url),
-    errorResponseBuilder: (_request, context) => AppError.rateLimited(context.ttl, 'Too many requests'),
-  });
+  // Per client IP (request.ip follows TRUST_PROXY), as a root onRequest hook so it runs
+  // before authentication: floods of bad tokens and unknown routes count too. A Redis outage
+  // must not take the whole API down with it, so this coarse limit is skipped then; the finer
+  // limits below fail closed.
+  void app.register(
+    fp(async (root) => {
+      await root.register(rateLimit, {
+        global: false,
+        max: limits.http.perIp,
+        timeWindow: limits.http.windowMs,
+        redis: options.redis,
+        nameSpace: `${options.keyPrefix}rl:http-ip:`,
+        skipOnError: true,
+        allowList: (request) => UNLIMITED.test(request.url),
+        errorResponseBuilder: (_request, context) => AppError.rateLimited(context.ttl, 'Too many requests'),
+      });
+      root.addHook('onRequest', root.rateLimit());
+    }),
+  );
 
   app.addHook('preHandler', async (request) => {
     const route = request.routeOptions.url;
