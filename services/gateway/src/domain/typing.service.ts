@@ -1,4 +1,5 @@
 import { AppError, type Logger } from '@chat/core';
+import { randomUUID } from 'node:crypto';
 import type { MongoStore } from '@chat/store';
 import type { Redis } from 'ioredis';
 import { requireMember } from './conversation-views.js';
@@ -25,15 +26,18 @@ function typingKeys(prefix: string) {
   return {
     /** Exists while a relayed `start` must not be repeated (SET NX PX throttle). */
     throttle: (conversationId: string, userId: string) => `${prefix}typing:throttle:${conversationId}:${userId}`,
-    /** Exists while the user counts as typing; its TTL is the automatic `stop`. */
+    /** Token of the latest start while the user counts as typing; the node that wrote it owns the automatic stop. */
     active: (conversationId: string, userId: string) => `${prefix}typing:active:${conversationId}:${userId}`,
   };
 }
 
+/** The active key outlives the expiry so the owning node can still read it when its timer fires. */
+const ACTIVE_MARGIN_MS = 5000;
+
 /**
  * typing:start / typing:stop (PROTOCOL §3). Both live in Redis so a user typing on two
- * devices behind two nodes is throttled and expired once; the expiry timer itself is
- * local to the node that saw the latest start and asks Redis before relaying `stop`.
+ * devices behind two nodes is throttled and expired once: every start writes its own
+ * token, and only the node whose token is still there when its timer fires relays `stop`.
  */
 export function createTypingService(options: TypingServiceOptions) {
   const { store, redis, fanout, logger } = options;
@@ -61,26 +65,23 @@ export function createTypingService(options: TypingServiceOptions) {
     return expiryTimers.delete(timerKey);
   }
 
-  function armExpiry(userId: string, conversationId: string, delayMs: number): void {
+  function armExpiry(userId: string, conversationId: string, token: string): void {
     const timerKey = `${conversationId}:${userId}`;
     clearExpiry(timerKey);
     const timer = setTimeout(() => {
       expiryTimers.delete(timerKey);
-      void expire(userId, conversationId);
-    }, delayMs);
+      void expire(userId, conversationId, token);
+    }, options.expireMs);
     timer.unref();
     expiryTimers.set(timerKey, timer);
   }
 
-  async function expire(userId: string, conversationId: string): Promise<void> {
+  async function expire(userId: string, conversationId: string, token: string): Promise<void> {
     try {
-      // Another device (maybe on another node) may have sent a newer start: follow its TTL.
-      const left = await redis.pttl(keys.active(conversationId, userId));
-      if (left > 0) {
-        armExpiry(userId, conversationId, left);
-        return;
-      }
-      await redis.del(keys.throttle(conversationId, userId));
+      // Another token: a newer start (maybe on another node) owns the stop now. None: an
+      // explicit stop came, or Redis lost it (clients expire a start themselves, §3).
+      if ((await redis.get(keys.active(conversationId, userId))) !== token) return;
+      await redis.del(keys.active(conversationId, userId), keys.throttle(conversationId, userId));
       relay(userId, conversationId, 'stop');
     } catch (err) {
       logger.warn({ err, userId, conversationId }, 'typing: expiry check failed; relaying stop');
@@ -91,13 +92,14 @@ export function createTypingService(options: TypingServiceOptions) {
   return {
     async start(userId: string, conversationId: string): Promise<void> {
       await requireMemberOrForbidden(userId, conversationId);
+      const token = randomUUID();
       const results = await redis
         .multi()
         .set(keys.throttle(conversationId, userId), '1', 'PX', Math.max(1, options.throttleMs), 'NX')
-        .set(keys.active(conversationId, userId), '1', 'PX', options.expireMs)
+        .set(keys.active(conversationId, userId), token, 'PX', options.expireMs + ACTIVE_MARGIN_MS)
         .exec();
       const relayed = results?.[0]?.[1] === 'OK';
-      armExpiry(userId, conversationId, options.expireMs);
+      armExpiry(userId, conversationId, token);
       if (relayed) relay(userId, conversationId, 'start');
     },
 
