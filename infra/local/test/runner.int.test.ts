@@ -36,8 +36,10 @@ describe('npm start runner (infra/local/src/main.ts)', () => {
   let cluster: ClusterFile;
   let exited: Promise<number | null>;
 
-  beforeAll(async () => {
+  /** Starts the runner; resolves true when cluster.json appears, false when it exits first. */
+  async function launch(): Promise<boolean> {
     const port = await freeBlock(3);
+    output = '';
     runner = spawn(
       process.execPath,
       [
@@ -59,13 +61,23 @@ describe('npm start runner (infra/local/src/main.ts)', () => {
     exited = new Promise((resolve) => runner.once('exit', (code) => resolve(code)));
     runner.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     runner.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const file = join(runDir, 'cluster.json');
-    await waitFor(() => runner.exitCode === null && existsSync(file), {
-      timeout: 90_000,
-      message: 'cluster.json',
-    }).catch((error: unknown) => {
+    return Promise.race([
+      waitFor(() => existsSync(join(runDir, 'cluster.json')), {
+        timeout: 90_000,
+        message: 'cluster.json',
+      }),
+      exited.then(() => false),
+    ]).catch((error: unknown) => {
       throw new Error(`${String(error)}\n--- runner output ---\n${output}`);
     });
+  }
+
+  beforeAll(async () => {
+    // Other test files may take one of the ports between our check and the runner's.
+    let started = await launch();
+    if (!started && output.includes('is already in use')) started = await launch();
+    if (!started) throw new Error(`the runner exited early:\n${output}`);
+    const file = join(runDir, 'cluster.json');
     cluster = JSON.parse(readFileSync(file, 'utf8')) as ClusterFile;
   });
 
