@@ -22,6 +22,8 @@ import { messagesRoutes } from './http/routes/messages.route.js';
 import { notificationsRoutes, serviceNotificationsRoutes } from './http/routes/notifications.route.js';
 import { usersRoutes } from './http/routes/users.route.js';
 import { validatorCompiler } from './http/validation.js';
+import { openApi } from './http/openapi.js';
+import { webRoutes } from './http/routes/web.route.js';
 import { attachRealtime, createSocketServer } from './realtime/create-io.js';
 import { conversationHandlers } from './realtime/handlers/conversations.handlers.js';
 import { lifecycleHandlers } from './realtime/handlers/lifecycle.handlers.js';
@@ -130,6 +132,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
       await Promise.all([store.ping(), deps.redis.ping()]);
     },
   };
+  void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it
   void app.register(healthRoutes(readiness));
   void app.register(authRoutes(auth));
   void app.register(async (api) => {
@@ -143,5 +146,6 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     service.addHook('onRequest', authenticate(auth, 'service'));
     await service.register(serviceNotificationsRoutes(notifications));
   });
+  void app.register(webRoutes(config.webDistDir, logger));
   return { app, io, readiness };
 }

@@ -1,6 +1,7 @@
 import { createEnvReader, type Env } from '@chat/core';
 import { LIMITS } from '@chat/protocol';
 import { hostname } from 'node:os';
+import { defaultWebDistDir } from './web-dist.js';
 import { readAbuseLimits, type AbuseLimitsConfig } from './limits/limits-config.js';
 
 export interface GatewayConfig {
@@ -49,6 +50,8 @@ export interface GatewayConfig {
   trustProxy: string[];
   /** Rate limits, origins, connection and backlog limits (issue 9, docs/SECURITY.md). */
   abuse: AbuseLimitsConfig;
+  /** The web UI build served at `/` (WEB_DIST_DIR); none → API only. @default packages/web/dist when built */
+  webDistDir?: string;
 }
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
@@ -123,6 +126,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     drainTimeoutMs: r.duration('DRAIN_TIMEOUT', { default: 20_000, min: 0 }),
     trustProxy: r.list('TRUST_PROXY', { default: ['127.0.0.1', '::1'] }),
     abuse: readAbuseLimits(r),
+    webDistDir: r.str('WEB_DIST_DIR', { optional: true }) ?? defaultWebDistDir(),
   };
   // A live connection is refreshed at most pingInterval + flush apart: the TTL must cover that.
   if (config.presence.ttlMs <= config.realtime.pingIntervalMs + config.presence.flushMs) {

@@ -1,0 +1,305 @@
+import {
+  createChatClient,
+  createHttpClient,
+  isChatError,
+  type ChatClient,
+  type Conversation,
+  type HttpClient,
+  type Message,
+  type User,
+} from '@chat/client';
+import { initialState, type AppState } from './types.js';
+import { lastMessageOf, mergeMessages } from './merge.js';
+import { wireLiveEvents } from './live-events.js';
+
+const SESSION_KEY = 'chat.session';
+const PAGE = 50;
+
+/** Human text for an error shown in the UI. */
+export function describeError(err: unknown): string {
+  if (isChatError(err)) return err.message || err.code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The UI's one state container: owns the SDK clients, keeps an immutable `AppState`
+ * and tells subscribers (the root component) when it changes.
+ */
+export class ChatStore {
+  state: AppState = initialState;
+  readonly http: HttpClient = createHttpClient({ baseUrl: location.origin });
+  chat: ChatClient | undefined;
+  #unwire: (() => void) | undefined;
+  readonly #listeners = new Set<() => void>();
+  readonly #readTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #deliveredTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  set(update: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
+    const patch = typeof update === 'function' ? update(this.state) : update;
+    this.state = { ...this.state, ...patch };
+    for (const l of this.#listeners) l();
+  }
+
+  toast(text: string): void {
+    this.set({ toast: text });
+    setTimeout(() => {
+      if (this.state.toast === text) this.set({ toast: undefined });
+    }, 4000);
+  }
+
+  // ------------------------------------------------------------------ session
+
+  /** Restores the tab's session (sessionStorage) after a reload. */
+  async resume(): Promise<boolean> {
+    const raw = sessionStorage.getItem(SESSION_KEY);
+    if (!raw) return false;
+    try {
+      const { token } = JSON.parse(raw) as { token: string };
+      this.http.setToken(token);
+      const me = await this.http.me();
+      await this.#start(me, token);
+      return true;
+    } catch {
+      sessionStorage.removeItem(SESSION_KEY);
+      return false;
+    }
+  }
+
+  async login(
+    username: string,
+    password: string,
+    register: boolean,
+    displayName?: string,
+  ): Promise<void> {
+    const res = register
+      ? await this.http.register({ username, password, ...(displayName ? { displayName } : {}) })
+      : await this.http.login({ username, password });
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token: res.accessToken }));
+    await this.#start(res.user, res.accessToken);
+  }
+
+  logout(): void {
+    this.#unwire?.();
+    this.chat?.close();
+    this.chat = undefined;
+    sessionStorage.removeItem(SESSION_KEY);
+    this.http.setToken(undefined);
+    this.set({ ...initialState });
+  }
+
+  async #start(me: User, token: string): Promise<void> {
+    this.set({ me });
+    const chat = createChatClient({ url: location.origin, token });
+    this.chat = chat;
+    this.#unwire = wireLiveEvents(this, chat);
+    await this.refreshConversations();
+    void chat.connect().catch((err: unknown) => this.toast(describeError(err)));
+    void this.loadNotifications();
+  }
+
+  // ------------------------------------------------------------ conversations
+
+  async refreshConversations(): Promise<void> {
+    const { conversations } = await this.http.listConversations({ limit: 100 });
+    const all: Record<string, Conversation> = {};
+    for (const c of conversations) {
+      all[c.id] = c;
+      // The list tells the SDK where each conversation stands, so live messages after it
+      // are delivered and nothing is skipped (client README, "Tell the SDK where you are").
+      if (this.chat?.cursor(c.id) === undefined) this.chat?.seedCursor(c.id, c.seq);
+      if (c.seq > 0) this.markDelivered(c.id, c.seq);
+    }
+    this.set({ conversations: all });
+  }
+
+  upsertConversation(c: Conversation): void {
+    if (this.chat?.cursor(c.id) === undefined) this.chat?.seedCursor(c.id, c.seq);
+    this.set((s) => ({ conversations: { ...s.conversations, [c.id]: c } }));
+  }
+
+  removeConversation(id: string): void {
+    this.set((s) => {
+      const { [id]: _gone, ...rest } = s.conversations;
+      return { conversations: rest, activeId: s.activeId === id ? undefined : s.activeId };
+    });
+  }
+
+  open(id: string | undefined): void {
+    this.set({ activeId: id });
+    if (id === undefined) return;
+    const list = this.state.messages[id];
+    if (!list?.loaded) void this.loadOlder(id, true);
+    this.markReadSoon(id);
+  }
+
+  async openDirect(userId: string): Promise<void> {
+    const c = await this.http.openDirect(userId);
+    this.upsertConversation(c);
+    this.open(c.id);
+  }
+
+  async createGroup(title: string, memberIds: string[]): Promise<void> {
+    const c = await this.http.createGroup({ title, memberIds });
+    this.upsertConversation(c);
+    this.open(c.id);
+  }
+
+  // ----------------------------------------------------------------- messages
+
+  /** Loads the newest page (`first`) or the page before the oldest loaded message. */
+  async loadOlder(conversationId: string, first = false): Promise<void> {
+    const current = this.state.messages[conversationId];
+    if (current?.loading || (!first && current && !current.hasMore)) return;
+    this.#setList(conversationId, { loading: true });
+    try {
+      const oldest = first ? undefined : current?.items[0]?.seq;
+      const page = await this.http.history(conversationId, {
+        limit: PAGE,
+        ...(oldest !== undefined ? { before: oldest } : {}),
+      });
+      this.set((s) => {
+        const list = s.messages[conversationId];
+        const items = mergeMessages(list?.items ?? [], page.messages);
+        return {
+          messages: {
+            ...s.messages,
+            [conversationId]: {
+              items,
+              hasMore: first && list?.loaded ? (list.hasMore ?? page.hasMore) : page.hasMore,
+              loading: false,
+              loaded: true,
+            },
+          },
+        };
+      });
+      this.markReadSoon(conversationId);
+    } catch (err) {
+      this.#setList(conversationId, { loading: false });
+      this.toast(describeError(err));
+    }
+  }
+
+  #setList(conversationId: string, patch: Partial<AppState['messages'][string]>): void {
+    this.set((s) => {
+      const list = s.messages[conversationId] ?? {
+        items: [],
+        hasMore: false,
+        loading: false,
+        loaded: false,
+      };
+      return { messages: { ...s.messages, [conversationId]: { ...list, ...patch } } };
+    });
+  }
+
+  /** A message arrived (live, synced, or our own acked send). */
+  receive(m: Message): void {
+    const me = this.state.me?.id;
+    this.set((s) => {
+      const list = s.messages[m.conversationId] ?? {
+        items: [],
+        hasMore: true,
+        loading: false,
+        loaded: false,
+      };
+      const pending = s.pending[m.conversationId];
+      const conv = s.conversations[m.conversationId];
+      const mine = m.senderId === me;
+      const isNew = conv !== undefined && m.seq > conv.seq;
+      const next: Partial<AppState> = {
+        messages: {
+          ...s.messages,
+          [m.conversationId]: { ...list, items: mergeMessages(list.items, [m]) },
+        },
+      };
+      if (pending && m.clientMsgId !== undefined) {
+        next.pending = {
+          ...s.pending,
+          [m.conversationId]: pending.filter((p) => p.clientMsgId !== m.clientMsgId),
+        };
+      }
+      if (conv && isNew) {
+        next.conversations = {
+          ...s.conversations,
+          [conv.id]: {
+            ...conv,
+            seq: m.seq,
+            lastMessage: lastMessageOf(m),
+            readSeq: mine ? m.seq : conv.readSeq,
+            unreadCount: mine ? 0 : conv.unreadCount + 1,
+          },
+        };
+      }
+      return next;
+    });
+    if (!this.state.conversations[m.conversationId]) {
+      void this.http.getConversation(m.conversationId).then(
+        (c) => this.upsertConversation(c),
+        () => undefined,
+      );
+    }
+    if (m.senderId !== me) {
+      this.markDelivered(m.conversationId, m.seq);
+      if (this.state.activeId === m.conversationId) this.markReadSoon(m.conversationId);
+    }
+  }
+
+  markDelivered(conversationId: string, _seq: number): void {
+    if (this.#deliveredTimers.has(conversationId)) return;
+    this.#deliveredTimers.set(
+      conversationId,
+      setTimeout(() => {
+        this.#deliveredTimers.delete(conversationId);
+        const seq = this.state.conversations[conversationId]?.seq ?? _seq;
+        this.chat
+          ?.request('conversation:delivered', { conversationId, seq })
+          .catch(() => undefined);
+      }, 150),
+    );
+  }
+
+  /** Moves the read cursor when the user can see the conversation (visible tab, open chat). */
+  markReadSoon(conversationId: string): void {
+    if (this.#readTimers.has(conversationId)) return;
+    this.#readTimers.set(
+      conversationId,
+      setTimeout(() => {
+        this.#readTimers.delete(conversationId);
+        const conv = this.state.conversations[conversationId];
+        if (
+          !conv ||
+          this.state.activeId !== conversationId ||
+          document.visibilityState !== 'visible'
+        )
+          return;
+        const seq = conv.seq;
+        if (seq <= conv.readSeq && conv.unreadCount === 0) return;
+        this.set((s) => {
+          const c = s.conversations[conversationId];
+          return c
+            ? {
+                conversations: {
+                  ...s.conversations,
+                  [c.id]: { ...c, readSeq: Math.max(c.readSeq, seq), unreadCount: 0 },
+                },
+              }
+            : {};
+        });
+        this.chat?.request('conversation:read', { conversationId, seq }).catch(() => undefined);
+      }, 250),
+    );
+  }
+
+  async loadNotifications(): Promise<void> {
+    try {
+      const notifications = await this.http.notifications({ limit: 50 });
+      this.set({ notifications });
+    } catch {
+      // Notifications are optional for the chat itself; the bell stays empty.
+    }
+  }
+}

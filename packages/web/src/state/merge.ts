@@ -1,0 +1,31 @@
+import type { Conversation, Message } from '@chat/client';
+
+/** Merges messages into a seq-sorted list; a newer copy (edit, tombstone, reactions) replaces the old one. */
+export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
+  const bySeq = new Map<number, Message>();
+  for (const m of list) bySeq.set(m.seq, m);
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Most recent activity first (PROTOCOL §2 order of the list). */
+export function activityOf(c: Conversation): string {
+  return c.lastMessage?.createdAt ?? c.createdAt;
+}
+
+export function sortConversations(all: Record<string, Conversation>): Conversation[] {
+  return Object.values(all).sort((a, b) => activityOf(b).localeCompare(activityOf(a)));
+}
+
+/** The list preview of a message. */
+export function lastMessageOf(m: Message): NonNullable<Conversation['lastMessage']> {
+  const kind = m.deleted ? 'deleted' : m.text ? 'text' : (m.attachments[0]?.kind ?? 'text');
+  return {
+    id: m.id,
+    seq: m.seq,
+    senderId: m.senderId,
+    kind,
+    createdAt: m.createdAt,
+    ...(m.text !== undefined && !m.deleted ? { text: m.text } : {}),
+  };
+}

@@ -1,0 +1,182 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { Conversation, Message } from '@chat/client';
+import type { ChatStore } from '../state/chat-store.js';
+import {
+  createTypingNotifier,
+  editMessage,
+  sendMessage,
+  stageUploads,
+  unstageUpload,
+} from '../state/actions.js';
+import { formatSize, nameOf } from './format.js';
+
+interface Props {
+  store: ChatStore;
+  conversation: Conversation;
+  replyTo?: Message;
+  editing?: Message;
+  onDone: () => void;
+}
+
+export function Composer({ store, conversation, replyTo, editing, onDone }: Props) {
+  const [text, setText] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const file = useRef<HTMLInputElement>(null);
+  const typing = useMemo(
+    () => createTypingNotifier(store, conversation.id),
+    [store, conversation.id],
+  );
+  const uploads = store.state.uploads[conversation.id] ?? [];
+  useEffect(() => () => typing.stop(), [typing]);
+  useEffect(() => {
+    if (editing) setText(editing.text ?? '');
+    if (editing || replyTo) input.current?.focus();
+  }, [editing, replyTo]);
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 160)}px`;
+  }, [text]);
+
+  const submit = () => {
+    typing.stop();
+    if (editing) void editMessage(store, editing, text);
+    else
+      void sendMessage(
+        store,
+        conversation.id,
+        text,
+        replyTo
+          ? {
+              id: replyTo.id,
+              seq: replyTo.seq,
+              senderId: replyTo.senderId,
+              ...(replyTo.text ? { text: replyTo.text } : {}),
+            }
+          : undefined,
+      );
+    setText('');
+    onDone();
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    // Enter sends, Shift+Enter is a new line; IME composition must not send half a word.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      submit();
+    } else if (e.key === 'Escape' && (editing || replyTo)) {
+      setText('');
+      onDone();
+    }
+  };
+
+  const context = editing
+    ? { label: 'Editing message', text: editing.text }
+    : replyTo
+      ? {
+          label: `Replying to ${nameOf(conversation.members.find((m) => m.userId === replyTo.senderId)?.user)}`,
+          text: replyTo.text ?? 'Attachment',
+        }
+      : undefined;
+
+  return (
+    <footer class="composer">
+      {context && (
+        <div class="context-bar">
+          <div class="ellipsis">
+            <strong>{context.label}</strong> <span class="muted">{context.text}</span>
+          </div>
+          <button
+            class="icon-btn"
+            aria-label="Cancel"
+            onClick={() => {
+              setText('');
+              onDone();
+            }}
+          >
+            ✕
+          </button>
+        </div>
+      )}
+      {uploads.length > 0 && (
+        <ul class="staged" aria-label="Attachments">
+          {uploads.map((u) => (
+            <li key={u.localId} class={`staged-item ${u.error ? 'error' : ''}`}>
+              {u.previewUrl ? (
+                <img src={u.previewUrl} alt="" />
+              ) : (
+                <span class="file-icon" aria-hidden="true">
+                  📄
+                </span>
+              )}
+              <span class="staged-meta">
+                <span class="ellipsis">{u.name}</span>
+                <span class="muted">
+                  {u.error ??
+                    (u.attachment ? formatSize(u.size) : `${Math.round(u.progress * 100)}%`)}
+                </span>
+                {!u.attachment && !u.error && (
+                  <progress max={1} value={u.progress} aria-label={`Uploading ${u.name}`} />
+                )}
+              </span>
+              <button
+                class="icon-btn"
+                aria-label={`Remove ${u.name}`}
+                onClick={() => unstageUpload(store, conversation.id, u.localId)}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="composer-row">
+        <button
+          class="icon-btn attach"
+          aria-label="Attach files"
+          title="Attach files"
+          onClick={() => file.current?.click()}
+          disabled={!!editing}
+        >
+          📎
+        </button>
+        <input
+          ref={file}
+          type="file"
+          multiple
+          hidden
+          aria-hidden="true"
+          tabIndex={-1}
+          data-testid="file-input"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            e.currentTarget.value = '';
+            stageUploads(store, conversation.id, files);
+          }}
+        />
+        <textarea
+          ref={input}
+          rows={1}
+          placeholder="Write a message…"
+          aria-label="Message"
+          value={text}
+          maxLength={4000}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            typing.input();
+          }}
+          onKeyDown={onKeyDown}
+        />
+        <button
+          class="send-btn"
+          aria-label={editing ? 'Save edit' : 'Send'}
+          onClick={submit}
+          disabled={!text.trim() && uploads.every((u) => !u.attachment)}
+        >
+          {editing ? '✓' : '➤'}
+        </button>
+      </div>
+    </footer>
+  );
+}

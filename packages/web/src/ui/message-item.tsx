@@ -1,0 +1,243 @@
+import { useState } from 'preact/hooks';
+import type { Attachment, Conversation, Message } from '@chat/client';
+import type { ChatStore } from '../state/chat-store.js';
+import { deleteMessage, toggleReaction } from '../state/actions.js';
+import type { PendingMessage } from '../state/types.js';
+import { formatSize, formatTime, nameOf } from './format.js';
+
+export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
+
+export type Status = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
+
+/** Own-message status from the other members' cursors (PROTOCOL §3: status is derived). */
+export function statusOf(store: ChatStore, c: Conversation, m: Message): Status {
+  const me = store.state.me?.id;
+  const others = c.members.filter((x) => x.userId !== me);
+  if (others.length === 0) return 'sent';
+  const cursors = store.state.cursors[c.id] ?? {};
+  if (others.every((o) => (cursors[o.userId]?.readSeq ?? 0) >= m.seq)) return 'read';
+  if (others.every((o) => (cursors[o.userId]?.deliveredSeq ?? 0) >= m.seq)) return 'delivered';
+  return 'sent';
+}
+
+const TICKS: Record<Status, { icon: string; label: string }> = {
+  pending: { icon: '🕓', label: 'Sending' },
+  failed: { icon: '⚠', label: 'Not sent' },
+  sent: { icon: '✓', label: 'Sent' },
+  delivered: { icon: '✓✓', label: 'Delivered' },
+  read: { icon: '✓✓', label: 'Read' },
+};
+
+export function Ticks({ status }: { status: Status }) {
+  const t = TICKS[status];
+  return (
+    <span class={`ticks ${status}`} data-status={status} title={t.label} aria-label={t.label}>
+      {t.icon}
+    </span>
+  );
+}
+
+export function Attachments({ items }: { items: readonly Attachment[] }) {
+  return (
+    <div class="attachments">
+      {items.map((a) =>
+        a.kind === 'image' ? (
+          <a key={a.id} href={a.url} target="_blank" rel="noreferrer" class="image-link">
+            <img src={a.url} alt={a.name} loading="lazy" />
+          </a>
+        ) : (
+          <a key={a.id} href={a.url} download={a.name} class="file-link">
+            <span class="file-icon" aria-hidden="true">
+              📄
+            </span>
+            <span class="file-meta">
+              <span class="ellipsis">{a.name}</span>
+              <span class="muted">{formatSize(a.size)}</span>
+            </span>
+          </a>
+        ),
+      )}
+    </div>
+  );
+}
+
+interface ItemProps {
+  store: ChatStore;
+  conversation: Conversation;
+  message: Message;
+  showSender: boolean;
+  onReply: (m: Message) => void;
+  onEdit: (m: Message) => void;
+  onJump: (seq: number) => void;
+}
+
+export function MessageItem({
+  store,
+  conversation,
+  message: m,
+  showSender,
+  onReply,
+  onEdit,
+  onJump,
+}: ItemProps) {
+  const me = store.state.me?.id;
+  const mine = m.senderId === me;
+  const [menu, setMenu] = useState<'react' | 'delete'>();
+  const sender = conversation.members.find((x) => x.userId === m.senderId)?.user;
+  const replySender = m.replyTo
+    ? nameOf(conversation.members.find((x) => x.userId === m.replyTo?.senderId)?.user)
+    : '';
+  return (
+    <li
+      class={`msg ${mine ? 'mine' : 'theirs'} ${m.deleted ? 'deleted' : ''}`}
+      data-seq={m.seq}
+      data-message-id={m.id}
+    >
+      <div
+        class="bubble"
+        tabIndex={0}
+        aria-label={`${mine ? 'You' : nameOf(sender)} at ${formatTime(m.createdAt)}`}
+      >
+        {showSender && !mine && conversation.type === 'group' && (
+          <div class="sender">{nameOf(sender)}</div>
+        )}
+        {m.replyTo && (
+          <button class="reply-quote" onClick={() => onJump(m.replyTo!.seq)}>
+            <strong>{replySender}</strong>
+            <span class="ellipsis">{m.replyTo.text ?? 'Attachment'}</span>
+          </button>
+        )}
+        {m.deleted ? (
+          <p class="text muted">🚫 This message was deleted</p>
+        ) : (
+          <>
+            {m.attachments.length > 0 && <Attachments items={m.attachments} />}
+            {m.text && <p class="text">{m.text}</p>}
+          </>
+        )}
+        <span class="meta">
+          {m.editedAt && !m.deleted && <span class="edited">edited</span>}
+          <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
+          {mine && !m.deleted && <Ticks status={statusOf(store, conversation, m)} />}
+        </span>
+        {!m.deleted && (
+          <div class="actions" role="toolbar" aria-label="Message actions">
+            <button
+              aria-label="React"
+              title="React"
+              onClick={() => setMenu(menu === 'react' ? undefined : 'react')}
+            >
+              😊
+            </button>
+            <button aria-label="Reply" title="Reply" onClick={() => onReply(m)}>
+              ↩
+            </button>
+            {mine && m.text !== undefined && (
+              <button aria-label="Edit" title="Edit" onClick={() => onEdit(m)}>
+                ✎
+              </button>
+            )}
+            <button
+              aria-label="Delete"
+              title="Delete"
+              onClick={() => setMenu(menu === 'delete' ? undefined : 'delete')}
+            >
+              🗑
+            </button>
+          </div>
+        )}
+        {menu === 'react' && (
+          <div class="popover emoji-picker" role="menu">
+            {QUICK_EMOJI.map((e) => (
+              <button
+                key={e}
+                role="menuitem"
+                aria-label={`React ${e}`}
+                onClick={() => {
+                  setMenu(undefined);
+                  void toggleReaction(store, m, e);
+                }}
+              >
+                {e}
+              </button>
+            ))}
+          </div>
+        )}
+        {menu === 'delete' && (
+          <div class="popover delete-menu" role="menu">
+            <button
+              role="menuitem"
+              onClick={() => {
+                setMenu(undefined);
+                void deleteMessage(store, m, 'me');
+              }}
+            >
+              Delete for me
+            </button>
+            {mine && (
+              <button
+                role="menuitem"
+                class="danger"
+                onClick={() => {
+                  setMenu(undefined);
+                  void deleteMessage(store, m, 'everyone');
+                }}
+              >
+                Delete for everyone
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      {m.reactions.length > 0 && !m.deleted && (
+        <div class="reactions">
+          {m.reactions.map((r) => (
+            <button
+              key={r.emoji}
+              class={`reaction ${me && r.userIds.includes(me) ? 'own' : ''}`}
+              aria-label={`${r.emoji} ${r.count}`}
+              onClick={() => void toggleReaction(store, m, r.emoji)}
+            >
+              {r.emoji} <span>{r.count}</span>
+            </button>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}
+
+export function PendingItem({
+  pending,
+  onRetry,
+  onDiscard,
+}: {
+  pending: PendingMessage;
+  onRetry: () => void;
+  onDiscard: () => void;
+}) {
+  return (
+    <li class="msg mine pending" data-client-msg-id={pending.clientMsgId}>
+      <div class="bubble">
+        {pending.attachments.length > 0 && <Attachments items={pending.attachments} />}
+        {pending.text && <p class="text">{pending.text}</p>}
+        <span class="meta">
+          <time dateTime={pending.createdAt}>{formatTime(pending.createdAt)}</time>
+          <Ticks status={pending.status} />
+        </span>
+        {pending.status === 'failed' && (
+          <div class="failed-bar">
+            {pending.error ?? 'Not sent'} ·{' '}
+            <button class="link" onClick={onRetry}>
+              Retry
+            </button>{' '}
+            ·{' '}
+            <button class="link" onClick={onDiscard}>
+              Discard
+            </button>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}

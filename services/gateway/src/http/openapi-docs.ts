@@ -1,0 +1,116 @@
+import {
+  AuthResponse,
+  Conversation,
+  HistoryResponse,
+  HttpErrorResponse,
+  ListConversationsResponse,
+  Message,
+  Notification,
+  NotificationsListResponse,
+  SearchMessagesResponse,
+  UploadResponse,
+  User,
+  UserSearchResponse,
+  UserWithPresence,
+} from '@chat/protocol';
+import type { TSchema } from '@sinclair/typebox';
+
+export interface RouteDoc {
+  summary: string;
+  /** status → body schema (`null` = no body). Documentation only: fastify does not serialize with it. */
+  responses: Record<number, TSchema | null>;
+}
+
+/**
+ * Summaries and response bodies of PROTOCOL §2, keyed `METHOD url`. They live here, not in
+ * the route options, because a `response` schema in a route would also change how fastify
+ * serializes the answer; the OpenAPI document only needs to describe it.
+ */
+export const ROUTE_DOCS: Record<string, RouteDoc> = {
+  'POST /api/auth/register': {
+    summary: 'Create an account and get an access token',
+    responses: { 201: AuthResponse },
+  },
+  'POST /api/auth/login': {
+    summary: 'Log in with username and password',
+    responses: { 200: AuthResponse },
+  },
+  'GET /api/users/me': { summary: 'The authenticated user', responses: { 200: User } },
+  'GET /api/users': {
+    summary: 'Search users by username/display-name prefix',
+    responses: { 200: UserSearchResponse },
+  },
+  'GET /api/users/{id}': { summary: 'A user with presence', responses: { 200: UserWithPresence } },
+  'POST /api/users/{id}/block': { summary: 'Block a user', responses: { 204: null } },
+  'DELETE /api/users/{id}/block': { summary: 'Unblock a user', responses: { 204: null } },
+  'POST /api/conversations/direct': {
+    summary: 'Get or create the direct conversation with a user',
+    responses: { 200: Conversation, 201: Conversation },
+  },
+  'POST /api/conversations/group': {
+    summary: 'Create a group (caller becomes owner)',
+    responses: { 201: Conversation },
+  },
+  'GET /api/conversations': {
+    summary: 'Conversations, most recent activity first',
+    responses: { 200: ListConversationsResponse },
+  },
+  'GET /api/conversations/{id}': {
+    summary: 'One conversation (members only)',
+    responses: { 200: Conversation },
+  },
+  'PATCH /api/conversations/{id}': {
+    summary: 'Rename a group or change its avatar',
+    responses: { 200: Conversation },
+  },
+  'DELETE /api/conversations/{id}': { summary: 'Close a group (owner)', responses: { 204: null } },
+  'POST /api/conversations/{id}/members': {
+    summary: 'Add members (owner/admin)',
+    responses: { 200: Conversation },
+  },
+  'DELETE /api/conversations/{id}/members/{userId}': {
+    summary: 'Remove a member, or leave (own id)',
+    responses: { 204: null },
+  },
+  'PATCH /api/conversations/{id}/members/{userId}': {
+    summary: "Change a member's role (owner)",
+    responses: { 200: Conversation },
+  },
+  'GET /api/conversations/{id}/messages': {
+    summary: 'History: `before` → newest first, `after` → oldest first',
+    responses: { 200: HistoryResponse },
+  },
+  'POST /api/conversations/{id}/messages': {
+    summary: 'Send a message (idempotent per clientMsgId)',
+    responses: { 200: Message, 201: Message },
+  },
+  'GET /api/conversations/{id}/messages/search': {
+    summary: 'Search the messages of a conversation',
+    responses: { 200: SearchMessagesResponse },
+  },
+  'POST /api/uploads': {
+    summary: 'Upload one file (multipart field `file`)',
+    responses: { 201: UploadResponse },
+  },
+  'GET /api/notifications': {
+    summary: 'Your notifications',
+    responses: { 200: NotificationsListResponse },
+  },
+  'POST /api/notifications/read': { summary: 'Mark notifications read', responses: { 204: null } },
+  'POST /api/notifications': {
+    summary: 'Create a notification for a user (service token)',
+    responses: { 201: Notification },
+  },
+  'GET /files/{id}/{name}': {
+    summary: 'Download a file through its signed link',
+    responses: { 200: null },
+  },
+  'GET /healthz': { summary: 'Liveness', responses: { 200: null } },
+  'GET /readyz': {
+    summary: 'Readiness (Mongo and Redis reachable, not draining)',
+    responses: { 200: null, 503: null },
+  },
+  'GET /metrics': { summary: 'Prometheus metrics', responses: { 200: null } },
+};
+
+export const ERROR_RESPONSE = HttpErrorResponse;
