@@ -9,7 +9,10 @@ import { createPresenceService } from './domain/presence.service.js';
 import { createTypingService } from './domain/typing.service.js';
 import { createReceiptsService } from './domain/receipts.service.js';
 import { createSyncService } from './domain/sync.service.js';
+import { createUploadsService } from './domain/uploads.service.js';
 import { createUsersService } from './domain/users.service.js';
+import { createFileSigner } from './files/file-signer.js';
+import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
 import type { GatewayDeps } from './deps.js';
 import { authenticate } from './http/authenticate.js';
@@ -20,6 +23,8 @@ import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
 import { messagesRoutes } from './http/routes/messages.route.js';
 import { notificationsRoutes, serviceNotificationsRoutes } from './http/routes/notifications.route.js';
+import { filesRoutes } from './http/routes/files.route.js';
+import { uploadsRoutes } from './http/routes/uploads.route.js';
 import { usersRoutes } from './http/routes/users.route.js';
 import { validatorCompiler } from './http/validation.js';
 import { openApi } from './http/openapi.js';
@@ -28,6 +33,7 @@ import { attachRealtime, createSocketServer } from './realtime/create-io.js';
 import { conversationHandlers } from './realtime/handlers/conversations.handlers.js';
 import { lifecycleHandlers } from './realtime/handlers/lifecycle.handlers.js';
 import { messageHandlers } from './realtime/handlers/messages.handlers.js';
+import { uploadHandlers } from './realtime/handlers/uploads.handlers.js';
 import { presenceHandlers } from './realtime/handlers/presence.handlers.js';
 import { createIoFanout } from './realtime/io-fanout.js';
 import { createPresenceLifecycle } from './realtime/presence-lifecycle.js';
@@ -81,9 +87,17 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     groupMaxMembers: config.limits.groupMaxMembers,
     onMembersAdded: notifications.membersAdded,
   });
+  const uploads = createUploadsService({
+    store,
+    storage: createFileStorage({ dir: config.uploads.dir }),
+    signer: createFileSigner({ secret: config.uploads.signingSecret, ttlMs: config.uploads.urlTtlMs }),
+    maxBytes: config.uploads.maxBytes,
+    allowedTypes: config.uploads.allowedTypes,
+  });
   const messages = createMessagesService({
     store,
     fanout,
+    attachmentUrl: uploads.urlOf,
     textMaxChars: config.limits.textMaxChars,
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
     onMessageSent: createMessageOfflineDelivery({ presence: presenceStore, offlineDelivery }),
@@ -122,7 +136,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     before: guards.socket.before,
     lifecycle: [presenceLifecycle],
     conversationIdsOf: async (userId) => (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
-    handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync), ...presenceHandlers(presence, typing), ...lifecycleHandlers(lifecycle)],
+    handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync), ...presenceHandlers(presence, typing), ...lifecycleHandlers(lifecycle), ...uploadHandlers(uploads)],
   });
   guards.attachSockets(io);
 
@@ -134,12 +148,14 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   };
   void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it
   void app.register(healthRoutes(readiness));
+  void app.register(filesRoutes(uploads));
   void app.register(authRoutes(auth));
   void app.register(async (api) => {
     api.addHook('onRequest', authenticate(auth));
     await api.register(usersRoutes(users));
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
+    await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });
   void app.register(async (service) => {

@@ -1,6 +1,7 @@
 import { createEnvReader, type Env } from '@chat/core';
 import { LIMITS } from '@chat/protocol';
 import { hostname } from 'node:os';
+import { readUploadsConfig, type UploadsConfig } from './uploads-config.js';
 import { defaultWebDistDir } from './web-dist.js';
 import { readAbuseLimits, type AbuseLimitsConfig } from './limits/limits-config.js';
 
@@ -26,6 +27,8 @@ export interface GatewayConfig {
     editWindowMs: number;
   };
   realtime: { pingIntervalMs: number; pingTimeoutMs: number; maxFrameBytes: number };
+  /** Uploads and signed file URLs (issue 5). */
+  uploads: UploadsConfig;
   /** Presence (issue 4); prefix/TTL must match the worker's PRESENCE_PREFIX/PRESENCE_TTL_MS. */
   presence: {
     prefix?: string;
@@ -123,6 +126,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       expireMs: r.int('TYPING_EXPIRE_MS', { default: LIMITS.typingExpiresMs, min: 100, max: 60_000 }),
     },
     queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
+    uploads: readUploadsConfig(r, jwtSecret),
     drainTimeoutMs: r.duration('DRAIN_TIMEOUT', { default: 20_000, min: 0 }),
     trustProxy: r.list('TRUST_PROXY', { default: ['127.0.0.1', '::1'] }),
     abuse: readAbuseLimits(r),
