@@ -20,6 +20,8 @@ export interface BenchCluster {
   redis: { url: string; pid: number };
   mongo: { url: string; pid: number };
   gateways: GatewayNode[];
+  /** The HS256 secret the gateways sign and verify access tokens with (the bench mints tokens too). */
+  jwtSecret: string;
   /** Every server process whose CPU the bench reports. */
   processes(): WatchedProcess[];
   /** Stops everything that was started; idempotent. */
@@ -32,13 +34,34 @@ export interface StartClusterOptions {
   log: (line: string) => void;
   /** @default 'warn' */
   gatewayLogLevel?: string;
+  /** Extra node flags for the gateways and the embedded Mongo (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
+
+/**
+ * The bench measures capacity, not abuse protection: the per-socket, per-user, per-IP limits
+ * (PROTOCOL §4) stay in the code path but are raised far above what the load generator,
+ * one IP for thousands of clients, offers.
+ */
+const BENCH_LIMITS: Record<string, string> = {
+  RATE_SOCKET_BURST: '1000000',
+  RATE_SOCKET_PER_SEC: '1000000',
+  RATE_SOCKET_FLOOD_DISCONNECT: '1000000',
+  RATE_CONNECT_PER_IP_PER_MIN: '10000000',
+  RATE_MESSAGES_PER_WINDOW: '10000000',
+  RATE_REGISTER_PER_HOUR: '10000000',
+  RATE_HTTP_PER_IP: '100000000',
+  RATE_HTTP_PER_USER: '100000000',
+  RATE_LOGIN_PER_IP: '10000000',
+  MAX_SOCKETS_PER_USER: '100000',
+  GROUP_MAX_MEMBERS: '10000',
+};
 
 const START_TIMEOUT_MS = 60_000;
 
 /** Node runs the TypeScript entry itself (tsx as a loader), so the pid is the real server. */
-function tsEntryArgs(file: string): string[] {
-  return ['--conditions=@chat/source', '--import', 'tsx', file];
+export function tsEntryArgs(file: string, nodeArgs: readonly string[] = []): string[] {
+  return [...nodeArgs, '--conditions=@chat/source', '--import', 'tsx', file];
 }
 
 /** Forwards a child's stderr so a crashing gateway is visible while the bench runs. */
@@ -48,11 +71,11 @@ function forwardErrors(name: string, log: (line: string) => void) {
   };
 }
 
-async function startMongoProcess(repoRoot: string, log: (line: string) => void): Promise<{ child: ManagedProcess; url: string }> {
+async function startMongoProcess(repoRoot: string, log: (line: string) => void, nodeArgs: readonly string[]): Promise<{ child: ManagedProcess; url: string }> {
   const cli = join(repoRoot, 'packages', 'embedded-mongo', 'src', 'cli.ts');
   const port = await getFreePort();
   let url: string | undefined;
-  const child = await spawnManaged(process.execPath, [...tsEntryArgs(cli), '--port', String(port)], {
+  const child = await spawnManaged(process.execPath, [...tsEntryArgs(cli, nodeArgs), '--port', String(port)], {
     name: 'mongo',
     cwd: repoRoot,
     onLine: (line, stream) => {
@@ -102,7 +125,7 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
 
   try {
     redis = await startRedis();
-    const mongo = await startMongoProcess(repoRoot, log);
+    const mongo = await startMongoProcess(repoRoot, log, options.nodeArgs ?? []);
     started.push(mongo.child);
     const jwtSecret = randomBytes(32).toString('hex');
     const gatewayEntry = join(repoRoot, 'services', 'gateway', 'src', 'main.ts');
@@ -111,11 +134,12 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
       Array.from({ length: options.nodes }, async (_, i) => {
         const id = `bench-node-${i + 1}`;
         const port = await getFreePort();
-        const child = await spawnManaged(process.execPath, tsEntryArgs(gatewayEntry), {
+        const child = await spawnManaged(process.execPath, tsEntryArgs(gatewayEntry, options.nodeArgs), {
           name: `gateway-${i + 1}`,
           cwd: repoRoot,
           env: {
             ...process.env,
+            ...BENCH_LIMITS,
             PORT: String(port),
             HOST: '127.0.0.1',
             NODE_ID: id,
@@ -146,6 +170,7 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
       redis: { url: redis.url, pid: redisPid },
       mongo: { url: mongo.url, pid: mongo.child.pid },
       gateways,
+      jwtSecret,
       processes: () => [
         ...gateways.map((g, i) => ({ name: `gateway-${i + 1}`, pid: g.pid })),
         { name: 'mongo', pid: mongo.child.pid },

@@ -1,29 +1,50 @@
 /**
- * `pnpm bench [--scenario one-to-one] [--duration 5] [--clients 200] [--nodes 2] [--rates 50,100,200,500,1000,2000] [--out bench-results]`
- * Starts its own cluster on loopback, runs the scenario, prints a table, writes JSON, stops everything.
+ * `pnpm bench [--quick] [--targets reference,ours] [--scenarios one-to-one,fan-out,storm,sync] ...`
+ * Starts the reference cluster and ours in turn on loopback, drives both with the same load
+ * generator, prints a summary with ours/reference ratios and writes JSON; stops everything.
  */
-import { cpus } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startCluster, type BenchCluster } from './cluster.js';
-import { renderOneToOne, writeResult } from './report.js';
-import { runOneToOne } from './scenarios/one-to-one.js';
+import { startReference } from './reference/cluster.js';
+import { renderSteps, renderSummary, writeResult, type BenchReport, type TargetResults } from './report.js';
+import { runConnectStorm } from './scenarios/connect-storm.js';
+import { runFanOut, runOneToOne, type SearchSettings } from './scenarios/messaging.js';
+import { runSyncCatchup } from './scenarios/sync-catchup.js';
+import type { Target } from './target.js';
+import { startOurs, type OursTarget } from './targets/ours.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
+const SCENARIOS = ['one-to-one', 'fan-out', 'storm', 'sync'] as const;
+type Scenario = (typeof SCENARIOS)[number];
 
 function parseOptions() {
+  // `pnpm run bench -- --quick` passes the `--` through; drop it so the flags after it count.
+  const argv = process.argv.slice(2);
   const { values } = parseArgs({
+    args: argv[0] === '--' ? argv.slice(1) : argv,
     options: {
-      scenario: { type: 'string', default: 'one-to-one' },
-      duration: { type: 'string', default: '5' },
-      clients: { type: 'string', default: '200' },
+      quick: { type: 'boolean', default: false },
+      targets: { type: 'string', default: 'reference,ours' },
+      scenarios: { type: 'string', default: SCENARIOS.join(',') },
       nodes: { type: 'string', default: '2' },
-      rates: { type: 'string', default: '50,100,200,500,1000,2000' },
-      drain: { type: 'string', default: '3' },
+      clients: { type: 'string', default: '1000' },
+      'group-size': { type: 'string', default: '50' },
+      'step-seconds': { type: 'string' },
+      drain: { type: 'string', default: '1500' },
+      'start-rate': { type: 'string', default: '500' },
+      'fan-start-rate': { type: 'string', default: '50' },
+      'max-rate': { type: 'string', default: '64000' },
+      bisect: { type: 'string' },
+      'light-rate': { type: 'string', default: '100' },
+      storm: { type: 'string' },
+      'sync-missed': { type: 'string', default: '10000' },
+      profile: { type: 'string' },
       out: { type: 'string', default: 'bench-results' },
     },
     strict: true,
@@ -33,25 +54,63 @@ function parseOptions() {
     if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
     return value;
   };
-  if (values.scenario !== 'one-to-one') throw new Error(`unknown --scenario "${values.scenario}" (known: one-to-one)`);
-  const rates = values.rates.split(',').map((r) => int('rates', r.trim(), 1, 100_000));
+  const list = <T extends string>(name: string, raw: string, known: readonly T[]): T[] => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const item of items) if (!known.includes(item as T)) throw new Error(`unknown --${name} "${item}" (known: ${known.join(', ')})`);
+    return items as T[];
+  };
+  const quick = values.quick;
+  const clients = int('clients', values.clients, 4, 20_000);
   return {
-    scenario: values.scenario,
-    stepSeconds: int('duration', values.duration, 1, 120),
-    clients: int('clients', values.clients, 2, 20_000),
+    quick,
+    targets: list('targets', values.targets, ['reference', 'ours'] as const),
+    scenarios: list('scenarios', values.scenarios, SCENARIOS),
     nodes: int('nodes', values.nodes, 1, 16),
-    rates,
-    drainSeconds: int('drain', values.drain, 0, 60),
+    clients,
+    groupSize: int('group-size', values['group-size'], 2, 1000),
+    search: {
+      startRate: int('start-rate', values['start-rate'], 1, 1_000_000),
+      maxRate: int('max-rate', values['max-rate'], 1, 1_000_000),
+      bisectSteps: int('bisect', values.bisect ?? (quick ? '1' : '2'), 0, 10),
+      stepSeconds: int('step-seconds', values['step-seconds'] ?? (quick ? '1' : '3'), 1, 120),
+      drainMs: int('drain', values.drain, 0, 60_000),
+    } satisfies SearchSettings,
+    fanStartRate: int('fan-start-rate', values['fan-start-rate'], 1, 1_000_000),
+    lightRate: int('light-rate', values['light-rate'], 0, 100_000),
+    storm: (values.storm ?? (quick ? '1000' : '1000,5000')).split(',').map((s) => int('storm', s.trim(), 1, 50_000)),
+    syncMissed: int('sync-missed', values['sync-missed'], 1, 1_000_000),
+    profileDir: values.profile ? resolve(process.env.INIT_CWD ?? process.cwd(), values.profile) : undefined,
     // pnpm runs the script inside infra/bench; INIT_CWD is where the user typed the command.
     outDir: resolve(process.env.INIT_CWD ?? process.cwd(), values.out),
   };
+}
+type Options = ReturnType<typeof parseOptions>;
+
+async function runTarget(target: Target, options: Options, signal: AbortSignal): Promise<TargetResults> {
+  const results: TargetResults = {};
+  const want = (s: Scenario): boolean => options.scenarios.includes(s) && !signal.aborted;
+  if (want('one-to-one')) {
+    results.oneToOne = await runOneToOne(target, { clients: options.clients, search: options.search, lightRate: options.lightRate, lightSeconds: options.quick ? 2 : 5, log, signal });
+  }
+  if (want('fan-out')) {
+    results.fanOut = await runFanOut(target, {
+      clients: options.clients,
+      groupSize: options.groupSize,
+      search: { ...options.search, startRate: options.fanStartRate },
+      log,
+      signal,
+    });
+  }
+  if (want('storm')) results.storm = await runConnectStorm(target, { levels: options.storm, log, signal });
+  if (want('sync') && target.name === 'ours') results.sync = await runSyncCatchup(target as OursTarget, { missed: options.syncMissed, log });
+  return results;
 }
 
 async function main(): Promise<number> {
   const options = parseOptions();
   const abort = new AbortController();
-  let cluster: BenchCluster | undefined;
   let signals = 0;
+  let current: Target | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     log(`${signal}: stopping${signals > 1 ? ' now' : ' (again to force)'}`);
@@ -61,38 +120,45 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // Bounded in time whatever happens: setup + every step with its drain + shutdown.
-  const budgetMs = 120_000 + options.rates.length * (options.stepSeconds + options.drainSeconds + 5) * 1000 + 5_000;
+  // Bounded in time whatever happens (generous: a slow machine still finishes a full run).
+  const budgetMs = (options.quick ? 6 : 20) * 60_000;
   const deadline = setTimeout(() => {
     log(`time budget of ${Math.round(budgetMs / 1000)} s exceeded; stopping`);
     abort.abort();
-    setTimeout(() => process.exit(1), 15_000).unref();
+    setTimeout(() => process.exit(1), 20_000).unref();
   }, budgetMs);
   deadline.unref();
 
+  const nodeArgs: string[] = [];
+  if (options.profileDir) {
+    await mkdir(options.profileDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+  }
+  const startedAt = new Date().toISOString();
+  const report: BenchReport = { ours: {}, reference: {} };
+  const t0 = performance.now();
   try {
-    log(`starting redis, embedded mongo and ${options.nodes} gateway node(s)`);
-    cluster = await startCluster({ nodes: options.nodes, repoRoot, log });
-    if (abort.signal.aborted) return 130;
-    log(`cluster up: ${cluster.gateways.map((g) => g.url).join(', ')}`);
-    const startedAt = new Date().toISOString();
-    const result = await runOneToOne(cluster, {
-      clients: options.clients,
-      rates: options.rates,
-      stepSeconds: options.stepSeconds,
-      drainMs: options.drainSeconds * 1000,
-      log,
-      signal: abort.signal,
-    });
-    const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform };
-    const file = await writeResult(options.outDir, 'one-to-one', { ...result, startedAt, options, machine });
-    process.stdout.write(`\n${renderOneToOne(result)}\n\nJSON: ${file}\n`);
-    return abort.signal.aborted ? 130 : 0;
+    for (const name of options.targets) {
+      if (abort.signal.aborted) break;
+      log(`starting ${name}: redis${name === 'ours' ? ', embedded mongo' : ''} and ${options.nodes} node(s)`);
+      current = name === 'ours' ? await startOurs({ nodes: options.nodes, repoRoot, log, nodeArgs }) : await startReference({ nodes: options.nodes, repoRoot, log, nodeArgs });
+      try {
+        report[name] = await runTarget(current, options, abort.signal);
+      } finally {
+        log(`stopping ${name}`);
+        await current.stop();
+        current = undefined;
+      }
+    }
   } finally {
     clearTimeout(deadline);
-    log('stopping cluster');
-    await cluster?.stop();
+    await current?.stop();
   }
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memMiB: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform };
+  const file = await writeResult(options.outDir, 'bench', { startedAt, seconds: (performance.now() - t0) / 1000, options, machine, ...report });
+  const details = [report.reference.oneToOne, report.ours.oneToOne, report.reference.fanOut, report.ours.fanOut].filter((r) => r !== undefined).map(renderSteps);
+  process.stdout.write(`\n${details.join('\n\n')}\n\n${renderSummary(report)}\n\nJSON: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  return abort.signal.aborted ? 130 : 0;
 }
 
 main().then(

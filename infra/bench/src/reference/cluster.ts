@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { getFreePort, spawnManaged, startRedis, waitUntilReady, type ManagedProcess, type RedisServer } from '@chat/testkit';
+import { SignJWT } from 'jose';
+import { io } from 'socket.io-client';
+import { tsEntryArgs } from '../cluster.js';
+import type { BenchUserRef, Prepared, SetupPlan, Target, TargetSocket } from '../target.js';
+import { REFERENCE_AUDIENCE, REFERENCE_ISSUER, type ReferenceRelay } from './protocol.js';
+
+export interface StartReferenceOptions {
+  nodes: number;
+  repoRoot: string;
+  log: (line: string) => void;
+  nodeArgs?: string[];
+}
+
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * The reference cluster: its own redis-server and N reference server processes, the same
+ * node count and the same machine as ours. Users and rooms are ids the bench invents; the
+ * token carries the user's rooms (a tutorial server has no database to look them up in).
+ */
+export async function startReference(options: StartReferenceOptions): Promise<Target> {
+  const started: ManagedProcess[] = [];
+  let redis: RedisServer | undefined;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all(started.map((p) => p.stop(5_000)));
+    await redis?.stop();
+  };
+  try {
+    redis = await startRedis();
+    const secret = randomBytes(32).toString('hex');
+    const entry = join(options.repoRoot, 'infra', 'bench', 'src', 'reference', 'server.ts');
+    const nodes = await Promise.all(
+      Array.from({ length: options.nodes }, async (_, i) => {
+        const port = await getFreePort();
+        let ready = false;
+        const child = await spawnManaged(
+          process.execPath,
+          [...tsEntryArgs(entry, options.nodeArgs), '--port', String(port), '--redis', redis?.url ?? '', '--secret', secret, '--node-id', `ref-${i + 1}`],
+          {
+            name: `ref-${i + 1}`,
+            cwd: options.repoRoot,
+            onLine: (line, stream) => {
+              if (stream === 'stderr') options.log(`[ref-${i + 1}] ${line}`);
+              else if (line.includes('"ready":true')) ready = true;
+            },
+          },
+        );
+        started.push(child);
+        await waitUntilReady(child, () => ready, { timeout: START_TIMEOUT_MS, what: `ref-${i + 1} listening` });
+        return { url: `http://127.0.0.1:${port}`, pid: child.pid };
+      }),
+    );
+    const key = new TextEncoder().encode(secret);
+    const redisPid = redis.pid;
+    let nextUser = 0;
+    let nextRoom = 0;
+
+    const mint = (userId: string, rooms: string[]): Promise<string> =>
+      new SignJWT({ rooms })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer(REFERENCE_ISSUER)
+        .setAudience(REFERENCE_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('6h')
+        .sign(key);
+
+    return {
+      name: 'reference',
+      acks: false,
+      nodes,
+      processes: () => [
+        ...nodes.map((n, i) => ({ name: `ref-${i + 1}`, pid: n.pid })),
+        { name: 'redis', pid: redisPid },
+        { name: 'bench', pid: process.pid },
+      ],
+      nodeProcesses: () => nodes.map((n, i) => ({ name: `ref-${i + 1}`, pid: n.pid })),
+      async prepare(plan: SetupPlan): Promise<Prepared> {
+        const ids = Array.from({ length: plan.users }, () => `u${nextUser++}`);
+        const roomsOf = ids.map((): string[] => []);
+        const directIds = plan.directs.map(([a, b]) => {
+          const room = `d${nextRoom++}`;
+          roomsOf[a]?.push(room);
+          roomsOf[b]?.push(room);
+          return room;
+        });
+        const groupIds = plan.groups.map((members) => {
+          const room = `g${nextRoom++}`;
+          for (const m of members) roomsOf[m]?.push(room);
+          return room;
+        });
+        const users = await Promise.all(
+          ids.map(
+            async (userId, i): Promise<BenchUserRef> => ({
+              userId,
+              token: await mint(userId, roomsOf[i] ?? []),
+              nodeUrl: nodes[plan.nodeOf(i) % nodes.length]?.url ?? '',
+            }),
+          ),
+        );
+        return { users, directIds, groupIds };
+      },
+      connect: (user) => connectReference(user),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function connectReference(user: BenchUserRef, timeoutMs = 15_000): Promise<TargetSocket> {
+  const socket = io(user.nodeUrl, { transports: ['websocket'], auth: { token: user.token }, forceNew: true, reconnection: false, timeout: timeoutMs });
+  const wrapped: TargetSocket = {
+    send(roomId, _clientMsgId, text) {
+      socket.emit('send', { room: roomId, text });
+    },
+    onMessage(handler) {
+      socket.on('message', (m: ReferenceRelay) => handler({ roomId: m.room, senderId: m.senderId, text: m.text }));
+    },
+    close() {
+      socket.close();
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`reference socket for ${user.userId} got no session within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('session', () => {
+      clearTimeout(timer);
+      resolve(wrapped);
+    });
+    socket.once('connect_error', (error) => {
+      clearTimeout(timer);
+      socket.close();
+      reject(new Error(`reference socket for ${user.userId} refused: ${error.message}`));
+    });
+  });
+}

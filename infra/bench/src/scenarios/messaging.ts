@@ -1,0 +1,120 @@
+import { mapLimit } from '../load.js';
+import { bestPassing, nextRate } from '../search.js';
+import type { Target, TargetSocket } from '../target.js';
+import { TrafficDriver, type StepResult, type TrafficPlan } from '../traffic.js';
+
+export interface SearchSettings {
+  startRate: number;
+  maxRate: number;
+  bisectSteps: number;
+  stepSeconds: number;
+  drainMs: number;
+}
+
+export interface MessagingOptions {
+  clients: number;
+  search: SearchSettings;
+  /** A fixed low-rate step before the search (scenario 5, light load); 0 skips it. */
+  lightRate?: number;
+  lightSeconds?: number;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface MessagingResult {
+  scenario: 'one-to-one' | 'fan-out';
+  target: Target['name'];
+  setup: { users: number; rooms: number; recipientsPerMessage: number; nodes: number; prepareMs: number; connectMs: number };
+  light?: StepResult;
+  steps: StepResult[];
+  best?: StepResult;
+}
+
+interface Shape {
+  scenario: MessagingResult['scenario'];
+  /** Users per room (2 for 1:1). */
+  roomSize: number;
+}
+
+/**
+ * Users are spread over the nodes so that the members of every room sit on different nodes
+ * (every message crosses the Redis adapter); senders take turns round-robin over the users.
+ */
+async function runMessaging(target: Target, shape: Shape, options: MessagingOptions): Promise<MessagingResult> {
+  const { log, search } = options;
+  const nodes = target.nodes.length;
+  const roomSize = shape.roomSize;
+  const rooms = Math.max(1, Math.floor(options.clients / roomSize));
+  const users = rooms * roomSize;
+  const roomOf = (i: number): number => Math.floor(i / roomSize);
+  let t = performance.now();
+  const prepared = await target.prepare({
+    users,
+    nodeOf: (i) => roomOf(i) + (i % roomSize),
+    directs: roomSize === 2 ? Array.from({ length: rooms }, (_, r) => [2 * r, 2 * r + 1] as const) : [],
+    groups: roomSize === 2 ? [] : Array.from({ length: rooms }, (_, r) => Array.from({ length: roomSize }, (_, m) => r * roomSize + m)),
+  });
+  const prepareMs = performance.now() - t;
+  const roomIds = roomSize === 2 ? prepared.directIds : prepared.groupIds;
+  log(`${target.name}/${shape.scenario}: ${users} users, ${rooms} rooms prepared in ${(prepareMs / 1000).toFixed(1)} s`);
+
+  t = performance.now();
+  const sockets: TargetSocket[] = [];
+  try {
+    const connected = await mapLimit(prepared.users, 50, async (user) => {
+      const socket = await target.connect(user);
+      sockets.push(socket);
+      return socket;
+    });
+    const connectMs = performance.now() - t;
+    log(`${target.name}/${shape.scenario}: ${connected.length} sockets connected in ${(connectMs / 1000).toFixed(1)} s`);
+    const driver = new TrafficDriver(() => target.processes());
+    connected.forEach((socket, i) => driver.listen(socket, prepared.users[i]?.userId ?? ''));
+    // Sender k: user k mod users, so consecutive messages come from different rooms and nodes.
+    const plan: TrafficPlan = {
+      senderOf: (k) => {
+        const i = k % users;
+        return { socket: connected[i] as TargetSocket, roomId: roomIds[roomOf(i)] ?? '' };
+      },
+      recipientsPerMessage: roomSize - 1,
+    };
+
+    // JIT, pools and index pages warm up here; not reported.
+    const warm = await driver.step(plan, Math.max(20, Math.floor(search.startRate / 2)), 2, search.drainMs, options.signal);
+    log(`  warm-up: ${warm.delivered}/${warm.expected} delivered, p99 ${warm.latency.p99.toFixed(1)} ms`);
+    let light: StepResult | undefined;
+    if ((options.lightRate ?? 0) > 0 && !options.signal?.aborted) {
+      light = await driver.step(plan, options.lightRate ?? 0, options.lightSeconds ?? 5, search.drainMs, options.signal);
+      log(`  light load ${light.rate}/s: p50 ${light.latency.p50.toFixed(2)} ms, p99 ${light.latency.p99.toFixed(2)} ms`);
+    }
+    const steps: StepResult[] = [];
+    for (let rate = nextRate(steps, search); rate !== undefined && !options.signal?.aborted; rate = nextRate(steps, search)) {
+      const step = await driver.step(plan, rate, search.stepSeconds, search.drainMs, options.signal);
+      steps.push(step);
+      log(
+        `  ${rate} msgs/s: sent ${step.sentPerSec.toFixed(0)}/s, delivered ${step.deliveredPerSec.toFixed(0)}/s (${(step.deliveredRatio * 100).toFixed(2)} %), ` +
+          `p99 ${step.latency.p99.toFixed(1)} ms${step.passed ? '' : ` → FAIL: ${step.failReasons.join('; ')}`}`,
+      );
+    }
+    if (driver.unparsed > 0) log(`  note: ${driver.unparsed} messages could not be matched to a step`);
+    const best = bestPassing(steps);
+    return {
+      scenario: shape.scenario,
+      target: target.name,
+      setup: { users, rooms, recipientsPerMessage: roomSize - 1, nodes, prepareMs, connectMs },
+      ...(light ? { light } : {}),
+      steps,
+      ...(best ? { best } : {}),
+    };
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
+}
+
+/** Scenario 1 (+5): 1:1 between users on different nodes; ours persists and acks every message. */
+export const runOneToOne = (target: Target, options: MessagingOptions): Promise<MessagingResult> =>
+  runMessaging(target, { scenario: 'one-to-one', roomSize: 2 }, options);
+
+/** Scenario 2: group fan-out, `groupSize` members per group spread over the nodes. */
+export const runFanOut = (target: Target, options: MessagingOptions & { groupSize: number }): Promise<MessagingResult> =>
+  runMessaging(target, { scenario: 'fan-out', roomSize: options.groupSize }, options);
