@@ -144,10 +144,7 @@ describe('notifications', () => {
     });
     expect(added.status).toBe(200);
     // carol is offline: stored for later and handed to the offline pipeline.
-    const [forCarol] = await waitFor(async () => {
-      const found = await list(carol);
-      return found.length > 0 ? found : undefined;
-    });
+    const forCarol = await waitFor(async () => (await list(carol))[0]);
     expect(forCarol?.data).toEqual({ conversationId: created.body.id, addedBy: owner.id });
     expect(await jobExists(notificationDeliveryId(forCarol?.id ?? '', carol.id))).toBe(true);
     expect(toOwner).toEqual([]);

@@ -93,6 +93,7 @@ describe('presence', () => {
       timeout: 5000,
       message: 'alice offline',
     });
+    if (!offline) throw new Error('unreachable: waitFor resolves with a truthy value');
     expect(offline).toMatchObject({ userId: alice.id, online: false, devices: 0 });
     const lastSeen = Date.parse(offline.lastSeen ?? '');
     expect(lastSeen).toBeGreaterThanOrEqual(before - 50);

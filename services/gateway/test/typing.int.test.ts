@@ -46,7 +46,7 @@ describe('typing', () => {
     const outsiderSocket = await cluster.connect(outsider, 1);
     const [toBob, toCarol, toAliceA, toAliceB, toOutsider] = [bobSocket, carolSocket, aliceA, aliceB, outsiderSocket].map((s) =>
       collect<TypingEvent>(s, 'typing'),
-    );
+    ) as [TypingEvent[], TypingEvent[], TypingEvent[], TypingEvent[], TypingEvent[]];
 
     // Five starts from two devices on two nodes: one relay cluster-wide.
     for (const socket of [aliceA, aliceB, aliceA, aliceB, aliceA]) await typing(socket, 'start', conv.id);
