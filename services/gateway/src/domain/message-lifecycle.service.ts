@@ -52,7 +52,8 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
   const { store, fanout } = options;
   const now = options.now ?? (() => new Date());
 
-  async function loadVisible(userId: ObjectId, messageHex: string): Promise<VisibleMessage> {
+  /** `alreadyHiddenOk`: a repeated delete-for-me succeeds instead of NOT_FOUND. */
+  async function loadVisible(userId: ObjectId, messageHex: string, alreadyHiddenOk = false): Promise<VisibleMessage> {
     const doc = await store.messages.findById(oid(messageHex, 'messageId'));
     if (!doc) throw AppError.notFound('Message not found');
     const view = await requireMember(store, doc.conversationId, userId).catch((err: unknown) => {
@@ -60,7 +61,8 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       throw err;
     });
     const hidden =
-      (doc.hiddenFor ?? []).some((id) => id.equals(userId)) || doc.seq <= (view.membership.hiddenBefore ?? 0);
+      (!alreadyHiddenOk && (doc.hiddenFor ?? []).some((id) => id.equals(userId))) ||
+      doc.seq <= (view.membership.hiddenBefore ?? 0);
     if (hidden) throw AppError.notFound('Message not found');
     return { doc, view };
   }
@@ -102,11 +104,18 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       if (text === doc.text) return { message: await dtoOf(doc) };
       const updated = await store.messages.edit(doc._id, text, at);
       if (!updated) throw AppError.notFound('Message not found');
-      // Keep the conversation list preview in step when the latest message was edited.
-      await store.conversations.collection.updateOne(
-        { _id: doc.conversationId, 'lastMessage.id': doc._id },
-        { $set: { 'lastMessage.text': text.slice(0, PREVIEW_CHARS) } },
-      );
+      // Keep the list preview and the quotes in replies in step with the new text.
+      const preview = text.slice(0, PREVIEW_CHARS);
+      await Promise.all([
+        store.conversations.collection.updateOne(
+          { _id: doc.conversationId, 'lastMessage.id': doc._id },
+          { $set: { 'lastMessage.text': preview } },
+        ),
+        store.messages.collection.updateMany(
+          { conversationId: doc.conversationId, 'replyTo.id': doc._id },
+          { $set: { 'replyTo.text': preview } },
+        ),
+      ]);
       return { message: await broadcastUpdated(updated) };
     },
 
@@ -117,7 +126,7 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
      */
     async delete(userHex: string, input: DeleteInput): Promise<Record<never, never>> {
       const userId = oid(userHex);
-      const { doc, view } = await loadVisible(userId, input.messageId);
+      const { doc, view } = await loadVisible(userId, input.messageId, input.scope === 'me');
       if (input.scope === 'me') {
         await store.messages.hideForUser(doc._id, userId);
         return {};
@@ -133,7 +142,14 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       const tombstone = await store.messages.deleteForEveryone(doc._id, at);
       // Null: another request deleted it first and already told everyone.
       if (!tombstone) return {};
-      await store.conversations.markLastMessageDeleted(doc.conversationId, doc._id);
+      // A deleted text must not live on in previews or in the quotes of replies to it.
+      await Promise.all([
+        store.conversations.markLastMessageDeleted(doc.conversationId, doc._id),
+        store.messages.collection.updateMany(
+          { conversationId: doc.conversationId, 'replyTo.id': doc._id },
+          { $unset: { 'replyTo.text': '' } },
+        ),
+      ]);
       await broadcastUpdated(tombstone);
       return {};
     },
