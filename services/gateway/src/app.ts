@@ -18,6 +18,7 @@ import type { GatewayDeps } from './deps.js';
 import { authenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { createAbuseGuards } from './limits/abuse-guards.js';
+import { frameworkErrors } from './limits/framework-errors.js';
 import { authRoutes } from './http/routes/auth.route.js';
 import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
@@ -56,6 +57,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
+    frameworkErrors: frameworkErrors(config.nodeId),
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app, logger);
