@@ -3,6 +3,7 @@ import { Lazy } from 'mingo/lazy';
 import type { Options } from 'mingo/types';
 import { compareValues, isPlainObject, pathValues, type Doc } from './bson-values.js';
 import { badValue, CommandError, notImplemented } from './errors.js';
+import { compileFastFilter } from './fast-filter.js';
 
 const FIELD_OPERATORS = new Set([
   '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$type', '$regex', '$options',
@@ -48,7 +49,7 @@ function validateFieldCondition(v: unknown): void {
 }
 
 /** MongoDB sort semantics: the sort key of an array field is its smallest (asc) or largest (desc) element. */
-export function sortDocs(docs: Doc[], spec: Doc): Doc[] {
+export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
   const keys = Object.entries(spec).map(([field, dir]) => {
     if (dir !== 1 && dir !== -1) {
       if (isPlainObject(dir) && dir.$meta !== undefined) throw notImplemented('$meta sort is not supported by the embedded server');
@@ -71,13 +72,34 @@ export function sortDocs(docs: Doc[], spec: Doc): Doc[] {
   };
   // Keys are computed once per document, not once per comparison.
   const decorated = docs.map((doc, i) => ({ doc, i, k: keys.map(({ parts, dir }) => sortKey(doc, parts, dir)) }));
-  decorated.sort((a, b) => {
+  type Decorated = (typeof decorated)[number];
+  const order = (a: Decorated, b: Decorated): number => {
     for (let j = 0; j < keys.length; j++) {
       const c = compareValues(a.k[j], b.k[j]);
       if (c !== 0) return c * (keys[j] as { dir: number }).dir;
     }
     return a.i - b.i;
-  });
+  };
+  if (top !== undefined && top * 4 < decorated.length) {
+    // sort + small limit over many documents (a history page of a long conversation): keep
+    // only the best `top` in a sorted window instead of sorting everything. Same order,
+    // ties still broken by original position.
+    const best: Decorated[] = [];
+    for (const d of decorated) {
+      if (best.length === top && order(d, best[top - 1] as Decorated) >= 0) continue;
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (order(best[mid] as Decorated, d) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, d);
+      if (best.length > top) best.pop();
+    }
+    return best.map((d) => d.doc);
+  }
+  decorated.sort(order);
   return decorated.map((d) => d.doc);
 }
 
@@ -96,16 +118,52 @@ export const aggregateOptions = (resolve: (name: string) => Doc[]): Partial<Opti
 export function compileFilter(filter: unknown): (doc: Doc) => boolean {
   validateFilter(filter);
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) return () => true;
-  const q = wrapMingo(() => new Query(filter, BASE_OPTIONS));
-  return (doc) => wrapMingo(() => q.test(doc));
+  const fast = compileFastFilter(filter);
+  if (!fast) {
+    const q = wrapMingo(() => new Query(filter, BASE_OPTIONS));
+    return (doc) => wrapMingo(() => q.test(doc));
+  }
+  // Mingo only for the documents the fast matcher declines (array or embedded-document fields).
+  let q: Query | undefined;
+  const slow = (doc: Doc): boolean => {
+    q ??= wrapMingo(() => new Query(filter, BASE_OPTIONS));
+    const query = q;
+    return wrapMingo(() => query.test(doc));
+  };
+  return (doc) => fast(doc) ?? slow(doc);
 }
 
 /** Applies a find projection to already filtered documents. */
 export function project(docs: Doc[], projection: Doc | undefined, filter: Doc | undefined): Doc[] {
   if (!projection || Object.keys(projection).length === 0 || docs.length === 0) return docs;
+  const simple = simpleInclusion(projection);
+  if (simple) return docs.map(simple);
   // The positional projection `arr.$` needs the query condition; otherwise skip re-filtering.
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
   return wrapMingo(() => find(docs, positional && filter ? filter : {}, projection, BASE_OPTIONS).all() as Doc[]);
+}
+
+/**
+ * `{ a: 1, b: 1 }` (optionally `_id: 0`) on top-level fields, the projection hot paths use
+ * (e.g. allocateSeq's `{ seq: 1 }`), without mingo. Anything else returns undefined.
+ */
+function simpleInclusion(projection: Doc): ((doc: Doc) => Doc) | undefined {
+  let withId = true;
+  const fields: string[] = [];
+  for (const [field, v] of Object.entries(projection)) {
+    if (field.includes('.') || field.startsWith('$')) return undefined;
+    if (field === '_id' && (v === 0 || v === false)) withId = false;
+    else if (v === 1 || v === true) {
+      if (field !== '_id') fields.push(field);
+    } else return undefined;
+  }
+  if (fields.length === 0) return undefined;
+  return (doc) => {
+    const out: Doc = {};
+    if (withId && doc._id !== undefined) out._id = doc._id;
+    for (const f of fields) if (Object.prototype.hasOwnProperty.call(doc, f)) out[f] = doc[f];
+    return out;
+  };
 }
 
 /** Runs mingo code and turns its errors into MongoDB-shaped ones. */

@@ -3,6 +3,7 @@ import { update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
 import type { Modifier, PipelineStage } from 'mingo/updater';
 import { cloneDoc, idFirst, isPlainObject, keyOf, setPath, type Doc } from './bson-values.js';
 import { CommandError, failedToParse } from './errors.js';
+import { fastUpdate } from './fast-update.js';
 import { BASE_OPTIONS, validateFilter, wrapMingo } from './query.js';
 
 const UPDATE_OPERATORS = new Set([
@@ -84,8 +85,11 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, ctx: UpdateContext): { doc:
     } else if (op === '$set') ops.$set = { ...(ops.$set as Doc | undefined), ...(arg as Doc) };
     else ops[op] = arg;
   }
+  if (Object.keys(ops).length === 0) return { doc: cloneDoc(doc), modified: false };
+  // Plain $set/$inc/$max... need no mingo; positional/array updates (arrayFilters) always do.
+  const fast = ctx.arrayFilters ? undefined : fastUpdate(doc, ops);
+  if (fast) return { doc: idFirst(fast.doc), modified: fast.modified };
   const copy = cloneDoc(doc);
-  if (Object.keys(ops).length === 0) return { doc: copy, modified: false };
   const fields = wrapMingo(() =>
     mingoUpdate(copy, ops as Modifier<Doc>, ctx.arrayFilters ?? [], ctx.inserting ? {} : ctx.filter, { queryOptions: BASE_OPTIONS }),
   );

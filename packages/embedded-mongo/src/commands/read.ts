@@ -25,7 +25,7 @@ const find: Handler = (cmd, ctx) => {
   if (skip < 0) throw badValue('skip value must be non-negative');
   if (batchSize !== undefined && batchSize < 0) throw badValue('batchSize value must be non-negative');
   let docs = matching(ctx.storage.get(ctx.db, name), filter);
-  if (sort && Object.keys(sort).length > 0) docs = sortDocs(docs, sort);
+  if (sort && Object.keys(sort).length > 0) docs = sortDocs(docs, sort, limit !== 0 ? skip + Math.abs(limit) : undefined);
   if (skip > 0 || limit !== 0) docs = docs.slice(skip, limit !== 0 ? skip + Math.abs(limit) : undefined);
   // A negative limit means "one batch, then close", like the legacy OP_QUERY semantics.
   const singleBatch = cmd.singleBatch === true || limit < 0;

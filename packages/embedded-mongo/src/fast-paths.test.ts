@@ -1,0 +1,123 @@
+import { ObjectId } from 'bson';
+import { find, Query, update as mingoUpdate } from 'mingo';
+import type { Modifier } from 'mingo/updater';
+import { describe, expect, it } from 'vitest';
+import { cloneDoc, keyOf, type Doc } from './bson-values.js';
+import { compileFastFilter } from './fast-filter.js';
+import { fastUpdate } from './fast-update.js';
+import { project, sortDocs } from './query.js';
+
+const oid = new ObjectId();
+const other = new ObjectId();
+const when = new Date('2026-01-01T00:00:00Z');
+
+const DOCS: Doc[] = [
+  { _id: oid, a: 1, s: 'x', d: when, n: null },
+  { _id: other, a: 2.5, s: 'y', b: true },
+  { _id: 3, a: '1', s: 'x', d: new Date(when.getTime() + 1) },
+  { _id: 4, s: 'z', nested: { k: 1 } },
+  { _id: 5, a: 0, s: '', b: false, n: 7 },
+];
+
+const FILTERS: Doc[] = [
+  { a: 1 },
+  { _id: oid },
+  { _id: other, s: 'y' },
+  { a: { $gt: 0 } },
+  { a: { $gte: 1, $lt: 3 } },
+  { a: { $lte: '1' } },
+  { a: { $ne: 1 } },
+  { a: { $in: [1, '1', 0] } },
+  { a: { $exists: false } },
+  { n: { $exists: true } },
+  { n: { $ne: 7 } },
+  { d: { $gt: when } },
+  { d: when },
+  { b: false },
+  { s: 'x', a: { $eq: 1 } },
+];
+
+describe('compileFastFilter', () => {
+  it('agrees with mingo on the shapes it accepts', () => {
+    for (const filter of FILTERS) {
+      const fast = compileFastFilter(filter);
+      expect(fast, JSON.stringify(filter)).toBeDefined();
+      const query = new Query(filter);
+      for (const doc of DOCS) {
+        expect(fast?.(doc), `${JSON.stringify(filter)} on ${keyOf(doc)}`).toBe(query.test(doc));
+      }
+    }
+  });
+
+  it('declines shapes it does not cover', () => {
+    for (const filter of [{ 'a.b': 1 }, { $or: [{ a: 1 }] }, { a: null }, { a: { $in: [null] } }, { a: /x/ }, { a: { $size: 1 } }, { a: { b: 1 } }]) {
+      expect(compileFastFilter(filter), JSON.stringify(filter)).toBeUndefined();
+    }
+  });
+
+  it('defers documents whose field is an array or embedded document to mingo', () => {
+    expect(compileFastFilter({ a: 1 })?.({ a: [1, 2] })).toBeUndefined();
+    expect(compileFastFilter({ nested: { $exists: true } })?.({ nested: { k: 1 } })).toBeUndefined();
+  });
+});
+
+const UPDATES: Doc[] = [
+  { $set: { s: 'new', 'nested.k': 2 } },
+  { $set: { 'deep.er.path': 1 } },
+  { $inc: { a: 1, fresh: 5 } },
+  { $max: { d: new Date(when.getTime() + 10), a: 2 } },
+  { $min: { d: new Date(0), s: 'a' } },
+  { $unset: { s: '', missing: '', 'nested.k': '', 'no.such.path': '' } },
+  { $set: { s: 'x' } },
+  { $max: { a: -1 } },
+];
+
+describe('fastUpdate', () => {
+  it('produces what mingo produces and leaves the stored document untouched', () => {
+    for (const u of UPDATES) {
+      for (const doc of DOCS) {
+        const before = keyOf(doc);
+        const copy = cloneDoc(doc);
+        let mingoFailed = false;
+        let fields: string[] = [];
+        try {
+          fields = mingoUpdate(copy, u as Modifier<Doc>, [], {}) as string[];
+        } catch {
+          mingoFailed = true;
+        }
+        const fast = fastUpdate(doc, u);
+        expect(keyOf(doc), 'stored document mutated').toBe(before);
+        if (fast === undefined) continue; // declined: mingo decides
+        expect(mingoFailed, `${JSON.stringify(u)} on ${before}`).toBe(false);
+        expect(keyOf(fast.doc), `${JSON.stringify(u)} on ${before}`).toBe(keyOf(copy));
+        expect(fast.modified, `${JSON.stringify(u)} on ${before}`).toBe(fields.length > 0);
+      }
+    }
+  });
+
+  it('declines $inc on a non-number, positional paths and _id', () => {
+    expect(fastUpdate({ _id: 1, s: 'x' }, { $inc: { s: 1 } })).toBeUndefined();
+    expect(fastUpdate({ _id: 1, arr: [{ a: 1 }] }, { $set: { 'arr.0.a': 2 } })).toBeUndefined();
+    expect(fastUpdate({ _id: 1, arr: [{ a: 1 }] }, { $set: { 'arr.$.a': 2 } })).toBeUndefined();
+    expect(fastUpdate({ _id: 1 }, { $set: { _id: 2 } })).toBeUndefined();
+    expect(fastUpdate({ _id: 1, arr: [1] }, { $set: { 'arr.x': 2 } })).toBeUndefined();
+  });
+});
+
+describe('sortDocs with a small limit', () => {
+  it('returns the same first documents as a full sort, ties in original order', () => {
+    const docs: Doc[] = Array.from({ length: 500 }, (_, i) => ({ _id: i, seq: (i * 7919) % 97, s: i % 3 === 0 ? 'a' : 1 }));
+    for (const spec of [{ seq: 1 }, { seq: -1 }, { s: 1, seq: -1 }]) {
+      const full = sortDocs(docs, spec).slice(0, 25);
+      expect(sortDocs(docs, spec, 25).map((d) => d._id)).toEqual(full.map((d) => d._id));
+    }
+  });
+});
+
+describe('project with a simple inclusion', () => {
+  it('matches mingo for top-level inclusions, with and without _id', () => {
+    for (const projection of [{ a: 1 }, { a: 1, s: true }, { _id: 0, s: 1, missing: 1 }, { _id: 1, b: 1 }]) {
+      expect(project(DOCS, projection, undefined)).toEqual(find(DOCS, {}, projection).all());
+    }
+  });
+});
