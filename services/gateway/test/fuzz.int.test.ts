@@ -11,8 +11,8 @@ import { startTestCluster, type ClientSocket, type TestCluster, type TestUser } 
  * leaks, and a rejected request leaves Mongo exactly as it was.
  */
 
-const SOCKET_RUNS = 70;
-const HTTP_RUNS = 40;
+const SOCKET_RUNS = 60;
+const HTTP_RUNS = 25;
 const CODES = new Set<string>(Object.values(ErrorCodes));
 /** What a stack trace, a driver error or a file path looks like in an answer. */
 const LEAK = /\n\s+at |node_modules|\/work\/|\.ts:\d+|\.js:\d+|MongoServerError|MongoError|TypeError|ReferenceError|Cannot read prop|is not a function|ECONNREFUSED|ioredis/i;
