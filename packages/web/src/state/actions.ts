@@ -34,7 +34,6 @@ export async function sendMessage(
     pending: { ...s.pending, [conversationId]: [...(s.pending[conversationId] ?? []), pending] },
     uploads: { ...s.uploads, [conversationId]: [] },
   }));
-  for (const u of staged) if (u.previewUrl) URL.revokeObjectURL(u.previewUrl);
   await deliverPending(store, pending);
 }
 
@@ -161,6 +160,8 @@ export function createTypingNotifier(
   };
 }
 
+const PREVIEW_MAX_BYTES = 8 * 1024 * 1024;
+
 export function stageUploads(
   store: ChatStore,
   conversationId: string,
@@ -174,7 +175,6 @@ export function stageUploads(
       name: file.name,
       size: file.size,
       progress: 0,
-      ...(file.type.startsWith('image/') ? { previewUrl: URL.createObjectURL(file) } : {}),
     };
     const patch = (change: Partial<UploadItem>) =>
       store.set((s) => ({
@@ -188,6 +188,14 @@ export function stageUploads(
     store.set((s) => ({
       uploads: { ...s.uploads, [conversationId]: [...(s.uploads[conversationId] ?? []), item] },
     }));
+    // A data: URL, not blob:, which the gateway's Content-Security-Policy (img-src 'self' data:) refuses.
+    if (file.type.startsWith('image/') && file.size <= PREVIEW_MAX_BYTES) {
+      const reader = new FileReader();
+      reader.onload = () => {
+        if (typeof reader.result === 'string') patch({ previewUrl: reader.result });
+      };
+      reader.readAsDataURL(file);
+    }
     uploadWithProgress(file, token, (progress) => patch({ progress })).then(
       (attachment) => patch({ attachment, progress: 1 }),
       (err: unknown) => patch({ error: describeError(err) }),

@@ -9,7 +9,7 @@ import {
   type User,
 } from '@chat/client';
 import { initialState, type AppState } from './types.js';
-import { lastMessageOf, mergeMessages } from './merge.js';
+import { lastMessageOf, mergeConversation, mergeMessages } from './merge.js';
 import { wireLiveEvents } from './live-events.js';
 
 const SESSION_KEY = 'chat.session';
@@ -108,7 +108,7 @@ export class ChatStore {
     const { conversations } = await this.http.listConversations({ limit: 100 });
     const all: Record<string, Conversation> = {};
     for (const c of conversations) {
-      all[c.id] = c;
+      all[c.id] = mergeConversation(this.state.conversations[c.id], c);
       // The list tells the SDK where each conversation stands, so live messages after it
       // are delivered and nothing is skipped (client README, "Tell the SDK where you are").
       if (this.chat?.cursor(c.id) === undefined) this.chat?.seedCursor(c.id, c.seq);
@@ -119,7 +119,15 @@ export class ChatStore {
 
   upsertConversation(c: Conversation): void {
     if (this.chat?.cursor(c.id) === undefined) this.chat?.seedCursor(c.id, c.seq);
-    this.set((s) => ({ conversations: { ...s.conversations, [c.id]: c } }));
+    // `presence` events only flow between people who share a conversation, so someone new
+    // to us needs one query to get a dot at all.
+    const unknown = c.members
+      .map((m) => m.userId)
+      .filter((id) => id !== this.state.me?.id && !this.state.presence[id]);
+    if (unknown.length > 0) void this.queryPresence(unknown);
+    this.set((s) => ({
+      conversations: { ...s.conversations, [c.id]: mergeConversation(s.conversations[c.id], c) },
+    }));
   }
 
   removeConversation(id: string): void {
@@ -276,7 +284,8 @@ export class ChatStore {
           document.visibilityState !== 'visible'
         )
           return;
-        const seq = conv.seq;
+        const newest = this.state.messages[conversationId]?.items.at(-1)?.seq ?? 0;
+        const seq = Math.max(conv.seq, newest);
         if (seq <= conv.readSeq && conv.unreadCount === 0) return;
         this.set((s) => {
           const c = s.conversations[conversationId];
@@ -292,6 +301,23 @@ export class ChatStore {
         this.chat?.request('conversation:read', { conversationId, seq }).catch(() => undefined);
       }, 250),
     );
+  }
+
+  async queryPresence(userIds: string[]): Promise<void> {
+    if (userIds.length === 0 || !this.chat) return;
+    try {
+      const { presence } = await this.chat.request('presence:query', {
+        userIds: userIds.slice(0, 200),
+      });
+      this.set((s) => {
+        const next = { ...s.presence };
+        for (const p of presence)
+          next[p.userId] = { online: p.online, ...(p.lastSeen ? { lastSeen: p.lastSeen } : {}) };
+        return { presence: next };
+      });
+    } catch {
+      // Presence is decoration: without it the dots stay grey.
+    }
   }
 
   async loadNotifications(): Promise<void> {

@@ -31,33 +31,18 @@ function replaceMessage(store: ChatStore, message: Message): void {
   });
 }
 
-async function queryPresence(store: ChatStore, chat: ChatClient): Promise<void> {
+function everyoneWeKnow(store: ChatStore): string[] {
   const me = store.state.me?.id;
-  const userIds = [
-    ...new Set(
-      Object.values(store.state.conversations).flatMap((c) =>
-        c.members.map((m) => m.userId).filter((id) => id !== me),
-      ),
-    ),
-  ].slice(0, 200);
-  if (userIds.length === 0) return;
-  try {
-    const { presence } = await chat.request('presence:query', { userIds });
-    store.set((s) => {
-      const next = { ...s.presence };
-      for (const p of presence)
-        next[p.userId] = { online: p.online, ...(p.lastSeen ? { lastSeen: p.lastSeen } : {}) };
-      return { presence: next };
-    });
-  } catch {
-    // Presence is decoration: without it the dots stay grey.
-  }
+  const ids = Object.values(store.state.conversations).flatMap((c) =>
+    c.members.map((m) => m.userId),
+  );
+  return [...new Set(ids)].filter((id) => id !== me);
 }
 
 /** Connects every SDK event to the store. */
 export function wireLiveEvents(store: ChatStore, chat: ChatClient): () => void {
   chat.on('state', (connection) => store.set({ connection }));
-  chat.on('session', () => void queryPresence(store, chat));
+  chat.on('session', () => void store.queryPresence(everyoneWeKnow(store)));
   chat.on('message', (m) => store.receive(m));
   chat.on('message:updated', ({ message }) => replaceMessage(store, message));
   chat.on('message:reactions', ({ conversationId, messageId, reactions }) => {

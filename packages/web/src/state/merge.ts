@@ -29,3 +29,24 @@ export function lastMessageOf(m: Message): NonNullable<Conversation['lastMessage
     ...(m.text !== undefined && !m.deleted ? { text: m.text } : {}),
   };
 }
+
+/**
+ * A conversation snapshot from the server (list refresh, `conversation` event) may have been
+ * read before messages this client already received: never let it move seq, the preview or
+ * the read cursor backwards.
+ */
+export function mergeConversation(
+  local: Conversation | undefined,
+  incoming: Conversation,
+): Conversation {
+  if (!local) return incoming;
+  const seq = Math.max(local.seq, incoming.seq);
+  const readSeq = Math.max(local.readSeq, incoming.readSeq);
+  return {
+    ...incoming,
+    seq,
+    readSeq,
+    unreadCount: Math.max(0, seq - readSeq),
+    ...(local.seq > incoming.seq && local.lastMessage ? { lastMessage: local.lastMessage } : {}),
+  };
+}

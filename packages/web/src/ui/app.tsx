@@ -3,6 +3,7 @@ import type { ChatStore } from '../state/chat-store.js';
 import { ChatView } from './chat-view.js';
 import { Login } from './login.js';
 import { Sidebar } from './sidebar.js';
+import { Icon } from './icons.js';
 
 function useStore(store: ChatStore): void {
   const [, rerender] = useReducer((n: number, _: undefined) => n + 1, 0);
@@ -34,7 +35,7 @@ export function App({ store }: { store: ChatStore }) {
         ) : (
           <div class="empty-main">
             <div class="empty-illustration" aria-hidden="true">
-              💬
+              <Icon name="chat" size={48} />
             </div>
             <h2>Your messages</h2>
             <p>Pick a conversation, or find someone by username to start chatting.</p>

@@ -7,6 +7,7 @@ import { Composer } from './composer.js';
 import { formatDay, lastSeenText, localDayKey, nameOf, peerOf, titleOf } from './format.js';
 import { GroupPanel } from './group-panel.js';
 import { MessageItem, PendingItem } from './message-item.js';
+import { Icon } from './icons.js';
 
 const LOAD_MORE_PX = 150;
 const NEAR_BOTTOM_PX = 120;
@@ -94,7 +95,7 @@ export function ChatView({
           aria-label="Back to conversations"
           onClick={() => store.open(undefined)}
         >
-          ←
+          <Icon name="back" />
         </button>
         <Avatar
           name={titleOf(c, me)}
@@ -116,7 +117,7 @@ export function ChatView({
             title="Group info"
             onClick={() => setPanel(true)}
           >
-            ⓘ
+            <Icon name="info" />
           </button>
         )}
       </header>

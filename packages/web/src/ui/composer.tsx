@@ -9,6 +9,7 @@ import {
   unstageUpload,
 } from '../state/actions.js';
 import { formatSize, nameOf } from './format.js';
+import { Icon } from './icons.js';
 
 interface Props {
   store: ChatStore;
@@ -95,7 +96,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
               onDone();
             }}
           >
-            ✕
+            <Icon name="close" size={16} />
           </button>
         </div>
       )}
@@ -107,7 +108,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
                 <img src={u.previewUrl} alt="" />
               ) : (
                 <span class="file-icon" aria-hidden="true">
-                  📄
+                  <Icon name="file" size={22} />
                 </span>
               )}
               <span class="staged-meta">
@@ -125,7 +126,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
                 aria-label={`Remove ${u.name}`}
                 onClick={() => unstageUpload(store, conversation.id, u.localId)}
               >
-                ✕
+                <Icon name="close" size={16} />
               </button>
             </li>
           ))}
@@ -139,7 +140,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
           onClick={() => file.current?.click()}
           disabled={!!editing}
         >
-          📎
+          <Icon name="clip" />
         </button>
         <input
           ref={file}
@@ -174,7 +175,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
           onClick={submit}
           disabled={!text.trim() && uploads.every((u) => !u.attachment)}
         >
-          {editing ? '✓' : '➤'}
+          <Icon name={editing ? 'check' : 'send'} size={18} />
         </button>
       </div>
     </footer>

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
+import { Icon } from './icons.js';
 
 /** A modal with Escape to close and focus moved inside (keyboard users land in it). */
 export function Dialog(props: {
@@ -33,7 +34,7 @@ export function Dialog(props: {
         <header class="dialog-head">
           <h2>{props.title}</h2>
           <button class="icon-btn dialog-close" aria-label="Close" onClick={props.onClose}>
-            ✕
+            <Icon name="close" size={18} />
           </button>
         </header>
         {props.children}

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { describeError, type ChatStore } from '../state/chat-store.js';
+import { Icon } from './icons.js';
 
 export function Login({ store }: { store: ChatStore }) {
   const [mode, setMode] = useState<'login' | 'register'>('login');
@@ -32,7 +33,7 @@ export function Login({ store }: { store: ChatStore }) {
       <form class="auth-card" onSubmit={(e) => void submit(e)} aria-labelledby="auth-title">
         <div class="brand">
           <span class="brand-mark" aria-hidden="true">
-            💬
+            <Icon name="chat" />
           </span>{' '}
           Chat
         </div>

@@ -4,6 +4,7 @@ import type { ChatStore } from '../state/chat-store.js';
 import { deleteMessage, toggleReaction } from '../state/actions.js';
 import type { PendingMessage } from '../state/types.js';
 import { formatSize, formatTime, nameOf } from './format.js';
+import { Icon } from './icons.js';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -21,8 +22,8 @@ export function statusOf(store: ChatStore, c: Conversation, m: Message): Status 
 }
 
 const TICKS: Record<Status, { icon: string; label: string }> = {
-  pending: { icon: '🕓', label: 'Sending' },
-  failed: { icon: '⚠', label: 'Not sent' },
+  pending: { icon: '', label: 'Sending' },
+  failed: { icon: '!', label: 'Not sent' },
   sent: { icon: '✓', label: 'Sent' },
   delivered: { icon: '✓✓', label: 'Delivered' },
   read: { icon: '✓✓', label: 'Read' },
@@ -32,7 +33,7 @@ export function Ticks({ status }: { status: Status }) {
   const t = TICKS[status];
   return (
     <span class={`ticks ${status}`} data-status={status} title={t.label} aria-label={t.label}>
-      {t.icon}
+      {status === 'pending' ? <Icon name="clock" size={11} /> : t.icon}
     </span>
   );
 }
@@ -48,7 +49,7 @@ export function Attachments({ items }: { items: readonly Attachment[] }) {
         ) : (
           <a key={a.id} href={a.url} download={a.name} class="file-link">
             <span class="file-icon" aria-hidden="true">
-              📄
+              <Icon name="file" size={22} />
             </span>
             <span class="file-meta">
               <span class="ellipsis">{a.name}</span>
@@ -108,7 +109,9 @@ export function MessageItem({
           </button>
         )}
         {m.deleted ? (
-          <p class="text muted">🚫 This message was deleted</p>
+          <p class="text muted">
+            <Icon name="ban" size={14} /> This message was deleted
+          </p>
         ) : (
           <>
             {m.attachments.length > 0 && <Attachments items={m.attachments} />}
@@ -127,14 +130,14 @@ export function MessageItem({
               title="React"
               onClick={() => setMenu(menu === 'react' ? undefined : 'react')}
             >
-              😊
+              <Icon name="smile" size={17} />
             </button>
             <button aria-label="Reply" title="Reply" onClick={() => onReply(m)}>
-              ↩
+              <Icon name="reply" size={17} />
             </button>
             {mine && m.text !== undefined && (
               <button aria-label="Edit" title="Edit" onClick={() => onEdit(m)}>
-                ✎
+                <Icon name="edit" size={17} />
               </button>
             )}
             <button
@@ -142,7 +145,7 @@ export function MessageItem({
               title="Delete"
               onClick={() => setMenu(menu === 'delete' ? undefined : 'delete')}
             >
-              🗑
+              <Icon name="trash" size={17} />
             </button>
           </div>
         )}

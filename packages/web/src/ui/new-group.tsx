@@ -4,6 +4,7 @@ import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
 import { nameOf } from './format.js';
 import { UserPicker } from './user-picker.js';
+import { Icon } from './icons.js';
 
 export function NewGroupDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
   const [title, setTitle] = useState('');
@@ -46,7 +47,7 @@ export function NewGroupDialog({ store, onClose }: { store: ChatStore; onClose: 
                   aria-label={`Remove ${nameOf(m)}`}
                   onClick={() => setMembers(members.filter((x) => x.id !== m.id))}
                 >
-                  ✕
+                  <Icon name="close" size={12} />
                 </button>
               </span>
             ))}

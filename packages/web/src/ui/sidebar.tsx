@@ -6,11 +6,12 @@ import { Avatar } from './avatar.js';
 import { formatListStamp, nameOf, peerOf, titleOf } from './format.js';
 import { NewGroupDialog } from './new-group.js';
 import { NotificationsPanel } from './notifications.js';
+import { Icon } from './icons.js';
 
 function preview(text: string | undefined, kind: string): string {
-  if (kind === 'deleted') return '🚫 Message deleted';
+  if (kind === 'deleted') return 'Message deleted';
   if (text) return text;
-  return { image: '📷 Photo', video: '🎬 Video', audio: '🎵 Audio', file: '📎 File' }[kind] ?? '';
+  return { image: 'Photo', video: 'Video', audio: 'Audio', file: 'File' }[kind] ?? '';
 }
 
 /** Debounced username search for starting a direct chat. */
@@ -60,7 +61,8 @@ export function Sidebar({ store }: { store: ChatStore }) {
           aria-label={`Notifications${unreadNotifications ? ` (${unreadNotifications} unread)` : ''}`}
           onClick={() => setDialog('notifications')}
         >
-          🔔{unreadNotifications > 0 && <span class="dot-count">{unreadNotifications}</span>}
+          <Icon name="bell" />
+          {unreadNotifications > 0 && <span class="dot-count">{unreadNotifications}</span>}
         </button>
         <button
           class="icon-btn"
@@ -68,7 +70,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
           title="New group"
           onClick={() => setDialog('group')}
         >
-          ＋
+          <Icon name="users" />
         </button>
         <button
           class="icon-btn"
@@ -76,7 +78,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
           title="Sign out"
           onClick={() => store.logout()}
         >
-          ⎋
+          <Icon name="logout" />
         </button>
       </header>
       <div class="search">

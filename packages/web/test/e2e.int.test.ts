@@ -1,0 +1,290 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalCluster, type LocalCluster } from './local-cluster.js';
+import { gradientPng } from './png.js';
+
+const webRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(webRoot, '..', '..');
+/** CI uploads this folder as an artifact (README, "Testing"). */
+const shots = join(repoRoot, 'artifacts', 'screenshots');
+const T = 20_000;
+
+// Network noise Chromium logs while a node is down (the socket drops, a request hits the dead upstream).
+const OUTAGE_NOISE = /WebSocket connection to .* failed|Failed to load resource|net::ERR_/;
+
+interface Person {
+  name: string;
+  username: string;
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+async function openPerson(
+  browser: Browser,
+  url: string,
+  name: string,
+  options: { timezoneId: string; viewport: { width: number; height: number } },
+): Promise<Person> {
+  const context = await browser.newContext({ locale: 'en-US', ...options, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return {
+    name,
+    username: `${name.toLowerCase()}_${Date.now().toString(36)}`,
+    context,
+    page,
+    errors,
+  };
+}
+
+async function register(p: Person): Promise<void> {
+  await p.page.getByRole('button', { name: 'Create an account' }).click();
+  await p.page.fill('input[name=username]', p.username);
+  await p.page.fill('input[name=displayName]', `${p.name} ${p.name === 'Ann' ? 'Lee' : 'Kumar'}`);
+  await p.page.fill('input[name=password]', 'correct horse battery');
+  await p.page.getByRole('button', { name: 'Create account' }).click();
+  await p.page.getByRole('complementary', { name: 'Conversations' }).waitFor({ timeout: T });
+}
+
+async function send(p: Person, text: string): Promise<void> {
+  const box = p.page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+function bubble(p: Person, text: string) {
+  return p.page.locator('li.msg', { has: p.page.locator('.text', { hasText: text }) });
+}
+
+async function shot(p: Person, name: string): Promise<void> {
+  await p.page.screenshot({ path: join(shots, `${name}.png`) });
+}
+
+describe('web UI end to end: two browsers, a real cluster behind nginx, a node killed mid-conversation', () => {
+  let cluster: LocalCluster;
+  let browser: Browser;
+  let ann: Person;
+  let bob: Person;
+
+  beforeAll(async () => {
+    mkdirSync(shots, { recursive: true });
+    // The gateways serve packages/web/dist, so the UI is built from the current source first.
+    await build({ configFile: join(webRoot, 'vite.config.ts'), root: webRoot, logLevel: 'warn' });
+    cluster = await startLocalCluster(repoRoot, 2);
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    // Two time zones, to check times are shown in each viewer's own zone; Bob is on a phone.
+    ann = await openPerson(browser, cluster.info.url, 'Ann', {
+      timezoneId: 'America/New_York',
+      viewport: { width: 1280, height: 800 },
+    });
+    bob = await openPerson(browser, cluster.info.url, 'Bob', {
+      timezoneId: 'Asia/Kolkata',
+      viewport: { width: 390, height: 780 },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.stop();
+  });
+
+  it('registers both people through the UI', async () => {
+    await ann.page.getByRole('heading', { name: 'Welcome back' }).waitFor({ timeout: T });
+    await shot(ann, '01-login');
+    await register(ann);
+    await register(bob);
+    await shot(ann, '02-empty-inbox');
+  });
+
+  it('starts a direct chat by username; the message shows at once and reaches the other side with an unread badge', async () => {
+    await ann.page
+      .getByRole('searchbox', { name: 'Search people by username' })
+      .fill(bob.username.slice(0, 6));
+    await ann.page.getByRole('button', { name: new RegExp(`@${bob.username}`) }).click();
+    await send(ann, 'Hi Bob! Are we still on for Saturday?');
+    await bubble(ann, 'Hi Bob!').waitFor({ timeout: T });
+    const conv = bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee' });
+    await conv.waitFor({ timeout: T });
+    await expect
+      .poll(() => conv.locator('[data-testid=unread]').textContent(), { timeout: T })
+      .toBe('1');
+    await shot(bob, '03-phone-list-unread');
+    await conv.click();
+    await bubble(bob, 'Hi Bob!').waitFor({ timeout: T });
+  });
+
+  it('moves the ticks to read once Bob has the chat open', async () => {
+    await expect
+      .poll(() => bubble(ann, 'Hi Bob!').locator('.ticks').getAttribute('data-status'), {
+        timeout: T,
+      })
+      .toBe('read');
+  });
+
+  it('shows times in each viewer’s own time zone', async () => {
+    const check = async (p: Person, zone: string) => {
+      const time = bubble(p, 'Hi Bob!').locator('.meta time');
+      const iso = await time.getAttribute('datetime');
+      const expected = new Intl.DateTimeFormat('en-US', {
+        hour: '2-digit',
+        minute: '2-digit',
+        timeZone: zone,
+      }).format(new Date(iso ?? ''));
+      expect(await time.textContent()).toBe(expected);
+    };
+    await check(ann, 'America/New_York');
+    await check(bob, 'Asia/Kolkata');
+  });
+
+  it('shows the typing indicator on the other side', async () => {
+    await bob.page
+      .getByRole('textbox', { name: 'Message' })
+      .pressSequentially('Yes! ', { delay: 20 });
+    await ann.page.locator('[data-testid=typing]').waitFor({ timeout: T });
+    await expect
+      .poll(() => ann.page.getByTestId('chat-subtitle').textContent(), { timeout: T })
+      .toBe('typing…');
+    await shot(ann, '04-typing');
+    await bob.page
+      .getByRole('textbox', { name: 'Message' })
+      .pressSequentially('See you at 10 at the station 🚉');
+    await bob.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await bubble(ann, 'See you at 10').waitFor({ timeout: T });
+    await ann.page.locator('[data-testid=typing]').waitFor({ state: 'detached', timeout: T });
+  });
+
+  it('a reaction shows up on the other side', async () => {
+    const target = bubble(ann, 'See you at 10');
+    await target.locator('.bubble').hover();
+    await target.getByRole('button', { name: 'React', exact: true }).click();
+    await target.getByRole('menuitem', { name: 'React 👍' }).click();
+    await bubble(bob, 'See you at 10')
+      .locator('.reaction', { hasText: '👍' })
+      .waitFor({ timeout: T });
+    expect(await bubble(bob, 'See you at 10').locator('.reaction').textContent()).toContain('1');
+  });
+
+  it('an image upload shows a progress bar, then a preview on both sides', async () => {
+    await ann.page
+      .getByTestId('file-input')
+      .setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: gradientPng(480, 300) });
+    await ann.page.locator('.staged-item').waitFor({ timeout: T });
+    await expect
+      .poll(() => ann.page.locator('.staged-item progress').count(), { timeout: T })
+      .toBe(0);
+    await ann.page.getByRole('textbox', { name: 'Message' }).fill('The view from last time');
+    await ann.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const img = bob.page.locator('li.msg .attachments img[alt="sunset.png"]');
+    await img.waitFor({ timeout: T });
+    await expect
+      .poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), {
+        timeout: T,
+      })
+      .toBe(480);
+    await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await shot(ann, '05-chat-desktop');
+    await shot(bob, '06-chat-phone');
+  });
+
+  it('shows presence dots: the other person is online', async () => {
+    await ann.page.locator('.chat-head .presence-dot[data-online=true]').waitFor({ timeout: T });
+    expect(await ann.page.getByTestId('chat-subtitle').textContent()).toBe('online');
+  });
+
+  it('creates a group, renames it, adds and removes members; the other side gets it with a notification', async () => {
+    await ann.page.getByRole('button', { name: 'New group' }).click();
+    const dialog = ann.page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill('Weekend trip');
+    await dialog.getByRole('searchbox').fill(bob.username);
+    await dialog.getByRole('button', { name: new RegExp(`@${bob.username}`) }).click();
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await ann.page.locator('.chat-head h2', { hasText: 'Weekend trip' }).waitFor({ timeout: T });
+    await send(ann, 'Packing list: boots, rain jacket, snacks');
+
+    await ann.page.getByRole('button', { name: 'Group info' }).click();
+    const info = ann.page.getByRole('dialog', { name: 'Group info' });
+    await info.getByLabel('Group name').fill('Saturday hike');
+    await info.getByRole('button', { name: 'Rename' }).click();
+    await ann.page.locator('.chat-head h2', { hasText: 'Saturday hike' }).waitFor({ timeout: T });
+    await info.locator('li', { hasText: 'Bob Kumar' }).waitFor({ timeout: T });
+    await shot(ann, '09-group-info');
+
+    // Bob (phone): back to the list, where the renamed group and a notification wait.
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.page.locator('button[data-conversation]', { hasText: 'Saturday hike' }).waitFor({ timeout: T });
+    await bob.page.getByRole('button', { name: /Notifications \(\d+ unread\)/ }).waitFor({ timeout: T });
+    await bob.page.getByRole('button', { name: /Notifications/ }).click();
+    await bob.page.getByRole('dialog', { name: 'Notifications' }).locator('li').first().waitFor({ timeout: T });
+    await shot(bob, '10-phone-notifications');
+    await bob.page.keyboard.press('Escape');
+
+    // Removing Bob takes the group away from him at once.
+    await info.getByRole('button', { name: 'Remove Bob Kumar' }).click();
+    await info.locator('li', { hasText: 'Bob Kumar' }).waitFor({ state: 'detached', timeout: T });
+    await bob.page.locator('button[data-conversation]', { hasText: 'Saturday hike' }).waitFor({ state: 'detached', timeout: T });
+    await ann.page.keyboard.press('Escape');
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee' }).click();
+    await bubble(bob, 'The view from last time').waitFor({ timeout: T });
+  });
+
+  it('survives a gateway SIGKILL: a reconnecting banner, then everything caught up, nothing duplicated, no reload', async () => {
+    expect(ann.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
+    // Both browsers come from 127.0.0.1, so nginx's hash puts them on the node it picks for us.
+    const res = await fetch(`${cluster.info.url}/healthz`);
+    const victim = cluster.info.nodes.find((n) => n.id === res.headers.get('x-node-id'));
+    if (!victim) throw new Error('no node id in X-Node-Id');
+    const marker = await ann.page.evaluate(
+      () => ((window as unknown as { e2eMarker: number }).e2eMarker = Math.random()),
+    );
+    process.kill(victim.pid, 'SIGKILL');
+
+    await ann.page.getByTestId('reconnecting').waitFor({ timeout: T });
+    await bob.page.getByTestId('reconnecting').waitFor({ timeout: T });
+    await shot(ann, '07-reconnecting');
+    // Sent while the connection is down: kept as pending and delivered once after the reconnect.
+    await send(ann, 'Did you get this while the server restarted?');
+    await ann.page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 30_000 });
+    await bob.page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 30_000 });
+    await bubble(bob, 'while the server restarted').waitFor({ timeout: T });
+    await send(bob, 'Got it, all good here');
+    await bubble(ann, 'all good here').waitFor({ timeout: T });
+
+    for (const p of [ann, bob]) {
+      const seqs = await p.page
+        .locator('li.msg[data-seq]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-seq')));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(seqs).toHaveLength(5);
+      expect(await p.page.locator('li.msg.pending').count()).toBe(0);
+      expect(await bubble(p, 'while the server restarted').count()).toBe(1);
+    }
+    expect(
+      await ann.page.evaluate(() => (window as unknown as { e2eMarker: number }).e2eMarker),
+    ).toBe(marker);
+    await expect
+      .poll(
+        () =>
+          bubble(ann, 'while the server restarted').locator('.ticks').getAttribute('data-status'),
+        { timeout: T },
+      )
+      .toBe('read');
+    await shot(ann, '08-after-failover');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+});
