@@ -39,6 +39,9 @@ import { presenceHandlers } from './realtime/handlers/presence.handlers.js';
 import { createIoFanout } from './realtime/io-fanout.js';
 import { createPresenceLifecycle } from './realtime/presence-lifecycle.js';
 import type { ChatServer } from './realtime/types.js';
+import { createInFlightTracker, type InFlightTracker } from './drain.js';
+import { instrumentNode } from './observability/instrument.js';
+import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { LIMITS } from '@chat/protocol';
 import { createPresenceStore } from '@chat/presence';
 
@@ -46,6 +49,9 @@ export interface GatewayApp {
   app: FastifyInstance;
   io: ChatServer;
   readiness: Readiness;
+  /** Socket handlers running now; the drain waits for them. */
+  inFlight: InFlightTracker;
+  metrics: GatewayMetrics;
 }
 
 /** Builds the node (HTTP routes + Socket.IO) without listening; main.ts and tests listen. */
@@ -73,8 +79,15 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     subClient: deps.sub,
     nodeId: config.nodeId,
     ...config.realtime,
-    allowRequest: guards.socket.allowRequest,
+    // A draining node takes no new sessions; the client retries and nginx picks another node.
+    allowRequest: (req, callback) => {
+      if (readiness.draining) callback('draining', false);
+      else guards.socket.allowRequest(req, callback);
+    },
   });
+  const metrics = createGatewayMetrics();
+  const inFlight = createInFlightTracker();
+  const instrumentation = instrumentNode({ app, io, deps, metrics, inFlight, logger });
   const fanout = createIoFanout(io);
   const auth = createAuthService({ store, tokens: deps.tokens });
   const { redis, offlineDelivery } = deps;
@@ -130,12 +143,14 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   app.addHook('onClose', async () => {
     presenceLifecycle.close();
     typing.close();
+    instrumentation.close();
   });
   attachRealtime(io, {
     auth,
     nodeId: config.nodeId,
     logger,
     before: guards.socket.before,
+    observe: instrumentation.observe,
     lifecycle: [presenceLifecycle],
     conversationIdsOf: async (userId) => (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
     handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync), ...presenceHandlers(presence, typing), ...lifecycleHandlers(lifecycle), ...uploadHandlers(uploads)],
@@ -165,5 +180,5 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await service.register(serviceNotificationsRoutes(notifications));
   });
   void app.register(webRoutes(config.webDistDir, logger));
-  return { app, io, readiness };
+  return { app, io, readiness, inFlight, metrics };
 }

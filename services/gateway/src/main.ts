@@ -2,9 +2,12 @@ import { ConfigError, createLogger } from '@chat/core';
 import { buildApp } from './app.js';
 import { loadGatewayConfig } from './config.js';
 import { createDeps } from './deps.js';
+import { drainNode } from './drain.js';
 
 /** Clients reconnect within this window (jittered by the SDK), so survivors are not stampeded. */
 const RECONNECT_SPREAD_MS = 2000;
+/** Left of DRAIN_TIMEOUT for closing Socket.IO, HTTP and the clients before the hard exit. */
+const CLOSE_RESERVE_MS = 1000;
 
 async function main(): Promise<void> {
   let config;
@@ -22,33 +25,39 @@ async function main(): Promise<void> {
   // be seen in the logs, not take every socket of this node down with it.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const deps = await createDeps(config, logger);
-  const { app, io, readiness } = buildApp(deps);
+  const { app, io, readiness, inFlight } = buildApp(deps);
   await app.listen({ host: config.host, port: config.port });
   logger.info({ port: config.port }, 'gateway listening');
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining');
+    logger.info({ signal, timeoutMs: config.drainTimeoutMs }, 'draining');
     const hardStop = setTimeout(() => {
       logger.error({ timeoutMs: config.drainTimeoutMs }, 'drain timed out; exiting');
       process.exit(1);
     }, config.drainTimeoutMs);
     hardStop.unref();
-    // DESIGN decision 8: readiness fails first so the balancer stops sending new clients,
-    // then connected clients are told to move, then in-flight work finishes.
-    readiness.draining = true;
-    io.local.emit('server:draining', { reconnectAfterMs: RECONNECT_SPREAD_MS });
-    io.local.disconnectSockets(true);
-    await new Promise<void>((resolve) => io.close(() => resolve()));
-    await app.close();
-    await deps.close();
-    logger.info('stopped');
-    process.exit(0);
+    drainNode({
+      app,
+      io,
+      readiness,
+      inFlight,
+      closeDeps: () => deps.close(),
+      logger,
+      reconnectSpreadMs: RECONNECT_SPREAD_MS,
+      timeoutMs: Math.max(0, config.drainTimeoutMs - CLOSE_RESERVE_MS),
+    }).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -17,7 +17,7 @@ function fromFastify(err: FastifyError): AppError | undefined {
 
 function isRedisUnavailable(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out/.test(message);
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out|max retries per request/.test(message);
 }
 
 /** Unwraps the AppError a validator compiler or hook may have thrown inside fastify's wrappers. */
@@ -34,7 +34,8 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     const appError = toAppError(err);
     const body = toErrorBody(appError ?? err);
     if (body.code === 'INTERNAL') logger.error({ err, reqId: request.id, url: request.url }, 'request failed');
-    else if (body.code === 'UNAVAILABLE') logger.warn({ err, reqId: request.id }, 'dependency unavailable');
+    // Outages are logged once per state change by the dependency monitor, not per request.
+    else if (body.code === 'UNAVAILABLE') logger.debug({ err, reqId: request.id }, 'dependency unavailable');
     const retryAfterMs = body.details?.retryAfterMs;
     if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') {
       void reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));

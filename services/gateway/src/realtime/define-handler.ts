@@ -1,6 +1,7 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
 import { createValidator, type ClientEventName } from '@chat/protocol';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { toAppError } from '../http/error-handler.js';
 import type { ChatSocket } from './types.js';
 
 export interface HandlerContext {
@@ -18,6 +19,13 @@ export type EventHandler<S extends TSchema, R extends object> = (
 export type HandlerHook = (event: ClientEventName, ctx: HandlerContext) => void | Promise<void>;
 
 /**
+ * Sees every handler run: `started` is called when the event arrives and returns the
+ * function called once with the result (`ok` or the error code) after the ack went out.
+ * Metrics and the drain's in-flight tracking hang off it.
+ */
+export type HandlerObserver = (event: ClientEventName) => (result: string) => void;
+
+/**
  * The one ack wrapper (STYLE.md): validates the payload with the protocol's compiled
  * schema before any Redis/Mongo work, runs the handler, and answers `{ ok, ... }`.
  * Throws become `{ ok: false, error }`; without an ack callback the failure is emitted
@@ -30,7 +38,7 @@ export function defineHandler<S extends TSchema, R extends object>(
   handler: EventHandler<S, R>,
 ) {
   const validate = createValidator(schema);
-  return (socket: ChatSocket, logger: Logger, before?: HandlerHook): void => {
+  return (socket: ChatSocket, logger: Logger, before?: HandlerHook, observe?: HandlerObserver): void => {
     // socket.io's typed `on` cannot express "any arity, any types" for hostile clients.
     (socket.on as (e: string, l: (...args: unknown[]) => void) => void)(event, (...args: unknown[]) => {
       const ackIndex = args.findIndex((a) => typeof a === 'function');
@@ -41,6 +49,8 @@ export function defineHandler<S extends TSchema, R extends object>(
     });
 
     async function run(payload: unknown, ctx: HandlerContext, ack?: (response: unknown) => void) {
+      const finished = observe?.(event);
+      let outcome = 'ok';
       try {
         await before?.(event, ctx);
         const result = validate(payload);
@@ -48,11 +58,16 @@ export function defineHandler<S extends TSchema, R extends object>(
         const data = await handler(result.value, ctx);
         ack?.({ ok: true, ...data });
       } catch (err) {
-        const body = toErrorBody(err);
+        // Driver errors (Mongo unreachable, Redis closed/timed out) are UNAVAILABLE, not INTERNAL.
+        const body = toErrorBody(toAppError(err) ?? err);
+        outcome = body.code;
         if (body.code === 'INTERNAL') logger.error({ err, event }, 'socket handler failed');
-        else if (body.code === 'UNAVAILABLE') logger.warn({ err, event }, 'dependency unavailable');
+        // Outages are logged once per state change by the dependency monitor, not per request.
+        else if (body.code === 'UNAVAILABLE') logger.debug({ err, event }, 'dependency unavailable');
         if (ack) ack({ ok: false, error: body });
         else socket.emit('error', { event, code: body.code, message: body.message });
+      } finally {
+        finished?.(outcome);
       }
     }
   };

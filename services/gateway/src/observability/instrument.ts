@@ -1,0 +1,143 @@
+import type { Logger } from '@chat/core';
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'socket.io';
+import type { GatewayDeps } from '../deps.js';
+import type { InFlightTracker } from '../drain.js';
+import type { HandlerObserver } from '../realtime/define-handler.js';
+import type { ChatServer } from '../realtime/types.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export interface InstrumentOptions {
+  app: FastifyInstance;
+  io: ChatServer;
+  deps: Pick<GatewayDeps, 'redis' | 'pub' | 'sub' | 'store' | 'offlineDelivery'>;
+  metrics: GatewayMetrics;
+  inFlight: InFlightTracker;
+  logger: Logger;
+  /** How often this node publishes a fan-out probe to the others. @default 5000 */
+  probeIntervalMs?: number;
+}
+
+export interface Instrumentation {
+  /** Passed to attachRealtime: counts events, times sends, tracks in-flight handlers. */
+  observe: HandlerObserver;
+  close(): void;
+}
+
+/** Internal adapter event; not part of the client protocol. */
+const PROBE_EVENT = 'chat:fanout-probe';
+const QUEUE_DEPTH_TIMEOUT_MS = 1000;
+
+/**
+ * Wires the node's metrics: socket events, HTTP statuses, dependency state (logged once per
+ * change, not per request), adapter reconnects, a cross-node fan-out probe, and GET /metrics.
+ */
+export function instrumentNode(options: InstrumentOptions): Instrumentation {
+  const { app, io, deps, metrics, inFlight } = options;
+
+  const observe: HandlerObserver = (event) => {
+    const done = inFlight.start();
+    const startedAt = process.hrtime.bigint();
+    return (result) => {
+      done();
+      metrics.events.inc({ event, result });
+      if (result === 'RATE_LIMITED') metrics.rateLimited.inc({ scope: 'socket' });
+      if (event === 'message:send') {
+        metrics.sendAckSeconds.observe({ result }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      }
+    };
+  };
+
+  app.addHook('onResponse', async (_request, reply) => {
+    metrics.httpRequests.inc({ status: String(reply.statusCode) });
+    if (reply.statusCode === 429) metrics.rateLimited.inc({ scope: 'http' });
+  });
+
+  const dependency = trackDependencies(options);
+
+  // Every fan-out crosses nodes through the adapter's Redis pub/sub; a timestamped probe on
+  // the same path measures it without touching each message (nodes share a clock on one host;
+  // across hosts the histogram also shows clock skew, which NTP keeps to a few ms).
+  const server = io as unknown as Server; // InterServerEvents is empty in the public protocol types
+  server.on(PROBE_EVENT, (sentAt: unknown) => {
+    if (typeof sentAt === 'number') metrics.fanoutSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
+  });
+  const probe = setInterval(() => {
+    if (deps.pub.status === 'ready') server.serverSideEmit(PROBE_EVENT, Date.now());
+  }, options.probeIntervalMs ?? 5000);
+  probe.unref();
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    metrics.connectedSockets.set(io.of('/').sockets.size);
+    metrics.inFlightHandlers.set(inFlight.count);
+    const depth = await Promise.race([
+      deps.offlineDelivery.depth().catch(() => undefined),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), QUEUE_DEPTH_TIMEOUT_MS).unref()),
+    ]);
+    if (depth) {
+      metrics.queueJobs.set({ state: 'pending' }, depth.pending);
+      metrics.queueJobs.set({ state: 'failed' }, depth.failed);
+    }
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  return {
+    observe,
+    close() {
+      clearInterval(probe);
+      dependency.close();
+    },
+  };
+}
+
+function trackDependencies({ deps, metrics, logger }: InstrumentOptions): { close(): void } {
+  metrics.dependencyUp.set({ dependency: 'redis' }, deps.redis.status === 'ready' ? 1 : 0);
+  metrics.dependencyUp.set({ dependency: 'mongo' }, 1);
+  for (const client of [deps.redis, deps.pub, deps.sub]) {
+    client.on('error', () => metrics.dependencyErrors.inc({ dependency: 'redis' }));
+  }
+  deps.redis.on('ready', () => metrics.dependencyUp.set({ dependency: 'redis' }, 1));
+  deps.redis.on('close', () => metrics.dependencyUp.set({ dependency: 'redis' }, 0));
+
+  // ioredis re-subscribes by itself on reconnect; count it so ops see adapter flaps.
+  let subLost = false;
+  const onSubClose = () => {
+    if (!subLost) logger.warn('adapter subscriber lost its Redis connection; cross-node events pause');
+    subLost = true;
+  };
+  const onSubReady = () => {
+    if (!subLost) return;
+    subLost = false;
+    metrics.adapterReconnects.inc();
+    logger.info('adapter subscriber reconnected; subscriptions restored');
+  };
+  deps.sub.on('close', onSubClose);
+  deps.sub.on('ready', onSubReady);
+
+  // The driver's monitor heartbeats the server (every 10 s, faster while it is down).
+  let mongoUp = true;
+  const mongo = deps.store.client;
+  const onHeartbeatFailed = (event: { failure?: unknown }) => {
+    metrics.dependencyErrors.inc({ dependency: 'mongo' });
+    if (!mongoUp) return;
+    mongoUp = false;
+    metrics.dependencyUp.set({ dependency: 'mongo' }, 0);
+    logger.warn({ err: event.failure }, 'mongo unreachable; requests answer UNAVAILABLE until it returns');
+  };
+  const onHeartbeatSucceeded = () => {
+    if (mongoUp) return;
+    mongoUp = true;
+    metrics.dependencyUp.set({ dependency: 'mongo' }, 1);
+    logger.info('mongo reachable again');
+  };
+  mongo.on('serverHeartbeatFailed', onHeartbeatFailed);
+  mongo.on('serverHeartbeatSucceeded', onHeartbeatSucceeded);
+  return {
+    close() {
+      deps.sub.off('close', onSubClose);
+      deps.sub.off('ready', onSubReady);
+      mongo.off('serverHeartbeatFailed', onHeartbeatFailed);
+      mongo.off('serverHeartbeatSucceeded', onHeartbeatSucceeded);
+    },
+  };
+}
