@@ -34,7 +34,7 @@ export interface HistoryInput {
 
 export interface SentMessage {
   message: Message;
-  /** Member ids except the sender: the offline pipeline decides who is not connected. */
+  /** Members other than the sender; filled only when `onMessageSent` is set (it is the only reader). */
   recipientIds: string[];
   /** False when this was a resend of an already stored clientMsgId. */
   created: boolean;
@@ -83,6 +83,22 @@ export function createMessagesService(options: MessagesServiceOptions) {
     );
   }
 
+  /**
+   * The DTO of a message this request just inserted: it cannot have reactions yet and its
+   * attachments are already loaded, so the two lookups toDtos makes are skipped (hot path).
+   */
+  function newMessageDto(doc: MessageDoc, attachments: readonly AttachmentDoc[]): Message {
+    const url = options.attachmentUrl;
+    const byId = new Map(attachments.map((a) => [hex(a._id), a]));
+    return toMessageDto(doc, {
+      attachmentsOf: (ids) =>
+        ids.flatMap((id) => {
+          const a = byId.get(hex(id));
+          return a && url ? [{ id: hex(a._id), name: a.name, size: a.size, mime: a.mime, kind: a.kind, url: url(a) }] : [];
+        }),
+    });
+  }
+
   async function loadOwnAttachments(senderId: ObjectId, idHexes: readonly string[]): Promise<AttachmentDoc[]> {
     if (idHexes.length === 0) return [];
     if (idHexes.length > options.attachmentsPerMessage) {
@@ -116,8 +132,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
     if (otherHex && (await store.blocks.isBlockedEitherWay(senderId, oid(otherHex)))) throw AppError.forbidden('Blocked');
   }
 
-  async function existingSend(senderId: ObjectId, input: SendInput): Promise<SentMessage | undefined> {
-    const doc = await store.messages.findByClientMsgId(senderId, input.clientMsgId);
+  async function existingSend(senderId: ObjectId, input: SendInput, found?: MessageDoc | null): Promise<SentMessage | undefined> {
+    const doc = found === undefined ? await store.messages.findByClientMsgId(senderId, input.clientMsgId) : found;
     if (!doc) return undefined;
     if (hex(doc.conversationId) !== input.conversationId) {
       throw AppError.conflict('clientMsgId was already used for another conversation');
@@ -136,7 +152,17 @@ export function createMessagesService(options: MessagesServiceOptions) {
      */
     async send(senderHex: string, input: SendInput): Promise<SentMessage> {
       const senderId = oid(senderHex);
-      const resent = await existingSend(senderId, input);
+      const conversationId = oid(input.conversationId, 'conversationId');
+      // The idempotency lookup and the membership check are independent reads: one round trip
+      // instead of two. A resend still wins over a failed membership check, as before.
+      const [previous, member] = await Promise.all([
+        store.messages.findByClientMsgId(senderId, input.clientMsgId),
+        requireMember(store, conversationId, senderId).then(
+          (view) => ({ view }),
+          (error: unknown) => ({ error }),
+        ),
+      ]);
+      const resent = await existingSend(senderId, input, previous);
       if (resent) {
         // The first attempt may have failed between storing and the offline hand-off; job
         // ids are deterministic (issue 4), so handing it off again never delivers twice.
@@ -147,7 +173,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
         return resent;
       }
 
-      const view = await requireMember(store, oid(input.conversationId, 'conversationId'), senderId);
+      if ('error' in member) throw member.error;
+      const { view } = member;
       const attachments = await loadOwnAttachments(senderId, input.attachmentIds ?? []);
       const text = checkMessageText(input.text, attachments.length > 0, options.textMaxChars);
       if (!text.ok) {
@@ -191,15 +218,17 @@ export function createMessagesService(options: MessagesServiceOptions) {
         }
         throw err;
       }
-      if (attachments.length > 0) await store.attachments.markUsed(attachments.map((a) => a._id), senderId);
-      await store.memberships.advanceRead(view.conversation._id, senderId, seq, createdAt);
+      // Independent writes/reads after the insert run together (one round trip, not three).
+      const [, , memberIds] = await Promise.all([
+        attachments.length > 0 ? store.attachments.markUsed(attachments.map((a) => a._id), senderId) : undefined,
+        store.memberships.advanceRead(view.conversation._id, senderId, seq, createdAt),
+        // Only the offline hand-off needs the recipients.
+        options.onMessageSent ? store.memberships.listMemberIds(view.conversation._id) : [],
+      ]);
 
-      const [message] = await toDtos([doc]);
-      if (!message) throw new Error('message vanished right after insert');
+      const message = newMessageDto(doc, attachments);
       fanout.toConversation(input.conversationId, 'message:new', { message });
-      const recipientIds = (await store.memberships.listMemberIds(view.conversation._id))
-        .map(hex)
-        .filter((id) => id !== senderHex);
+      const recipientIds = memberIds.map(hex).filter((id) => id !== senderHex);
       const sent: SentMessage = { message, recipientIds, created: true };
       await options.onMessageSent?.(sent);
       return sent;
