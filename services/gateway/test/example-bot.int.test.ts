@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor, waitForEvent } from '@chat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const botFile = 'packages/client/examples/echo-bot.ts';
+
+interface Msg {
+  message: { senderId: string; text?: string; conversationId: string };
+}
+
+/** The SDK README's runnable example, run as the README says (tsx), against real gateways. */
+describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
+  let cluster: TestCluster;
+  let bot: ChildProcess;
+  let output = '';
+  let exit: Promise<number | null>;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ nodes: 2 });
+    bot = spawn(
+      process.execPath,
+      ['--conditions=@chat/source', '--import', 'tsx', botFile, '--max', '2'],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          CHAT_URL: cluster.nodes[1]!.url,
+          BOT_USERNAME: 'echo-bot',
+          BOT_PASSWORD: 'echo-bot-password',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    exit = new Promise((done) => bot.once('exit', (code) => done(code)));
+    bot.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    bot.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  });
+
+  afterAll(async () => {
+    if (bot.exitCode === null && bot.signalCode === null) {
+      bot.kill('SIGKILL');
+      await exit;
+    }
+    await cluster?.close();
+  });
+
+  it('registers, connects, answers every message with "echo: <text>" and exits after --max replies', async () => {
+    await waitFor(() => /connected to/.test(output), {
+      timeout: 30_000,
+      message: `bot connected; output:\n${output}`,
+    });
+    const botId = /echo-bot \(([0-9a-f]{24})\) connected/.exec(output)?.[1];
+    expect(botId).toBeDefined();
+
+    const ann = await cluster.register('ann_bot_tester', 0);
+    const dm = await cluster.http<{ id: string }>(0, 'POST', '/api/conversations/direct', {
+      token: ann.token,
+      body: { userId: botId },
+    });
+    expect([200, 201]).toContain(dm.status);
+    const socket: ClientSocket = await cluster.connect(ann, 0);
+
+    for (const [i, text] of ['hello bot', 'second message'].entries()) {
+      const echoed = waitForEvent<Msg>(socket, 'message:new', {
+        timeout: 15_000,
+        filter: (e: Msg) => e.message.senderId === botId,
+      });
+      const sent = await ack(socket, 'message:send', {
+        conversationId: dm.body.id,
+        clientMsgId: `bot-test-${i}`,
+        text,
+      });
+      expect(sent.ok).toBe(true);
+      const reply = await echoed;
+      expect(reply.message.text).toBe(`echo: ${text}`);
+      expect(reply.message.conversationId).toBe(dm.body.id);
+    }
+    expect(await exit).toBe(0);
+    expect(output).toContain('(2/2)');
+  });
+});
