@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { createLogger } from '@chat/core';
-import { schedulePresenceSweep } from '@chat/jobs';
+import { createOfflineDeliveryProducer, schedulePresenceSweep, type OfflineDeliveryProducer } from '@chat/jobs';
 import { createPresenceStore } from '@chat/presence';
 import type { ServerToClientEvents } from '@chat/protocol';
 import { connectMongo } from '@chat/store';
@@ -12,14 +12,25 @@ import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { createOfflineDeliveryProcessor } from './processors/offline-delivery.processor.js';
 import { createPresenceSweepProcessor } from './processors/presence-sweep.processor.js';
 
-function serveMetrics(metrics: WorkerMetrics, port: number): Promise<Server> {
+/** Queue depth is read at scrape time; a stalled Redis must not hang the scrape. */
+async function refreshQueueDepth(metrics: WorkerMetrics, queue: OfflineDeliveryProducer): Promise<void> {
+  const depth = await Promise.race([
+    queue.depth().catch(() => undefined),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+  ]);
+  if (!depth) return;
+  metrics.queueJobs.set({ state: 'pending' }, depth.pending);
+  metrics.queueJobs.set({ state: 'failed' }, depth.failed);
+}
+
+function serveMetrics(metrics: WorkerMetrics, queue: OfflineDeliveryProducer, port: number): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    metrics.registry
-      .metrics()
+    refreshQueueDepth(metrics, queue)
+      .then(() => metrics.registry.metrics())
       .then((text) =>
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
       )
@@ -65,8 +76,12 @@ async function main(config: WorkerConfig): Promise<void> {
     prefix: config.queuePrefix,
     everyMs: config.presence.sweepIntervalMs,
   });
+  // Used only to read the queue's depth for /metrics.
+  const queueView = createOfflineDeliveryProducer({ connection: redis, prefix: config.queuePrefix });
   const metricsServer =
-    config.metricsPort === undefined ? undefined : await serveMetrics(metrics, config.metricsPort);
+    config.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metrics, queueView, config.metricsPort);
   const address = metricsServer?.address();
   logger.info(
     {
@@ -91,6 +106,7 @@ async function main(config: WorkerConfig): Promise<void> {
       .close()
       .then(async () => {
         metricsServer?.close();
+        await queueView.close();
         await store.close();
         await Promise.all([redis.quit(), queueRedis.quit()]);
         logger.info('worker stopped');

@@ -1,10 +1,12 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface WorkerMetrics {
   readonly registry: Registry;
   readonly deliveries: Counter<'outcome'>;
   readonly deadLetters: Counter;
   readonly presenceSwept: Counter;
+  /** Offline-delivery jobs by state (pending = waiting+delayed+active, failed = dead letters), set at scrape time. */
+  readonly queueJobs: Gauge<'state'>;
 }
 
 /** One registry per process (not the global one), so tests can build several. */
@@ -27,6 +29,12 @@ export function createWorkerMetrics(): WorkerMetrics {
     presenceSwept: new Counter({
       name: 'chat_presence_swept_users_total',
       help: 'Users found offline by the sweep (connections expired without a clean disconnect).',
+      registers: [registry],
+    }),
+    queueJobs: new Gauge({
+      name: 'chat_offline_queue_jobs',
+      help: 'Offline-delivery jobs by state (pending = waiting+delayed+active, failed = dead letters).',
+      labelNames: ['state'],
       registers: [registry],
     }),
   };
