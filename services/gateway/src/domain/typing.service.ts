@@ -84,8 +84,9 @@ export function createTypingService(options: TypingServiceOptions) {
       await redis.del(keys.active(conversationId, userId), keys.throttle(conversationId, userId));
       relay(userId, conversationId, 'stop');
     } catch (err) {
-      logger.warn({ err, userId, conversationId }, 'typing: expiry check failed; relaying stop');
-      relay(userId, conversationId, 'stop');
+      // Redis is unreachable (or this node is closing): the adapter could not publish a stop
+      // either, and clients expire a start by themselves after 6 s (PROTOCOL §3).
+      logger.warn({ err, userId, conversationId }, 'typing: expiry check failed');
     }
   }
 
