@@ -203,6 +203,12 @@ describe('signed file URLs', () => {
     expect(suffix.status).toBe(206);
     expect(Buffer.from(await suffix.arrayBuffer())).toEqual(bytes.subarray(bytes.length - 8));
 
+    const head = await fetch(`${cluster.nodes[0]?.url}${attachment.url}`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(bytes.length));
+    expect(head.headers.get('content-type')).toBe('image/png');
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+
     const beyond = await fetchFile(1, attachment.url, { range: `bytes=${bytes.length + 5}-` });
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
