@@ -79,6 +79,9 @@ export class TrafficDriver {
   private readonly trackers = new Map<number, StepTracker>();
   private inWindow = 0;
   private nextStep = 1;
+  /** Sends whose ack has not come back yet (acking targets), across steps. */
+  private unacked = 0;
+  private lastArrivalAt = 0;
   unparsed = 0;
 
   constructor(
@@ -90,6 +93,7 @@ export class TrafficDriver {
     socket.onMessage(({ senderId, text }) => {
       if (senderId === userId) return;
       const now = performance.now();
+      this.lastArrivalAt = now;
       const match = MARKER.exec(text);
       const tracker = match ? this.trackers.get(Number(match[1])) : undefined;
       if (!match || !tracker) {
@@ -100,6 +104,21 @@ export class TrafficDriver {
       tracker.latencies.push(now - Number(match[3]));
       this.inWindow += 1;
     });
+  }
+
+  /**
+   * Waits until the cluster has worked off what earlier steps left behind (every ack back and
+   * no delivery for `quietMs`), so a failed step's backlog does not land in the next step.
+   * Returns false when it did not settle within `maxMs`.
+   */
+  async settle(acks: boolean, quietMs = 500, maxMs = 30_000, signal?: AbortSignal): Promise<boolean> {
+    const deadline = performance.now() + maxMs;
+    while (performance.now() < deadline && !signal?.aborted) {
+      const now = performance.now();
+      if ((!acks || this.unacked <= 0) && now - this.lastArrivalAt >= quietMs) return true;
+      await sleep(50);
+    }
+    return false;
   }
 
   async step(plan: TrafficPlan, rate: number, seconds: number, drainMs: number, signal?: AbortSignal): Promise<StepResult> {
@@ -121,7 +140,9 @@ export class TrafficDriver {
       fire: (dueAt, seq) => {
         const { socket, roomId } = plan.senderOf(seq);
         tracker.sent += 1;
+        this.unacked += 1;
         socket.send(roomId, `s${index}-${seq}`, messageText(index, seq, dueAt), (ok, code) => {
+          this.unacked -= 1;
           if (ok) {
             tracker.acked += 1;
             tracker.ackLatencies.push(performance.now() - dueAt);

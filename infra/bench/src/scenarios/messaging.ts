@@ -84,11 +84,13 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
     log(`  warm-up: ${warm.delivered}/${warm.expected} delivered, p99 ${warm.latency.p99.toFixed(1)} ms`);
     let light: StepResult | undefined;
     if ((options.lightRate ?? 0) > 0 && !options.signal?.aborted) {
+      await driver.settle(target.acks, 500, 30_000, options.signal);
       light = await driver.step(plan, options.lightRate ?? 0, options.lightSeconds ?? 5, search.drainMs, options.signal);
       log(`  light load ${light.rate}/s: p50 ${light.latency.p50.toFixed(2)} ms, p99 ${light.latency.p99.toFixed(2)} ms`);
     }
     const steps: StepResult[] = [];
     for (let rate = nextRate(steps, search); rate !== undefined && !options.signal?.aborted; rate = nextRate(steps, search)) {
+      if (!(await driver.settle(target.acks, 500, 30_000, options.signal))) log('  note: the cluster did not settle within 30 s after the previous step');
       const step = await driver.step(plan, rate, search.stepSeconds, search.drainMs, options.signal);
       steps.push(step);
       log(
