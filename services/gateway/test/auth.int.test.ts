@@ -311,7 +311,8 @@ describe('operations endpoints and X-Node-Id', () => {
     const responses = await Promise.all([
       cluster.http(1, 'GET', '/api/users/me', { token: user.token }),
       cluster.http(1, 'GET', '/api/users/me'),
-      cluster.http(1, 'GET', '/no/such/route'),
+      // Outside /api the web UI's client-side routes answer index.html; API misses are 404s.
+      cluster.http(1, 'GET', '/api/no/such/route'),
       cluster.http(1, 'POST', '/api/auth/login', { body: { username: 'x', password: 'y' } }),
       cluster.http(1, 'POST', '/api/auth/register', { body: { username: '!' } }),
       cluster.http(1, 'POST', '/api/conversations/direct', { token: user.token, body: { userId: user.id } }),
