@@ -59,11 +59,16 @@ export async function startLocalCluster(
   runner.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   runner.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const file = join(runDir, 'cluster.json');
+  let started = false;
   try {
-    await waitFor(() => runner.exitCode === null && existsSync(file), {
-      timeout: 120_000,
-      message: 'cluster.json',
-    });
+    await Promise.race([
+      waitFor(() => existsSync(file), { timeout: 120_000, message: 'cluster.json' }),
+      // A runner that gave up (a node failed to start) is reported at once, with its output.
+      exited.then(() => {
+        if (!started) throw new Error(`runner exited with ${runner.exitCode}`);
+      }),
+    ]);
+    started = true;
   } catch (error) {
     runner.kill('SIGKILL');
     throw new Error(`${String(error)}\n--- runner output ---\n${output}`);

@@ -224,6 +224,21 @@ export class ChatStore {
           [m.conversationId]: { ...list, items: mergeMessages(list.items, [m]) },
         },
       };
+      // PROTOCOL §3: sending moves the sender's own read cursor to that message, and the
+      // server sends no receipt for that move; the message itself is the receipt.
+      const senderCursor = s.cursors[m.conversationId]?.[m.senderId];
+      if (!mine && (senderCursor?.readSeq ?? 0) < m.seq) {
+        next.cursors = {
+          ...s.cursors,
+          [m.conversationId]: {
+            ...s.cursors[m.conversationId],
+            [m.senderId]: {
+              readSeq: m.seq,
+              deliveredSeq: Math.max(m.seq, senderCursor?.deliveredSeq ?? 0),
+            },
+          },
+        };
+      }
       if (pending && m.clientMsgId !== undefined) {
         next.pending = {
           ...s.pending,

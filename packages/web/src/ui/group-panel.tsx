@@ -63,7 +63,11 @@ export function GroupPanel({
               name={nameOf(m.user)}
               seed={m.userId}
               size={32}
-              online={store.state.presence[m.userId]?.online ?? false}
+              online={
+                m.userId === me
+                  ? store.state.connection === 'connected'
+                  : (store.state.presence[m.userId]?.online ?? false)
+              }
             />
             <span class="row-text">
               <strong>
