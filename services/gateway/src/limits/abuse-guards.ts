@@ -28,8 +28,6 @@ export function createAbuseGuards(deps: GatewayDeps) {
       installHttpLimits(app, {
         limits,
         rateLimits,
-        redis: deps.redis,
-        keyPrefix: config.redis.keyPrefix,
         originAllowed,
         logger,
       });

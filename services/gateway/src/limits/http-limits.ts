@@ -1,10 +1,7 @@
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
-import { AppError, type Logger } from '@chat/core';
+import type { Logger } from '@chat/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import type { AbuseLimitsConfig } from './limits-config.js';
 import type { OriginCheck } from './origin.js';
 import { consume, type RateLimits } from './rate-limits.js';
@@ -12,8 +9,6 @@ import { consume, type RateLimits } from './rate-limits.js';
 export interface HttpLimitsOptions {
   limits: AbuseLimitsConfig;
   rateLimits: RateLimits;
-  redis: Redis;
-  keyPrefix: string;
   originAllowed: OriginCheck;
   logger: Logger;
 }
@@ -23,11 +18,11 @@ const UNLIMITED = /^\/(healthz|readyz|metrics)(\?|$)/;
 const SEND_ROUTE = '/api/conversations/:id/messages';
 
 /**
- * Security headers, CORS and the HTTP rate limits, on the root instance. Call before any
- * route is registered: @fastify/rate-limit attaches itself to routes as they are added.
+ * Security headers, CORS and the HTTP rate limits, on the root instance before any route
+ * is registered, so every route inherits the hooks.
  */
 export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptions): void {
-  const { limits, rateLimits, logger } = options;
+  const { rateLimits, logger } = options;
 
   void app.register(helmet, {
     // upgrade-insecure-requests would break the plain-HTTP local cluster (PROTOCOL §6).
@@ -42,24 +37,11 @@ export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptio
     maxAge: 600,
   });
   // Per client IP (request.ip follows TRUST_PROXY), as a root onRequest hook so it runs
-  // before authentication: floods of bad tokens and unknown routes count too. A Redis outage
-  // must not take the whole API down with it, so this coarse limit is skipped then; the finer
-  // limits below fail closed.
-  void app.register(
-    fp(async (root) => {
-      await root.register(rateLimit, {
-        global: false,
-        max: limits.http.perIp,
-        timeWindow: limits.http.windowMs,
-        redis: options.redis,
-        nameSpace: `${options.keyPrefix}rl:http-ip:`,
-        skipOnError: true,
-        allowList: (request) => UNLIMITED.test(request.url),
-        errorResponseBuilder: (_request, context) => AppError.rateLimited(context.ttl, 'Too many requests'),
-      });
-      root.addHook('onRequest', root.rateLimit());
-    }),
-  );
+  // before authentication: floods of bad tokens and unknown routes count too.
+  app.addHook('onRequest', async (request) => {
+    if (UNLIMITED.test(request.url)) return;
+    await consume(rateLimits.httpIp, request.ip);
+  });
 
   app.addHook('preHandler', async (request) => {
     const route = request.routeOptions.url;

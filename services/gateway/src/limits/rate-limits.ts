@@ -1,6 +1,6 @@
 import { AppError } from '@chat/core';
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AbuseLimitsConfig } from './limits-config.js';
 
 /**
@@ -19,12 +19,17 @@ export interface RateLimits {
   connects: RateLimiterRedis;
   /** Authenticated HTTP requests per user, all IPs together. */
   httpUser: RateLimiterRedis;
+  /**
+   * HTTP requests per client IP. While Redis fails it falls back to a per-node in-memory
+   * budget (insuranceLimiter) instead of refusing the whole API.
+   */
+  httpIp: RateLimiterRedis;
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export function createRateLimits(redis: Redis, keyPrefix: string, limits: AbuseLimitsConfig): RateLimits {
-  const make = (name: string, points: number, durationMs: number) =>
+  const make = (name: string, points: number, durationMs: number, insurance?: RateLimiterMemory) =>
     new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${keyPrefix}rl:${name}`,
@@ -32,6 +37,7 @@ export function createRateLimits(redis: Redis, keyPrefix: string, limits: AbuseL
       duration: seconds(durationMs),
       // A Redis that is down answers UNAVAILABLE at once instead of queueing commands.
       rejectIfRedisNotReady: true,
+      ...(insurance ? { insuranceLimiter: insurance } : {}),
     });
   return {
     userMessages: make('msg', limits.messages.perWindow, limits.messages.windowMs),
@@ -40,6 +46,12 @@ export function createRateLimits(redis: Redis, keyPrefix: string, limits: AbuseL
     register: make('register', limits.register.perIpPerHour, 3_600_000),
     connects: make('connect', limits.socket.connectsPerIpPerMinute, 60_000),
     httpUser: make('http-user', limits.http.perUser, limits.http.windowMs),
+    httpIp: make(
+      'http-ip',
+      limits.http.perIp,
+      limits.http.windowMs,
+      new RateLimiterMemory({ points: limits.http.perIp, duration: seconds(limits.http.windowMs) }),
+    ),
   };
 }
 

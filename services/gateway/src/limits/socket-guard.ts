@@ -2,7 +2,7 @@ import { AppError, toErrorBody, type Logger } from '@chat/core';
 import type { IncomingMessage } from 'node:http';
 import { rooms } from '../domain/fanout.js';
 import type { HandlerHook } from '../realtime/define-handler.js';
-import type { ChatServer, ChatSocket } from '../realtime/types.js';
+import type { ChatSocket } from '../realtime/types.js';
 import type { AbuseLimitsConfig } from './limits-config.js';
 import type { OriginCheck } from './origin.js';
 import { consume, type RateLimits } from './rate-limits.js';
