@@ -1,6 +1,6 @@
 import { getPath, isPlainObject, keyOf, type Doc } from './bson-values.js';
 import { CommandError } from './errors.js';
-import { duplicateKey, Index, sameIndexOptions, type IndexSpec } from './indexes.js';
+import { duplicateKey, Index, lowerBound, sameIndexOptions, upperBound, type IndexSpec } from './indexes.js';
 
 const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true, sparse: false, extra: {} };
 const MAX_LOOKUP_KEYS = 1000;
@@ -143,6 +143,47 @@ export class Collection {
     // Keep index order within one key; several keys ($in) are merged without duplicates.
     const idsFound = best.sets.length === 1 ? (best.sets[0] as Set<string>) : new Set(best.sets.flatMap((s) => [...s]));
     return { docs: this.collect(idsFound), exact: best.used === conditions };
+  }
+
+  /**
+   * The documents matching `filter` in `sort` order, at most `count`, by walking a two-field
+   * index [f, s] in s order with equality on f (e.g. a history page: conversationId + seq range,
+   * sort by seq, limit). Range conditions on s pick the starting point; every document still
+   * goes through `match`. Undefined when no index fits: the caller sorts candidates instead.
+   */
+  orderedScan(filter: unknown, sort: Doc, count: number, match: (doc: Doc) => boolean): Doc[] | undefined {
+    if (!isPlainObject(filter)) return undefined;
+    const sortFields = Object.keys(sort);
+    const sortField = sortFields[0];
+    const dir = sortField === undefined ? undefined : sort[sortField];
+    if (sortFields.length !== 1 || sortField === undefined || (dir !== 1 && dir !== -1)) return undefined;
+    for (const ix of this.secondary()) {
+      if (ix.spec.partialFilterExpression || ix.spec.sparse || ix.fields[1] !== sortField) continue;
+      const values = equalityValues(filter[ix.fields[0] as string]);
+      if (!values || values.length !== 1) continue;
+      const list = ix.orderedFor(values[0]);
+      if (!list) continue;
+      const range = filter[sortField];
+      const bound = (op: string): unknown => (isPlainObject(range) && op in range && isIndexable(range[op]) ? range[op] : undefined);
+      let i: number;
+      if (dir === 1) {
+        const gt = bound('$gt');
+        const gte = bound('$gte');
+        // Everything before the bound is ≤ it in BSON order, so it cannot match the range.
+        i = gt !== undefined ? upperBound(list, gt) : gte !== undefined ? lowerBound(list, gte) : 0;
+      } else {
+        const lt = bound('$lt');
+        const lte = bound('$lte');
+        i = (lt !== undefined ? lowerBound(list, lt) : lte !== undefined ? upperBound(list, lte) : list.length) - 1;
+      }
+      const out: Doc[] = [];
+      for (; i >= 0 && i < list.length && out.length < count; i += dir) {
+        const doc = this.docs.get((list[i] as { id: string }).id);
+        if (doc && match(doc)) out.push(doc);
+      }
+      return out;
+    }
+    return undefined;
   }
 
   private lookup(ix: Index, eq: Map<string, unknown[]>): { sets: Set<string>[]; used: number } | undefined {

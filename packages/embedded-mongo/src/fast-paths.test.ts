@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { cloneDoc, keyOf, type Doc } from './bson-values.js';
 import { compileFastFilter } from './fast-filter.js';
 import { fastUpdate } from './fast-update.js';
-import { project, sortDocs } from './query.js';
+import { Collection } from './collection.js';
+import { compileFilter, project, sortDocs } from './query.js';
 
 const oid = new ObjectId();
 const other = new ObjectId();
@@ -119,5 +120,43 @@ describe('project with a simple inclusion', () => {
     for (const projection of [{ a: 1 }, { a: 1, s: true }, { _id: 0, s: 1, missing: 1 }, { _id: 1, b: 1 }]) {
       expect(project(DOCS, projection, undefined)).toEqual(find(DOCS, {}, projection).all());
     }
+  });
+});
+
+describe('Collection.orderedScan', () => {
+  it('returns what filter + sort + limit returns, after inserts, updates and removals', () => {
+    const coll = new Collection('db', 'messages');
+    coll.createIndex({ name: 'c_s', key: { c: 1, s: 1 }, unique: false, sparse: false, extra: {} });
+    const convs = ['a', 'b'];
+    for (let i = 0; i < 300; i++) coll.insert({ _id: i, c: convs[i % 2], s: (i * 37) % 101, h: i % 5 === 0 ? ['x'] : [] });
+    // Updates move documents within the order; removals take them out.
+    for (let i = 0; i < 300; i += 7) {
+      const doc = coll.docs.get(keyOf(i)) as Doc;
+      coll.replace(doc, { ...doc, s: (doc.s as number) + 50 });
+    }
+    for (let i = 3; i < 300; i += 11) coll.remove(coll.docs.get(keyOf(i)) as Doc);
+    const cases: [Doc, Doc, number][] = [
+      [{ c: 'a' }, { s: 1 }, 10],
+      [{ c: 'a', s: { $gt: 40 } }, { s: 1 }, 25],
+      [{ c: 'b', s: { $gte: 40, $lt: 90 } }, { s: 1 }, 100],
+      [{ c: 'b', s: { $lt: 60 } }, { s: -1 }, 15],
+      [{ c: 'a', s: { $lte: 60 }, h: { $ne: 'x' } }, { s: -1 }, 20],
+      [{ c: 'zzz' }, { s: 1 }, 5],
+    ];
+    for (const [filter, sort, limit] of cases) {
+      const scanned = coll.orderedScan(filter, sort, limit, compileFilter(filter));
+      expect(scanned, JSON.stringify(filter)).toBeDefined();
+      const match = compileFilter(filter);
+      const expected = sortDocs([...coll.docs.values()].filter(match), sort).slice(0, limit);
+      // Values must agree exactly; ties (equal s) may come in any order, as in MongoDB.
+      expect(scanned?.map((d) => d.s), JSON.stringify(filter)).toEqual(expected.map((d) => d.s));
+      expect(new Set(scanned?.map((d) => d._id)).size).toBe(scanned?.length);
+    }
+  });
+
+  it('declines when no two-field index has the sort field second', () => {
+    const coll = new Collection('db', 'x');
+    coll.insert({ _id: 1, c: 'a', s: 1 });
+    expect(coll.orderedScan({ c: 'a' }, { s: 1 }, 5, () => true)).toBeUndefined();
   });
 });

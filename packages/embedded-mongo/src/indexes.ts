@@ -1,5 +1,5 @@
 import { Query } from 'mingo';
-import { keyOf, pathValues, type Doc } from './bson-values.js';
+import { compareValues, keyOf, pathValues, type Doc } from './bson-values.js';
 import { CommandError } from './errors.js';
 
 /** An index as listIndexes reports it, plus the parsed key fields. */
@@ -32,11 +32,27 @@ export class Index {
   private readonly partial: Query | undefined;
   readonly entries = new Map<string, Set<string>>();
   readonly byFirst = new Map<string, Set<string>>();
+  /**
+   * Two-field indexes also keep, per first-field value, the ids ordered by the second field
+   * (BSON order), so "equality on the first + sort on the second + limit" walks only the page
+   * it returns (a history page of a long conversation) instead of sorting every document.
+   * A multikey document makes the order ambiguous: the index then stops offering it.
+   */
+  readonly ordered: Map<string, OrderedEntry[]> | undefined;
+  private orderedValid: boolean;
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
     this.parts = this.fields.map((f) => f.split('.'));
     this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+    this.orderedValid = this.fields.length === 2;
+    this.ordered = this.orderedValid ? new Map() : undefined;
+  }
+
+  /** The ids with this first-field value ordered by the second field, if this index keeps that. */
+  orderedFor(first: unknown): readonly OrderedEntry[] | undefined {
+    if (!this.orderedValid || !this.ordered) return undefined;
+    return this.ordered.get(keyOf(first)) ?? [];
   }
 
   /** The keys a document contributes, empty when the index skips it (sparse or partial). */
@@ -74,6 +90,22 @@ export class Index {
       addTo(this.entries, k.key, id);
       addTo(this.byFirst, keyOf(k.values[0]), id);
     }
+    if (!this.orderedValid || !this.ordered) return;
+    if (keys.length > 1) {
+      this.orderedValid = false;
+      this.ordered.clear();
+      return;
+    }
+    const k = keys[0];
+    if (!k) return;
+    const firstKey = keyOf(k.values[0]);
+    let list = this.ordered.get(firstKey);
+    if (!list) {
+      list = [];
+      this.ordered.set(firstKey, list);
+    }
+    // After every equal value, so ties keep insertion order (ids are usually appended).
+    list.splice(upperBound(list, k.values[1]), 0, { value: k.values[1], id });
   }
 
   remove(id: string, keys: IndexKey[]): void {
@@ -81,12 +113,56 @@ export class Index {
       removeFrom(this.entries, k.key, id);
       removeFrom(this.byFirst, keyOf(k.values[0]), id);
     }
+    if (!this.orderedValid || !this.ordered) return;
+    for (const k of keys) {
+      const firstKey = keyOf(k.values[0]);
+      const list = this.ordered.get(firstKey);
+      if (!list) continue;
+      for (let i = lowerBound(list, k.values[1]); i < list.length && compareValues(list[i]?.value, k.values[1]) === 0; i++) {
+        if (list[i]?.id === id) {
+          list.splice(i, 1);
+          break;
+        }
+      }
+      if (list.length === 0) this.ordered.delete(firstKey);
+    }
   }
 
   clear(): void {
     this.entries.clear();
     this.byFirst.clear();
+    this.ordered?.clear();
+    this.orderedValid = this.fields.length === 2;
   }
+}
+
+export interface OrderedEntry {
+  value: unknown;
+  id: string;
+}
+
+/** First position whose value is ≥ v (BSON order). */
+export function lowerBound(list: readonly OrderedEntry[], v: unknown): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareValues(list[mid]?.value, v) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First position whose value is > v (BSON order). */
+export function upperBound(list: readonly OrderedEntry[], v: unknown): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareValues(list[mid]?.value, v) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function addTo(map: Map<string, Set<string>>, key: string, id: string): void {

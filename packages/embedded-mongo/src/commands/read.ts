@@ -24,8 +24,14 @@ const find: Handler = (cmd, ctx) => {
   const batchSize = optionalNumber(cmd, 'batchSize');
   if (skip < 0) throw badValue('skip value must be non-negative');
   if (batchSize !== undefined && batchSize < 0) throw badValue('batchSize value must be non-negative');
-  let docs = matching(ctx.storage.get(ctx.db, name), filter);
-  if (sort && Object.keys(sort).length > 0) docs = sortDocs(docs, sort, limit !== 0 ? skip + Math.abs(limit) : undefined);
+  const coll = ctx.storage.get(ctx.db, name);
+  const hasSort = sort !== undefined && Object.keys(sort).length > 0;
+  // sort + limit along a two-field index walks only what it returns; else filter, then sort.
+  let docs = coll && hasSort && limit !== 0 ? coll.orderedScan(filter, sort, skip + Math.abs(limit), compileFilter(filter)) : undefined;
+  if (!docs) {
+    docs = matching(coll, filter);
+    if (hasSort) docs = sortDocs(docs, sort, limit !== 0 ? skip + Math.abs(limit) : undefined);
+  }
   if (skip > 0 || limit !== 0) docs = docs.slice(skip, limit !== 0 ? skip + Math.abs(limit) : undefined);
   // A negative limit means "one batch, then close", like the legacy OP_QUERY semantics.
   const singleBatch = cmd.singleBatch === true || limit < 0;
