@@ -30,7 +30,7 @@ export interface BenchReport {
 }
 
 /** Sum of a CPU measure over the processes whose name starts with one of the prefixes. */
-export function cpuOf(step: StepResult | undefined, prefixes: readonly string[], field: 'microsPerMessage' | 'microsPerDelivery' | 'percentOfCore'): number {
+export function cpuOf(step: StepResult | undefined, prefixes: readonly string[], field: 'microsPerMessage' | 'microsPerDelivery' | 'marginalMicrosPerMessage' | 'marginalMicrosPerDelivery' | 'percentOfCore'): number {
   if (!step) return Number.NaN;
   let sum = 0;
   let found = false;
@@ -69,18 +69,18 @@ export function summaryRows(report: BenchReport): Row[] {
   const oneRate = oneBest?.deliveredPerSec ?? Number.NaN;
   const refOneRate = refOneBest?.deliveredPerSec ?? Number.NaN;
   rows.push({ metric: '1:1 sustained msgs/s', ours: oneRate, reference: refOneRate, digits: 0, ratio: true, target: '≥ 0.5×', pass: ratio(oneRate, refOneRate) >= 0.5 });
-  const oneCpu = cpuOf(oneBest, NODES, 'microsPerMessage');
-  const refOneCpu = cpuOf(refOneBest, NODES, 'microsPerMessage');
-  rows.push({ metric: '1:1 node CPU µs/msg', ours: oneCpu, reference: refOneCpu, digits: 0, ratio: true, target: '≤ 1.5×', pass: ratio(oneCpu, refOneCpu) <= 1.5 });
-  rows.push({ metric: '1:1 Mongo CPU µs/msg', ours: cpuOf(oneBest, ['mongo'], 'microsPerMessage'), reference: Number.NaN, digits: 0, ratio: false });
-  rows.push({ metric: '1:1 Redis CPU µs/msg', ours: cpuOf(oneBest, ['redis'], 'microsPerMessage'), reference: cpuOf(refOneBest, ['redis'], 'microsPerMessage'), digits: 0, ratio: true });
+  const oneCpu = cpuOf(oneBest, NODES, 'marginalMicrosPerMessage');
+  const refOneCpu = cpuOf(refOneBest, NODES, 'marginalMicrosPerMessage');
+  rows.push({ metric: '1:1 node CPU µs/msg (marginal)', ours: oneCpu, reference: refOneCpu, digits: 0, ratio: true, target: '≤ 1.5×', pass: ratio(oneCpu, refOneCpu) <= 1.5 });
+  rows.push({ metric: '1:1 Mongo CPU µs/msg (marginal)', ours: cpuOf(oneBest, ['mongo'], 'marginalMicrosPerMessage'), reference: Number.NaN, digits: 0, ratio: false });
+  rows.push({ metric: '1:1 Redis CPU µs/msg (marginal)', ours: cpuOf(oneBest, ['redis'], 'marginalMicrosPerMessage'), reference: cpuOf(refOneBest, ['redis'], 'marginalMicrosPerMessage'), digits: 0, ratio: true });
   rows.push({ metric: '1:1 p99 at that rate, ms', ours: oneBest?.latency.p99 ?? Number.NaN, reference: refOneBest?.latency.p99 ?? Number.NaN, digits: 1, ratio: false });
   const fanRate = fanBest?.deliveredPerSec ?? Number.NaN;
   const refFanRate = refFanBest?.deliveredPerSec ?? Number.NaN;
   rows.push({ metric: 'fan-out deliveries/s', ours: fanRate, reference: refFanRate, digits: 0, ratio: true, target: '≥ 0.8×', pass: ratio(fanRate, refFanRate) >= 0.8 });
   rows.push({ metric: 'fan-out msgs/s', ours: fanBest?.sentPerSec ?? Number.NaN, reference: refFanBest?.sentPerSec ?? Number.NaN, digits: 0, ratio: true });
-  rows.push({ metric: 'fan-out node CPU µs/delivery', ours: cpuOf(fanBest, NODES, 'microsPerDelivery'), reference: cpuOf(refFanBest, NODES, 'microsPerDelivery'), digits: 1, ratio: true });
-  rows.push({ metric: 'fan-out Mongo CPU µs/msg', ours: cpuOf(fanBest, ['mongo'], 'microsPerMessage'), reference: Number.NaN, digits: 0, ratio: false });
+  rows.push({ metric: 'fan-out node CPU µs/delivery (marginal)', ours: cpuOf(fanBest, NODES, 'marginalMicrosPerDelivery'), reference: cpuOf(refFanBest, NODES, 'marginalMicrosPerDelivery'), digits: 1, ratio: true });
+  rows.push({ metric: 'fan-out Mongo CPU µs/msg (marginal)', ours: cpuOf(fanBest, ['mongo'], 'marginalMicrosPerMessage'), reference: Number.NaN, digits: 0, ratio: false });
   const light = o.oneToOne?.light;
   const refLight = r.oneToOne?.light;
   const lp50 = light?.latency.p50 ?? Number.NaN;

@@ -10,6 +10,13 @@ export interface ProcessCpu {
   microsPerMessage: number;
   /** The same CPU per delivery (a fan-out message makes many), µs. */
   microsPerDelivery: number;
+  /**
+   * As microsPerMessage, minus what the process burns idle (heartbeats, timers, presence
+   * refresh for the connected sockets; measured before the steps): the cost of a message
+   * itself, comparable between steps at very different rates.
+   */
+  marginalMicrosPerMessage: number;
+  marginalMicrosPerDelivery: number;
 }
 
 export interface StepResult {
@@ -82,6 +89,8 @@ export class TrafficDriver {
   /** Sends whose ack has not come back yet (acking targets), across steps. */
   private unacked = 0;
   private lastArrivalAt = 0;
+  /** CPU µs per second each process uses with the sockets connected and no traffic. */
+  private idleMicrosPerSec = new Map<string, number>();
   unparsed = 0;
 
   constructor(
@@ -119,6 +128,17 @@ export class TrafficDriver {
       await sleep(50);
     }
     return false;
+  }
+
+  /** Measures every process's CPU with no traffic, the base the marginal costs subtract. */
+  async measureIdle(seconds: number, signal?: AbortSignal): Promise<Map<string, number>> {
+    const processes = this.processes();
+    const before = await snapshotCpu(processes);
+    await sleep(seconds * 1000, undefined, signal ? { signal } : {}).catch(() => undefined);
+    const after = await snapshotCpu(processes);
+    const wallSeconds = (after.atMs - before.atMs) / 1000;
+    this.idleMicrosPerSec = new Map([...cpuBetween(before, after)].map(([name, usage]) => [name, usage.cpuMicros / wallSeconds]));
+    return this.idleMicrosPerSec;
   }
 
   async step(plan: TrafficPlan, rate: number, seconds: number, drainMs: number, signal?: AbortSignal): Promise<StepResult> {
@@ -171,12 +191,16 @@ export class TrafficDriver {
     const windowCpu = cpuBetween(cpuStart, cpuWindowEnd);
     const totalCpu = cpuBetween(cpuStart, cpuDrainEnd);
     const cpu: Record<string, ProcessCpu> = {};
+    const totalSeconds = (cpuDrainEnd.atMs - cpuStart.atMs) / 1000;
     for (const [name, usage] of windowCpu) {
       const total = totalCpu.get(name)?.cpuMicros ?? usage.cpuMicros;
+      const marginal = Math.max(0, total - (this.idleMicrosPerSec.get(name) ?? 0) * totalSeconds);
       cpu[name] = {
         percentOfCore: usage.percentOfCore,
         microsPerMessage: tracker.sent > 0 ? total / tracker.sent : Number.NaN,
         microsPerDelivery: tracker.delivered > 0 ? total / tracker.delivered : Number.NaN,
+        marginalMicrosPerMessage: tracker.sent > 0 ? marginal / tracker.sent : Number.NaN,
+        marginalMicrosPerDelivery: tracker.delivered > 0 ? marginal / tracker.delivered : Number.NaN,
       };
     }
     const expected = tracker.sent * fanout;

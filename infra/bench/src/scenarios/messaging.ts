@@ -25,6 +25,8 @@ export interface MessagingResult {
   scenario: 'one-to-one' | 'fan-out';
   target: Target['name'];
   setup: { users: number; rooms: number; recipientsPerMessage: number; nodes: number; prepareMs: number; connectMs: number };
+  /** CPU µs per second per process with every socket connected and no traffic. */
+  idleMicrosPerSec: Record<string, number>;
   light?: StepResult;
   steps: StepResult[];
   best?: StepResult;
@@ -82,6 +84,9 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
     // JIT, pools and index pages warm up here; not reported.
     const warm = await driver.step(plan, Math.max(20, Math.floor(search.startRate / 2)), 2, search.drainMs, options.signal);
     log(`  warm-up: ${warm.delivered}/${warm.expected} delivered, p99 ${warm.latency.p99.toFixed(1)} ms`);
+    await driver.settle(target.acks, 500, 30_000, options.signal);
+    const idle = await driver.measureIdle(2, options.signal);
+    log(`  idle CPU with ${connected.length} sockets: ${[...idle].map(([n, us]) => `${n} ${(us / 10_000).toFixed(1)} %`).join(', ')}`);
     let light: StepResult | undefined;
     if ((options.lightRate ?? 0) > 0 && !options.signal?.aborted) {
       await driver.settle(target.acks, 500, 30_000, options.signal);
@@ -104,6 +109,7 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
       scenario: shape.scenario,
       target: target.name,
       setup: { users, rooms, recipientsPerMessage: roomSize - 1, nodes, prepareMs, connectMs },
+      idleMicrosPerSec: Object.fromEntries(idle),
       ...(light ? { light } : {}),
       steps,
       ...(best ? { best } : {}),
