@@ -82,6 +82,11 @@ export async function drainNode(options: DrainOptions): Promise<void> {
   const left = () => Math.max(0, deadline - Date.now());
 
   readiness.draining = true;
+  // Refuse new TCP connections at once: nginx's proxy_next_upstream then sends new handshakes
+  // (and the next poll of a client that left) to another node instead of waiting for us;
+  // open websockets and running requests are not affected. (A refused handshake on a
+  // connection that stays open gets 403 from allowRequest, which nginx does not retry.)
+  app.server.close();
   const sockets = io.of('/').sockets.size;
   logger.info({ sockets, inFlight: inFlight.count }, 'draining: telling clients to reconnect elsewhere');
   io.local.emit('server:draining', { reconnectAfterMs: spreadMs });
