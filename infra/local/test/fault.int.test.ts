@@ -25,7 +25,7 @@ const ENV = {
 
 let cluster: FaultCluster;
 let users: FaultUser[] = [];
-let clients: ChatClient[] = [];
+const clients: ChatClient[] = [];
 let group: Conversation;
 const received = new Map<ChatClient, Map<string, number>>();
 const offlineEvents: Presence[] = [];
