@@ -82,7 +82,8 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     mkdirSync(shots, { recursive: true });
     // The gateways serve packages/web/dist, so the UI is built from the current source first.
     await build({ configFile: join(webRoot, 'vite.config.ts'), root: webRoot, logLevel: 'warn' });
-    cluster = await startLocalCluster(repoRoot, 2);
+    // Generous message rate: the history test posts 120 messages in a burst.
+    cluster = await startLocalCluster(repoRoot, 2, { RATE_MESSAGES_PER_WINDOW: '1000' });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
@@ -298,6 +299,117 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
       await ann.page.evaluate(() => (window as unknown as { e2eMarker: number }).e2eMarker),
     ).toBe(marker);
     await shot(ann, '08-after-failover');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
+  it('reply, edit (from the keyboard), delete for everyone and for me', async () => {
+    const target = bubble(ann, 'all good here');
+    await target.locator('.bubble').hover();
+    await target.getByRole('button', { name: 'Reply', exact: true }).click();
+    await ann.page.getByText('Replying to Bob Kumar').waitFor({ timeout: T });
+    await send(ann, 'Great!');
+    const reply = bubble(bob, 'Great!');
+    await reply.locator('.reply-quote', { hasText: 'all good here' }).waitFor({ timeout: T });
+
+    // Keyboard only: focus the message, Tab to its Edit action, Enter, type, Enter.
+    await bubble(ann, 'Great!').locator('.bubble').focus();
+    for (let i = 0; i < 6; i++) {
+      await ann.page.keyboard.press('Tab');
+      if (
+        (await ann.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) ===
+        'Edit'
+      )
+        break;
+    }
+    await ann.page.keyboard.press('Enter');
+    await ann.page.getByText('Editing message').waitFor({ timeout: T });
+    await ann.page.keyboard.press('ControlOrMeta+A');
+    await ann.page.keyboard.type('Great, see you Saturday!');
+    await ann.page.keyboard.press('Enter');
+    await bubble(bob, 'Great, see you Saturday!').locator('.edited').waitFor({ timeout: T });
+
+    const gone = bubble(ann, 'while the server restarted');
+    const seq = await gone.getAttribute('data-seq');
+    await gone.locator('.bubble').hover();
+    await gone.getByRole('button', { name: 'Delete', exact: true }).click();
+    await gone.getByRole('menuitem', { name: 'Delete for everyone' }).click();
+    await bob.page.locator(`li.msg[data-seq="${seq}"].deleted`).waitFor({ timeout: T });
+    expect(await bob.page.locator(`li.msg[data-seq="${seq}"]`).textContent()).toContain(
+      'This message was deleted',
+    );
+
+    const mine = bubble(ann, 'See you at 10');
+    await mine.locator('.bubble').hover();
+    await mine.getByRole('button', { name: 'Delete', exact: true }).click();
+    await mine.getByRole('menuitem', { name: 'Delete for me' }).click();
+    await mine.waitFor({ state: 'detached', timeout: T });
+    expect(await bubble(bob, 'See you at 10').count()).toBe(1);
+    await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await shot(bob, '11-phone-reply-edit-delete');
+    await shot(ann, '12-desktop-reply-edit-delete');
+  });
+
+  it('reads long history with infinite scroll upward, in order, without duplicates', async () => {
+    const base = cluster.info.url;
+    const carol = (await (
+      await fetch(`${base}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: `carol_${Date.now().toString(36)}`,
+          password: 'correct horse battery',
+          displayName: 'Carol Diaz',
+        }),
+      })
+    ).json()) as { accessToken: string };
+    const annUser = (await ann.page.evaluate(() =>
+      fetch('/api/users/me', {
+        headers: {
+          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { token: string }).token}`,
+        },
+      }).then((r) => r.json()),
+    )) as { id: string };
+    const auth = {
+      authorization: `Bearer ${carol.accessToken}`,
+      'content-type': 'application/json',
+    };
+    const dm = (await (
+      await fetch(`${base}/api/conversations/direct`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ userId: annUser.id }),
+      })
+    ).json()) as { id: string };
+    for (let i = 1; i <= 120; i++) {
+      const res = await fetch(`${base}/api/conversations/${dm.id}/messages`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ clientMsgId: `h-${i}`, text: `History line ${i}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const row = ann.page.locator('button[data-conversation]', { hasText: 'Carol Diaz' });
+    await expect
+      .poll(() => row.locator('[data-testid=unread]').textContent(), { timeout: T })
+      .toBe('120');
+    await row.click();
+    await bubble(ann, 'History line 120').waitFor({ timeout: T });
+    const messages = ann.page.locator('.messages');
+    // Scrolling to the top loads the page before the oldest one shown, until the first message.
+    await expect
+      .poll(
+        async () => {
+          await messages.evaluate((el) => (el.scrollTop = 0));
+          return ann.page.locator('.history-start').count();
+        },
+        { timeout: T },
+      )
+      .toBe(1);
+    await ann.page.locator('.history-start').waitFor({ timeout: T });
+    const texts = await ann.page.locator('li.msg .text').allTextContents();
+    expect(texts).toEqual(Array.from({ length: 120 }, (_, i) => `History line ${i + 1}`));
+    await expect.poll(() => row.locator('[data-testid=unread]').count(), { timeout: T }).toBe(0);
+    await shot(ann, '13-history-top');
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 });

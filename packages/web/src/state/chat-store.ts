@@ -9,7 +9,7 @@ import {
   type User,
 } from '@chat/client';
 import { initialState, type AppState } from './types.js';
-import { lastMessageOf, mergeConversation, mergeMessages } from './merge.js';
+import { applyMessage, mergeConversation, mergeMessages } from './merge.js';
 import { wireLiveEvents } from './live-events.js';
 
 const SESSION_KEY = 'chat.session';
@@ -96,7 +96,17 @@ export class ChatStore {
     this.set({ me });
     const chat = createChatClient({ url: location.origin, token });
     this.chat = chat;
-    this.#unwire = wireLiveEvents(this, chat);
+    const unwire = wireLiveEvents(this, chat);
+    // Messages that arrived while the tab was hidden are read when the person comes back.
+    const onVisible = () => {
+      if (document.visibilityState === 'visible' && this.state.activeId)
+        this.markReadSoon(this.state.activeId);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    this.#unwire = () => {
+      unwire();
+      document.removeEventListener('visibilitychange', onVisible);
+    };
     await this.refreshConversations();
     void chat.connect().catch((err: unknown) => this.toast(describeError(err)));
     void this.loadNotifications();
@@ -207,58 +217,7 @@ export class ChatStore {
   /** A message arrived (live, synced, or our own acked send). */
   receive(m: Message): void {
     const me = this.state.me?.id;
-    this.set((s) => {
-      const list = s.messages[m.conversationId] ?? {
-        items: [],
-        hasMore: true,
-        loading: false,
-        loaded: false,
-      };
-      const pending = s.pending[m.conversationId];
-      const conv = s.conversations[m.conversationId];
-      const mine = m.senderId === me;
-      const isNew = conv !== undefined && m.seq > conv.seq;
-      const next: Partial<AppState> = {
-        messages: {
-          ...s.messages,
-          [m.conversationId]: { ...list, items: mergeMessages(list.items, [m]) },
-        },
-      };
-      // PROTOCOL §3: sending moves the sender's own read cursor to that message, and the
-      // server sends no receipt for that move; the message itself is the receipt.
-      const senderCursor = s.cursors[m.conversationId]?.[m.senderId];
-      if (!mine && (senderCursor?.readSeq ?? 0) < m.seq) {
-        next.cursors = {
-          ...s.cursors,
-          [m.conversationId]: {
-            ...s.cursors[m.conversationId],
-            [m.senderId]: {
-              readSeq: m.seq,
-              deliveredSeq: Math.max(m.seq, senderCursor?.deliveredSeq ?? 0),
-            },
-          },
-        };
-      }
-      if (pending && m.clientMsgId !== undefined) {
-        next.pending = {
-          ...s.pending,
-          [m.conversationId]: pending.filter((p) => p.clientMsgId !== m.clientMsgId),
-        };
-      }
-      if (conv && isNew) {
-        next.conversations = {
-          ...s.conversations,
-          [conv.id]: {
-            ...conv,
-            seq: m.seq,
-            lastMessage: lastMessageOf(m),
-            readSeq: mine ? m.seq : conv.readSeq,
-            unreadCount: mine ? 0 : conv.unreadCount + 1,
-          },
-        };
-      }
-      return next;
-    });
+    this.set((s) => applyMessage(s, m, me));
     if (!this.state.conversations[m.conversationId]) {
       void this.http.getConversation(m.conversationId).then(
         (c) => this.upsertConversation(c),

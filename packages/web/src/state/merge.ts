@@ -1,4 +1,5 @@
 import type { Conversation, Message } from '@chat/client';
+import type { AppState } from './types.js';
 
 /** Merges messages into a seq-sorted list; a newer copy (edit, tombstone, reactions) replaces the old one. */
 export function mergeMessages(list: readonly Message[], incoming: readonly Message[]): Message[] {
@@ -49,4 +50,58 @@ export function mergeConversation(
     unreadCount: Math.max(0, seq - readSeq),
     ...(local.seq > incoming.seq && local.lastMessage ? { lastMessage: local.lastMessage } : {}),
   };
+}
+
+/** The state change for one incoming message (live, synced, or our own acked send). */
+export function applyMessage(s: AppState, m: Message, me: string | undefined): Partial<AppState> {
+  const list = s.messages[m.conversationId] ?? {
+    items: [],
+    hasMore: true,
+    loading: false,
+    loaded: false,
+  };
+  const pending = s.pending[m.conversationId];
+  const conv = s.conversations[m.conversationId];
+  const mine = m.senderId === me;
+  const isNew = conv !== undefined && m.seq > conv.seq;
+  const next: Partial<AppState> = {
+    messages: {
+      ...s.messages,
+      [m.conversationId]: { ...list, items: mergeMessages(list.items, [m]) },
+    },
+  };
+  // PROTOCOL §3: sending moves the sender's own read cursor to that message, and the
+  // server sends no receipt for that move; the message itself is the receipt.
+  const senderCursor = s.cursors[m.conversationId]?.[m.senderId];
+  if (!mine && (senderCursor?.readSeq ?? 0) < m.seq) {
+    next.cursors = {
+      ...s.cursors,
+      [m.conversationId]: {
+        ...s.cursors[m.conversationId],
+        [m.senderId]: {
+          readSeq: m.seq,
+          deliveredSeq: Math.max(m.seq, senderCursor?.deliveredSeq ?? 0),
+        },
+      },
+    };
+  }
+  if (pending && m.clientMsgId !== undefined) {
+    next.pending = {
+      ...s.pending,
+      [m.conversationId]: pending.filter((p) => p.clientMsgId !== m.clientMsgId),
+    };
+  }
+  if (conv && isNew) {
+    next.conversations = {
+      ...s.conversations,
+      [conv.id]: {
+        ...conv,
+        seq: m.seq,
+        lastMessage: lastMessageOf(m),
+        readSeq: mine ? m.seq : conv.readSeq,
+        unreadCount: mine ? 0 : conv.unreadCount + 1,
+      },
+    };
+  }
+  return next;
 }
