@@ -9,6 +9,7 @@ import { backoffMs, sleep } from './timing.js';
 import type {
   AckData,
   ClientToServerEvents,
+  Conversation,
   Message,
   RequestEvent,
   RequestPayload,
@@ -79,7 +80,7 @@ export class ChatClient {
     this.#catchUp = new CatchUp({
       sequencer: this.#sequencer,
       sync: (cursors) => this.request('sync', { cursors, limit: this.#opts.syncLimit }),
-      onConversation: (c) => this.#events.emit('conversation', c),
+      onConversation: (c) => this.#noteConversation(c),
       onSynced: (info) => this.#events.emit('synced', info),
       log: this.#log,
     });
@@ -281,9 +282,7 @@ export class ChatClient {
       this.#setState('reconnecting');
       this.#scheduleReconnect(Math.random() * Math.max(0, reconnectAfterMs));
     });
-    s.on('conversation:updated', ({ conversation }) => {
-      this.#events.emit('conversation', conversation);
-    });
+    s.on('conversation:updated', ({ conversation }) => this.#noteConversation(conversation));
     s.on('conversation:removed', ({ conversationId }) => {
       this.#sequencer.forget(conversationId);
     });
@@ -291,6 +290,18 @@ export class ChatClient {
       // Each name's payload type matches ChatClientEvents[name] (same ServerToClientEvents entry).
       s.on(name, ((payload: never) => this.#events.emit(name, payload)) as never);
     }
+  }
+
+  /**
+   * A conversation the SDK has no cursor for starts at the seq it reports: without this,
+   * the first live message would become the start point, and a lower seq delivered a
+   * moment later by another node would be dropped as old.
+   */
+  #noteConversation(conversation: Conversation): void {
+    if (this.#sequencer.cursor(conversation.id) === undefined) {
+      this.#sequencer.seed(conversation.id, conversation.seq);
+    }
+    this.#events.emit('conversation', conversation);
   }
 
   #emit<E extends RequestEvent>(

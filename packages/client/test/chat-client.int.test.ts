@@ -104,6 +104,20 @@ describe('ChatClient against a Socket.IO server', () => {
     expect(seqs(seen.messages)).toEqual([1, 2, 3]);
   });
 
+  it('starts an unknown conversation at the seq its conversation:updated reports', async () => {
+    const c = client();
+    const seen = collect(c);
+    await c.connect();
+    const s = gw.sockets()[0];
+    // A new group announced at seq 0, whose first two messages arrive from two nodes out of order.
+    s?.emit('conversation:updated', {
+      conversation: { id: CONV, type: 'group', members: [], createdAt: new Date().toISOString(), seq: 0, readSeq: 0, unreadCount: 0 },
+    });
+    for (const seq of [2, 1]) s?.emit('message:new', { message: message(seq) });
+    await until(() => seen.messages.length === 2, '2 messages');
+    expect(seqs(seen.messages)).toEqual([1, 2]);
+  });
+
   it('syncs a gap that does not fill and delivers in order', async () => {
     gw.handle('sync', (_s, payload, ack) => {
       const { cursors } = payload as { cursors: { conversationId: string; seq: number }[] };
