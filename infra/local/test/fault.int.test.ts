@@ -1,6 +1,7 @@
 import type { ChatClient } from '@chat/client';
 import type { Conversation, Message, Presence } from '@chat/protocol';
 import { waitFor } from '@chat/testkit';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultCluster, type FaultCluster, type FaultUser } from './fault-cluster.js';
 
@@ -29,6 +30,21 @@ const clients: ChatClient[] = [];
 let group: Conversation;
 const received = new Map<ChatClient, Map<string, number>>();
 const offlineEvents: Presence[] = [];
+/** Does nginx send any of a spread of client addresses to node `nodeId`? */
+async function nginxRoutesTo(nodeId: string): Promise<boolean> {
+  const port = new URL(cluster.url).port;
+  const probes = Array.from({ length: 16 }, (_, i) =>
+    new Promise<string | undefined>((resolve) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/healthz', localAddress: `127.0.1.${i + 1}` }, (res) => {
+        res.resume();
+        resolve(res.headers['x-node-id'] as string | undefined);
+      });
+      req.on('error', () => resolve(undefined));
+      req.end();
+    }),
+  );
+  return (await Promise.all(probes)).includes(nodeId);
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const tag = `f${process.pid % 10000}`;
 
@@ -176,8 +192,11 @@ describe('the cluster behind nginx', () => {
       node.process.kill('SIGTERM');
       const exit = await node.process.exited;
       expect(exit.code).toBe(0);
-      await cluster.startNode(i);
+      const restarted = await cluster.startNode(i);
       await waitFor(allConnected, { timeout: 15_000, message: 'clients reconnected after the restart' });
+      // What an operator's rollout waits for before the next node: the balancer sends
+      // traffic to the restarted node again (nginx keeps a failed peer out for fail_timeout).
+      await waitFor(() => nginxRoutesTo(restarted.id), { timeout: 15_000, interval: 250, message: 'nginx routes to the restarted node' });
     }
     await run.stop();
     await expectExactlyOnce(run);
