@@ -182,13 +182,27 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
   });
 
   it('an image upload shows a progress bar, then a preview on both sides', async () => {
-    await ann.page
-      .getByTestId('file-input')
-      .setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: gradientPng(480, 300) });
-    await ann.page.locator('.staged-item').waitFor({ timeout: T });
+    // Record whether an upload progress bar was ever on screen (uploads on localhost are quick).
+    await ann.page.evaluate(() => {
+      const w = window as unknown as { sawProgress: boolean };
+      w.sawProgress = false;
+      new MutationObserver(() => {
+        if (document.querySelector('.staged-item progress')) w.sawProgress = true;
+      }).observe(document.body, { childList: true, subtree: true });
+    });
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+    await ann.page.getByTestId('file-input').setInputFiles([
+      { name: 'sunset.png', mimeType: 'image/png', buffer: gradientPng(480, 300) },
+      { name: 'itinerary.pdf', mimeType: 'application/pdf', buffer: pdf },
+    ]);
+    await expect.poll(() => ann.page.locator('.staged-item').count(), { timeout: T }).toBe(2);
     await expect
       .poll(() => ann.page.locator('.staged-item progress').count(), { timeout: T })
       .toBe(0);
+    expect(await ann.page.locator('.staged-item.error').count()).toBe(0);
+    expect(
+      await ann.page.evaluate(() => (window as unknown as { sawProgress: boolean }).sawProgress),
+    ).toBe(true);
     await ann.page.getByRole('textbox', { name: 'Message' }).fill('The view from last time');
     await ann.page.getByRole('textbox', { name: 'Message' }).press('Enter');
     const img = bob.page.locator('li.msg .attachments img[alt="sunset.png"]');
@@ -198,6 +212,17 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
         timeout: T,
       })
       .toBe(480);
+    // Non-images are download links to the signed /files URL.
+    const link = bob.page.locator('li.msg a.file-link', { hasText: 'itinerary.pdf' });
+    await link.waitFor({ timeout: T });
+    const href = await link.getAttribute('href');
+    expect(href).toMatch(/^\/files\//);
+    const download = await bob.page.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, disposition: res.headers.get('content-disposition') };
+    }, href ?? '');
+    expect(download.status).toBe(200);
+    expect(download.disposition).toMatch(/^attachment/);
     await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await shot(ann, '05-chat-desktop');
     await shot(bob, '06-chat-phone');
@@ -241,7 +266,14 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
       .first()
       .waitFor({ timeout: T });
     await shot(bob, '10-phone-notifications');
-    await bob.page.keyboard.press('Escape');
+    // The notification opens the group it is about.
+    await bob.page
+      .getByRole('dialog', { name: 'Notifications' })
+      .locator('li button')
+      .first()
+      .click();
+    await bob.page.locator('.chat-head h2', { hasText: 'Saturday hike' }).waitFor({ timeout: T });
+    await bubble(bob, 'Packing list').waitFor({ timeout: T });
 
     // Removing Bob takes the group away from him at once.
     await info.getByRole('button', { name: 'Remove Bob Kumar' }).click();

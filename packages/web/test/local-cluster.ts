@@ -51,7 +51,14 @@ export async function startLocalCluster(
     ],
     {
       cwd: repoRoot,
-      env: { ...process.env, RUN_DIR: runDir, LOG_LEVEL: 'warn', ...env },
+      env: {
+        ...process.env,
+        RUN_DIR: runDir,
+        // Uploaded files go with the run folder, so nothing is left in the checkout.
+        UPLOAD_DIR: join(runDir, 'uploads'),
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
