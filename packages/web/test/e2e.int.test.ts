@@ -444,4 +444,19 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await shot(ann, '13-history-top');
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
+
+  it('serves the API reference at /docs (Swagger UI over the generated OpenAPI document)', async () => {
+    const page = await ann.context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${cluster.info.url}/docs`);
+    await page.getByText('Chat cluster API').first().waitFor({ timeout: T });
+    await page.getByText('/api/conversations/{id}/messages').first().waitFor({ timeout: T });
+    await page.screenshot({ path: join(shots, '14-api-docs.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
