@@ -1,6 +1,5 @@
 import type { Logger } from '@chat/core';
 import type { FastifyInstance } from 'fastify';
-import type { Server } from 'socket.io';
 import type { GatewayDeps } from '../deps.js';
 import type { InFlightTracker } from '../drain.js';
 import type { HandlerObserver } from '../realtime/define-handler.js';
@@ -25,7 +24,8 @@ export interface Instrumentation {
 }
 
 /** Internal adapter event; not part of the client protocol. */
-const PROBE_EVENT = 'chat:fanout-probe';
+const PROBE_CHANNEL = 'chat:fanout-probe';
+const PROBE_CHANNEL_BYTES = Buffer.from(PROBE_CHANNEL);
 const QUEUE_DEPTH_TIMEOUT_MS = 1000;
 
 /**
@@ -55,15 +55,26 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
 
   const dependency = trackDependencies(options);
 
-  // Every fan-out crosses nodes through the adapter's Redis pub/sub; a timestamped probe on
-  // the same path measures it without touching each message (nodes share a clock on one host;
-  // across hosts the histogram also shows clock skew, which NTP keeps to a few ms).
-  const server = io as unknown as Server; // InterServerEvents is empty in the public protocol types
-  server.on(PROBE_EVENT, (sentAt: unknown) => {
-    if (typeof sentAt === 'number') metrics.fanoutSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
-  });
+  // Every fan-out crosses nodes through Redis pub/sub on the adapter's subscriber; a
+  // timestamped probe on the same connections measures it without touching each message
+  // (nodes share a clock on one host; across hosts the histogram also shows clock skew,
+  // which NTP keeps to a few ms). Published directly rather than with serverSideEmit,
+  // whose publish rejection (a stalled Redis) nobody could catch.
+  // Buffers: this listener sees every adapter message, so it must not decode them all.
+  const onProbe = (channel: Buffer, message: Buffer) => {
+    if (!channel.equals(PROBE_CHANNEL_BYTES)) return;
+    const sentAt = Number(message.toString());
+    if (Number.isFinite(sentAt)) {
+      metrics.fanoutSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
+    }
+  };
+  deps.sub.on('messageBuffer', onProbe);
+  deps.sub.subscribe(PROBE_CHANNEL).catch((err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'));
   const probe = setInterval(() => {
-    if (deps.pub.status === 'ready') server.serverSideEmit(PROBE_EVENT, Date.now());
+    if (deps.pub.status !== 'ready') return;
+    deps.pub.publish(PROBE_CHANNEL, String(Date.now())).catch(() => {
+      // Redis is down or stalled: the dependency metrics already say so.
+    });
   }, options.probeIntervalMs ?? 5000);
   probe.unref();
 
@@ -85,6 +96,7 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     observe,
     close() {
       clearInterval(probe);
+      deps.sub.off('messageBuffer', onProbe);
       dependency.close();
     },
   };
