@@ -66,7 +66,9 @@ function ensureSystemPackages(command) {
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !findBinary('apt-get')) {
-    fail(`missing system packages: please install ${missing.join(' ')} (e.g. sudo apt-get install -y ${missing.join(' ')}), then run again.`);
+    fail(
+      `missing system packages: please install ${missing.join(' ')} (e.g. sudo apt-get install -y ${missing.join(' ')}), then run again.`,
+    );
   }
   log(`installing system packages: ${missing.join(' ')}`);
   // Debian's maintainer scripts would otherwise start nginx/redis as system services
@@ -78,7 +80,11 @@ function ensureSystemPackages(command) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     if (update.status !== 0) fail('apt-get update failed');
-    const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+    const install = spawnSync(
+      'apt-get',
+      ['install', '-y', '-qq', '--no-install-recommends', ...missing],
+      { stdio: 'inherit', env },
+    );
     if (install.status !== 0) fail(`apt-get install ${missing.join(' ')} failed`);
   } finally {
     if (ownPolicy) rmSync(policy, { force: true });
@@ -102,7 +108,9 @@ function run(argv, options = {}) {
 
 function ensureDependencies(pnpm) {
   const lock = join(root, 'pnpm-lock.yaml');
-  const manifests = [lock, join(root, 'package.json')].filter(existsSync).map((f) => readFileSync(f));
+  const manifests = [lock, join(root, 'package.json')]
+    .filter(existsSync)
+    .map((f) => readFileSync(f));
   const digest = createHash('sha256').update(Buffer.concat(manifests)).digest('hex');
   const stamp = join(root, 'node_modules', '.chat-install-stamp');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return;
@@ -115,14 +123,17 @@ function ensureDependencies(pnpm) {
 
 function main() {
   const [command, ...rest] = process.argv.slice(2);
-  if (!command || !(command in COMMANDS)) fail(`usage: bootstrap.mjs <${Object.keys(COMMANDS).join('|')}> [args]`);
+  if (!command || !(command in COMMANDS))
+    fail(`usage: bootstrap.mjs <${Object.keys(COMMANDS).join('|')}> [args]`);
   checkNode();
   ensureSystemPackages(command);
   const pnpm = resolvePnpm();
   ensureDependencies(pnpm);
 
   // Every process below resolves workspace packages to their TypeScript source.
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=@chat/source'].join(' ').trim();
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=@chat/source']
+    .join(' ')
+    .trim();
   const [cmd, ...args] = [...pnpm, ...COMMANDS[command], ...rest];
   const child = spawn(cmd, args, {
     cwd: root,

@@ -6,15 +6,20 @@ import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
-const dirs = ['packages', 'services'].flatMap((d) =>
-  readdirSync(join(root, d)).map((n) => join(root, d, n)),
-).concat([join(root, 'infra', 'bench'), join(root, 'infra', 'local')]).filter((d) => existsSync(join(d, 'package.json')));
-const byName = new Map(dirs.map((d) => [JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name, d]));
+const dirs = ['packages', 'services']
+  .flatMap((d) => readdirSync(join(root, d)).map((n) => join(root, d, n)))
+  .concat([join(root, 'infra', 'bench'), join(root, 'infra', 'local')])
+  .filter((d) => existsSync(join(d, 'package.json')));
+const byName = new Map(
+  dirs.map((d) => [JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name, d]),
+);
 
 for (const dir of dirs) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const deps = Object.keys({ ...pkg.dependencies });
-  const refs = deps.filter((d) => byName.has(d)).map((d) => ({ path: relative(dir, byName.get(d)) }));
+  const refs = deps
+    .filter((d) => byName.has(d))
+    .map((d) => ({ path: relative(dir, byName.get(d)) }));
   const file = join(dir, 'tsconfig.json');
   if (!existsSync(file)) continue;
   const ts = JSON.parse(readFileSync(file, 'utf8'));

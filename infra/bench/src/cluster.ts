@@ -71,25 +71,36 @@ function forwardErrors(name: string, log: (line: string) => void) {
   };
 }
 
-async function startMongoProcess(repoRoot: string, log: (line: string) => void, nodeArgs: readonly string[]): Promise<{ child: ManagedProcess; url: string }> {
+async function startMongoProcess(
+  repoRoot: string,
+  log: (line: string) => void,
+  nodeArgs: readonly string[],
+): Promise<{ child: ManagedProcess; url: string }> {
   const cli = join(repoRoot, 'packages', 'embedded-mongo', 'src', 'cli.ts');
   const port = await getFreePort();
   let url: string | undefined;
-  const child = await spawnManaged(process.execPath, [...tsEntryArgs(cli, nodeArgs), '--port', String(port)], {
-    name: 'mongo',
-    cwd: repoRoot,
-    onLine: (line, stream) => {
-      if (stream === 'stderr') log(`[mongo] ${line}`);
-      if (url || !line.startsWith('{')) return;
-      try {
-        const parsed = JSON.parse(line) as { url?: unknown };
-        if (typeof parsed.url === 'string') url = parsed.url;
-      } catch {
-        // Not the announcement line.
-      }
+  const child = await spawnManaged(
+    process.execPath,
+    [...tsEntryArgs(cli, nodeArgs), '--port', String(port)],
+    {
+      name: 'mongo',
+      cwd: repoRoot,
+      onLine: (line, stream) => {
+        if (stream === 'stderr') log(`[mongo] ${line}`);
+        if (url || !line.startsWith('{')) return;
+        try {
+          const parsed = JSON.parse(line) as { url?: unknown };
+          if (typeof parsed.url === 'string') url = parsed.url;
+        } catch {
+          // Not the announcement line.
+        }
+      },
     },
+  );
+  await waitUntilReady(child, () => url !== undefined, {
+    timeout: START_TIMEOUT_MS,
+    what: 'embedded mongo announcing its url',
   });
-  await waitUntilReady(child, () => url !== undefined, { timeout: START_TIMEOUT_MS, what: 'embedded mongo announcing its url' });
   return { child, url: url ?? '' };
 }
 
@@ -134,24 +145,28 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
       Array.from({ length: options.nodes }, async (_, i) => {
         const id = `bench-node-${i + 1}`;
         const port = await getFreePort();
-        const child = await spawnManaged(process.execPath, tsEntryArgs(gatewayEntry, options.nodeArgs), {
-          name: `gateway-${i + 1}`,
-          cwd: repoRoot,
-          env: {
-            ...process.env,
-            ...BENCH_LIMITS,
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            NODE_ID: id,
-            MONGO_URL: mongo.url,
-            MONGO_DB: 'bench',
-            REDIS_URL: redis?.url ?? '',
-            JWT_SECRET: jwtSecret,
-            LOG_LEVEL: options.gatewayLogLevel ?? 'warn',
-            NODE_ENV: 'development',
+        const child = await spawnManaged(
+          process.execPath,
+          tsEntryArgs(gatewayEntry, options.nodeArgs),
+          {
+            name: `gateway-${i + 1}`,
+            cwd: repoRoot,
+            env: {
+              ...process.env,
+              ...BENCH_LIMITS,
+              PORT: String(port),
+              HOST: '127.0.0.1',
+              NODE_ID: id,
+              MONGO_URL: mongo.url,
+              MONGO_DB: 'bench',
+              REDIS_URL: redis?.url ?? '',
+              JWT_SECRET: jwtSecret,
+              LOG_LEVEL: options.gatewayLogLevel ?? 'warn',
+              NODE_ENV: 'development',
+            },
+            onLine: forwardErrors(`gateway-${i + 1}`, log),
           },
-          onLine: forwardErrors(`gateway-${i + 1}`, log),
-        });
+        );
         started.push(child);
         gateways[i] = { id, url: `http://127.0.0.1:${port}`, pid: child.pid };
         return child;

@@ -1,4 +1,11 @@
-export { percentile, summarize, parseProcStatTicks, cpuBetween, snapshotCpu, type LatencySummary } from './stats.js';
+export {
+  percentile,
+  summarize,
+  parseProcStatTicks,
+  cpuBetween,
+  snapshotCpu,
+  type LatencySummary,
+} from './stats.js';
 export { startCluster, type BenchCluster, type GatewayNode } from './cluster.js';
 export { runOpenLoop, type OpenLoopOptions, type OpenLoopResult } from './load.js';
 export { nextRate, bestPassing, type SearchPoint, type SearchOptions } from './search.js';

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuthResponse, ClientToServerEvents, Conversation, ServerToClientEvents } from '@chat/protocol';
+import type {
+  AuthResponse,
+  ClientToServerEvents,
+  Conversation,
+  ServerToClientEvents,
+} from '@chat/protocol';
 import { io, type Socket } from 'socket.io-client';
 
 export type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -12,7 +17,11 @@ export interface BenchUser {
 }
 
 /** Runs `task` over `items` with at most `limit` in flight; keeps the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -28,7 +37,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
 async function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
@@ -46,7 +58,11 @@ export async function registerUser(nodeUrl: string, username: string): Promise<B
 }
 
 export async function openDirect(from: BenchUser, to: BenchUser): Promise<string> {
-  const conversation = await postJson<Conversation>(`${from.nodeUrl}/api/conversations/direct`, { userId: to.userId }, from.token);
+  const conversation = await postJson<Conversation>(
+    `${from.nodeUrl}/api/conversations/direct`,
+    { userId: to.userId },
+    from.token,
+  );
   return conversation.id;
 }
 

@@ -9,7 +9,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startReference } from './reference/cluster.js';
-import { renderSteps, renderSummary, writeResult, type BenchReport, type TargetResults } from './report.js';
+import {
+  renderSteps,
+  renderSummary,
+  writeResult,
+  type BenchReport,
+  type TargetResults,
+} from './report.js';
 import { runConnectStorm } from './scenarios/connect-storm.js';
 import { runFanOut, runOneToOne, type SearchSettings } from './scenarios/messaging.js';
 import { runSyncCatchup } from './scenarios/sync-catchup.js';
@@ -52,12 +58,18 @@ function parseOptions() {
   });
   const int = (name: string, raw: string, min: number, max: number): number => {
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`--${name} must be an integer in ${min}..${max}, got "${raw}"`);
     return value;
   };
   const list = <T extends string>(name: string, raw: string, known: readonly T[]): T[] => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const item of items) if (!known.includes(item as T)) throw new Error(`unknown --${name} "${item}" (known: ${known.join(', ')})`);
+    const items = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const item of items)
+      if (!known.includes(item as T))
+        throw new Error(`unknown --${name} "${item}" (known: ${known.join(', ')})`);
     return items as T[];
   };
   const quick = values.quick;
@@ -79,23 +91,39 @@ function parseOptions() {
     } satisfies SearchSettings,
     fanStartRate: int('fan-start-rate', values['fan-start-rate'], 1, 1_000_000),
     lightRate: int('light-rate', values['light-rate'], 0, 100_000),
-    storm: (values.storm ?? (quick ? '1000' : '1000,5000')).split(',').map((s) => int('storm', s.trim(), 1, 50_000)),
+    storm: (values.storm ?? (quick ? '1000' : '1000,5000'))
+      .split(',')
+      .map((s) => int('storm', s.trim(), 1, 50_000)),
     syncMissed: int('sync-missed', values['sync-missed'], 1, 1_000_000),
-    profileDir: values.profile ? resolve(process.env.INIT_CWD ?? process.cwd(), values.profile) : undefined,
+    profileDir: values.profile
+      ? resolve(process.env.INIT_CWD ?? process.cwd(), values.profile)
+      : undefined,
     // pnpm runs the script inside infra/bench; INIT_CWD is where the user typed the command.
     outDir: resolve(process.env.INIT_CWD ?? process.cwd(), values.out),
   };
 }
 type Options = ReturnType<typeof parseOptions>;
 
-async function runTarget(target: Target, options: Options, signal: AbortSignal): Promise<TargetResults> {
+async function runTarget(
+  target: Target,
+  options: Options,
+  signal: AbortSignal,
+): Promise<TargetResults> {
   const results: TargetResults = {};
   const want = (s: Scenario): boolean => options.scenarios.includes(s) && !signal.aborted;
   // The storm runs first, on fresh nodes: its memory baseline is not blurred by garbage the
   // message scenarios leave behind.
-  if (want('storm')) results.storm = await runConnectStorm(target, { levels: options.storm, log, signal });
+  if (want('storm'))
+    results.storm = await runConnectStorm(target, { levels: options.storm, log, signal });
   if (want('one-to-one')) {
-    results.oneToOne = await runOneToOne(target, { clients: options.clients, search: options.search, lightRate: options.lightRate, lightSeconds: options.quick ? 2 : 5, log, signal });
+    results.oneToOne = await runOneToOne(target, {
+      clients: options.clients,
+      search: options.search,
+      lightRate: options.lightRate,
+      lightSeconds: options.quick ? 2 : 5,
+      log,
+      signal,
+    });
   }
   if (want('fan-out')) {
     results.fanOut = await runFanOut(target, {
@@ -106,7 +134,8 @@ async function runTarget(target: Target, options: Options, signal: AbortSignal):
       signal,
     });
   }
-  if (want('sync') && target.name === 'ours') results.sync = await runSyncCatchup(target as OursTarget, { missed: options.syncMissed, log });
+  if (want('sync') && target.name === 'ours')
+    results.sync = await runSyncCatchup(target as OursTarget, { missed: options.syncMissed, log });
   return results;
 }
 
@@ -144,8 +173,13 @@ async function main(): Promise<number> {
   try {
     for (const name of options.targets) {
       if (abort.signal.aborted) break;
-      log(`starting ${name}: redis${name === 'ours' ? ', embedded mongo' : ''} and ${options.nodes} node(s)`);
-      current = name === 'ours' ? await startOurs({ nodes: options.nodes, repoRoot, log, nodeArgs }) : await startReference({ nodes: options.nodes, repoRoot, log, nodeArgs });
+      log(
+        `starting ${name}: redis${name === 'ours' ? ', embedded mongo' : ''} and ${options.nodes} node(s)`,
+      );
+      current =
+        name === 'ours'
+          ? await startOurs({ nodes: options.nodes, repoRoot, log, nodeArgs })
+          : await startReference({ nodes: options.nodes, repoRoot, log, nodeArgs });
       try {
         report[name] = await runTarget(current, options, abort.signal);
       } finally {
@@ -158,10 +192,31 @@ async function main(): Promise<number> {
     clearTimeout(deadline);
     await current?.stop();
   }
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memMiB: Math.round(totalmem() / 2 ** 20), node: process.version, platform: process.platform };
-  const file = await writeResult(options.outDir, 'bench', { startedAt, seconds: (performance.now() - t0) / 1000, options, machine, ...report });
-  const details = [report.reference.oneToOne, report.ours.oneToOne, report.reference.fanOut, report.ours.fanOut].filter((r) => r !== undefined).map(renderSteps);
-  process.stdout.write(`\n${details.join('\n\n')}\n\n${renderSummary(report)}\n\nJSON: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memMiB: Math.round(totalmem() / 2 ** 20),
+    node: process.version,
+    platform: process.platform,
+  };
+  const file = await writeResult(options.outDir, 'bench', {
+    startedAt,
+    seconds: (performance.now() - t0) / 1000,
+    options,
+    machine,
+    ...report,
+  });
+  const details = [
+    report.reference.oneToOne,
+    report.ours.oneToOne,
+    report.reference.fanOut,
+    report.ours.fanOut,
+  ]
+    .filter((r) => r !== undefined)
+    .map(renderSteps);
+  process.stdout.write(
+    `\n${details.join('\n\n')}\n\n${renderSummary(report)}\n\nJSON: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+  );
   return abort.signal.aborted ? 130 : 0;
 }
 

@@ -33,7 +33,9 @@ describe('nextRate', () => {
   });
 
   it('makes no bisect step when bisectSteps is 0', () => {
-    expect(simulate(700, { ...opts, bisectSteps: 0 }).map((p) => p.rate)).toEqual([100, 200, 400, 800]);
+    expect(simulate(700, { ...opts, bisectSteps: 0 }).map((p) => p.rate)).toEqual([
+      100, 200, 400, 800,
+    ]);
   });
 
   it('stops bisecting once the bracket is within the resolution', () => {

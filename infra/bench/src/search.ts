@@ -19,7 +19,10 @@ export interface SearchOptions {
  * bracket between the best pass and the lowest failure is bisected `bisectSteps` times.
  * Returns the next rate to try, or undefined when the search is over.
  */
-export function nextRate(points: readonly SearchPoint[], options: SearchOptions): number | undefined {
+export function nextRate(
+  points: readonly SearchPoint[],
+  options: SearchOptions,
+): number | undefined {
   const { startRate, maxRate, bisectSteps } = options;
   const resolution = options.resolution ?? 0.05;
   if (points.length === 0) return Math.min(startRate, maxRate);

@@ -76,8 +76,20 @@ describe('parseProcStatTicks', () => {
 
 describe('cpuBetween', () => {
   it('turns CPU deltas into % of one core over the wall time', () => {
-    const before = { atMs: 0, micros: new Map<string, number | undefined>([['a', 1_000_000], ['gone', 5]]) };
-    const after = { atMs: 2000, micros: new Map<string, number | undefined>([['a', 2_000_000], ['gone', undefined]]) };
+    const before = {
+      atMs: 0,
+      micros: new Map<string, number | undefined>([
+        ['a', 1_000_000],
+        ['gone', 5],
+      ]),
+    };
+    const after = {
+      atMs: 2000,
+      micros: new Map<string, number | undefined>([
+        ['a', 2_000_000],
+        ['gone', undefined],
+      ]),
+    };
     const usage = cpuBetween(before, after);
     expect(usage.get('a')).toEqual({ cpuMicros: 1_000_000, percentOfCore: 50 });
     expect(usage.has('gone')).toBe(false);

@@ -17,7 +17,8 @@ export interface LatencySummary {
  * that really happened. NaN for an empty array.
  */
 export function percentile(sortedAscending: readonly number[], p: number): number {
-  if (p < 0 || p > 100 || Number.isNaN(p)) throw new RangeError(`percentile must be within 0..100, got ${p}`);
+  if (p < 0 || p > 100 || Number.isNaN(p))
+    throw new RangeError(`percentile must be within 0..100, got ${p}`);
   const n = sortedAscending.length;
   if (n === 0) return Number.NaN;
   // The epsilon keeps float noise (99.9 / 100 * 10_000 = 9990.000000000002) from skipping a rank.
@@ -50,11 +51,15 @@ export function summarize(values: readonly number[]): LatencySummary {
 export function parseProcStatTicks(stat: string): number {
   const close = stat.lastIndexOf(')');
   if (close < 0) throw new Error('malformed /proc stat line');
-  const rest = stat.slice(close + 2).trim().split(/\s+/);
+  const rest = stat
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state), so field k is rest[k - 3].
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('malformed /proc stat line');
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    throw new Error('malformed /proc stat line');
   return utime + stime;
 }
 
@@ -115,7 +120,10 @@ export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Map<string,
     const start = before.micros.get(name);
     if (start === undefined || end === undefined) continue;
     const cpuMicros = Math.max(0, end - start);
-    result.set(name, { cpuMicros, percentOfCore: wallMicros > 0 ? (cpuMicros / wallMicros) * 100 : 0 });
+    result.set(name, {
+      cpuMicros,
+      percentOfCore: wallMicros > 0 ? (cpuMicros / wallMicros) * 100 : 0,
+    });
   }
   return result;
 }

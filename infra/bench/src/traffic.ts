@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runOpenLoop } from './load.js';
-import { cpuBetween, snapshotCpu, summarize, type LatencySummary, type WatchedProcess } from './stats.js';
+import {
+  cpuBetween,
+  snapshotCpu,
+  summarize,
+  type LatencySummary,
+  type WatchedProcess,
+} from './stats.js';
 import type { TargetSocket } from './target.js';
 
 export interface ProcessCpu {
@@ -52,7 +58,11 @@ export interface StepLimits {
   minSentRatio: number;
 }
 
-export const DEFAULT_LIMITS: StepLimits = { p99Ms: 100, minDeliveredRatio: 0.99, minSentRatio: 0.95 };
+export const DEFAULT_LIMITS: StepLimits = {
+  p99Ms: 100,
+  minDeliveredRatio: 0.99,
+  minSentRatio: 0.95,
+};
 
 /** A message's sender for each index k of a step; every message has the same number of recipients. */
 export interface TrafficPlan {
@@ -74,7 +84,10 @@ const MARKER = /^bench (\d+):(\d+):(\d+\.\d{3}) /;
 
 /** ~100 bytes of text; the step, sequence and due time travel inside it (one clock: this process). */
 export function messageText(step: number, seq: number, dueAtMs: number): string {
-  return `bench ${step}:${seq}:${dueAtMs.toFixed(3)} `.padEnd(TEXT_BYTES, 'lorem ipsum dolor sit amet ');
+  return `bench ${step}:${seq}:${dueAtMs.toFixed(3)} `.padEnd(
+    TEXT_BYTES,
+    'lorem ipsum dolor sit amet ',
+  );
 }
 
 /**
@@ -120,7 +133,12 @@ export class TrafficDriver {
    * no delivery for `quietMs`), so a failed step's backlog does not land in the next step.
    * Returns false when it did not settle within `maxMs`.
    */
-  async settle(acks: boolean, quietMs = 500, maxMs = 30_000, signal?: AbortSignal): Promise<boolean> {
+  async settle(
+    acks: boolean,
+    quietMs = 500,
+    maxMs = 30_000,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const deadline = performance.now() + maxMs;
     while (performance.now() < deadline && !signal?.aborted) {
       const now = performance.now();
@@ -137,13 +155,28 @@ export class TrafficDriver {
     await sleep(seconds * 1000, undefined, signal ? { signal } : {}).catch(() => undefined);
     const after = await snapshotCpu(processes);
     const wallSeconds = (after.atMs - before.atMs) / 1000;
-    this.idleMicrosPerSec = new Map([...cpuBetween(before, after)].map(([name, usage]) => [name, usage.cpuMicros / wallSeconds]));
+    this.idleMicrosPerSec = new Map(
+      [...cpuBetween(before, after)].map(([name, usage]) => [name, usage.cpuMicros / wallSeconds]),
+    );
     return this.idleMicrosPerSec;
   }
 
-  async step(plan: TrafficPlan, rate: number, seconds: number, drainMs: number, signal?: AbortSignal): Promise<StepResult> {
+  async step(
+    plan: TrafficPlan,
+    rate: number,
+    seconds: number,
+    drainMs: number,
+    signal?: AbortSignal,
+  ): Promise<StepResult> {
     const index = this.nextStep++;
-    const tracker: StepTracker = { sent: 0, delivered: 0, acked: 0, ackErrors: {}, latencies: [], ackLatencies: [] };
+    const tracker: StepTracker = {
+      sent: 0,
+      delivered: 0,
+      acked: 0,
+      ackErrors: {},
+      latencies: [],
+      ackLatencies: [],
+    };
     this.trackers.set(index, tracker);
     const processes = this.processes();
     const fanout = plan.recipientsPerMessage;
@@ -200,7 +233,8 @@ export class TrafficDriver {
         microsPerMessage: tracker.sent > 0 ? total / tracker.sent : Number.NaN,
         microsPerDelivery: tracker.delivered > 0 ? total / tracker.delivered : Number.NaN,
         marginalMicrosPerMessage: tracker.sent > 0 ? marginal / tracker.sent : Number.NaN,
-        marginalMicrosPerDelivery: tracker.delivered > 0 ? marginal / tracker.delivered : Number.NaN,
+        marginalMicrosPerDelivery:
+          tracker.delivered > 0 ? marginal / tracker.delivered : Number.NaN,
       };
     }
     const expected = tracker.sent * fanout;
@@ -210,12 +244,17 @@ export class TrafficDriver {
     const failReasons: string[] = [];
     if (signal?.aborted) failReasons.push('aborted (signal or time budget)');
     else if (loop.stoppedEarly) failReasons.push('stopped early: backlog over 3 s of deliveries');
-    if (!(latency.p99 <= this.limits.p99Ms)) failReasons.push(`p99 ${latency.p99.toFixed(1)} ms > ${this.limits.p99Ms} ms`);
+    if (!(latency.p99 <= this.limits.p99Ms))
+      failReasons.push(`p99 ${latency.p99.toFixed(1)} ms > ${this.limits.p99Ms} ms`);
     if (deliveredRatio < this.limits.minDeliveredRatio) {
-      failReasons.push(`delivered ${(deliveredRatio * 100).toFixed(2)} % < ${this.limits.minDeliveredRatio * 100} %`);
+      failReasons.push(
+        `delivered ${(deliveredRatio * 100).toFixed(2)} % < ${this.limits.minDeliveredRatio * 100} %`,
+      );
     }
     if (sentPerSec < rate * this.limits.minSentRatio) {
-      failReasons.push(`sent ${sentPerSec.toFixed(0)}/s < ${this.limits.minSentRatio * 100} % of offered`);
+      failReasons.push(
+        `sent ${sentPerSec.toFixed(0)}/s < ${this.limits.minSentRatio * 100} % of offered`,
+      );
     }
     return {
       rate,

@@ -71,7 +71,11 @@ export interface FaultCluster {
   startNode(i: number): Promise<FaultNode>;
   startWorker(): Promise<ManagedProcess>;
   register(username: string): Promise<FaultUser>;
-  http<T>(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: T }>;
+  http<T>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown },
+  ): Promise<{ status: number; body: T }>;
   /** An SDK client through nginx from source address `address` (127.x.y.z) on one transport. */
   client(user: FaultUser, address: string, transport: 'websocket' | 'polling'): Promise<ChatClient>;
   close(): Promise<void>;
@@ -79,14 +83,18 @@ export interface FaultCluster {
 
 async function startMongoProcess(): Promise<{ process: ManagedProcess; url: string }> {
   let url: string | undefined;
-  const proc = await spawnManaged(process.execPath, [...TS, 'packages/embedded-mongo/src/cli.ts', '--port', '0'], {
-    cwd: repoRoot,
-    name: 'embedded-mongo',
-    onLine: (line) => {
-      if (url || !line.startsWith('{"url"')) return;
-      url = (JSON.parse(line) as { url: string }).url;
+  const proc = await spawnManaged(
+    process.execPath,
+    [...TS, 'packages/embedded-mongo/src/cli.ts', '--port', '0'],
+    {
+      cwd: repoRoot,
+      name: 'embedded-mongo',
+      onLine: (line) => {
+        if (url || !line.startsWith('{"url"')) return;
+        url = (JSON.parse(line) as { url: string }).url;
+      },
     },
-  });
+  );
   await waitFor(
     () => {
       if (proc.exitInfo) throw new Error(`embedded mongo exited:\n${proc.output()}`);
@@ -106,7 +114,10 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startFaultCluster(options: { nodes: number; env?: Record<string, string> }): Promise<FaultCluster> {
+export async function startFaultCluster(options: {
+  nodes: number;
+  env?: Record<string, string>;
+}): Promise<FaultCluster> {
   const cleanups: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -122,7 +133,10 @@ export async function startFaultCluster(options: { nodes: number; env?: Record<s
       void readBody(req).then((raw) => {
         const signature = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
         if (req.headers['x-chat-signature'] !== signature) return res.writeHead(401).end();
-        hooks.push({ deliveryId: String(req.headers['x-chat-delivery-id']), body: JSON.parse(raw) as Record<string, unknown> });
+        hooks.push({
+          deliveryId: String(req.headers['x-chat-delivery-id']),
+          body: JSON.parse(raw) as Record<string, unknown>,
+        });
         res.writeHead(200).end();
       });
     });
@@ -164,7 +178,9 @@ export async function startFaultCluster(options: { nodes: number; env?: Record<s
       await waitFor(
         async () => {
           if (proc.exitInfo) throw new Error(`${id} exited early:\n${proc.output()}`);
-          return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200;
+          return (
+            (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200
+          );
         },
         { timeout: 40_000, interval: 100, message: `${id} ready` },
       );
@@ -176,7 +192,10 @@ export async function startFaultCluster(options: { nodes: number; env?: Record<s
     await Promise.all(ports.map((_, i) => startNode(i)));
 
     const nginx = await startNginx(
-      renderNginxConfig({ listenPort: await getFreePort(), upstreams: ports.map((port) => ({ host: '127.0.0.1', port })) }),
+      renderNginxConfig({
+        listenPort: await getFreePort(),
+        upstreams: ports.map((port) => ({ host: '127.0.0.1', port })),
+      }),
     );
     cleanups.push(() => nginx.stop());
 
@@ -214,7 +233,11 @@ export async function startFaultCluster(options: { nodes: number; env?: Record<s
         worker = proc;
         return proc;
       },
-      async http<T>(method: string, path: string, { token, body }: { token?: string; body?: unknown } = {}) {
+      async http<T>(
+        method: string,
+        path: string,
+        { token, body }: { token?: string; body?: unknown } = {},
+      ) {
         const res = await fetch(nginx.url + path, {
           method,
           headers: {
@@ -227,10 +250,15 @@ export async function startFaultCluster(options: { nodes: number; env?: Record<s
         return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
       },
       async register(username) {
-        const res = await cluster.http<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', {
-          body: { username, password: 'correct horse battery' },
-        });
-        if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+        const res = await cluster.http<{ user: { id: string }; accessToken: string }>(
+          'POST',
+          '/api/auth/register',
+          {
+            body: { username, password: 'correct horse battery' },
+          },
+        );
+        if (res.status !== 201)
+          throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
         return { id: res.body.user.id, username, token: res.body.accessToken };
       },
       async client(user, address, transport) {
@@ -242,7 +270,10 @@ export async function startFaultCluster(options: { nodes: number; env?: Record<s
           maxSendRetries: 20,
           // engine.io-client passes `localAddress` to ws and the agent to polling requests:
           // distinct loopback sources make nginx's `hash $remote_addr` spread the clients.
-          socketOptions: { agent: new Agent({ localAddress: address }), localAddress: address } as never,
+          socketOptions: {
+            agent: new Agent({ localAddress: address }),
+            localAddress: address,
+          } as never,
         });
         clients.push(client);
         await client.connect();

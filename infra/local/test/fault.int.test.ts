@@ -33,15 +33,20 @@ const offlineEvents: Presence[] = [];
 /** Does nginx send any of a spread of client addresses to node `nodeId`? */
 async function nginxRoutesTo(nodeId: string): Promise<boolean> {
   const port = new URL(cluster.url).port;
-  const probes = Array.from({ length: 16 }, (_, i) =>
-    new Promise<string | undefined>((resolve) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: '/healthz', localAddress: `127.0.1.${i + 1}` }, (res) => {
-        res.resume();
-        resolve(res.headers['x-node-id'] as string | undefined);
-      });
-      req.on('error', () => resolve(undefined));
-      req.end();
-    }),
+  const probes = Array.from(
+    { length: 16 },
+    (_, i) =>
+      new Promise<string | undefined>((resolve) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port, path: '/healthz', localAddress: `127.0.1.${i + 1}` },
+          (res) => {
+            res.resume();
+            resolve(res.headers['x-node-id'] as string | undefined);
+          },
+        );
+        req.on('error', () => resolve(undefined));
+        req.end();
+      }),
   );
   return (await Promise.all(probes)).includes(nodeId);
 }
@@ -64,20 +69,30 @@ beforeAll(async () => {
   for (let octet = 10; clients.length < users.length && octet < 60; octet++) {
     const user = users[clients.length];
     if (!user) break;
-    const client = await cluster.client(user, `127.0.0.${octet}`, transports[clients.length % 2] ?? 'websocket');
+    const client = await cluster.client(
+      user,
+      `127.0.0.${octet}`,
+      transports[clients.length % 2] ?? 'websocket',
+    );
     // As an app that loaded the (empty) history: live events from two nodes can arrive out of
     // seq order, and an unseeded SDK takes the first one it sees as its baseline.
     client.seedCursor(group.id, 0);
     const nodesSoFar = new Set(clients.map((c) => c.session?.nodeId));
     // The last client must land on a node nobody else is on, if all sit on one so far.
-    if (clients.length === users.length - 1 && nodesSoFar.size === 1 && nodesSoFar.has(client.session?.nodeId)) {
+    if (
+      clients.length === users.length - 1 &&
+      nodesSoFar.size === 1 &&
+      nodesSoFar.has(client.session?.nodeId)
+    ) {
       client.close();
       continue;
     }
     clients.push(client);
     const counts = new Map<string, number>();
     received.set(client, counts);
-    client.on('message', (m: Message) => counts.set(m.clientMsgId ?? '', (counts.get(m.clientMsgId ?? '') ?? 0) + 1));
+    client.on('message', (m: Message) =>
+      counts.set(m.clientMsgId ?? '', (counts.get(m.clientMsgId ?? '') ?? 0) + 1),
+    );
     client.on('presence', (p: Presence) => {
       if (!p.online) offlineEvents.push(p);
     });
@@ -104,7 +119,9 @@ function traffic(name: string, everyMs = 150): Traffic {
     for (let n = 0; running; n++) {
       const clientMsgId = `${name}-${k}-${n}`;
       sent.push(clientMsgId);
-      await client.send({ conversationId: group.id, clientMsgId, text: clientMsgId }).catch((err: unknown) => failures.push(err));
+      await client
+        .send({ conversationId: group.id, clientMsgId, text: clientMsgId })
+        .catch((err: unknown) => failures.push(err));
       await sleep(everyMs); // pacing of the load, not a wait before an assertion
     }
   });
@@ -123,7 +140,11 @@ async function history(token: string): Promise<Message[]> {
   let before: number | undefined;
   for (;;) {
     const query = `limit=100${before === undefined ? '' : `&before=${before}`}`;
-    const res = await cluster.http<{ messages: Message[]; hasMore: boolean }>('GET', `/api/conversations/${group.id}/messages?${query}`, { token });
+    const res = await cluster.http<{ messages: Message[]; hasMore: boolean }>(
+      'GET',
+      `/api/conversations/${group.id}/messages?${query}`,
+      { token },
+    );
     expect(res.status).toBe(200);
     all.push(...res.body.messages);
     if (!res.body.hasMore || res.body.messages.length === 0) return all;
@@ -135,7 +156,9 @@ async function history(token: string): Promise<Message[]> {
 async function expectExactlyOnce(run: Traffic): Promise<void> {
   expect(run.failures).toEqual([]);
   expect(run.sent.length).toBeGreaterThan(clients.length);
-  const stored = (await history(users[0]?.token ?? '')).filter((m) => run.sent.includes(m.clientMsgId ?? ''));
+  const stored = (await history(users[0]?.token ?? '')).filter((m) =>
+    run.sent.includes(m.clientMsgId ?? ''),
+  );
   const storedIds = stored.map((m) => m.clientMsgId);
   expect(new Set(storedIds).size).toBe(storedIds.length);
   expect(run.sent.filter((id) => !storedIds.includes(id))).toEqual([]);
@@ -165,7 +188,8 @@ describe('the cluster behind nginx', () => {
 
   it('kill -9 of a node under traffic: its clients move to the survivor and nothing is lost or doubled', async () => {
     const byNode = new Map<string, number>();
-    for (const c of clients) byNode.set(c.session?.nodeId ?? '', (byNode.get(c.session?.nodeId ?? '') ?? 0) + 1);
+    for (const c of clients)
+      byNode.set(c.session?.nodeId ?? '', (byNode.get(c.session?.nodeId ?? '') ?? 0) + 1);
     const index = cluster.nodes.findIndex((n) => (byNode.get(n.id) ?? 0) > 0);
     const victim = cluster.nodes[index];
     if (!victim) throw new Error('no node with clients');
@@ -193,10 +217,17 @@ describe('the cluster behind nginx', () => {
       const exit = await node.process.exited;
       expect(exit.code).toBe(0);
       const restarted = await cluster.startNode(i);
-      await waitFor(allConnected, { timeout: 15_000, message: 'clients reconnected after the restart' });
+      await waitFor(allConnected, {
+        timeout: 15_000,
+        message: 'clients reconnected after the restart',
+      });
       // What an operator's rollout waits for before the next node: the balancer sends
       // traffic to the restarted node again (nginx keeps a failed peer out for fail_timeout).
-      await waitFor(() => nginxRoutesTo(restarted.id), { timeout: 15_000, interval: 250, message: 'nginx routes to the restarted node' });
+      await waitFor(() => nginxRoutesTo(restarted.id), {
+        timeout: 15_000,
+        interval: 250,
+        message: 'nginx routes to the restarted node',
+      });
     }
     await run.stop();
     await expectExactlyOnce(run);
@@ -209,7 +240,11 @@ describe('the cluster behind nginx', () => {
     if (!first) throw new Error('no client');
     await cluster.redis.stop();
     const failed = await first
-      .request('message:send', { conversationId: group.id, clientMsgId: `${tag}-redis-down`, text: 'down' }, { timeoutMs: 10_000 })
+      .request(
+        'message:send',
+        { conversationId: group.id, clientMsgId: `${tag}-redis-down`, text: 'down' },
+        { timeoutMs: 10_000 },
+      )
       .then(
         () => undefined,
         (err: unknown) => err as { code?: string },
@@ -220,18 +255,28 @@ describe('the cluster behind nginx', () => {
     await cluster.redis.restart();
     await waitFor(
       async () => {
-        const states = await Promise.all(cluster.nodes.map((n) => fetch(`http://127.0.0.1:${n.port}/readyz`).then((r) => r.status)));
+        const states = await Promise.all(
+          cluster.nodes.map((n) =>
+            fetch(`http://127.0.0.1:${n.port}/readyz`).then((r) => r.status),
+          ),
+        );
         return states.every((s) => s === 200);
       },
       { timeout: 20_000, message: 'every node ready again' },
     );
     expect(cluster.nodes.filter((n) => n.process.exitInfo)).toEqual([]);
-    const sent = await first.send({ conversationId: group.id, clientMsgId: `${tag}-redis-up`, text: 'up' });
+    const sent = await first.send({
+      conversationId: group.id,
+      clientMsgId: `${tag}-redis-up`,
+      text: 'up',
+    });
     expect(sent.clientMsgId).toBe(`${tag}-redis-up`);
     // Redis came back empty: every live connection must be registered again within a heartbeat.
     await waitFor(
       async () => {
-        const { presence } = await first.request('presence:query', { userIds: users.slice(1).map((u) => u.id) });
+        const { presence } = await first.request('presence:query', {
+          userIds: users.slice(1).map((u) => u.id),
+        });
         return presence.every((p) => p.online);
       },
       { timeout: 5_000, interval: 200, message: 'presence re-registered after the Redis restart' },
@@ -250,7 +295,11 @@ describe('the cluster behind nginx', () => {
     expect((await worker?.stop(10_000))?.code).toBe(0);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const m = await clients[0]?.send({ conversationId: conv.body.id, clientMsgId: `${tag}-off-${i}`, text: `off ${i}` });
+      const m = await clients[0]?.send({
+        conversationId: conv.body.id,
+        clientMsgId: `${tag}-off-${i}`,
+        text: `off ${i}`,
+      });
       if (m) ids.push(m.id);
     }
     expect(ids).toHaveLength(5);
@@ -272,7 +321,11 @@ describe('the cluster behind nginx', () => {
     process.kill(cluster.mongo.pid, 'SIGSTOP');
     try {
       const failed = await first
-        .request('message:send', { conversationId: group.id, clientMsgId: `${tag}-mongo-down`, text: 'down' }, { timeoutMs: 25_000 })
+        .request(
+          'message:send',
+          { conversationId: group.id, clientMsgId: `${tag}-mongo-down`, text: 'down' },
+          { timeoutMs: 25_000 },
+        )
         .then(
           () => undefined,
           (err: unknown) => err as { code?: string },
@@ -282,7 +335,11 @@ describe('the cluster behind nginx', () => {
     } finally {
       process.kill(cluster.mongo.pid, 'SIGCONT');
     }
-    const sent = await first.send({ conversationId: group.id, clientMsgId: `${tag}-mongo-up`, text: 'up' });
+    const sent = await first.send({
+      conversationId: group.id,
+      clientMsgId: `${tag}-mongo-up`,
+      text: 'up',
+    });
     expect(sent.text).toBe('up');
     expect(cluster.nodes.filter((n) => n.process.exitInfo)).toEqual([]);
   }, 60_000);

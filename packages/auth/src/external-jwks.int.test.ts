@@ -16,7 +16,10 @@ let rsa: { privateKey: CryptoKey; jwk: JWK };
 let ec: { privateKey: CryptoKey; jwk: JWK };
 let stranger: CryptoKey;
 
-async function keyPair(alg: 'RS256' | 'ES256', kid: string): Promise<{ privateKey: CryptoKey; jwk: JWK }> {
+async function keyPair(
+  alg: 'RS256' | 'ES256',
+  kid: string,
+): Promise<{ privateKey: CryptoKey; jwk: JWK }> {
   const { privateKey, publicKey } = await generateKeyPair(alg);
   return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } };
 }
@@ -43,7 +46,8 @@ function idpToken(
     .setIssuer(overrides.iss ?? idpIssuer)
     .setAudience(overrides.aud ?? idpAudience)
     .setIssuedAt();
-  if (overrides.exp !== null) jwt.setExpirationTime(overrides.exp ?? Math.floor(Date.now() / 1000) + 300);
+  if (overrides.exp !== null)
+    jwt.setExpirationTime(overrides.exp ?? Math.floor(Date.now() / 1000) + 300);
   return jwt.sign(key);
 }
 
@@ -66,14 +70,18 @@ beforeAll(async () => {
       return;
     }
     jwksRequests++;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [rsa.jwk, ec.jwk] }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ keys: [rsa.jwk, ec.jwk] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    server.close((err) => (err ? reject(err) : resolve())),
+  );
 });
 
 describe('external identity provider (JWKS over real HTTP)', () => {
@@ -81,7 +89,12 @@ describe('external identity provider (JWKS over real HTTP)', () => {
     const service = tokens();
     const before = jwksRequests;
     const rs = await service.verify(await idpToken(rsa.privateKey, 'RS256', 'rsa-1'));
-    expect(rs).toMatchObject({ kind: 'external', issuer: idpIssuer, subject: 'idp-user-42', preferredUsername: 'dora' });
+    expect(rs).toMatchObject({
+      kind: 'external',
+      issuer: idpIssuer,
+      subject: 'idp-user-42',
+      preferredUsername: 'dora',
+    });
     const es = await service.verify(await idpToken(ec.privateKey, 'ES256', 'ec-1'));
     expect(es.kind).toBe('external');
     expect(jwksRequests - before).toBe(1);
@@ -98,11 +111,14 @@ describe('external identity provider (JWKS over real HTTP)', () => {
     const cases = [
       await idpToken(rsa.privateKey, 'RS256', 'rsa-1', { aud: 'someone-else' }),
       await idpToken(rsa.privateKey, 'RS256', 'rsa-1', { exp: null }),
-      await idpToken(rsa.privateKey, 'RS256', 'rsa-1', { exp: Math.floor(Date.now() / 1000) - 600 }),
+      await idpToken(rsa.privateKey, 'RS256', 'rsa-1', {
+        exp: Math.floor(Date.now() / 1000) - 600,
+      }),
       await idpToken(stranger, 'RS256', 'rsa-1'),
       await idpToken(stranger, 'RS256', 'unknown-kid'),
     ];
-    for (const token of cases) expect((await errorOf(service.verify(token))).code).toBe('UNAUTHENTICATED');
+    for (const token of cases)
+      expect((await errorOf(service.verify(token))).code).toBe('UNAUTHENTICATED');
   });
 
   it('rejects an HS256 token claiming the external issuer (algorithm confusion)', async () => {
@@ -126,6 +142,8 @@ describe('external identity provider (JWKS over real HTTP)', () => {
     const err = await errorOf(service.verify(await idpToken(rsa.privateKey, 'RS256', 'rsa-1')));
     expect(err.code).toBe('UNAVAILABLE');
     const notFound = tokens(jwksUrl.replace('jwks.json', 'missing.json'));
-    expect((await errorOf(notFound.verify(await idpToken(rsa.privateKey, 'RS256', 'rsa-1')))).code).toBe('UNAVAILABLE');
+    expect(
+      (await errorOf(notFound.verify(await idpToken(rsa.privateKey, 'RS256', 'rsa-1')))).code,
+    ).toBe('UNAVAILABLE');
   });
 });

@@ -12,7 +12,12 @@ const MAX_N = 1 << 20;
 const MAX_R = 32;
 const MAX_P = 16;
 
-function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+function scrypt(
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
   });
@@ -29,7 +34,12 @@ const normalize = (password: string): string => password.normalize('NFKC');
 /** Hash encoded as `scrypt$N$r$p$<salt base64url>$<hash base64url>`. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
-  const hash = await scrypt(normalize(password), salt, KEY_BYTES, { N, r: R, p: P, maxmem: maxmem(N, R) });
+  const hash = await scrypt(normalize(password), salt, KEY_BYTES, {
+    N,
+    r: R,
+    p: P,
+    maxmem: maxmem(N, R),
+  });
   return ['scrypt', N, R, P, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
@@ -38,7 +48,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parsed = parse(stored);
   if (parsed === undefined) return false;
   const { n, r, p, salt, hash } = parsed;
-  const actual = await scrypt(normalize(password), salt, hash.length, { N: n, r, p, maxmem: maxmem(n, r) });
+  const actual = await scrypt(normalize(password), salt, hash.length, {
+    N: n,
+    r,
+    p,
+    maxmem: maxmem(n, r),
+  });
   return actual.length === hash.length && timingSafeEqual(actual, hash);
 }
 
@@ -54,14 +69,23 @@ export async function dummyVerify(password = ''): Promise<false> {
   return false;
 }
 
-function parse(stored: string): { n: number; r: number; p: number; salt: Buffer; hash: Buffer } | undefined {
+function parse(
+  stored: string,
+): { n: number; r: number; p: number; salt: Buffer; hash: Buffer } | undefined {
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
   const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   const valid =
-    Number.isInteger(n) && n > 1 && n <= MAX_N && (n & (n - 1)) === 0 &&
-    Number.isInteger(r) && r >= 1 && r <= MAX_R &&
-    Number.isInteger(p) && p >= 1 && p <= MAX_P;
+    Number.isInteger(n) &&
+    n > 1 &&
+    n <= MAX_N &&
+    (n & (n - 1)) === 0 &&
+    Number.isInteger(r) &&
+    r >= 1 &&
+    r <= MAX_R &&
+    Number.isInteger(p) &&
+    p >= 1 &&
+    p <= MAX_P;
   if (!valid) return undefined;
   const salt = Buffer.from(parts[4] ?? '', 'base64url');
   const hash = Buffer.from(parts[5] ?? '', 'base64url');

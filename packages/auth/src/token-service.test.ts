@@ -53,16 +53,30 @@ describe('token service', () => {
   it('rejects alg none', async () => {
     const payload = { sub: userId, iss: issuer, aud: audience, iat: nowS(), exp: nowS() + 60 };
     await expectUnauthenticated(service().verify(craft({ alg: 'none', typ: 'JWT' }, payload)));
-    await expectUnauthenticated(service().verify(craft({ alg: 'none' }, { ...payload, scope: 'service', sub: 'service' })));
+    await expectUnauthenticated(
+      service().verify(craft({ alg: 'none' }, { ...payload, scope: 'service', sub: 'service' })),
+    );
   });
 
   it('rejects a forged signature and another secret', async () => {
     const { token } = await service().signAccessToken({ userId });
     const [h, p] = token.split('.');
-    const tampered = craft({ alg: 'HS256', typ: 'JWT' }, { sub: userId, iss: issuer, aud: audience, exp: nowS() + 60, scope: 'service' });
-    await expectUnauthenticated(service().verify(`${tampered.slice(0, tampered.lastIndexOf('.'))}.${token.split('.')[2] ?? ''}`));
+    const tampered = craft(
+      { alg: 'HS256', typ: 'JWT' },
+      { sub: userId, iss: issuer, aud: audience, exp: nowS() + 60, scope: 'service' },
+    );
+    await expectUnauthenticated(
+      service().verify(
+        `${tampered.slice(0, tampered.lastIndexOf('.'))}.${token.split('.')[2] ?? ''}`,
+      ),
+    );
     await expectUnauthenticated(service().verify(`${h ?? ''}.${p ?? ''}.AAAA`));
-    const other = createTokenService({ secret: 'y'.repeat(48), issuer, audience, accessTokenTtlSeconds: 60 });
+    const other = createTokenService({
+      secret: 'y'.repeat(48),
+      issuer,
+      audience,
+      accessTokenTtlSeconds: 60,
+    });
     await expectUnauthenticated(service().verify((await other.signAccessToken({ userId })).token));
   });
 
@@ -79,14 +93,26 @@ describe('token service', () => {
 
   it('rejects an expired token', async () => {
     const past = createManualClock(new Date(Date.now() - 3_600_000));
-    const old = createTokenService({ secret, issuer, audience, accessTokenTtlSeconds: 60, clock: past });
+    const old = createTokenService({
+      secret,
+      issuer,
+      audience,
+      accessTokenTtlSeconds: 60,
+      clock: past,
+    });
     const { token } = await old.signAccessToken({ userId });
     await expectUnauthenticated(service().verify(token), 'token expired');
   });
 
   it('expires tokens by the injected clock', async () => {
     const clock = createManualClock();
-    const tokens = createTokenService({ secret, issuer, audience, accessTokenTtlSeconds: 60, clock });
+    const tokens = createTokenService({
+      secret,
+      issuer,
+      audience,
+      accessTokenTtlSeconds: 60,
+      clock,
+    });
     const { token } = await tokens.signAccessToken({ userId });
     await expect(tokens.verify(token)).resolves.toMatchObject({ kind: 'user' });
     clock.advance(70_000);
@@ -94,10 +120,24 @@ describe('token service', () => {
   });
 
   it('rejects wrong audience and wrong issuer', async () => {
-    const wrongAud = createTokenService({ secret, issuer, audience: 'other', accessTokenTtlSeconds: 60 });
-    const wrongIss = createTokenService({ secret, issuer: 'other', audience, accessTokenTtlSeconds: 60 });
-    await expectUnauthenticated(service().verify((await wrongAud.signAccessToken({ userId })).token));
-    await expectUnauthenticated(service().verify((await wrongIss.signAccessToken({ userId })).token));
+    const wrongAud = createTokenService({
+      secret,
+      issuer,
+      audience: 'other',
+      accessTokenTtlSeconds: 60,
+    });
+    const wrongIss = createTokenService({
+      secret,
+      issuer: 'other',
+      audience,
+      accessTokenTtlSeconds: 60,
+    });
+    await expectUnauthenticated(
+      service().verify((await wrongAud.signAccessToken({ userId })).token),
+    );
+    await expectUnauthenticated(
+      service().verify((await wrongIss.signAccessToken({ userId })).token),
+    );
   });
 
   it('rejects a token without exp', async () => {
@@ -126,18 +166,26 @@ describe('token service', () => {
   });
 
   it('rejects garbage and oversize input', async () => {
-    for (const t of ['', 'abc', 'a.b.c', 'x'.repeat(9000)]) await expectUnauthenticated(service().verify(t));
+    for (const t of ['', 'abc', 'a.b.c', 'x'.repeat(9000)])
+      await expectUnauthenticated(service().verify(t));
   });
 
   it('refuses weak configuration', () => {
-    expect(() => createTokenService({ secret: 'short', issuer, audience, accessTokenTtlSeconds: 60 })).toThrow(/32 bytes/);
+    expect(() =>
+      createTokenService({ secret: 'short', issuer, audience, accessTokenTtlSeconds: 60 }),
+    ).toThrow(/32 bytes/);
     expect(() =>
       createTokenService({
         secret,
         issuer,
         audience,
         accessTokenTtlSeconds: 60,
-        external: { jwksUrl: 'http://127.0.0.1:1/jwks', issuer: 'idp', audience: 'a', algorithms: ['HS256'] },
+        external: {
+          jwksUrl: 'http://127.0.0.1:1/jwks',
+          issuer: 'idp',
+          audience: 'a',
+          algorithms: ['HS256'],
+        },
       }),
     ).toThrow(/asymmetric/);
   });

@@ -33,7 +33,10 @@ export interface TokenServiceOptions {
 }
 
 export interface TokenService {
-  signAccessToken(claims: { userId: string; username?: string }): Promise<{ token: string; exp: number }>;
+  signAccessToken(claims: {
+    userId: string;
+    username?: string;
+  }): Promise<{ token: string; exp: number }>;
   /** Token for `POST /api/notifications` and other service calls (`scope: "service"`). @default ttlSeconds 3600 */
   signServiceToken(options?: { ttlSeconds?: number }): Promise<string>;
   /** Resolves the principal or throws AppError UNAUTHENTICATED (UNAVAILABLE when the external JWKS is unreachable). */
@@ -58,13 +61,18 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     throw new TypeError('accessTokenTtlSeconds must be a positive integer');
   }
   const clock = options.clock ?? systemClock;
-  const external = options.external === undefined ? undefined : createExternalVerifier(options.external);
+  const external =
+    options.external === undefined ? undefined : createExternalVerifier(options.external);
   if (external !== undefined && external.issuer === options.issuer) {
     throw new TypeError('external issuer must differ from our own issuer');
   }
   const nowSeconds = (): number => Math.floor(clock.now().getTime() / 1000);
 
-  async function sign(claims: JWTPayload, subject: string, ttlSeconds: number): Promise<{ token: string; exp: number }> {
+  async function sign(
+    claims: JWTPayload,
+    subject: string,
+    ttlSeconds: number,
+  ): Promise<{ token: string; exp: number }> {
     const iat = nowSeconds();
     const exp = iat + ttlSeconds;
     const token = await new SignJWT(claims)
@@ -107,7 +115,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   return {
     async signAccessToken({ userId, username }) {
       if (!isObjectIdHex(userId)) throw new TypeError('userId must be an ObjectId hex string');
-      return sign(username === undefined ? {} : { preferred_username: username }, userId, options.accessTokenTtlSeconds);
+      return sign(
+        username === undefined ? {} : { preferred_username: username },
+        userId,
+        options.accessTokenTtlSeconds,
+      );
     },
 
     async signServiceToken({ ttlSeconds = DEFAULT_SERVICE_TTL_SECONDS } = {}) {
@@ -197,7 +209,11 @@ function toExternalAuthError(err: unknown): AppError {
   }
   // jose raises the bare JOSEError (ERR_JOSE_GENERIC) only for JWKS HTTP/JSON failures;
   // a non-jose error here is fetch's own (connection refused, DNS).
-  if (err instanceof joseErrors.JOSEError ? err.code === 'ERR_JOSE_GENERIC' : !(err instanceof AppError)) {
+  if (
+    err instanceof joseErrors.JOSEError
+      ? err.code === 'ERR_JOSE_GENERIC'
+      : !(err instanceof AppError)
+  ) {
     return AppError.unavailable(err, 'identity provider unavailable');
   }
   return toAuthError(err);

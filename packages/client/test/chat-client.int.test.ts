@@ -111,7 +111,15 @@ describe('ChatClient against a Socket.IO server', () => {
     const s = gw.sockets()[0];
     // A new group announced at seq 0, whose first two messages arrive from two nodes out of order.
     s?.emit('conversation:updated', {
-      conversation: { id: CONV, type: 'group', members: [], createdAt: new Date().toISOString(), seq: 0, readSeq: 0, unreadCount: 0 },
+      conversation: {
+        id: CONV,
+        type: 'group',
+        members: [],
+        createdAt: new Date().toISOString(),
+        seq: 0,
+        readSeq: 0,
+        unreadCount: 0,
+      },
     });
     for (const seq of [2, 1]) s?.emit('message:new', { message: message(seq) });
     await until(() => seen.messages.length === 2, '2 messages');

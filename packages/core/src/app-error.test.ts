@@ -19,7 +19,11 @@ describe('AppError', () => {
     ];
     for (const [err, code, status, retryable] of cases) {
       expect(err).toBeInstanceOf(Error);
-      expect({ code: err.code, status: err.status, retryable: err.retryable }).toEqual({ code, status, retryable });
+      expect({ code: err.code, status: err.status, retryable: err.retryable }).toEqual({
+        code,
+        status,
+        retryable,
+      });
     }
   });
 
@@ -32,7 +36,11 @@ describe('AppError', () => {
   it('maps validator failures to VALIDATION_FAILED or PAYLOAD_TOO_LARGE', () => {
     const validate = createValidator(MessageSendPayload);
     const bad = validate({ conversationId: 'x', clientMsgId: 'a' });
-    const big = validate({ conversationId: '65a1b2c3d4e5f60718293a4b', clientMsgId: 'a', text: 'x'.repeat(4001) });
+    const big = validate({
+      conversationId: '65a1b2c3d4e5f60718293a4b',
+      clientMsgId: 'a',
+      text: 'x'.repeat(4001),
+    });
     if (bad.ok || big.ok) throw new Error('expected failures');
     expect(AppError.fromValidation(bad).code).toBe('VALIDATION_FAILED');
     expect(AppError.fromValidation(bad).details).toEqual(bad.details);

@@ -24,7 +24,10 @@ export class AppError extends Error {
 
   constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
     const info = ERROR_INFO[code];
-    super(message ?? info.message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? info.message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'AppError';
     this.code = code;
     this.status = info.status;
@@ -41,14 +44,19 @@ export class AppError extends Error {
   static notFound(message?: string): AppError {
     return new AppError('NOT_FOUND', message);
   }
-  static validation(details: ValidationDetails | Record<string, unknown>, message?: string): AppError {
+  static validation(
+    details: ValidationDetails | Record<string, unknown>,
+    message?: string,
+  ): AppError {
     return new AppError('VALIDATION_FAILED', message, { details: { ...details } });
   }
   static conflict(message?: string, details?: Record<string, unknown>): AppError {
     return new AppError('CONFLICT', message, details === undefined ? {} : { details });
   }
   static rateLimited(retryAfterMs: number, message?: string): AppError {
-    return new AppError('RATE_LIMITED', message, { details: { retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)) } });
+    return new AppError('RATE_LIMITED', message, {
+      details: { retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)) },
+    });
   }
   static payloadTooLarge(message?: string, details?: Record<string, unknown>): AppError {
     return new AppError('PAYLOAD_TOO_LARGE', message, details === undefined ? {} : { details });
@@ -87,7 +95,8 @@ export function isAppError(err: unknown): err is AppError {
 export function toErrorBody(err: unknown): ErrorBody {
   if (!isAppError(err)) return { code: 'INTERNAL', message: ERROR_INFO.INTERNAL.message };
   const body: ErrorBody = { code: err.code, message: err.message };
-  if (err.details !== undefined && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE') body.details = err.details;
+  if (err.details !== undefined && err.code !== 'INTERNAL' && err.code !== 'UNAVAILABLE')
+    body.details = err.details;
   return body;
 }
 

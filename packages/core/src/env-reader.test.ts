@@ -38,13 +38,43 @@ describe('createEnvReader', () => {
 
   it.each([
     ['int', { V: '12x' }, (r: ReturnType<typeof createEnvReader>) => r.int('V'), 'integer'],
-    ['int min', { V: '0' }, (r: ReturnType<typeof createEnvReader>) => r.int('V', { min: 1 }), '≥ 1'],
-    ['int max', { V: '70000' }, (r: ReturnType<typeof createEnvReader>) => r.int('V', { max: 65535 }), '≤ 65535'],
+    [
+      'int min',
+      { V: '0' },
+      (r: ReturnType<typeof createEnvReader>) => r.int('V', { min: 1 }),
+      '≥ 1',
+    ],
+    [
+      'int max',
+      { V: '70000' },
+      (r: ReturnType<typeof createEnvReader>) => r.int('V', { max: 65535 }),
+      '≤ 65535',
+    ],
     ['bool', { V: 'maybe' }, (r: ReturnType<typeof createEnvReader>) => r.bool('V'), 'true/false'],
-    ['url', { V: 'not a url' }, (r: ReturnType<typeof createEnvReader>) => r.url('V'), 'absolute URL'],
-    ['url protocol', { V: 'http://x' }, (r: ReturnType<typeof createEnvReader>) => r.url('V', { protocols: ['redis:'] }), 'redis:'],
-    ['duration', { V: '5 minutes' }, (r: ReturnType<typeof createEnvReader>) => r.duration('V'), 'duration'],
-    ['oneOf', { V: 'x' }, (r: ReturnType<typeof createEnvReader>) => r.oneOf('V', ['a', 'b']), 'one of a, b'],
+    [
+      'url',
+      { V: 'not a url' },
+      (r: ReturnType<typeof createEnvReader>) => r.url('V'),
+      'absolute URL',
+    ],
+    [
+      'url protocol',
+      { V: 'http://x' },
+      (r: ReturnType<typeof createEnvReader>) => r.url('V', { protocols: ['redis:'] }),
+      'redis:',
+    ],
+    [
+      'duration',
+      { V: '5 minutes' },
+      (r: ReturnType<typeof createEnvReader>) => r.duration('V'),
+      'duration',
+    ],
+    [
+      'oneOf',
+      { V: 'x' },
+      (r: ReturnType<typeof createEnvReader>) => r.oneOf('V', ['a', 'b']),
+      'one of a, b',
+    ],
     ['required', {}, (r: ReturnType<typeof createEnvReader>) => r.str('V'), 'required'],
   ] as const)('reports a bad %s', (_label, env, get, fragment) => {
     const r = createEnvReader(env);
@@ -57,9 +87,13 @@ describe('createEnvReader', () => {
 
   it('parses durations with every unit', () => {
     const r = createEnvReader({ A: '250ms', B: '15s', C: '2h', D: '1d', E: '1500' });
-    expect([r.duration('A'), r.duration('B'), r.duration('C'), r.duration('D'), r.duration('E')]).toEqual([
-      250, 15_000, 7_200_000, 86_400_000, 1500,
-    ]);
+    expect([
+      r.duration('A'),
+      r.duration('B'),
+      r.duration('C'),
+      r.duration('D'),
+      r.duration('E'),
+    ]).toEqual([250, 15_000, 7_200_000, 86_400_000, 1500]);
   });
 
   it('throws one error naming every bad variable, including cross-field problems', () => {

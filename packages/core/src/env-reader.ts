@@ -83,7 +83,10 @@ export function createEnvReader(env: Env): EnvReader {
     }
     const parsed = parse(raw);
     if ('error' in parsed) {
-      problem(name, `${parsed.error} (got ${JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)})`);
+      problem(
+        name,
+        `${parsed.error} (got ${JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)})`,
+      );
       return opts?.default ?? placeholder;
     }
     return parsed.value;
@@ -143,7 +146,11 @@ export function createEnvReader(env: Env): EnvReader {
       return Number.isSafeInteger(ms) ? bounded(ms, opts) : { error: 'is out of range' };
     })) as EnvReader['duration'];
 
-  function oneOf<const V extends string>(name: string, values: readonly V[], opts?: { default?: V }): V {
+  function oneOf<const V extends string>(
+    name: string,
+    values: readonly V[],
+    opts?: { default?: V },
+  ): V {
     const fallback = opts?.default ?? values[0];
     if (fallback === undefined) throw new TypeError('oneOf needs at least one value');
     return (

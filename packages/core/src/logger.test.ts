@@ -22,11 +22,22 @@ function capture(): { stream: Writable; lines: () => Array<Record<string, unknow
 describe('createLogger', () => {
   it('writes JSON with name and level, honoring the level', () => {
     const { stream, lines } = capture();
-    const log = createLogger({ name: 'gateway', level: 'info', destination: stream, base: { nodeId: 'n1' } });
+    const log = createLogger({
+      name: 'gateway',
+      level: 'info',
+      destination: stream,
+      base: { nodeId: 'n1' },
+    });
     log.debug('hidden');
     log.info({ reqId: 'r1' }, 'hello');
     expect(lines()).toHaveLength(1);
-    expect(lines()[0]).toMatchObject({ name: 'gateway', level: 30, msg: 'hello', reqId: 'r1', nodeId: 'n1' });
+    expect(lines()[0]).toMatchObject({
+      name: 'gateway',
+      level: 30,
+      msg: 'hello',
+      reqId: 'r1',
+      nodeId: 'n1',
+    });
   });
 
   it('redacts credentials and message text', () => {

@@ -9,7 +9,10 @@ const bsonType = (v: object): string | undefined => {
 };
 
 export const isPlainObject = (v: unknown): v is Doc =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 /** Numeric value of Int32/Long/Double/Decimal128 wrappers and JS numbers; undefined for non-numbers. */
 export function numericValue(v: unknown): number | undefined {
@@ -164,14 +167,24 @@ export function keyOf(v: unknown): string {
     default:
       return 'z' + String(bsonType(v)) + JSON.stringify(v);
   }
-  return '{' + Object.entries(v as Doc).map(([k, x]) => JSON.stringify(k) + ':' + keyOf(x)).join(',') + '}';
+  return (
+    '{' +
+    Object.entries(v as Doc)
+      .map(([k, x]) => JSON.stringify(k) + ':' + keyOf(x))
+      .join(',') +
+    '}'
+  );
 }
 
 /**
  * Every value reachable along a dotted path, descending into arrays like MongoDB does
  * (terminal arrays contribute their elements, as for multikey indexes).
  */
-export function pathValues(value: unknown, parts: readonly string[], out: unknown[] = []): unknown[] {
+export function pathValues(
+  value: unknown,
+  parts: readonly string[],
+  out: unknown[] = [],
+): unknown[] {
   if (parts.length === 0) {
     if (Array.isArray(value)) {
       if (value.length === 0) out.push(undefined);
@@ -253,4 +266,8 @@ export function renderValue(v: unknown): string {
 }
 
 export const renderDoc = (d: Doc): string =>
-  '{ ' + Object.entries(d).map(([k, v]) => `${k}: ${renderValue(v)}`).join(', ') + ' }';
+  '{ ' +
+  Object.entries(d)
+    .map(([k, v]) => `${k}: ${renderValue(v)}`)
+    .join(', ') +
+  ' }';

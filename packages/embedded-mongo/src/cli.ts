@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { startEmbeddedMongo } from './server.js';
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' } },
+  options: {
+    port: { type: 'string', default: '0' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
   strict: true,
 });
 const port = Number(values.port);
@@ -17,7 +20,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const logger = {
   warn: (o: object, msg?: string): void => {
-    process.stderr.write(`${JSON.stringify({ level: 'warn', msg, ...o }, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+    process.stderr.write(
+      `${JSON.stringify({ level: 'warn', msg, ...o }, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`,
+    );
   },
 };
 

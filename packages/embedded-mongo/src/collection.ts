@@ -1,8 +1,21 @@
 import { getPath, isPlainObject, keyOf, type Doc } from './bson-values.js';
 import { CommandError } from './errors.js';
-import { duplicateKey, Index, lowerBound, sameIndexOptions, upperBound, type IndexSpec } from './indexes.js';
+import {
+  duplicateKey,
+  Index,
+  lowerBound,
+  sameIndexOptions,
+  upperBound,
+  type IndexSpec,
+} from './indexes.js';
 
-const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 }, unique: true, sparse: false, extra: {} };
+const ID_INDEX: IndexSpec = {
+  name: '_id_',
+  key: { _id: 1 },
+  unique: true,
+  sparse: false,
+  extra: {},
+};
 const MAX_LOOKUP_KEYS = 1000;
 
 /** A scalar that equality lookups can find through index keys without changing the result set. */
@@ -18,7 +31,8 @@ function equalityValues(cond: unknown): unknown[] | undefined {
     const keys = Object.keys(cond);
     if (keys.length !== 1) return undefined;
     if ('$eq' in cond) return isIndexable(cond.$eq) ? [cond.$eq] : undefined;
-    if ('$in' in cond && Array.isArray(cond.$in)) return cond.$in.every(isIndexable) ? cond.$in : undefined;
+    if ('$in' in cond && Array.isArray(cond.$in))
+      return cond.$in.every(isIndexable) ? cond.$in : undefined;
     return undefined;
   }
   return isIndexable(cond) ? [cond] : undefined;
@@ -51,7 +65,8 @@ export class Collection {
 
   insert(doc: Doc): void {
     const id = keyOf(doc._id);
-    if (this.docs.has(id)) throw duplicateKey(this.ns, this.indexes.get('_id_') as Index, [doc._id]);
+    if (this.docs.has(id))
+      throw duplicateKey(this.ns, this.indexes.get('_id_') as Index, [doc._id]);
     const planned = this.secondary().map((ix) => [ix, ix.keysOf(doc)] as const);
     for (const [ix, keys] of planned) ix.checkUnique(this.ns, id, keys);
     for (const [ix, keys] of planned) ix.add(id, keys);
@@ -62,9 +77,15 @@ export class Collection {
   replace(oldDoc: Doc, newDoc: Doc): void {
     const id = keyOf(oldDoc._id);
     if (keyOf(newDoc._id) !== id) {
-      throw new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+      throw new CommandError(
+        66,
+        'ImmutableField',
+        "Performing an update on the path '_id' would modify the immutable field '_id'",
+      );
     }
-    const planned = this.secondary().map((ix) => [ix, ix.keysOf(oldDoc), ix.keysOf(newDoc)] as const);
+    const planned = this.secondary().map(
+      (ix) => [ix, ix.keysOf(oldDoc), ix.keysOf(newDoc)] as const,
+    );
     for (const [ix, , keys] of planned) ix.checkUnique(this.ns, id, keys);
     for (const [ix, before, after] of planned) {
       ix.remove(id, before);
@@ -91,11 +112,22 @@ export class Collection {
       if (existing.spec.name === spec.name) {
         if (sameKey && sameIndexOptions(existing.spec, spec)) return false;
         const code = sameKey ? [85, 'IndexOptionsConflict'] : [86, 'IndexKeySpecsConflict'];
-        throw new CommandError(code[0] as number, code[1] as string, `An existing index has the same name as the requested index but different key or options. Requested index: ${JSON.stringify(spec.key)}, existing index: ${JSON.stringify(existing.spec.key)}`);
+        throw new CommandError(
+          code[0] as number,
+          code[1] as string,
+          `An existing index has the same name as the requested index but different key or options. Requested index: ${JSON.stringify(spec.key)}, existing index: ${JSON.stringify(existing.spec.key)}`,
+        );
       }
-      if (sameKey && keyOf(existing.spec.partialFilterExpression) === keyOf(spec.partialFilterExpression)) {
+      if (
+        sameKey &&
+        keyOf(existing.spec.partialFilterExpression) === keyOf(spec.partialFilterExpression)
+      ) {
         if (sameIndexOptions(existing.spec, spec)) return false;
-        throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${existing.spec.name}`);
+        throw new CommandError(
+          85,
+          'IndexOptionsConflict',
+          `Index already exists with a different name: ${existing.spec.name}`,
+        );
       }
     }
     const ix = new Index(spec);
@@ -113,7 +145,10 @@ export class Collection {
    * `exact` means the lookup alone decided the match (every condition was an equality it used).
    */
   candidates(filter: unknown): { docs: Doc[]; exact: boolean } {
-    const all = (): { docs: Doc[]; exact: boolean } => ({ docs: [...this.docs.values()], exact: false });
+    const all = (): { docs: Doc[]; exact: boolean } => ({
+      docs: [...this.docs.values()],
+      exact: false,
+    });
     if (!isPlainObject(filter)) return all();
     const conditions = Object.keys(filter).length;
     const eq = new Map<string, unknown[]>();
@@ -141,7 +176,10 @@ export class Collection {
     }
     if (!best) return all();
     // Keep index order within one key; several keys ($in) are merged without duplicates.
-    const idsFound = best.sets.length === 1 ? (best.sets[0] as Set<string>) : new Set(best.sets.flatMap((s) => [...s]));
+    const idsFound =
+      best.sets.length === 1
+        ? (best.sets[0] as Set<string>)
+        : new Set(best.sets.flatMap((s) => [...s]));
     return { docs: this.collect(idsFound), exact: best.used === conditions };
   }
 
@@ -151,12 +189,18 @@ export class Collection {
    * sort by seq, limit). Range conditions on s pick the starting point; every document still
    * goes through `match`. Undefined when no index fits: the caller sorts candidates instead.
    */
-  orderedScan(filter: unknown, sort: Doc, count: number, match: (doc: Doc) => boolean): Doc[] | undefined {
+  orderedScan(
+    filter: unknown,
+    sort: Doc,
+    count: number,
+    match: (doc: Doc) => boolean,
+  ): Doc[] | undefined {
     if (!isPlainObject(filter)) return undefined;
     const sortFields = Object.keys(sort);
     const sortField = sortFields[0];
     const dir = sortField === undefined ? undefined : sort[sortField];
-    if (sortFields.length !== 1 || sortField === undefined || (dir !== 1 && dir !== -1)) return undefined;
+    if (sortFields.length !== 1 || sortField === undefined || (dir !== 1 && dir !== -1))
+      return undefined;
     for (const ix of this.secondary()) {
       if (ix.spec.partialFilterExpression || ix.spec.sparse || ix.fields[1] !== sortField) continue;
       const values = equalityValues(filter[ix.fields[0] as string]);
@@ -164,7 +208,8 @@ export class Collection {
       const list = ix.orderedFor(values[0]);
       if (!list) continue;
       const range = filter[sortField];
-      const bound = (op: string): unknown => (isPlainObject(range) && op in range && isIndexable(range[op]) ? range[op] : undefined);
+      const bound = (op: string): unknown =>
+        isPlainObject(range) && op in range && isIndexable(range[op]) ? range[op] : undefined;
       let i: number;
       if (dir === 1) {
         const gt = bound('$gt');
@@ -174,7 +219,12 @@ export class Collection {
       } else {
         const lt = bound('$lt');
         const lte = bound('$lte');
-        i = (lt !== undefined ? lowerBound(list, lt) : lte !== undefined ? upperBound(list, lte) : list.length) - 1;
+        i =
+          (lt !== undefined
+            ? lowerBound(list, lt)
+            : lte !== undefined
+              ? upperBound(list, lte)
+              : list.length) - 1;
       }
       const out: Doc[] = [];
       for (; i >= 0 && i < list.length && out.length < count; i += dir) {
@@ -186,21 +236,33 @@ export class Collection {
     return undefined;
   }
 
-  private lookup(ix: Index, eq: Map<string, unknown[]>): { sets: Set<string>[]; used: number } | undefined {
+  private lookup(
+    ix: Index,
+    eq: Map<string, unknown[]>,
+  ): { sets: Set<string>[]; used: number } | undefined {
     const first = ix.fields[0] as string;
     if (ix.fields.every((f) => eq.has(f))) {
       let combos: string[] = [''];
       for (const f of ix.fields) {
         const values = eq.get(f) as unknown[];
-        combos = combos.flatMap((c) => values.map((v) => (c === '' ? keyOf(v) : `${c}|${keyOf(v)}`)));
+        combos = combos.flatMap((c) =>
+          values.map((v) => (c === '' ? keyOf(v) : `${c}|${keyOf(v)}`)),
+        );
         if (combos.length > MAX_LOOKUP_KEYS) return undefined;
       }
-      const sets = combos.map((k) => ix.entries.get(k)).filter((s): s is Set<string> => s !== undefined);
+      const sets = combos
+        .map((k) => ix.entries.get(k))
+        .filter((s): s is Set<string> => s !== undefined);
       return { sets, used: ix.fields.length };
     }
     const values = eq.get(first);
     if (!values) return undefined;
-    return { sets: values.map((v) => ix.byFirst.get(keyOf(v))).filter((s): s is Set<string> => s !== undefined), used: 1 };
+    return {
+      sets: values
+        .map((v) => ix.byFirst.get(keyOf(v)))
+        .filter((s): s is Set<string> => s !== undefined),
+      used: 1,
+    };
   }
 
   /** Ids come from one Set (no duplicates) or from a merged Set ($in), so no dedupe is needed. */

@@ -24,13 +24,26 @@ export class CursorRegistry {
    * Builds the `cursor` sub-document of a find/aggregate reply, keeping a cursor open only if
    * documents remain after the first batch.
    */
-  open(ns: string, docs: Doc[], firstBatchSize: number | undefined, singleBatch: boolean, transform: (b: Doc[]) => Doc[] = (b) => b): Doc {
+  open(
+    ns: string,
+    docs: Doc[],
+    firstBatchSize: number | undefined,
+    singleBatch: boolean,
+    transform: (b: Doc[]) => Doc[] = (b) => b,
+  ): Doc {
     const size = firstBatchSize ?? DEFAULT_FIRST_BATCH;
     const first = singleBatch ? docs : docs.slice(0, size);
     let id = 0;
     if (!singleBatch && first.length < docs.length) {
       id = this.nextId++;
-      this.cursors.set(id, { id, ns, docs, position: first.length, transform, lastUsed: Date.now() });
+      this.cursors.set(id, {
+        id,
+        ns,
+        docs,
+        position: first.length,
+        transform,
+        lastUsed: Date.now(),
+      });
     }
     return { firstBatch: transform(first), id: Long.fromNumber(id), ns };
   }
@@ -46,7 +59,11 @@ export class CursorRegistry {
     cursor.lastUsed = Date.now();
     const exhausted = cursor.position >= cursor.docs.length;
     if (exhausted) this.cursors.delete(cursor.id);
-    return { nextBatch: cursor.transform(batch), id: Long.fromNumber(exhausted ? 0 : cursor.id), ns: cursor.ns };
+    return {
+      nextBatch: cursor.transform(batch),
+      id: Long.fromNumber(exhausted ? 0 : cursor.id),
+      ns: cursor.ns,
+    };
   }
 
   kill(id: number): boolean {
@@ -54,7 +71,8 @@ export class CursorRegistry {
   }
 
   reapIdle(now: number): void {
-    for (const [id, c] of this.cursors) if (now - c.lastUsed > CURSOR_TIMEOUT_MS) this.cursors.delete(id);
+    for (const [id, c] of this.cursors)
+      if (now - c.lastUsed > CURSOR_TIMEOUT_MS) this.cursors.delete(id);
   }
 
   clear(): void {

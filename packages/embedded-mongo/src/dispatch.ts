@@ -13,7 +13,13 @@ export interface DispatchLogger {
 }
 
 const COMMANDS = new Map<string, Handler>(
-  Object.entries({ ...adminCommands, ...collectionCommands, ...readCommands, ...writeCommands, ...findAndModifyCommands }),
+  Object.entries({
+    ...adminCommands,
+    ...collectionCommands,
+    ...readCommands,
+    ...writeCommands,
+    ...findAndModifyCommands,
+  }),
 );
 
 /** Runs one command and always returns a reply document (errors become `ok: 0` replies). */

@@ -29,12 +29,14 @@ function isScalar(v: unknown): boolean {
 }
 
 /** Same type bracket and equal (1 == 1.0; an ObjectId equals only an ObjectId). */
-const equals = (a: unknown, b: unknown): boolean => typeRank(a) === typeRank(b) && compareValues(a, b) === 0;
+const equals = (a: unknown, b: unknown): boolean =>
+  typeRank(a) === typeRank(b) && compareValues(a, b) === 0;
 
 /** Range operators only match values of the argument's type bracket, as in MongoDB. */
 function range(arg: unknown, accept: (c: number) => boolean): Test {
   const rank = typeRank(arg);
-  return (value, present) => present && value !== null && typeRank(value) === rank && accept(compareValues(value, arg));
+  return (value, present) =>
+    present && value !== null && typeRank(value) === rank && accept(compareValues(value, arg));
 }
 
 function operatorTest(op: string, arg: unknown): Test | undefined {
@@ -73,7 +75,9 @@ function fieldTest(cond: unknown): Test | undefined {
       if (!t) return undefined;
       tests.push(t);
     }
-    return tests.length === 1 ? (tests[0] as Test) : (v, present) => tests.every((t) => t(v, present));
+    return tests.length === 1
+      ? (tests[0] as Test)
+      : (v, present) => tests.every((t) => t(v, present));
   }
   return isScalar(cond) ? (v, present) => present && equals(v, cond) : undefined;
 }

@@ -51,14 +51,24 @@ describe('compileFastFilter', () => {
   });
 
   it('declines shapes it does not cover', () => {
-    for (const filter of [{ 'a.b': 1 }, { $or: [{ a: 1 }] }, { a: null }, { a: { $in: [null] } }, { a: /x/ }, { a: { $size: 1 } }, { a: { b: 1 } }]) {
+    for (const filter of [
+      { 'a.b': 1 },
+      { $or: [{ a: 1 }] },
+      { a: null },
+      { a: { $in: [null] } },
+      { a: /x/ },
+      { a: { $size: 1 } },
+      { a: { b: 1 } },
+    ]) {
       expect(compileFastFilter(filter), JSON.stringify(filter)).toBeUndefined();
     }
   });
 
   it('defers documents whose field is an array or embedded document to mingo', () => {
     expect(compileFastFilter({ a: 1 })?.({ a: [1, 2] })).toBeUndefined();
-    expect(compileFastFilter({ nested: { $exists: true } })?.({ nested: { k: 1 } })).toBeUndefined();
+    expect(
+      compileFastFilter({ nested: { $exists: true } })?.({ nested: { k: 1 } }),
+    ).toBeUndefined();
   });
 });
 
@@ -107,7 +117,11 @@ describe('fastUpdate', () => {
 
 describe('sortDocs with a small limit', () => {
   it('returns the same first documents as a full sort, ties in original order', () => {
-    const docs: Doc[] = Array.from({ length: 500 }, (_, i) => ({ _id: i, seq: (i * 7919) % 97, s: i % 3 === 0 ? 'a' : 1 }));
+    const docs: Doc[] = Array.from({ length: 500 }, (_, i) => ({
+      _id: i,
+      seq: (i * 7919) % 97,
+      s: i % 3 === 0 ? 'a' : 1,
+    }));
     for (const spec of [{ seq: 1 }, { seq: -1 }, { s: 1, seq: -1 }]) {
       const full = sortDocs(docs, spec).slice(0, 25);
       expect(sortDocs(docs, spec, 25).map((d) => d._id)).toEqual(full.map((d) => d._id));
@@ -117,7 +131,12 @@ describe('sortDocs with a small limit', () => {
 
 describe('project with a simple inclusion', () => {
   it('matches mingo for top-level inclusions, with and without _id', () => {
-    for (const projection of [{ a: 1 }, { a: 1, s: true }, { _id: 0, s: 1, missing: 1 }, { _id: 1, b: 1 }]) {
+    for (const projection of [
+      { a: 1 },
+      { a: 1, s: true },
+      { _id: 0, s: 1, missing: 1 },
+      { _id: 1, b: 1 },
+    ]) {
       expect(project(DOCS, projection, undefined)).toEqual(find(DOCS, {}, projection).all());
     }
   });
@@ -128,7 +147,8 @@ describe('Collection.orderedScan', () => {
     const coll = new Collection('db', 'messages');
     coll.createIndex({ name: 'c_s', key: { c: 1, s: 1 }, unique: false, sparse: false, extra: {} });
     const convs = ['a', 'b'];
-    for (let i = 0; i < 300; i++) coll.insert({ _id: i, c: convs[i % 2], s: (i * 37) % 101, h: i % 5 === 0 ? ['x'] : [] });
+    for (let i = 0; i < 300; i++)
+      coll.insert({ _id: i, c: convs[i % 2], s: (i * 37) % 101, h: i % 5 === 0 ? ['x'] : [] });
     // Updates move documents within the order; removals take them out.
     for (let i = 0; i < 300; i += 7) {
       const doc = coll.docs.get(keyOf(i)) as Doc;
@@ -149,7 +169,10 @@ describe('Collection.orderedScan', () => {
       const match = compileFilter(filter);
       const expected = sortDocs([...coll.docs.values()].filter(match), sort).slice(0, limit);
       // Values must agree exactly; ties (equal s) may come in any order, as in MongoDB.
-      expect(scanned?.map((d) => d.s), JSON.stringify(filter)).toEqual(expected.map((d) => d.s));
+      expect(
+        scanned?.map((d) => d.s),
+        JSON.stringify(filter),
+      ).toEqual(expected.map((d) => d.s));
       expect(new Set(scanned?.map((d) => d._id)).size).toBe(scanned?.length);
     }
   });

@@ -21,7 +21,8 @@ function plan(ops: Doc): Plan | undefined {
     for (const [path, arg] of Object.entries(args)) {
       const parts = path.split('.');
       // _id changes must fail like MongoDB's; numeric parts may index arrays; '$' is positional.
-      if (parts[0] === '_id' || parts.some((p) => p === '' || p.includes('$') || /^\d+$/.test(p))) return undefined;
+      if (parts[0] === '_id' || parts.some((p) => p === '' || p.includes('$') || /^\d+$/.test(p)))
+        return undefined;
       if (op === '$inc' && typeof arg !== 'number') return undefined;
       out.push({ op, parts, arg });
     }

@@ -44,7 +44,9 @@ export class Index {
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
     this.parts = this.fields.map((f) => f.split('.'));
-    this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+    this.partial = spec.partialFilterExpression
+      ? new Query(spec.partialFilterExpression)
+      : undefined;
     this.orderedValid = this.fields.length === 2;
     this.ordered = this.orderedValid ? new Map() : undefined;
   }
@@ -64,7 +66,8 @@ export class Index {
     for (const vs of perField) {
       const values = vs.length === 0 ? [null] : vs;
       const next: unknown[][] = [];
-      for (const c of combos) for (const v of values) if (next.length < CARTESIAN_CAP) next.push([...c, v]);
+      for (const c of combos)
+        for (const v of values) if (next.length < CARTESIAN_CAP) next.push([...c, v]);
       combos = next;
     }
     const seen = new Map<string, IndexKey>();
@@ -118,7 +121,11 @@ export class Index {
       const firstKey = keyOf(k.values[0]);
       const list = this.ordered.get(firstKey);
       if (!list) continue;
-      for (let i = lowerBound(list, k.values[1]); i < list.length && compareValues(list[i]?.value, k.values[1]) === 0; i++) {
+      for (
+        let i = lowerBound(list, k.values[1]);
+        i < list.length && compareValues(list[i]?.value, k.values[1]) === 0;
+        i++
+      ) {
         if (list[i]?.id === id) {
           list.splice(i, 1);
           break;
@@ -182,10 +189,15 @@ export function duplicateKey(ns: string, index: Index, values: unknown[]): Comma
   const keyValue: Doc = {};
   index.fields.forEach((f, i) => (keyValue[f] = values[i] ?? null));
   const rendered = index.fields.map((f, i) => `${f}: ${renderKeyValue(values[i])}`).join(', ');
-  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.spec.name} dup key: { ${rendered} }`, {
-    keyPattern: { ...index.spec.key },
-    keyValue,
-  });
+  return new CommandError(
+    11000,
+    'DuplicateKey',
+    `E11000 duplicate key error collection: ${ns} index: ${index.spec.name} dup key: { ${rendered} }`,
+    {
+      keyPattern: { ...index.spec.key },
+      keyValue,
+    },
+  );
 }
 
 const renderKeyValue = (v: unknown): string => {
@@ -197,26 +209,49 @@ const renderKeyValue = (v: unknown): string => {
   return typeof v === 'object' ? JSON.stringify(v) : String(v as number);
 };
 
-const KNOWN_OPTIONS = new Set(['key', 'name', 'unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'v', 'background', 'ns']);
+const KNOWN_OPTIONS = new Set([
+  'key',
+  'name',
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'v',
+  'background',
+  'ns',
+]);
 
 /** Validates one element of createIndexes.indexes and normalizes it. */
 export function parseIndexSpec(raw: unknown): IndexSpec {
-  if (typeof raw !== 'object' || raw === null) throw new CommandError(9, 'FailedToParse', 'index spec must be an object');
+  if (typeof raw !== 'object' || raw === null)
+    throw new CommandError(9, 'FailedToParse', 'index spec must be an object');
   const r = raw as Doc;
   const key = r.key;
   if (typeof key !== 'object' || key === null || Object.keys(key).length === 0) {
-    throw new CommandError(67, 'CannotCreateIndex', "Index keys cannot be empty.");
+    throw new CommandError(67, 'CannotCreateIndex', 'Index keys cannot be empty.');
   }
   for (const [f, dir] of Object.entries(key as Doc)) {
     if (dir !== 1 && dir !== -1) {
-      throw new CommandError(238, 'NotImplemented', `index type ${JSON.stringify(dir)} on field '${f}' is not supported by the embedded server`);
+      throw new CommandError(
+        238,
+        'NotImplemented',
+        `index type ${JSON.stringify(dir)} on field '${f}' is not supported by the embedded server`,
+      );
     }
   }
-  if (typeof r.name !== 'string' || r.name === '') throw new CommandError(9, 'FailedToParse', 'index name must be a non-empty string');
+  if (typeof r.name !== 'string' || r.name === '')
+    throw new CommandError(9, 'FailedToParse', 'index name must be a non-empty string');
   const extra: Doc = {};
   for (const [k, v] of Object.entries(r)) if (!KNOWN_OPTIONS.has(k)) extra[k] = v;
-  const spec: IndexSpec = { name: r.name, key: { ...(key as Doc) }, unique: r.unique === true, sparse: r.sparse === true, extra };
-  if (r.partialFilterExpression !== undefined) spec.partialFilterExpression = r.partialFilterExpression as Doc;
+  const spec: IndexSpec = {
+    name: r.name,
+    key: { ...(key as Doc) },
+    unique: r.unique === true,
+    sparse: r.sparse === true,
+    extra,
+  };
+  if (r.partialFilterExpression !== undefined)
+    spec.partialFilterExpression = r.partialFilterExpression as Doc;
   if (typeof r.expireAfterSeconds === 'number') spec.expireAfterSeconds = r.expireAfterSeconds;
   return spec;
 }

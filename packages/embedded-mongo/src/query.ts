@@ -6,21 +6,49 @@ import { badValue, CommandError, notImplemented } from './errors.js';
 import { compileFastFilter } from './fast-filter.js';
 
 const FIELD_OPERATORS = new Set([
-  '$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$type', '$regex', '$options',
-  '$mod', '$all', '$elemMatch', '$size', '$not', '$bitsAllSet', '$bitsAllClear', '$bitsAnySet', '$bitsAnyClear',
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$type',
+  '$regex',
+  '$options',
+  '$mod',
+  '$all',
+  '$elemMatch',
+  '$size',
+  '$not',
+  '$bitsAllSet',
+  '$bitsAllClear',
+  '$bitsAnySet',
+  '$bitsAnyClear',
 ]);
 const UNSUPPORTED_OPERATORS = new Set([
-  '$text', '$near', '$nearSphere', '$geoWithin', '$geoIntersects', '$within', '$where', '$jsonSchema',
+  '$text',
+  '$near',
+  '$nearSphere',
+  '$geoWithin',
+  '$geoIntersects',
+  '$within',
+  '$where',
+  '$jsonSchema',
 ]);
 const TOP_LEVEL = new Set(['$and', '$or', '$nor', '$expr', '$comment']);
 
 /** Rejects operators MongoDB would reject (BadValue) or that we cannot evaluate (NotImplemented). */
 export function validateFilter(filter: unknown): void {
   if (filter === undefined || filter === null) return;
-  if (!isPlainObject(filter)) throw new CommandError(14, 'TypeMismatch', 'filter must be an object');
+  if (!isPlainObject(filter))
+    throw new CommandError(14, 'TypeMismatch', 'filter must be an object');
   for (const [k, v] of Object.entries(filter)) {
     if (k.startsWith('$')) {
-      if (UNSUPPORTED_OPERATORS.has(k)) throw notImplemented(`${k} is not supported by the embedded server`);
+      if (UNSUPPORTED_OPERATORS.has(k))
+        throw notImplemented(`${k} is not supported by the embedded server`);
       if (!TOP_LEVEL.has(k)) throw badValue(`unknown top level operator: ${k}`);
       if (k === '$and' || k === '$or' || k === '$nor') {
         if (!Array.isArray(v) || v.length === 0) throw badValue(`${k} must be a nonempty array`);
@@ -35,13 +63,16 @@ function validateFieldCondition(v: unknown): void {
   const keys = Object.keys(v);
   if (!keys.some((k) => k.startsWith('$'))) return;
   for (const op of keys) {
-    if (UNSUPPORTED_OPERATORS.has(op)) throw notImplemented(`${op} is not supported by the embedded server`);
+    if (UNSUPPORTED_OPERATORS.has(op))
+      throw notImplemented(`${op} is not supported by the embedded server`);
     if (!FIELD_OPERATORS.has(op)) throw badValue(`unknown operator: ${op}`);
     const arg = v[op];
-    if ((op === '$in' || op === '$nin' || op === '$all') && !Array.isArray(arg)) throw badValue(`${op} needs an array`);
+    if ((op === '$in' || op === '$nin' || op === '$all') && !Array.isArray(arg))
+      throw badValue(`${op} needs an array`);
     if (op === '$elemMatch') {
       if (!isPlainObject(arg)) throw badValue('$elemMatch needs an Object');
-      if (Object.keys(arg).some((k) => k.startsWith('$') && !TOP_LEVEL.has(k))) validateFieldCondition(arg);
+      if (Object.keys(arg).some((k) => k.startsWith('$') && !TOP_LEVEL.has(k)))
+        validateFieldCondition(arg);
       else validateFilter(arg);
     }
     if (op === '$not') validateFieldCondition(arg);
@@ -52,7 +83,8 @@ function validateFieldCondition(v: unknown): void {
 export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
   const keys = Object.entries(spec).map(([field, dir]) => {
     if (dir !== 1 && dir !== -1) {
-      if (isPlainObject(dir) && dir.$meta !== undefined) throw notImplemented('$meta sort is not supported by the embedded server');
+      if (isPlainObject(dir) && dir.$meta !== undefined)
+        throw notImplemented('$meta sort is not supported by the embedded server');
       throw badValue(`Illegal key in $sort specification: ${field}: ${JSON.stringify(dir)}`);
     }
     return { parts: field.split('.'), dir };
@@ -71,7 +103,11 @@ export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
     return best;
   };
   // Keys are computed once per document, not once per comparison.
-  const decorated = docs.map((doc, i) => ({ doc, i, k: keys.map(({ parts, dir }) => sortKey(doc, parts, dir)) }));
+  const decorated = docs.map((doc, i) => ({
+    doc,
+    i,
+    k: keys.map(({ parts, dir }) => sortKey(doc, parts, dir)),
+  }));
   type Decorated = (typeof decorated)[number];
   const order = (a: Decorated, b: Decorated): number => {
     for (let j = 0; j < keys.length; j++) {
@@ -112,7 +148,10 @@ const CONTEXT = Context.init({ pipeline: { $sort: sortStage as never } });
 /** Filters, projections and updates need no custom operators: mingo then skips merging contexts per call. */
 export const BASE_OPTIONS: Partial<Options> = {};
 
-export const aggregateOptions = (resolve: (name: string) => Doc[]): Partial<Options> => ({ context: CONTEXT, collectionResolver: resolve });
+export const aggregateOptions = (resolve: (name: string) => Doc[]): Partial<Options> => ({
+  context: CONTEXT,
+  collectionResolver: resolve,
+});
 
 /** A compiled filter. Empty filters match everything without calling mingo. */
 export function compileFilter(filter: unknown): (doc: Doc) => boolean {
@@ -140,7 +179,9 @@ export function project(docs: Doc[], projection: Doc | undefined, filter: Doc | 
   if (simple) return docs.map(simple);
   // The positional projection `arr.$` needs the query condition; otherwise skip re-filtering.
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
-  return wrapMingo(() => find(docs, positional && filter ? filter : {}, projection, BASE_OPTIONS).all() as Doc[]);
+  return wrapMingo(
+    () => find(docs, positional && filter ? filter : {}, projection, BASE_OPTIONS).all() as Doc[],
+  );
 }
 
 /**

@@ -26,7 +26,9 @@ export interface EmbeddedMongoOptions {
 const SWEEP_INTERVAL_MS = 1000;
 
 /** Starts an in-memory MongoDB-wire-compatible server. Data lives only as long as the process. */
-export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(
+  options: EmbeddedMongoOptions = {},
+): Promise<EmbeddedMongo> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger;
   const storage = new Storage();
@@ -39,13 +41,17 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
     socket.setNoDelay(true);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (err) => logger?.debug?.({ err }, 'embedded-mongo: socket error'));
-    serveConnection(socket, {
-      storage,
-      cursors,
-      db: 'admin',
-      connectionId: nextConnectionId++,
-      remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
-    }, logger);
+    serveConnection(
+      socket,
+      {
+        storage,
+        cursors,
+        db: 'admin',
+        connectionId: nextConnectionId++,
+        remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
+      },
+      logger,
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -81,7 +87,11 @@ export async function startEmbeddedMongo(options: EmbeddedMongoOptions = {}): Pr
 }
 
 /** Frames messages off the socket and answers each in arrival order. */
-function serveConnection(socket: net.Socket, base: CommandContext, logger: DispatchLogger | undefined): void {
+function serveConnection(
+  socket: net.Socket,
+  base: CommandContext,
+  logger: DispatchLogger | undefined,
+): void {
   let chunks: Buffer[] = [];
   let buffered = 0;
   socket.on('data', (chunk: Buffer) => {
@@ -112,7 +122,11 @@ function serveConnection(socket: net.Socket, base: CommandContext, logger: Dispa
 }
 
 /** Returns the reply bytes, undefined when no reply is expected, null when the connection must close. */
-function handleMessage(message: Buffer, base: CommandContext, logger: DispatchLogger | undefined): Buffer | undefined | null {
+function handleMessage(
+  message: Buffer,
+  base: CommandContext,
+  logger: DispatchLogger | undefined,
+): Buffer | undefined | null {
   let request;
   try {
     request = decodeMessage(message);
@@ -122,8 +136,11 @@ function handleMessage(message: Buffer, base: CommandContext, logger: DispatchLo
     return null;
   }
   const cmd: Doc = request.command;
-  const db = typeof cmd.$db === 'string' ? cmd.$db : (request.fullCollectionName?.split('.')[0] ?? 'admin');
+  const db =
+    typeof cmd.$db === 'string' ? cmd.$db : (request.fullCollectionName?.split('.')[0] ?? 'admin');
   const reply = dispatch(cmd, { ...base, db }, logger);
   if (request.noReply) return undefined;
-  return request.opCode === OP_QUERY ? encodeOpReply(request.requestId, reply) : encodeMsgReply(request.requestId, reply);
+  return request.opCode === OP_QUERY
+    ? encodeOpReply(request.requestId, reply)
+    : encodeMsgReply(request.requestId, reply);
 }

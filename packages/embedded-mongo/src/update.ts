@@ -7,10 +7,30 @@ import { fastUpdate } from './fast-update.js';
 import { BASE_OPTIONS, validateFilter, wrapMingo } from './query.js';
 
 const UPDATE_OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$pull', '$pullAll', '$addToSet', '$pop',
-  '$rename', '$currentDate', '$bit', '$setOnInsert',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$rename',
+  '$currentDate',
+  '$bit',
+  '$setOnInsert',
 ]);
-const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+const PIPELINE_UPDATE_STAGES = new Set([
+  '$addFields',
+  '$set',
+  '$project',
+  '$unset',
+  '$replaceRoot',
+  '$replaceWith',
+]);
 
 export type UpdateSpec = Doc | Doc[];
 
@@ -29,25 +49,39 @@ export function validateUpdate(u: unknown): UpdateSpec {
     for (const stage of u) {
       const op = isPlainObject(stage) ? Object.keys(stage) : [];
       if (op.length !== 1 || !PIPELINE_UPDATE_STAGES.has(op[0] as string)) {
-        throw new CommandError(72, 'InvalidOptions', `Invalid update pipeline stage: ${JSON.stringify(op)}; only $addFields, $set, $project, $unset, $replaceRoot and $replaceWith are allowed`);
+        throw new CommandError(
+          72,
+          'InvalidOptions',
+          `Invalid update pipeline stage: ${JSON.stringify(op)}; only $addFields, $set, $project, $unset, $replaceRoot and $replaceWith are allowed`,
+        );
       }
     }
     return u as Doc[];
   }
-  if (!isPlainObject(u)) throw new CommandError(14, 'TypeMismatch', 'update must be an object or an array');
+  if (!isPlainObject(u))
+    throw new CommandError(14, 'TypeMismatch', 'update must be an object or an array');
   if (isOperatorUpdate(u)) {
     const paths: string[] = [];
     for (const [op, arg] of Object.entries(u)) {
       if (!UPDATE_OPERATORS.has(op)) {
-        throw failedToParse(`Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+        throw failedToParse(
+          `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+        );
       }
-      if (!isPlainObject(arg)) throw failedToParse(`Modifiers operate on fields but we found type ${typeof arg} instead.`);
+      if (!isPlainObject(arg))
+        throw failedToParse(`Modifiers operate on fields but we found type ${typeof arg} instead.`);
       paths.push(...Object.keys(arg));
       if (op === '$rename') paths.push(...Object.values(arg).map(String));
     }
     checkConflicts(paths);
   } else {
-    for (const k of Object.keys(u)) if (k.includes('.')) throw new CommandError(52, 'DottedFieldName', `The dotted field '${k}' in replacement is not valid for storage.`);
+    for (const k of Object.keys(u))
+      if (k.includes('.'))
+        throw new CommandError(
+          52,
+          'DottedFieldName',
+          `The dotted field '${k}' in replacement is not valid for storage.`,
+        );
   }
   return u;
 }
@@ -59,13 +93,21 @@ function checkConflicts(paths: string[]): void {
     const prev = sorted[i - 1] as string;
     const cur = sorted[i] as string;
     if (cur === prev || cur.startsWith(prev + '.')) {
-      throw new CommandError(40, 'ConflictingUpdateOperators', `Updating the path '${cur}' would create a conflict at '${prev}'`);
+      throw new CommandError(
+        40,
+        'ConflictingUpdateOperators',
+        `Updating the path '${cur}' would create a conflict at '${prev}'`,
+      );
     }
   }
 }
 
 /** Applies an update to a copy of `doc`; the stored document is left untouched. */
-export function applyUpdate(doc: Doc, u: UpdateSpec, ctx: UpdateContext): { doc: Doc; modified: boolean } {
+export function applyUpdate(
+  doc: Doc,
+  u: UpdateSpec,
+  ctx: UpdateContext,
+): { doc: Doc; modified: boolean } {
   if (Array.isArray(u)) {
     const holder = [cloneDoc(doc)];
     const res = wrapMingo(() => mingoUpdateOne(holder, {}, u as PipelineStage[], {}, BASE_OPTIONS));
@@ -91,7 +133,13 @@ export function applyUpdate(doc: Doc, u: UpdateSpec, ctx: UpdateContext): { doc:
   if (fast) return { doc: idFirst(fast.doc), modified: fast.modified };
   const copy = cloneDoc(doc);
   const fields = wrapMingo(() =>
-    mingoUpdate(copy, ops as Modifier<Doc>, ctx.arrayFilters ?? [], ctx.inserting ? {} : ctx.filter, { queryOptions: BASE_OPTIONS }),
+    mingoUpdate(
+      copy,
+      ops as Modifier<Doc>,
+      ctx.arrayFilters ?? [],
+      ctx.inserting ? {} : ctx.filter,
+      { queryOptions: BASE_OPTIONS },
+    ),
   );
   return { doc: idFirst(copy), modified: fields.length > 0 };
 }
@@ -128,7 +176,11 @@ export function buildUpsertDoc(filter: Doc, u: UpdateSpec, arrayFilters: Doc[] |
   }
   if (doc._id === undefined) doc._id = new ObjectId();
   else if (base._id !== undefined && keyOf(base._id) !== keyOf(doc._id)) {
-    throw new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+    throw new CommandError(
+      66,
+      'ImmutableField',
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   }
   return idFirst(doc);
 }

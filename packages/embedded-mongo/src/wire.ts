@@ -71,7 +71,8 @@ export function decodeMessage(msg: Buffer): WireRequest {
     const [query] = bsonAt(msg, afterName + 8);
     // Legacy drivers may wrap the command as { $query: {...}, $readPreference }.
     const inner = query.$query;
-    const command = inner && typeof inner === 'object' && !Array.isArray(inner) ? (inner as Doc) : query;
+    const command =
+      inner && typeof inner === 'object' && !Array.isArray(inner) ? (inner as Doc) : query;
     return { opCode, requestId, command, noReply: false, fullCollectionName };
   }
   throw new WireError(`unsupported opCode ${opCode}`);

@@ -26,17 +26,28 @@ describe('handshake and admin commands', () => {
   });
 
   it('answers unknown commands with CommandNotFound', async () => {
-    await expect(m.db.command({ frobnicate: 1 })).rejects.toMatchObject({ code: 59, codeName: 'CommandNotFound' });
+    await expect(m.db.command({ frobnicate: 1 })).rejects.toMatchObject({
+      code: 59,
+      codeName: 'CommandNotFound',
+    });
   });
 
   it('rejects unknown query operators with BadValue', async () => {
     await m.db.collection('q').insertOne({ a: 1 });
-    await expect(m.db.collection('q').find({ a: { $frobnicate: 1 } }).toArray()).rejects.toMatchObject({ code: 2, codeName: 'BadValue' });
+    await expect(
+      m.db
+        .collection('q')
+        .find({ a: { $frobnicate: 1 } })
+        .toArray(),
+    ).rejects.toMatchObject({ code: 2, codeName: 'BadValue' });
   });
 
   it('creates, lists and drops collections and databases', async () => {
     await m.db.createCollection('made');
-    await expect(m.db.createCollection('made')).rejects.toMatchObject({ code: 48, codeName: 'NamespaceExists' });
+    await expect(m.db.createCollection('made')).rejects.toMatchObject({
+      code: 48,
+      codeName: 'NamespaceExists',
+    });
     await m.db.collection('implicit').insertOne({ x: 1 });
     const names = (await m.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
     expect(names).toEqual(expect.arrayContaining(['made', 'implicit']));
@@ -70,7 +81,11 @@ describe('embedded server lifecycle', () => {
 
   it('runs as a CLI that prints its url and exits on SIGTERM', async () => {
     const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--conditions=@chat/source', '--import', 'tsx', cli, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@chat/source', '--import', 'tsx', cli, '--port', '0'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const lines = createInterface({ input: child.stdout });
       const [line] = (await once(lines, 'line')) as [string];

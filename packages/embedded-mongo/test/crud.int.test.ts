@@ -17,7 +17,9 @@ describe('insert and find', () => {
   it('reports duplicate _id in writeErrors and honours ordered/unordered', async () => {
     const coll = m.db.collection('ordered');
     await coll.insertOne({ _id: 1 } as Document);
-    const ordered = await coll.insertMany([{ _id: 2 }, { _id: 1 }, { _id: 3 }] as Document[]).catch((e: unknown) => e);
+    const ordered = await coll
+      .insertMany([{ _id: 2 }, { _id: 1 }, { _id: 3 }] as Document[])
+      .catch((e: unknown) => e);
     expect(ordered).toMatchObject({ code: 11000, result: { insertedCount: 1 } });
     expect((ordered as { writeErrors: { index: number }[] }).writeErrors[0]?.index).toBe(1);
     const unordered = await coll
@@ -32,7 +34,14 @@ describe('insert and find', () => {
     await coll.insertMany([
       { n: 1, tags: ['a', 'b'], s: 'apple', sub: { x: 1 } },
       { n: 2, tags: ['b'], s: 'banana', sub: { x: 2 } },
-      { n: 3, s: 'cherry', items: [{ k: 1, v: 'x' }, { k: 2, v: 'y' }] },
+      {
+        n: 3,
+        s: 'cherry',
+        items: [
+          { k: 1, v: 'x' },
+          { k: 2, v: 'y' },
+        ],
+      },
     ]);
     const ns = async (filter: Document): Promise<number[]> =>
       (await coll.find(filter).sort({ n: 1 }).toArray()).map((d) => d.n as number);
@@ -74,13 +83,29 @@ describe('insert and find', () => {
 
   it('projects with inclusion, exclusion, $slice and $elemMatch', async () => {
     const coll = m.db.collection('proj');
-    await coll.insertOne({ _id: 1, a: 1, b: { c: 2, d: 3 }, arr: [1, 2, 3, 4], items: [{ k: 1 }, { k: 2 }] } as Document);
+    await coll.insertOne({
+      _id: 1,
+      a: 1,
+      b: { c: 2, d: 3 },
+      arr: [1, 2, 3, 4],
+      items: [{ k: 1 }, { k: 2 }],
+    } as Document);
     expect(await coll.findOne({}, { projection: { a: 1 } })).toEqual({ _id: 1, a: 1 });
     expect(await coll.findOne({}, { projection: { a: 1, _id: 0 } })).toEqual({ a: 1 });
     expect(await coll.findOne({}, { projection: { 'b.c': 1 } })).toEqual({ _id: 1, b: { c: 2 } });
-    expect(await coll.findOne({}, { projection: { b: 0, arr: 0, items: 0 } })).toEqual({ _id: 1, a: 1 });
-    expect(await coll.findOne({}, { projection: { arr: { $slice: 2 }, a: 1 } })).toEqual({ _id: 1, a: 1, arr: [1, 2] });
-    expect(await coll.findOne({}, { projection: { items: { $elemMatch: { k: 2 } } } })).toEqual({ _id: 1, items: [{ k: 2 }] });
+    expect(await coll.findOne({}, { projection: { b: 0, arr: 0, items: 0 } })).toEqual({
+      _id: 1,
+      a: 1,
+    });
+    expect(await coll.findOne({}, { projection: { arr: { $slice: 2 }, a: 1 } })).toEqual({
+      _id: 1,
+      a: 1,
+      arr: [1, 2],
+    });
+    expect(await coll.findOne({}, { projection: { items: { $elemMatch: { k: 2 } } } })).toEqual({
+      _id: 1,
+      items: [{ k: 2 }],
+    });
   });
 
   it('sorts, skips and limits (incl. negative limit)', async () => {
@@ -98,7 +123,18 @@ describe('insert and find', () => {
     const coll = m.db.collection('mixed');
     const oid = new ObjectId();
     const values: unknown[] = [
-      new MaxKey(), true, new Date(0), oid, new Binary(Buffer.from('x')), [5], { a: 1 }, 'str', 2.5, Long.fromNumber(1), null, new MinKey(),
+      new MaxKey(),
+      true,
+      new Date(0),
+      oid,
+      new Binary(Buffer.from('x')),
+      [5],
+      { a: 1 },
+      'str',
+      2.5,
+      Long.fromNumber(1),
+      null,
+      new MinKey(),
     ];
     await coll.insertMany(values.map((v, i) => ({ i, v })));
     await coll.insertOne({ i: 99 }); // missing sorts with null
@@ -109,7 +145,11 @@ describe('insert and find', () => {
 
   it('counts and distinct values', async () => {
     const coll = m.db.collection('distinct');
-    await coll.insertMany([{ t: ['x', 'y'], g: 1 }, { t: 'y', g: 1 }, { t: 'z', g: 2 }]);
+    await coll.insertMany([
+      { t: ['x', 'y'], g: 1 },
+      { t: 'y', g: 1 },
+      { t: 'z', g: 2 },
+    ]);
     expect((await coll.distinct('t')).sort()).toEqual(['x', 'y', 'z']);
     expect((await coll.distinct('t', { g: 1 })).sort()).toEqual(['x', 'y']);
     expect(await coll.countDocuments({ g: 1 })).toBe(2);
@@ -134,17 +174,27 @@ describe('cursors', () => {
     const all = await coll.find({}, { batchSize: 7 }).sort({ i: 1 }).toArray();
     expect(all.map((d) => d.i)).toEqual(Array.from({ length: 250 }, (_, i) => i));
 
-    const firstBatch = await m.db.command({ find: 'cursor', filter: {}, sort: { i: 1 }, batchSize: 10 });
+    const firstBatch = await m.db.command({
+      find: 'cursor',
+      filter: {},
+      sort: { i: 1 },
+      batchSize: 10,
+    });
     const cursor = firstBatch.cursor as { id: Long | number; firstBatch: Document[]; ns: string };
     expect(cursor.firstBatch).toHaveLength(10);
     expect(cursor.ns).toBe(`${m.db.databaseName}.cursor`);
     const id = Long.fromValue(cursor.id);
     expect(id.isZero()).toBe(false);
     const more = await m.db.command({ getMore: id, collection: 'cursor', batchSize: 5 });
-    expect((more.cursor as { nextBatch: Document[] }).nextBatch.map((d) => d.i)).toEqual([10, 11, 12, 13, 14]);
+    expect((more.cursor as { nextBatch: Document[] }).nextBatch.map((d) => d.i)).toEqual([
+      10, 11, 12, 13, 14,
+    ]);
     const killed = await m.db.command({ killCursors: 'cursor', cursors: [id] });
     expect(killed.cursorsKilled).toHaveLength(1);
-    await expect(m.db.command({ getMore: id, collection: 'cursor' })).rejects.toMatchObject({ code: 43, codeName: 'CursorNotFound' });
+    await expect(m.db.command({ getMore: id, collection: 'cursor' })).rejects.toMatchObject({
+      code: 43,
+      codeName: 'CursorNotFound',
+    });
   });
 
   it('closes a cursor when the driver stops early', async () => {
@@ -155,6 +205,8 @@ describe('cursors', () => {
     const id = cursor.id;
     expect(id && !id.isZero()).toBe(true);
     await cursor.close();
-    await expect(m.db.command({ getMore: id, collection: 'cursor' })).rejects.toMatchObject({ code: 43 });
+    await expect(m.db.command({ getMore: id, collection: 'cursor' })).rejects.toMatchObject({
+      code: 43,
+    });
   });
 });

@@ -38,7 +38,11 @@ export function useMongo(prefix: string): MongoFixture {
 }
 
 /** Polls until the check returns a truthy value or the timeout elapses. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 5000, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 5000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

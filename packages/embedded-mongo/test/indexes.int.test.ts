@@ -19,14 +19,30 @@ describe('unique indexes', () => {
     expect(onInsert.code).toBe(11000);
     expect(onInsert.keyPattern).toEqual({ email: 1 });
     expect(onInsert.keyValue).toEqual({ email: 'a@x' });
-    expect(onInsert.message).toContain(`E11000 duplicate key error collection: ${m.db.databaseName}.users index: email_1 dup key: { email: "a@x" }`);
+    expect(onInsert.message).toContain(
+      `E11000 duplicate key error collection: ${m.db.databaseName}.users index: email_1 dup key: { email: "a@x" }`,
+    );
 
-    const onUpdate = dup(await coll.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }).catch((e: unknown) => e));
+    const onUpdate = dup(
+      await coll.updateOne({ email: 'b@x' }, { $set: { email: 'a@x' } }).catch((e: unknown) => e),
+    );
     expect(onUpdate).toMatchObject({ code: 11000, keyValue: { email: 'a@x' } });
-    const onUpsert = dup(await coll.updateOne({ email: 'a@x', missing: true }, { $set: { n: 1 } }, { upsert: true }).catch((e: unknown) => e));
+    const onUpsert = dup(
+      await coll
+        .updateOne({ email: 'a@x', missing: true }, { $set: { n: 1 } }, { upsert: true })
+        .catch((e: unknown) => e),
+    );
     expect(onUpsert).toMatchObject({ code: 11000, keyPattern: { email: 1 } });
-    const onFam = dup(await coll.findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } }).catch((e: unknown) => e));
-    expect(onFam).toMatchObject({ code: 11000, codeName: 'DuplicateKey', keyValue: { email: 'a@x' } });
+    const onFam = dup(
+      await coll
+        .findOneAndUpdate({ email: 'b@x' }, { $set: { email: 'a@x' } })
+        .catch((e: unknown) => e),
+    );
+    expect(onFam).toMatchObject({
+      code: 11000,
+      codeName: 'DuplicateKey',
+      keyValue: { email: 'a@x' },
+    });
     // The failed writes changed nothing.
     expect(await coll.countDocuments({ email: 'b@x' })).toBe(1);
     expect(await coll.countDocuments()).toBe(2);
@@ -38,18 +54,28 @@ describe('unique indexes', () => {
     await coll.insertOne({ conv: 1, who: { id: 'u1' } });
     await coll.insertOne({ conv: 2, who: { id: 'u1' } });
     const e = dup(await coll.insertOne({ conv: 1, who: { id: 'u1' } }).catch((x: unknown) => x));
-    expect(e).toMatchObject({ code: 11000, keyPattern: { conv: 1, 'who.id': 1 }, keyValue: { conv: 1, 'who.id': 'u1' } });
+    expect(e).toMatchObject({
+      code: 11000,
+      keyPattern: { conv: 1, 'who.id': 1 },
+      keyValue: { conv: 1, 'who.id': 'u1' },
+    });
 
     const tags = m.db.collection('tags');
     await tags.createIndex({ t: 1 }, { unique: true });
     await tags.insertOne({ t: ['a', 'b'] });
     await tags.insertOne({ t: ['c', 'c'] }); // duplicates within one document are fine
-    expect(dup(await tags.insertOne({ t: ['x', 'b'] }).catch((x: unknown) => x))).toMatchObject({ code: 11000, keyValue: { t: 'b' } });
+    expect(dup(await tags.insertOne({ t: ['x', 'b'] }).catch((x: unknown) => x))).toMatchObject({
+      code: 11000,
+      keyValue: { t: 'b' },
+    });
   });
 
   it('respects partialFilterExpression and sparse', async () => {
     const coll = m.db.collection('partial');
-    await coll.createIndex({ handle: 1 }, { unique: true, partialFilterExpression: { handle: { $type: 'string' } } });
+    await coll.createIndex(
+      { handle: 1 },
+      { unique: true, partialFilterExpression: { handle: { $type: 'string' } } },
+    );
     await coll.insertMany([{ n: 1 }, { n: 2 }, { handle: 'h' }]);
     expect(dup(await coll.insertOne({ handle: 'h' }).catch((x: unknown) => x)).code).toBe(11000);
 
@@ -61,13 +87,18 @@ describe('unique indexes', () => {
     const plain = m.db.collection('nullkeys');
     await plain.createIndex({ k: 1 }, { unique: true });
     await plain.insertOne({ n: 1 });
-    expect(dup(await plain.insertOne({ n: 2 }).catch((x: unknown) => x))).toMatchObject({ code: 11000, keyValue: { k: null } });
+    expect(dup(await plain.insertOne({ n: 2 }).catch((x: unknown) => x))).toMatchObject({
+      code: 11000,
+      keyValue: { k: null },
+    });
   });
 
   it('refuses to build a unique index over existing duplicates', async () => {
     const coll = m.db.collection('prebuilt');
     await coll.insertMany([{ k: 1 }, { k: 1 }]);
-    await expect(coll.createIndex({ k: 1 }, { unique: true })).rejects.toMatchObject({ code: 11000 });
+    await expect(coll.createIndex({ k: 1 }, { unique: true })).rejects.toMatchObject({
+      code: 11000,
+    });
     expect((await coll.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
   });
 });
@@ -88,16 +119,28 @@ describe('index management', () => {
     await coll.createIndex({ x: 1 });
     await coll.dropIndexes();
     expect(await coll.indexExists('x_1')).toBe(false);
-    await expect(coll.dropIndex('nope')).rejects.toMatchObject({ code: 27, codeName: 'IndexNotFound' });
+    await expect(coll.dropIndex('nope')).rejects.toMatchObject({
+      code: 27,
+      codeName: 'IndexNotFound',
+    });
     await expect(coll.dropIndex('_id_')).rejects.toMatchObject({ code: 72 });
-    await expect(m.db.collection('never').listIndexes().toArray()).rejects.toMatchObject({ code: 26, codeName: 'NamespaceNotFound' });
+    await expect(m.db.collection('never').listIndexes().toArray()).rejects.toMatchObject({
+      code: 26,
+      codeName: 'NamespaceNotFound',
+    });
   });
 
   it('finds through indexes with the same results as a scan', async () => {
     const coll = m.db.collection('lookup');
     await coll.createIndex({ conv: 1, seq: -1 });
     await coll.createIndex({ tags: 1 });
-    await coll.insertMany(Array.from({ length: 300 }, (_, i) => ({ conv: `c${i % 3}`, seq: i, tags: [`t${i % 5}`, 'all'] })));
+    await coll.insertMany(
+      Array.from({ length: 300 }, (_, i) => ({
+        conv: `c${i % 3}`,
+        seq: i,
+        tags: [`t${i % 5}`, 'all'],
+      })),
+    );
     const page = await coll.find({ conv: 'c1' }).sort({ seq: -1 }).limit(3).toArray();
     expect(page.map((d) => d.seq)).toEqual([298, 295, 292]);
     expect(await coll.countDocuments({ conv: 'c1', seq: { $lt: 10 } })).toBe(3);
@@ -122,7 +165,10 @@ describe('TTL indexes', () => {
       { k: 'none' },
     ] as Document[]);
     // A real mongod sweeps every 60 s; the embedded server every second.
-    await waitFor(async () => (await coll.countDocuments({ k: 'old' })) === 0, m.real ? 70_000 : 5_000);
+    await waitFor(
+      async () => (await coll.countDocuments({ k: 'old' })) === 0,
+      m.real ? 70_000 : 5_000,
+    );
     expect((await coll.find({}).toArray()).map((d) => d.k).sort()).toEqual(['new', 'none']);
     const [, ttlIndex] = await coll.listIndexes().toArray();
     expect(ttlIndex).toMatchObject({ expireAfterSeconds: 0 });

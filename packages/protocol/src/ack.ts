@@ -2,10 +2,11 @@ import type { ErrorBody } from './errors.js';
 
 /** Ack of every client → server event: `{ ok: true, ...data }` or `{ ok: false, error }` (PROTOCOL §1). */
 export type AckResponse<T extends object = Record<never, never>> =
-  | ({ ok: true } & T)
-  | { ok: false; error: ErrorBody };
+  ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
-export type AckCallback<T extends object = Record<never, never>> = (response: AckResponse<T>) => void;
+export type AckCallback<T extends object = Record<never, never>> = (
+  response: AckResponse<T>,
+) => void;
 
 export type AckSuccess<T extends object> = { ok: true } & T;
 export type AckFailure = { ok: false; error: ErrorBody };

@@ -2,9 +2,24 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ErrorCode } from './errors.js';
 import { ObjectIdString, type IsoDateString } from './ids.js';
 import { LIMITS } from './limits.js';
-import { AttachmentIds, ClientMsgId, Emoji, HistoryLimit, MessageText, SeqInput, Token } from './fields.js';
+import {
+  AttachmentIds,
+  ClientMsgId,
+  Emoji,
+  HistoryLimit,
+  MessageText,
+  SeqInput,
+  Token,
+} from './fields.js';
 import { tooLargeWhenExceeded, withIgnoredKeys } from './markers.js';
-import type { Attachment, Conversation, Message, Notification, Presence, Reaction } from './models.js';
+import type {
+  Attachment,
+  Conversation,
+  Message,
+  Notification,
+  Presence,
+  Reaction,
+} from './models.js';
 
 /** Client → server events (PROTOCOL §3). All take an ack. */
 export const ClientEvents = {
@@ -70,7 +85,10 @@ export type MessageEditPayload = Static<typeof MessageEditPayload>;
 
 export const MessageDeletePayload = withIgnoredKeys(
   Type.Object(
-    { messageId: ObjectIdString, scope: Type.Union([Type.Literal('me'), Type.Literal('everyone')]) },
+    {
+      messageId: ObjectIdString,
+      scope: Type.Union([Type.Literal('me'), Type.Literal('everyone')]),
+    },
     closed,
   ),
   ['senderId', 'userId'],
@@ -79,7 +97,11 @@ export type MessageDeletePayload = Static<typeof MessageDeletePayload>;
 
 export const MessageReactPayload = withIgnoredKeys(
   Type.Object(
-    { messageId: ObjectIdString, emoji: Emoji, op: Type.Union([Type.Literal('add'), Type.Literal('remove')]) },
+    {
+      messageId: ObjectIdString,
+      emoji: Emoji,
+      op: Type.Union([Type.Literal('add'), Type.Literal('remove')]),
+    },
     closed,
   ),
   ['senderId', 'userId'],
@@ -89,7 +111,10 @@ export type MessageReactPayload = Static<typeof MessageReactPayload>;
 export const ConversationReadPayload = Type.Object({ ...conversationRef, seq: SeqInput }, closed);
 export type ConversationReadPayload = Static<typeof ConversationReadPayload>;
 
-export const ConversationDeliveredPayload = Type.Object({ ...conversationRef, seq: SeqInput }, closed);
+export const ConversationDeliveredPayload = Type.Object(
+  { ...conversationRef, seq: SeqInput },
+  closed,
+);
 export type ConversationDeliveredPayload = Static<typeof ConversationDeliveredPayload>;
 
 export const TypingPayload = Type.Object({ ...conversationRef }, closed);

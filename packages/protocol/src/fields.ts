@@ -35,13 +35,23 @@ export const Username = Type.String({
   pattern: '^[A-Za-z0-9_.-]+$',
 });
 
-export const Password = Type.String({ minLength: LIMITS.passwordMinChars, maxLength: LIMITS.passwordMaxChars });
+export const Password = Type.String({
+  minLength: LIMITS.passwordMinChars,
+  maxLength: LIMITS.passwordMaxChars,
+});
 
 export const DisplayName = Type.String({ minLength: 1, maxLength: LIMITS.displayNameMaxChars });
 
-export const ConversationTitle = Type.String({ minLength: 1, maxLength: LIMITS.conversationTitleMaxChars });
+export const ConversationTitle = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.conversationTitleMaxChars,
+});
 
 /** Absolute http(s) URL or a same-origin path (e.g. an uploaded file). */
-export const UrlString = Type.String({ minLength: 1, maxLength: LIMITS.urlMaxChars, pattern: '^(https?://|/)' });
+export const UrlString = Type.String({
+  minLength: 1,
+  maxLength: LIMITS.urlMaxChars,
+  pattern: '^(https?://|/)',
+});
 
 export const Token = Type.String({ minLength: 1, maxLength: LIMITS.tokenMaxChars });

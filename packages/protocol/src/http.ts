@@ -53,7 +53,11 @@ export const UserSearchQuery = Type.Object(
   {
     query: Type.String({ maxLength: LIMITS.userSearchQueryMaxChars }),
     limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: LIMITS.userSearchLimitMax, default: LIMITS.userSearchLimitDefault }),
+      Type.Integer({
+        minimum: 1,
+        maximum: LIMITS.userSearchLimitMax,
+        default: LIMITS.userSearchLimitDefault,
+      }),
     ),
   },
   closed,
@@ -80,7 +84,11 @@ export type GroupConversationBody = Static<typeof GroupConversationBody>;
 export const ListConversationsQuery = Type.Object(
   {
     limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: LIMITS.conversationsLimitMax, default: LIMITS.conversationsLimitDefault }),
+      Type.Integer({
+        minimum: 1,
+        maximum: LIMITS.conversationsLimitMax,
+        default: LIMITS.conversationsLimitDefault,
+      }),
     ),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.cursorMaxChars })),
   },
@@ -101,7 +109,13 @@ export const PatchConversationBody = Type.Object(
 export type PatchConversationBody = Static<typeof PatchConversationBody>;
 
 export const AddMembersBody = Type.Object(
-  { userIds: Type.Array(ObjectIdString, { minItems: 1, maxItems: LIMITS.groupMembersMax, uniqueItems: true }) },
+  {
+    userIds: Type.Array(ObjectIdString, {
+      minItems: 1,
+      maxItems: LIMITS.groupMembersMax,
+      uniqueItems: true,
+    }),
+  },
   closed,
 );
 export type AddMembersBody = Static<typeof AddMembersBody>;
@@ -119,14 +133,21 @@ export const HistoryQuery = Type.Object(
     before: Type.Optional(SeqInput),
     after: Type.Optional(SeqInput),
     limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: LIMITS.historyLimitMax, default: LIMITS.historyLimitDefault }),
+      Type.Integer({
+        minimum: 1,
+        maximum: LIMITS.historyLimitMax,
+        default: LIMITS.historyLimitDefault,
+      }),
     ),
   },
   closed,
 );
 export type HistoryQuery = Static<typeof HistoryQuery>;
 
-export const HistoryResponse = Type.Object({ messages: Type.Array(Message), hasMore: Type.Boolean() });
+export const HistoryResponse = Type.Object({
+  messages: Type.Array(Message),
+  hasMore: Type.Boolean(),
+});
 export type HistoryResponse = Static<typeof HistoryResponse>;
 
 /** `senderId`/`userId` are dropped by createValidator (PROTOCOL §1: ignored), see markers.ts. */
@@ -148,7 +169,11 @@ export const SearchMessagesQuery = Type.Object(
   {
     q: Type.String({ minLength: 1, maxLength: LIMITS.messageSearchQueryMaxChars }),
     limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: LIMITS.messageSearchLimitMax, default: LIMITS.messageSearchLimitDefault }),
+      Type.Integer({
+        minimum: 1,
+        maximum: LIMITS.messageSearchLimitMax,
+        default: LIMITS.messageSearchLimitDefault,
+      }),
     ),
   },
   closed,
@@ -167,7 +192,11 @@ export const NotificationsListQuery = Type.Object(
   {
     unread: Type.Optional(Type.Boolean()),
     limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: LIMITS.notificationsLimitMax, default: LIMITS.notificationsLimitDefault }),
+      Type.Integer({
+        minimum: 1,
+        maximum: LIMITS.notificationsLimitMax,
+        default: LIMITS.notificationsLimitDefault,
+      }),
     ),
   },
   closed,
@@ -180,7 +209,13 @@ export type NotificationsListResponse = Static<typeof NotificationsListResponse>
 /** `{ ids }` or `{ all: true }`, never both. */
 export const NotificationsReadBody = Type.Union([
   Type.Object(
-    { ids: Type.Array(ObjectIdString, { minItems: 1, maxItems: LIMITS.notificationsReadMaxIds, uniqueItems: true }) },
+    {
+      ids: Type.Array(ObjectIdString, {
+        minItems: 1,
+        maxItems: LIMITS.notificationsReadMaxIds,
+        uniqueItems: true,
+      }),
+    },
     closed,
   ),
   Type.Object({ all: Type.Literal(true) }, closed),
@@ -191,11 +226,17 @@ export type NotificationsReadBody = Static<typeof NotificationsReadBody>;
 export const PostNotificationBody = Type.Object(
   {
     userId: ObjectIdString,
-    type: Type.String({ minLength: 1, maxLength: LIMITS.notificationTypeMaxChars, pattern: '^[A-Za-z0-9_.:-]+$' }),
+    type: Type.String({
+      minLength: 1,
+      maxLength: LIMITS.notificationTypeMaxChars,
+      pattern: '^[A-Za-z0-9_.:-]+$',
+    }),
     title: Type.String({ minLength: 1, maxLength: LIMITS.notificationTitleMaxChars }),
     body: Type.Optional(Type.String({ maxLength: LIMITS.notificationBodyMaxChars })),
     data: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), { maxProperties: LIMITS.notificationDataMaxProperties }),
+      Type.Record(Type.String(), Type.Unknown(), {
+        maxProperties: LIMITS.notificationDataMaxProperties,
+      }),
     ),
   },
   closed,

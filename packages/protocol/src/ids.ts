@@ -17,7 +17,10 @@ export type ObjectIdString = Static<typeof ObjectIdString>;
 export const ISO_DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$';
 
 /** ISO-8601 UTC time string with `Z`, e.g. `2026-01-05T12:00:00.000Z` (PROTOCOL §1). */
-export const IsoDateString = Type.String({ pattern: ISO_DATE_PATTERN, description: 'ISO-8601 UTC' });
+export const IsoDateString = Type.String({
+  pattern: ISO_DATE_PATTERN,
+  description: 'ISO-8601 UTC',
+});
 export type IsoDateString = Static<typeof IsoDateString>;
 
 /** Per-conversation message sequence number (server-assigned, ≥ 0; 0 = no message yet). */

@@ -49,7 +49,11 @@ export const Presence = Type.Object({
 });
 export type Presence = Static<typeof Presence>;
 
-export const MemberRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export const MemberRole = Type.Union([
+  Type.Literal('owner'),
+  Type.Literal('admin'),
+  Type.Literal('member'),
+]);
 export type MemberRole = Static<typeof MemberRole>;
 
 export const Member = Type.Object({

@@ -48,7 +48,10 @@ export interface ClientToServerEvents {
   'message:edit': (payload: MessageEditPayload, ack: AckCallback<MessageAck>) => void;
   'message:delete': (payload: MessageDeletePayload, ack: AckCallback<EmptyAck>) => void;
   'message:react': (payload: MessageReactPayload, ack: AckCallback<MessageReactAck>) => void;
-  'conversation:read': (payload: ConversationReadPayload, ack: AckCallback<ConversationReadAck>) => void;
+  'conversation:read': (
+    payload: ConversationReadPayload,
+    ack: AckCallback<ConversationReadAck>,
+  ) => void;
   'conversation:delivered': (
     payload: ConversationDeliveredPayload,
     ack: AckCallback<ConversationDeliveredAck>,

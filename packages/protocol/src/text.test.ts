@@ -12,12 +12,21 @@ describe('checkMessageText', () => {
   });
 
   it('rejects whitespace-only or absent text without attachments', () => {
-    expect(checkMessageText(' \n\t ', false)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
-    expect(checkMessageText(undefined, false)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    expect(checkMessageText(' \n\t ', false)).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+    });
+    expect(checkMessageText(undefined, false)).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_FAILED',
+    });
   });
 
   it('rejects text over the limit after trimming with PAYLOAD_TOO_LARGE', () => {
-    expect(checkMessageText('x'.repeat(4001), false)).toMatchObject({ ok: false, code: 'PAYLOAD_TOO_LARGE' });
+    expect(checkMessageText('x'.repeat(4001), false)).toMatchObject({
+      ok: false,
+      code: 'PAYLOAD_TOO_LARGE',
+    });
     expect(checkMessageText(` ${'x'.repeat(4000)} `, false)).toMatchObject({ ok: true });
   });
 

@@ -2,8 +2,7 @@ import type { ErrorCode } from './errors.js';
 import { LIMITS } from './limits.js';
 
 export type MessageTextCheck =
-  | { ok: true; text: string | undefined }
-  | { ok: false; code: ErrorCode; message: string };
+  { ok: true; text: string | undefined } | { ok: false; code: ErrorCode; message: string };
 
 /**
  * PROTOCOL §3 text rule: 1–4000 chars after trimming, or absent when there are
@@ -16,7 +15,11 @@ export function checkMessageText(
 ): MessageTextCheck {
   const trimmed = text?.trim() ?? '';
   if (trimmed.length > maxChars) {
-    return { ok: false, code: 'PAYLOAD_TOO_LARGE', message: `text is longer than ${maxChars} characters` };
+    return {
+      ok: false,
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `text is longer than ${maxChars} characters`,
+    };
   }
   if (trimmed.length === 0) {
     return hasAttachments

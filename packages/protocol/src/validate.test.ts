@@ -9,7 +9,12 @@ import {
   PresenceQueryPayload,
   SyncPayload,
 } from './events.js';
-import { NotificationsReadBody, PatchConversationBody, PostMessageBody, RegisterBody } from './http.js';
+import {
+  NotificationsReadBody,
+  PatchConversationBody,
+  PostMessageBody,
+  RegisterBody,
+} from './http.js';
 import { LIMITS } from './limits.js';
 
 const convId = '65a1b2c3d4e5f60718293a4b';
@@ -23,7 +28,12 @@ function paths(result: ReturnType<typeof send>): string[] {
 
 describe('createValidator', () => {
   it('accepts a valid message:send payload and returns it', () => {
-    const payload = { conversationId: convId, clientMsgId: 'c-1', text: 'hello', attachmentIds: [msgId] };
+    const payload = {
+      conversationId: convId,
+      clientMsgId: 'c-1',
+      text: 'hello',
+      attachmentIds: [msgId],
+    };
     const result = send(payload);
     expect(result).toEqual({ ok: true, value: payload });
   });
@@ -50,7 +60,9 @@ describe('createValidator', () => {
   });
 
   it('rejects prototype-pollution keys given as own properties', () => {
-    const parsed: unknown = JSON.parse(`{"conversationId":"${convId}","clientMsgId":"a","text":"x","__proto__":{"admin":true}}`);
+    const parsed: unknown = JSON.parse(
+      `{"conversationId":"${convId}","clientMsgId":"a","text":"x","__proto__":{"admin":true}}`,
+    );
     const result = send(parsed);
     expect(result.ok).toBe(false);
     expect(paths(result)).toEqual(['/__proto__']);
@@ -67,7 +79,12 @@ describe('createValidator', () => {
   });
 
   it('rejects invalid object ids', () => {
-    for (const id of ['65A1B2C3D4E5F60718293A4B', '65a1b2c3d4e5f60718293a4', 'zza1b2c3d4e5f60718293a4b', '']) {
+    for (const id of [
+      '65A1B2C3D4E5F60718293A4B',
+      '65a1b2c3d4e5f60718293a4',
+      'zza1b2c3d4e5f60718293a4b',
+      '',
+    ]) {
       expect(send({ conversationId: id, clientMsgId: 'a', text: 'x' }).ok).toBe(false);
     }
   });
@@ -78,15 +95,32 @@ describe('createValidator', () => {
   });
 
   it('drops senderId/userId from message payloads instead of rejecting, without mutating the input', () => {
-    const input = { conversationId: convId, clientMsgId: 'a', text: 'x', senderId: msgId, userId: { $ne: 1 } };
+    const input = {
+      conversationId: convId,
+      clientMsgId: 'a',
+      text: 'x',
+      senderId: msgId,
+      userId: { $ne: 1 },
+    };
     // An operator object is still rejected even in an ignored key: nothing with `$` passes.
     expect(send(input).ok).toBe(false);
-    const benign = { conversationId: convId, clientMsgId: 'a', text: 'x', senderId: msgId, userId: 'me' };
+    const benign = {
+      conversationId: convId,
+      clientMsgId: 'a',
+      text: 'x',
+      senderId: msgId,
+      userId: 'me',
+    };
     const result = send(benign);
-    expect(result).toEqual({ ok: true, value: { conversationId: convId, clientMsgId: 'a', text: 'x' } });
+    expect(result).toEqual({
+      ok: true,
+      value: { conversationId: convId, clientMsgId: 'a', text: 'x' },
+    });
     expect(benign.senderId).toBe(msgId);
     expect(createValidator(PostMessageBody)({ clientMsgId: 'a', senderId: msgId }).ok).toBe(true);
-    expect(createValidator(MessageEditPayload)({ messageId: msgId, text: 'y', userId: msgId }).ok).toBe(true);
+    expect(
+      createValidator(MessageEditPayload)({ messageId: msgId, text: 'y', userId: msgId }).ok,
+    ).toBe(true);
   });
 
   it('does not drop userId where it is not a message payload', () => {
@@ -95,9 +129,17 @@ describe('createValidator', () => {
   });
 
   it('reports over-long text as PAYLOAD_TOO_LARGE', () => {
-    const ok = send({ conversationId: convId, clientMsgId: 'a', text: 'x'.repeat(LIMITS.textMaxChars) });
+    const ok = send({
+      conversationId: convId,
+      clientMsgId: 'a',
+      text: 'x'.repeat(LIMITS.textMaxChars),
+    });
     expect(ok.ok).toBe(true);
-    const result = send({ conversationId: convId, clientMsgId: 'a', text: 'x'.repeat(LIMITS.textMaxChars + 1) });
+    const result = send({
+      conversationId: convId,
+      clientMsgId: 'a',
+      text: 'x'.repeat(LIMITS.textMaxChars + 1),
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.code).toBe('PAYLOAD_TOO_LARGE');
@@ -110,7 +152,10 @@ describe('createValidator', () => {
     const tooMany = send({
       conversationId: convId,
       clientMsgId: 'a',
-      attachmentIds: Array.from({ length: 11 }, (_, i) => `${'0'.repeat(22)}${String(i).padStart(2, '0')}`),
+      attachmentIds: Array.from(
+        { length: 11 },
+        (_, i) => `${'0'.repeat(22)}${String(i).padStart(2, '0')}`,
+      ),
     });
     expect(tooMany.ok ? undefined : tooMany.code).toBe('VALIDATION_FAILED');
   });

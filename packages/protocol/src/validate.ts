@@ -43,7 +43,12 @@ export function createValidator<S extends TSchema>(schema: S): Validator<S> {
   const ignored = ignoredKeysOf(schema) ?? [];
 
   const validate = (input: unknown): ValidationResult<Static<S>> => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input) || ArrayBuffer.isView(input)) {
+    if (
+      typeof input !== 'object' ||
+      input === null ||
+      Array.isArray(input) ||
+      ArrayBuffer.isView(input)
+    ) {
       return fail([{ path: '/', message: 'Expected an object payload' }]);
     }
     const unsafe = findUnsafeKeys(input, '', 0, []);
@@ -96,10 +101,13 @@ function findUnsafeKeys(
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return out;
   for (const key of Object.keys(value)) {
     const childPath = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (key.startsWith('$')) out.push({ path: childPath, message: 'Keys starting with $ are not allowed' });
-    else if (FORBIDDEN_KEYS.has(key)) out.push({ path: childPath, message: 'Reserved key not allowed' });
+    if (key.startsWith('$'))
+      out.push({ path: childPath, message: 'Keys starting with $ are not allowed' });
+    else if (FORBIDDEN_KEYS.has(key))
+      out.push({ path: childPath, message: 'Reserved key not allowed' });
     const child: unknown = (value as Record<string, unknown>)[key];
-    if (typeof child === 'object' && child !== null) findUnsafeKeys(child, childPath, depth + 1, out);
+    if (typeof child === 'object' && child !== null)
+      findUnsafeKeys(child, childPath, depth + 1, out);
   }
   return out;
 }

@@ -23,7 +23,10 @@ import { authRoutes } from './http/routes/auth.route.js';
 import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
 import { messagesRoutes } from './http/routes/messages.route.js';
-import { notificationsRoutes, serviceNotificationsRoutes } from './http/routes/notifications.route.js';
+import {
+  notificationsRoutes,
+  serviceNotificationsRoutes,
+} from './http/routes/notifications.route.js';
 import { filesRoutes } from './http/routes/files.route.js';
 import { uploadsRoutes } from './http/routes/uploads.route.js';
 import { usersRoutes } from './http/routes/users.route.js';
@@ -91,10 +94,33 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const fanout = createIoFanout(io);
   const auth = createAuthService({ store, tokens: deps.tokens });
   const { redis, offlineDelivery } = deps;
-  const presenceStore = createPresenceStore({ redis, prefix: config.presence.prefix, ttlMs: config.presence.ttlMs });
-  const presence = createPresenceService({ presence: presenceStore, store, fanout, logger, graceMs: config.presence.graceMs });
-  const typing = createTypingService({ store, redis, fanout, logger, keyPrefix: config.redis.keyPrefix, ...config.typing });
-  const notifications = createNotificationsService({ store, fanout, presence: presenceStore, offlineDelivery, logger });
+  const presenceStore = createPresenceStore({
+    redis,
+    prefix: config.presence.prefix,
+    ttlMs: config.presence.ttlMs,
+  });
+  const presence = createPresenceService({
+    presence: presenceStore,
+    store,
+    fanout,
+    logger,
+    graceMs: config.presence.graceMs,
+  });
+  const typing = createTypingService({
+    store,
+    redis,
+    fanout,
+    logger,
+    keyPrefix: config.redis.keyPrefix,
+    ...config.typing,
+  });
+  const notifications = createNotificationsService({
+    store,
+    fanout,
+    presence: presenceStore,
+    offlineDelivery,
+    logger,
+  });
   const users = createUsersService({ store, presence: presenceStore });
   const conversations = createConversationsService({
     store,
@@ -105,7 +131,10 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const uploads = createUploadsService({
     store,
     storage: createFileStorage({ dir: config.uploads.dir }),
-    signer: createFileSigner({ secret: config.uploads.signingSecret, ttlMs: config.uploads.urlTtlMs }),
+    signer: createFileSigner({
+      secret: config.uploads.signingSecret,
+      ttlMs: config.uploads.urlTtlMs,
+    }),
     maxBytes: config.uploads.maxBytes,
     allowedTypes: config.uploads.allowedTypes,
   });
@@ -152,8 +181,15 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     before: guards.socket.before,
     observe: instrumentation.observe,
     lifecycle: [presenceLifecycle],
-    conversationIdsOf: async (userId) => (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
-    handlers: [...messageHandlers(messages), ...conversationHandlers(receipts, sync), ...presenceHandlers(presence, typing), ...lifecycleHandlers(lifecycle), ...uploadHandlers(uploads)],
+    conversationIdsOf: async (userId) =>
+      (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
+    handlers: [
+      ...messageHandlers(messages),
+      ...conversationHandlers(receipts, sync),
+      ...presenceHandlers(presence, typing),
+      ...lifecycleHandlers(lifecycle),
+      ...uploadHandlers(uploads),
+    ],
   });
   guards.attachSockets(io);
 

@@ -78,26 +78,42 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     host: r.str('HOST', { default: '0.0.0.0' }),
     port: r.int('PORT', { default: 3000, min: 0, max: 65535 }),
     production,
-    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    logLevel: r.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      default: 'info',
+    }),
     mongo: {
-      url: r.url('MONGO_URL', { default: 'mongodb://127.0.0.1:27017/', protocols: ['mongodb:', 'mongodb+srv:'] }),
+      url: r.url('MONGO_URL', {
+        default: 'mongodb://127.0.0.1:27017/',
+        protocols: ['mongodb:', 'mongodb+srv:'],
+      }),
       dbName: r.str('MONGO_DB', { default: 'chat' }),
     },
     redis: {
-      url: r.url('REDIS_URL', { default: 'redis://127.0.0.1:6379', protocols: ['redis:', 'rediss:'] }),
+      url: r.url('REDIS_URL', {
+        default: 'redis://127.0.0.1:6379',
+        protocols: ['redis:', 'rediss:'],
+      }),
       keyPrefix: r.str('REDIS_PREFIX', { default: 'chat:' }),
     },
     auth: {
       jwtSecret,
       issuer: r.str('JWT_ISSUER', { default: 'chat-cluster' }),
       audience: r.str('JWT_AUDIENCE', { default: 'chat-clients' }),
-      accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', { default: 3600, min: 10, max: 30 * 86400 }),
+      accessTokenTtlSeconds: r.int('ACCESS_TOKEN_TTL_SECONDS', {
+        default: 3600,
+        min: 10,
+        max: 30 * 86400,
+      }),
       ...(jwksUrl && externalIssuer && externalAudience
         ? { external: { jwksUrl, issuer: externalIssuer, audience: externalAudience } }
         : {}),
     },
     limits: {
-      textMaxChars: r.int('TEXT_MAX_CHARS', { default: LIMITS.textMaxChars, min: 1, max: LIMITS.textMaxChars }),
+      textMaxChars: r.int('TEXT_MAX_CHARS', {
+        default: LIMITS.textMaxChars,
+        min: 1,
+        max: LIMITS.textMaxChars,
+      }),
       attachmentsPerMessage: r.int('ATTACHMENTS_PER_MESSAGE', {
         default: LIMITS.attachmentsPerMessage,
         min: 0,
@@ -111,9 +127,16 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       editWindowMs: r.duration('EDIT_WINDOW', { default: LIMITS.editWindowMs, min: 0 }),
     },
     realtime: {
-      pingIntervalMs: r.duration('PING_INTERVAL', { default: LIMITS.presenceHeartbeatMs, min: 1000 }),
+      pingIntervalMs: r.duration('PING_INTERVAL', {
+        default: LIMITS.presenceHeartbeatMs,
+        min: 1000,
+      }),
       pingTimeoutMs: r.duration('PING_TIMEOUT', { default: 20_000, min: 1000 }),
-      maxFrameBytes: r.int('MAX_FRAME_BYTES', { default: LIMITS.socketFrameMaxBytes, min: 1024, max: 16 * 1024 * 1024 }),
+      maxFrameBytes: r.int('MAX_FRAME_BYTES', {
+        default: LIMITS.socketFrameMaxBytes,
+        min: 1024,
+        max: 16 * 1024 * 1024,
+      }),
     },
     presence: {
       prefix: r.str('PRESENCE_PREFIX', { optional: true }),
@@ -123,7 +146,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     typing: {
       throttleMs: r.int('TYPING_THROTTLE_MS', { default: 2500, min: 0, max: 60_000 }),
-      expireMs: r.int('TYPING_EXPIRE_MS', { default: LIMITS.typingExpiresMs, min: 100, max: 60_000 }),
+      expireMs: r.int('TYPING_EXPIRE_MS', {
+        default: LIMITS.typingExpiresMs,
+        min: 100,
+        max: 60_000,
+      }),
     },
     queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
     uploads: readUploadsConfig(r, jwtSecret),

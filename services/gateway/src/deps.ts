@@ -56,7 +56,10 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     ...(config.auth.external ? { external: config.auth.external } : {}),
   });
-  const offlineDelivery = createOfflineDeliveryProducer({ connection: redis, prefix: config.queuePrefix });
+  const offlineDelivery = createOfflineDeliveryProducer({
+    connection: redis,
+    prefix: config.queuePrefix,
+  });
   let closing: Promise<void> | undefined;
   return {
     config,

@@ -88,7 +88,10 @@ export async function drainNode(options: DrainOptions): Promise<void> {
   // connection that stays open gets 403 from allowRequest, which nginx does not retry.)
   app.server.close();
   const sockets = io.of('/').sockets.size;
-  logger.info({ sockets, inFlight: inFlight.count }, 'draining: telling clients to reconnect elsewhere');
+  logger.info(
+    { sockets, inFlight: inFlight.count },
+    'draining: telling clients to reconnect elsewhere',
+  );
   io.local.emit('server:draining', { reconnectAfterMs: spreadMs });
 
   // Clients leave on their own (the SDK disconnects at once and reconnects within the
@@ -99,7 +102,8 @@ export async function drainNode(options: DrainOptions): Promise<void> {
   io.local.disconnectSockets(true);
   // A handler that started before the disconnect still writes; let it finish before Mongo closes.
   const settled = await inFlight.idle(Math.min(5000, left()));
-  if (!settled) logger.warn({ inFlight: inFlight.count }, 'draining: handlers still running at the deadline');
+  if (!settled)
+    logger.warn({ inFlight: inFlight.count }, 'draining: handlers still running at the deadline');
 
   await new Promise<void>((resolve) => {
     void io.close(() => resolve());

@@ -20,7 +20,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ name: 'gateway', level: config.logLevel, base: { nodeId: config.nodeId } });
+  const logger = createLogger({
+    name: 'gateway',
+    level: config.logLevel,
+    base: { nodeId: config.nodeId },
+  });
   // A stray rejection (e.g. the adapter publishing while Redis reconnects or closes) must
   // be seen in the logs, not take every socket of this node down with it.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
@@ -61,6 +65,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `gateway failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -45,16 +45,25 @@ const NEVER_ALLOWED = new Set([
 
 /** Without FILES_SIGNING_SECRET the key is derived from JWT_SECRET under its own HKDF label, so it differs from it. */
 export function readUploadsConfig(r: EnvReader, jwtSecret: string): UploadsConfig {
-  const allowedTypes = r.list('UPLOAD_ALLOWED_TYPES', { default: DEFAULT_UPLOAD_TYPES }).map((t) => t.trim().toLowerCase());
-  const unsafe = allowedTypes.filter((t) => NEVER_ALLOWED.has(t) || !/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(t));
-  if (unsafe.length > 0) r.problem('UPLOAD_ALLOWED_TYPES', `not allowed or not a MIME type: ${unsafe.join(', ')}`);
+  const allowedTypes = r
+    .list('UPLOAD_ALLOWED_TYPES', { default: DEFAULT_UPLOAD_TYPES })
+    .map((t) => t.trim().toLowerCase());
+  const unsafe = allowedTypes.filter(
+    (t) => NEVER_ALLOWED.has(t) || !/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(t),
+  );
+  if (unsafe.length > 0)
+    r.problem('UPLOAD_ALLOWED_TYPES', `not allowed or not a MIME type: ${unsafe.join(', ')}`);
   const explicitSecret = r.str('FILES_SIGNING_SECRET', { optional: true });
   if (explicitSecret !== undefined && explicitSecret.length < 32) {
     r.problem('FILES_SIGNING_SECRET', 'must be at least 32 characters');
   }
   return {
     dir: resolve(r.str('UPLOAD_DIR', { default: '.run/uploads' })),
-    maxBytes: r.int('UPLOAD_MAX_BYTES', { default: LIMITS.uploadMaxBytesDefault, min: 1, max: 10 * 1024 ** 3 }),
+    maxBytes: r.int('UPLOAD_MAX_BYTES', {
+      default: LIMITS.uploadMaxBytesDefault,
+      min: 1,
+      max: 10 * 1024 ** 3,
+    }),
     allowedTypes,
     urlTtlMs: r.duration('FILES_URL_TTL', { default: 3_600_000, min: 10_000, max: 7 * 86_400_000 }),
     signingSecret:

@@ -41,12 +41,17 @@ afterAll(async () => {
 const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A compact JWS signed with HMAC; `alg: 'none'` gets an empty signature. */
-function forge(payload: Record<string, unknown>, options: { secret?: string; alg?: 'HS256' | 'HS512' | 'none' } = {}): string {
+function forge(
+  payload: Record<string, unknown>,
+  options: { secret?: string; alg?: 'HS256' | 'HS512' | 'none' } = {},
+): string {
   const alg = options.alg ?? 'HS256';
   const input = `${b64url({ alg, typ: 'JWT' })}.${b64url(payload)}`;
   if (alg === 'none') return `${input}.`;
   const hash = alg === 'HS512' ? 'sha512' : 'sha256';
-  return `${input}.${createHmac(hash, options.secret ?? cluster.env.JWT_SECRET!).update(input).digest('base64url')}`;
+  return `${input}.${createHmac(hash, options.secret ?? cluster.env.JWT_SECRET!)
+    .update(input)
+    .digest('base64url')}`;
 }
 
 function claims(userId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -55,7 +60,10 @@ function claims(userId: string, overrides: Record<string, unknown> = {}): Record
 }
 
 /** Connects without the fixture's wait for `session`: resolves with the outcome of the handshake. */
-function handshake(auth: Record<string, unknown> | undefined, node = 0): Promise<{ connected: true; socket: ClientSocket } | { connected: false; message: string }> {
+function handshake(
+  auth: Record<string, unknown> | undefined,
+  node = 0,
+): Promise<{ connected: true; socket: ClientSocket } | { connected: false; message: string }> {
   const socket: ClientSocket = connectSocket(cluster.nodes[node]!.url, {
     ...(auth ? { auth } : {}),
     transports: ['websocket'],
@@ -64,7 +72,10 @@ function handshake(auth: Record<string, unknown> | undefined, node = 0): Promise
   });
   opened.push(socket);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('handshake: neither session nor connect_error within 10 s')), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error('handshake: neither session nor connect_error within 10 s')),
+      10_000,
+    );
     socket.once('session', () => {
       clearTimeout(timer);
       resolve({ connected: true, socket });
@@ -80,15 +91,22 @@ function handshake(auth: Record<string, unknown> | undefined, node = 0): Promise
 describe('register and login', () => {
   it('register → 201 { user, accessToken }; the token works for GET /api/users/me', async () => {
     const username = fresh('reg');
-    const res = await cluster.http<{ user: UserDto; accessToken: string }>(0, 'POST', '/api/auth/register', {
-      body: { username, password: 'long enough pw', displayName: 'Reggie' },
-    });
+    const res = await cluster.http<{ user: UserDto; accessToken: string }>(
+      0,
+      'POST',
+      '/api/auth/register',
+      {
+        body: { username, password: 'long enough pw', displayName: 'Reggie' },
+      },
+    );
     expect(res.status).toBe(201);
     expect(res.body.user).toMatchObject({ username, displayName: 'Reggie' });
     expect(res.body.user.id).toMatch(/^[0-9a-f]{24}$/);
     expect(new Date(res.body.user.createdAt).toISOString()).toBe(res.body.user.createdAt);
     expect(JSON.stringify(res.body)).not.toMatch(/password|hash/i);
-    const me = await cluster.http<UserDto>(1, 'GET', '/api/users/me', { token: res.body.accessToken });
+    const me = await cluster.http<UserDto>(1, 'GET', '/api/users/me', {
+      token: res.body.accessToken,
+    });
     expect(me.status).toBe(200);
     expect(me.body).toEqual(res.body.user);
   });
@@ -106,14 +124,18 @@ describe('register and login', () => {
       [{ username: fresh('pw'), password: 'long enough pw', isAdmin: true }, '/isAdmin'],
     ];
     for (const [body, path] of bad) {
-      const res = await cluster.http<{ error: ErrorBody }>(0, 'POST', '/api/auth/register', { body });
+      const res = await cluster.http<{ error: ErrorBody }>(0, 'POST', '/api/auth/register', {
+        body,
+      });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
       expect(res.body.error.details?.fields?.map((f) => f.path)).toContain(path);
     }
     // The edges of the rules are accepted (each cluster has its own database, so these are free).
     for (const username of ['a_1', 'b'.repeat(32), 'x.y-z_0']) {
-      const res = await cluster.http(0, 'POST', '/api/auth/register', { body: { username, password: '12345678' } });
+      const res = await cluster.http(0, 'POST', '/api/auth/register', {
+        body: { username, password: '12345678' },
+      });
       expect(res.status, username).toBe(201);
     }
   });
@@ -146,13 +168,20 @@ describe('register and login', () => {
 
   it('login → 200; wrong password and unknown user → 401 with an identical body', async () => {
     const user = await cluster.register(fresh('log'));
-    const ok = await cluster.http<{ user: UserDto; accessToken: string }>(1, 'POST', '/api/auth/login', {
-      body: { username: user.username, password: 'correct horse battery' },
-    });
+    const ok = await cluster.http<{ user: UserDto; accessToken: string }>(
+      1,
+      'POST',
+      '/api/auth/login',
+      {
+        body: { username: user.username, password: 'correct horse battery' },
+      },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.user.id).toBe(user.id);
     expect(typeof ok.body.accessToken).toBe('string');
-    const me = await cluster.http<UserDto>(0, 'GET', '/api/users/me', { token: ok.body.accessToken });
+    const me = await cluster.http<UserDto>(0, 'GET', '/api/users/me', {
+      token: ok.body.accessToken,
+    });
     expect(me.body.id).toBe(user.id);
 
     const wrong = await cluster.http<{ error: ErrorBody }>(0, 'POST', '/api/auth/login', {
@@ -183,7 +212,10 @@ describe('bad tokens are refused on HTTP and on the socket handshake', () => {
     ['garbage with dots', () => 'aaa.bbb.ccc'],
     ['forged signature (other secret)', (id) => forge(claims(id), { secret: OTHER_SECRET })],
     ['alg none', (id) => forge(claims(id), { alg: 'none' })],
-    ['alg HS512 (not allow-listed) with the right secret', (id) => forge(claims(id), { alg: 'HS512' })],
+    [
+      'alg HS512 (not allow-listed) with the right secret',
+      (id) => forge(claims(id), { alg: 'HS512' }),
+    ],
     ['expired', (id) => forge(claims(id, { iat: nowSeconds() - 3600, exp: nowSeconds() - 60 }))],
     ['wrong audience', (id) => forge(claims(id, { aud: 'someone-else' }))],
     ['wrong issuer', (id) => forge(claims(id, { iss: 'evil-issuer' }))],
@@ -229,8 +261,15 @@ describe('bad tokens are refused on HTTP and on the socket handshake', () => {
 
   it('Authorization schemes other than Bearer are refused', async () => {
     const user = await cluster.register(fresh('scheme'));
-    for (const header of [`Basic ${user.token}`, `bearer${user.token}`, `Bearer ${user.token} extra`, user.token]) {
-      const res = await fetch(`${cluster.nodes[1]!.url}/api/users/me`, { headers: { authorization: header } });
+    for (const header of [
+      `Basic ${user.token}`,
+      `bearer${user.token}`,
+      `Bearer ${user.token} extra`,
+      user.token,
+    ]) {
+      const res = await fetch(`${cluster.nodes[1]!.url}/api/users/me`, {
+        headers: { authorization: header },
+      });
       expect(res.status, header.slice(0, 12)).toBe(401);
     }
   });
@@ -245,21 +284,29 @@ describe('auth:renew and token expiry on sockets', () => {
     return res.body.accessToken;
   }
 
-  it('renew with a new token of the same user → { ok: true, exp }; another user\'s token → UNAUTHENTICATED', async () => {
+  it("renew with a new token of the same user → { ok: true, exp }; another user's token → UNAUTHENTICATED", async () => {
     const alice = await cluster.register(fresh('ren'));
     const bob = await cluster.register(fresh('ren'));
     const socket = await cluster.connect(alice, 0);
     const exp = nowSeconds() + 1800;
-    const renewed = await ack<{ exp: number }>(socket, 'auth:renew', { token: forge(claims(alice.id, { exp })) });
+    const renewed = await ack<{ exp: number }>(socket, 'auth:renew', {
+      token: forge(claims(alice.id, { exp })),
+    });
     expect(renewed).toEqual({ ok: true, exp });
-    const viaLogin = await ack<{ exp: number }>(socket, 'auth:renew', { token: await login(alice.username) });
+    const viaLogin = await ack<{ exp: number }>(socket, 'auth:renew', {
+      token: await login(alice.username),
+    });
     expect(viaLogin.ok).toBe(true);
     expect(viaLogin.exp).toBeGreaterThan(nowSeconds());
 
     const stolen = await ack(socket, 'auth:renew', { token: bob.token });
     expect(stolen.ok).toBe(false);
     expect(stolen.error?.code).toBe('UNAUTHENTICATED');
-    for (const token of [forge(claims(alice.id), { secret: OTHER_SECRET }), forge(claims(alice.id), { alg: 'none' }), 'junk']) {
+    for (const token of [
+      forge(claims(alice.id), { secret: OTHER_SECRET }),
+      forge(claims(alice.id), { alg: 'none' }),
+      'junk',
+    ]) {
       const res = await ack(socket, 'auth:renew', { token });
       expect(res.ok).toBe(false);
       expect(res.error?.code).toBe('UNAUTHENTICATED');
@@ -274,9 +321,17 @@ describe('auth:renew and token expiry on sockets', () => {
     // Both tokens expire at the same second; the renewing socket connects first, so its
     // original expiry timer would have fired no later than the other socket's.
     const exp = nowSeconds() + 4;
-    const renewing = await cluster.connect({ ...alice, token: forge(claims(alice.id, { exp })) }, 0);
-    const expiring = await cluster.connect({ ...alice, token: forge(claims(alice.id, { exp })) }, 1);
-    const renewed = await ack<{ exp: number }>(renewing, 'auth:renew', { token: await login(alice.username) });
+    const renewing = await cluster.connect(
+      { ...alice, token: forge(claims(alice.id, { exp })) },
+      0,
+    );
+    const expiring = await cluster.connect(
+      { ...alice, token: forge(claims(alice.id, { exp })) },
+      1,
+    );
+    const renewed = await ack<{ exp: number }>(renewing, 'auth:renew', {
+      token: await login(alice.username),
+    });
     expect(renewed.ok).toBe(true);
     let renewingDisconnected = false;
     renewing.on('disconnect', () => {
@@ -315,7 +370,10 @@ describe('operations endpoints and X-Node-Id', () => {
       cluster.http(1, 'GET', '/api/no/such/route'),
       cluster.http(1, 'POST', '/api/auth/login', { body: { username: 'x', password: 'y' } }),
       cluster.http(1, 'POST', '/api/auth/register', { body: { username: '!' } }),
-      cluster.http(1, 'POST', '/api/conversations/direct', { token: user.token, body: { userId: user.id } }),
+      cluster.http(1, 'POST', '/api/conversations/direct', {
+        token: user.token,
+        body: { userId: user.id },
+      }),
     ]);
     expect(responses.map((r) => r.status)).toEqual([200, 401, 404, 401, 400, 400]);
     for (const res of responses) expect(res.headers.get('x-node-id')).toBe(cluster.nodes[1]!.id);

@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { MongoClient, type Db } from 'mongodb';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 
 /**
  * Generated hostile input at every socket event and every HTTP route, through real nodes:
@@ -15,7 +20,8 @@ const SOCKET_RUNS = 60;
 const HTTP_RUNS = 25;
 const CODES = new Set<string>(Object.values(ErrorCodes));
 /** What a stack trace, a driver error or a file path looks like in an answer. */
-const LEAK = /\n\s+at |node_modules|\/work\/|\.ts:\d+|\.js:\d+|MongoServerError|MongoError|TypeError|ReferenceError|Cannot read prop|is not a function|ECONNREFUSED|ioredis/i;
+const LEAK =
+  /\n\s+at |node_modules|\/work\/|\.ts:\d+|\.js:\d+|MongoServerError|MongoError|TypeError|ReferenceError|Cannot read prop|is not a function|ECONNREFUSED|ioredis/i;
 
 let cluster: TestCluster;
 let mongo: MongoClient;
@@ -35,11 +41,21 @@ beforeAll(async () => {
     token: alice.token,
     body: { title: 'fuzz', memberIds: [bob.id] },
   });
-  const message = await cluster.http<{ id: string }>(0, 'POST', `/api/conversations/${group.body.id}/messages`, {
-    token: alice.token,
-    body: { clientMsgId: 'seed', text: 'seed' },
+  const message = await cluster.http<{ id: string }>(
+    0,
+    'POST',
+    `/api/conversations/${group.body.id}/messages`,
+    {
+      token: alice.token,
+      body: { clientMsgId: 'seed', text: 'seed' },
+    },
+  );
+  Object.assign(ids, {
+    conversation: group.body.id,
+    message: message.body.id,
+    alice: alice.id,
+    bob: bob.id,
   });
-  Object.assign(ids, { conversation: group.body.id, message: message.body.id, alice: alice.id, bob: bob.id });
   socket = await cluster.connect(alice, 1);
 });
 afterAll(async () => {
@@ -53,7 +69,8 @@ async function snapshot(): Promise<string> {
   const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
   for (const name of names) {
     hash.update(`#${name}`);
-    for (const doc of await db.collection(name).find({}).sort({ _id: 1 }).toArray()) hash.update(JSON.stringify(doc));
+    for (const doc of await db.collection(name).find({}).sort({ _id: 1 }).toArray())
+      hash.update(JSON.stringify(doc));
   }
   return hash.digest('hex');
 }
@@ -81,7 +98,9 @@ const oddIds = fc.constantFrom(
   'NaN',
   '1e309',
 );
-const realIds = fc.constantFrom(...['conversation', 'message', 'alice', 'bob'].map((k) => () => ids[k]!)).map((f) => f());
+const realIds = fc
+  .constantFrom(...['conversation', 'message', 'alice', 'bob'].map((k) => () => ids[k]!))
+  .map((f) => f());
 const operators = fc.constantFrom<unknown>(
   { $gt: '' },
   { $ne: null },
@@ -91,10 +110,29 @@ const operators = fc.constantFrom<unknown>(
   { $expr: { $eq: [1, 1] } },
   { $set: { username: 'pwned' } },
 );
-const huge = fc.constantFrom('a'.repeat(100_000), '😀'.repeat(5000), ' '.repeat(4001), 'x'.repeat(4001));
+const huge = fc.constantFrom(
+  'a'.repeat(100_000),
+  '😀'.repeat(5000),
+  ' '.repeat(4001),
+  'x'.repeat(4001),
+);
 const deep = fc.constantFrom(nest(50, 1), nest(500, 'x'), nest(2000, null));
 const scalar = fc.oneof(
-  fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, 2 ** 53, -(2 ** 31), 1e308, '', 'true', '[]', '{}'),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    2 ** 53,
+    -(2 ** 31),
+    1e308,
+    '',
+    'true',
+    '[]',
+    '{}',
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc.string({ maxLength: 40 }),
@@ -113,10 +151,46 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 const FIELD_NAMES = [
-  'conversationId', 'clientMsgId', 'text', 'attachmentIds', 'replyToId', 'messageId', 'emoji', 'op', 'scope', 'seq',
-  'userIds', 'cursors', 'limit', 'before', 'after', 'name', 'data', 'token', 'title', 'memberIds', 'userId', 'role',
-  'username', 'password', 'displayName', 'avatarUrl', 'ids', 'all', 'type', 'body', 'query', 'q', 'cursor', 'unread',
-  '__proto__', 'constructor', 'prototype', '$where', '$set', 'senderId',
+  'conversationId',
+  'clientMsgId',
+  'text',
+  'attachmentIds',
+  'replyToId',
+  'messageId',
+  'emoji',
+  'op',
+  'scope',
+  'seq',
+  'userIds',
+  'cursors',
+  'limit',
+  'before',
+  'after',
+  'name',
+  'data',
+  'token',
+  'title',
+  'memberIds',
+  'userId',
+  'role',
+  'username',
+  'password',
+  'displayName',
+  'avatarUrl',
+  'ids',
+  'all',
+  'type',
+  'body',
+  'query',
+  'q',
+  'cursor',
+  'unread',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '$where',
+  '$set',
+  'senderId',
 ];
 /** Objects built from the real field names with hostile values, plus pollution via JSON text. */
 const hostileObject: fc.Arbitrary<unknown> = fc
@@ -124,11 +198,16 @@ const hostileObject: fc.Arbitrary<unknown> = fc
   .chain((obj) =>
     fc.constantFrom<unknown>(
       obj,
-      JSON.parse(`{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"x":${JSON.stringify(obj)}}`),
+      JSON.parse(
+        `{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"x":${JSON.stringify(obj)}}`,
+      ),
       { ...obj, __proto__: { polluted: true } },
     ),
   );
-const payload: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: hostileObject }, { weight: 1, arbitrary: hostile });
+const payload: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: hostileObject },
+  { weight: 1, arbitrary: hostile },
+);
 
 // ---- answer checks ---------------------------------------------------------------------
 
@@ -139,7 +218,10 @@ function expectNoLeak(value: unknown, where: string): void {
 
 function expectCodedError(error: unknown, where: string): void {
   const e = error as { code?: unknown; message?: unknown };
-  expect(typeof e?.code === 'string' && CODES.has(e.code), `${where}: not a protocol code: ${JSON.stringify(error)?.slice(0, 300)}`).toBe(true);
+  expect(
+    typeof e?.code === 'string' && CODES.has(e.code),
+    `${where}: not a protocol code: ${JSON.stringify(error)?.slice(0, 300)}`,
+  ).toBe(true);
   expect(e.code, `${where}: ${JSON.stringify(error)?.slice(0, 300)}`).not.toBe('INTERNAL');
   expect(e.code).not.toBe('UNAVAILABLE');
   expect(typeof e.message).toBe('string');
@@ -153,7 +235,10 @@ describe('fuzzing every socket event', () => {
       let before = await snapshot();
       await fc.assert(
         fc.asyncProperty(payload, async (p) => {
-          const answer = (await socket.timeout(10_000).emitWithAck(event, p)) as { ok: boolean; error?: unknown };
+          const answer = (await socket.timeout(10_000).emitWithAck(event, p)) as {
+            ok: boolean;
+            error?: unknown;
+          };
           expect(typeof answer.ok).toBe('boolean');
           expectNoLeak(answer, event);
           const after = await snapshot();
@@ -189,11 +274,19 @@ function routesOf(tree: string): Route[] {
     for (const method of m[3]!.split(', ')) routes.push({ method, path });
   }
   return routes.filter(
-    (r) => !['HEAD', 'OPTIONS'].includes(r.method) && /^\/(api|files|healthz|readyz)/.test(r.path) && !r.path.includes('*'),
+    (r) =>
+      !['HEAD', 'OPTIONS'].includes(r.method) &&
+      /^\/(api|files|healthz|readyz)/.test(r.path) &&
+      !r.path.includes('*'),
   );
 }
 
-const pathParam = fc.oneof(oddIds, realIds, fc.string({ maxLength: 30 }), loneSurrogates.map((s) => s + 'id'));
+const pathParam = fc.oneof(
+  oddIds,
+  realIds,
+  fc.string({ maxLength: 30 }),
+  loneSurrogates.map((s) => s + 'id'),
+);
 /** Lone surrogates cannot be percent-encoded; send invalid UTF-8 and broken escapes raw instead. */
 const RAW_SEGMENTS = ['%FF', '%ED%A0%80', '%', '%zz', '%C0%AF', '..%2F..%2F'];
 const encodeSegment = (value: string, rawPick: number): string => {
@@ -203,11 +296,42 @@ const encodeSegment = (value: string, rawPick: number): string => {
     return RAW_SEGMENTS[rawPick % RAW_SEGMENTS.length]!;
   }
 };
-const queryValue = fc.oneof(scalar.map((v) => String(v)), fc.constantFrom('[object Object]', '-5', '1000000', 'a'.repeat(5000)));
-const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'before', 'after', 'q', 'query', 'unread', 'exp', 'sig', '__proto__', '$gt'), queryValue, { maxKeys: 3 });
+const queryValue = fc.oneof(
+  scalar.map((v) => String(v)),
+  fc.constantFrom('[object Object]', '-5', '1000000', 'a'.repeat(5000)),
+);
+const query = fc.dictionary(
+  fc.constantFrom(
+    'limit',
+    'cursor',
+    'before',
+    'after',
+    'q',
+    'query',
+    'unread',
+    'exp',
+    'sig',
+    '__proto__',
+    '$gt',
+  ),
+  queryValue,
+  { maxKeys: 3 },
+);
 const rawBody = fc.oneof(
   { weight: 4, arbitrary: payload.map((p) => JSON.stringify(p) ?? 'null') },
-  { weight: 1, arbitrary: fc.constantFrom('{', '{"a":', '\u0000', '[1,2', 'null', '"str"', '{"__proto__":{"polluted":1}}', '{"a":1}'.repeat(3)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{',
+      '{"a":',
+      '\u0000',
+      '[1,2',
+      'null',
+      '"str"',
+      '{"__proto__":{"polluted":1}}',
+      '{"a":1}'.repeat(3),
+    ),
+  },
 );
 
 describe('fuzzing every HTTP route', () => {
@@ -222,29 +346,44 @@ describe('fuzzing every HTTP route', () => {
     for (const route of routes) {
       let before = await snapshot();
       await fc.assert(
-        fc.asyncProperty(pathParam, pathParam, query, rawBody, fc.boolean(), fc.nat(1), async (p1, p2, q, body, authed, node) => {
-          let n = 0;
-          const path = route.path.replace(/:[A-Za-z]+/g, () => encodeSegment(n++ === 0 ? p1 : p2, p1.length + n));
-          const search = new URLSearchParams(q as Record<string, string>).toString();
-          const res = await fetch(`${cluster.nodes[node]!.url}${path}${search ? `?${search}` : ''}`, {
-            method: route.method,
-            headers: {
-              ...(authed ? { authorization: `Bearer ${alice.token}` } : {}),
-              ...(['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) ? { 'content-type': 'application/json' } : {}),
-            },
-            ...(['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) ? { body } : {}),
-          });
-          const where = `${route.method} ${path}?${search}`;
-          const text = await res.text();
-          expect(res.status, `${where} → ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
-          expectNoLeak(text, where);
-          const after = await snapshot();
-          if (res.status >= 400) {
-            expectCodedError((JSON.parse(text) as { error?: unknown }).error, where);
-            expect(after, `${where} was rejected but changed Mongo`).toBe(before);
-          }
-          before = after;
-        }),
+        fc.asyncProperty(
+          pathParam,
+          pathParam,
+          query,
+          rawBody,
+          fc.boolean(),
+          fc.nat(1),
+          async (p1, p2, q, body, authed, node) => {
+            let n = 0;
+            const path = route.path.replace(/:[A-Za-z]+/g, () =>
+              encodeSegment(n++ === 0 ? p1 : p2, p1.length + n),
+            );
+            const search = new URLSearchParams(q as Record<string, string>).toString();
+            const res = await fetch(
+              `${cluster.nodes[node]!.url}${path}${search ? `?${search}` : ''}`,
+              {
+                method: route.method,
+                headers: {
+                  ...(authed ? { authorization: `Bearer ${alice.token}` } : {}),
+                  ...(['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method)
+                    ? { 'content-type': 'application/json' }
+                    : {}),
+                },
+                ...(['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) ? { body } : {}),
+              },
+            );
+            const where = `${route.method} ${path}?${search}`;
+            const text = await res.text();
+            expect(res.status, `${where} → ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
+            expectNoLeak(text, where);
+            const after = await snapshot();
+            if (res.status >= 400) {
+              expectCodedError((JSON.parse(text) as { error?: unknown }).error, where);
+              expect(after, `${where} was rejected but changed Mongo`).toBe(before);
+            }
+            before = after;
+          },
+        ),
         { numRuns: HTTP_RUNS, endOnFailure: true },
       );
     }
@@ -255,8 +394,11 @@ describe('after the storm', () => {
   it('no prototype was polluted and every node still serves', async () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
-    for (let i = 0; i < cluster.nodes.length; i++) expect((await cluster.http(i, 'GET', '/readyz')).status).toBe(200);
-    const me = await cluster.http<{ username: string }>(0, 'GET', '/api/users/me', { token: alice.token });
+    for (let i = 0; i < cluster.nodes.length; i++)
+      expect((await cluster.http(i, 'GET', '/readyz')).status).toBe(200);
+    const me = await cluster.http<{ username: string }>(0, 'GET', '/api/users/me', {
+      token: alice.token,
+    });
     expect(me.body.username).toBe(alice.username);
     expect(socket.connected).toBe(true);
   });

@@ -1,5 +1,12 @@
 import { createLogger } from '@chat/core';
-import { startMongo, startRedis, waitFor, waitForEvent, type MongoFixture, type RedisServer } from '@chat/testkit';
+import {
+  startMongo,
+  startRedis,
+  waitFor,
+  waitForEvent,
+  type MongoFixture,
+  type RedisServer,
+} from '@chat/testkit';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type GatewayApp } from '../src/app.js';
@@ -35,7 +42,11 @@ beforeAll(async () => {
     NODE_ID: 'log-node',
   });
   // Every level, so nothing hides below the threshold of a production node.
-  const logger = createLogger({ name: 'gateway', level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
+  const logger = createLogger({
+    name: 'gateway',
+    level: 'trace',
+    destination: { write: (line: string) => void lines.push(line) },
+  });
   deps = await createDeps(config, logger);
   gateway = buildApp(deps);
   url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
@@ -53,7 +64,10 @@ afterAll(async () => {
 async function post(path: string, body: unknown, token?: string) {
   const res = await fetch(url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -67,27 +81,60 @@ describe('log redaction', () => {
     const token = registered.body.accessToken as string;
     const userId = (registered.body.user as { id: string }).id;
     expect((await post('/api/auth/login', { username, password: PASSWORD })).status).toBe(200);
-    expect((await post('/api/auth/login', { username, password: `${PASSWORD}-wrong` })).status).toBe(401);
+    expect(
+      (await post('/api/auth/login', { username, password: `${PASSWORD}-wrong` })).status,
+    ).toBe(401);
     const group = await post('/api/conversations/group', { title: 'logs', memberIds: [] }, token);
     expect(group.status).toBe(201);
     const conversationId = group.body.id as string;
-    expect((await post(`/api/conversations/${conversationId}/messages`, { clientMsgId: 'h1', text: TEXT }, token)).status).toBe(201);
-    expect((await post(`/api/conversations/${conversationId}/messages`, { clientMsgId: 'h2', text: TEXT, bogus: TEXT }, token)).status).toBe(400);
+    expect(
+      (
+        await post(
+          `/api/conversations/${conversationId}/messages`,
+          { clientMsgId: 'h1', text: TEXT },
+          token,
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await post(
+          `/api/conversations/${conversationId}/messages`,
+          { clientMsgId: 'h2', text: TEXT, bogus: TEXT },
+          token,
+        )
+      ).status,
+    ).toBe(400);
 
-    const socket = connectSocket(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket = connectSocket(url, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     sockets.push(socket);
     await waitForEvent(socket, 'session');
-    const sent = (await socket.timeout(10_000).emitWithAck('message:send', { conversationId, clientMsgId: 's1', text: TEXT })) as { ok: boolean };
+    const sent = (await socket
+      .timeout(10_000)
+      .emitWithAck('message:send', { conversationId, clientMsgId: 's1', text: TEXT })) as {
+      ok: boolean;
+    };
     expect(sent.ok).toBe(true);
     await socket.timeout(10_000).emitWithAck('auth:renew', { token: `${token}x` });
     // Flood until the server cuts the socket: the warn line names the socket and user only.
     const gone = waitForEvent(socket, 'disconnect');
-    for (let i = 0; i < 30; i++) socket.emit('message:send', { conversationId, clientMsgId: `f${i}`, text: TEXT });
+    for (let i = 0; i < 30; i++)
+      socket.emit('message:send', { conversationId, clientMsgId: `f${i}`, text: TEXT });
     await gone;
 
     // The app's own logger, handed what a careless handler might log.
     gateway.app.log.info(
-      { req: { headers: { authorization: `Bearer ${token}` } }, body: { password: PASSWORD }, message: { text: TEXT }, token },
+      {
+        req: { headers: { authorization: `Bearer ${token}` } },
+        body: { password: PASSWORD },
+        message: { text: TEXT },
+        token,
+      },
       'careless line',
     );
     await waitFor(() => lines.some((l) => l.includes('careless line')));
@@ -95,7 +142,8 @@ describe('log redaction', () => {
 
     const all = lines.join('');
     expect(all).toContain(userId);
-    for (const secret of [PASSWORD, TEXT, token, token.split('.')[2]!]) expect(all).not.toContain(secret);
+    for (const secret of [PASSWORD, TEXT, token, token.split('.')[2]!])
+      expect(all).not.toContain(secret);
     expect(all).toContain('[redacted]');
   });
 });

@@ -1,7 +1,14 @@
 import type { Conversation, Message, ReceiptEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, collect, startTestCluster, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  ack,
+  collect,
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 
 let cluster: TestCluster;
 let counter = 0;
@@ -32,8 +39,17 @@ async function group(owner: TestUser, members: TestUser[], node = 0): Promise<Co
   return res.body;
 }
 
-async function send(socket: ClientSocket, conversationId: string, text: string, clientMsgId = `c-${text}-${Math.random()}`) {
-  const res = await ack<{ message: Message }>(socket, 'message:send', { conversationId, clientMsgId, text });
+async function send(
+  socket: ClientSocket,
+  conversationId: string,
+  text: string,
+  clientMsgId = `c-${text}-${Math.random()}`,
+) {
+  const res = await ack<{ message: Message }>(socket, 'message:send', {
+    conversationId,
+    clientMsgId,
+    text,
+  });
   expect(res.ok, JSON.stringify(res.error)).toBe(true);
   return res.message;
 }
@@ -51,7 +67,12 @@ describe('messaging across nodes', () => {
     const toAliceOther = waitForEvent<{ message: Message }>(aliceB, 'message:new');
     const sent = await send(aliceA, conv.id, 'hello bob');
 
-    expect(sent).toMatchObject({ conversationId: conv.id, seq: 1, senderId: alice.id, text: 'hello bob' });
+    expect(sent).toMatchObject({
+      conversationId: conv.id,
+      seq: 1,
+      senderId: alice.id,
+      text: 'hello bob',
+    });
     expect((await toBob).message).toEqual(sent);
     expect((await toAliceOther).message).toEqual(sent);
   });
@@ -66,12 +87,18 @@ describe('messaging across nodes', () => {
 
     await Promise.all(
       senders.map((socket, s) =>
-        Promise.all(Array.from({ length: 30 }, (_, i) => send(socket, conv.id, `s${s}-m${i}`, `s${s}-m${i}`))),
+        Promise.all(
+          Array.from({ length: 30 }, (_, i) => send(socket, conv.id, `s${s}-m${i}`, `s${s}-m${i}`)),
+        ),
       ),
     );
-    await waitFor(() => received.every((r) => r.length >= 90), { timeout: 15_000, message: 'all 90 delivered' });
+    await waitFor(() => received.every((r) => r.length >= 90), {
+      timeout: 15_000,
+      message: 'all 90 delivered',
+    });
 
-    const seqsOf = (events: Array<{ message: Message }>) => events.map((e) => e.message.seq).sort((a, b) => a - b);
+    const seqsOf = (events: Array<{ message: Message }>) =>
+      events.map((e) => e.message.seq).sort((a, b) => a - b);
     for (const events of received) {
       expect(events).toHaveLength(90);
       expect(seqsOf(events)).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
@@ -88,7 +115,9 @@ describe('messaging across nodes', () => {
       `/api/conversations/${conv.id}/messages?limit=100`,
       { token: owner.token },
     );
-    expect(page1.body.messages.map((m) => m.seq)).toEqual(Array.from({ length: 90 }, (_, i) => 90 - i));
+    expect(page1.body.messages.map((m) => m.seq)).toEqual(
+      Array.from({ length: 90 }, (_, i) => 90 - i),
+    );
     expect(page1.body.hasMore).toBe(false);
   });
 
@@ -98,16 +127,26 @@ describe('messaging across nodes', () => {
     const conv = await direct(alice, bob);
     const first = await send(await cluster.connect(alice, 0), conv.id, 'once', 'same-id');
     const again = await send(await cluster.connect(alice, 1), conv.id, 'once', 'same-id');
-    const viaHttp = await cluster.http<Message>(2, 'POST', `/api/conversations/${conv.id}/messages`, {
-      token: alice.token,
-      body: { clientMsgId: 'same-id', text: 'once' },
-    });
+    const viaHttp = await cluster.http<Message>(
+      2,
+      'POST',
+      `/api/conversations/${conv.id}/messages`,
+      {
+        token: alice.token,
+        body: { clientMsgId: 'same-id', text: 'once' },
+      },
+    );
 
     expect(again).toEqual(first);
     expect(viaHttp.body).toEqual(first);
-    const history = await cluster.http<{ messages: Message[] }>(0, 'GET', `/api/conversations/${conv.id}/messages`, {
-      token: bob.token,
-    });
+    const history = await cluster.http<{ messages: Message[] }>(
+      0,
+      'GET',
+      `/api/conversations/${conv.id}/messages`,
+      {
+        token: bob.token,
+      },
+    );
     expect(history.body.messages).toHaveLength(1);
   });
 
@@ -117,14 +156,25 @@ describe('messaging across nodes', () => {
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         i % 2 === 0
-          ? cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: alice.token, body: { userId: bob.id } })
-          : cluster.http<Conversation>(1, 'POST', '/api/conversations/direct', { token: bob.token, body: { userId: alice.id } }),
+          ? cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+              token: alice.token,
+              body: { userId: bob.id },
+            })
+          : cluster.http<Conversation>(1, 'POST', '/api/conversations/direct', {
+              token: bob.token,
+              body: { userId: alice.id },
+            }),
       ),
     );
     const ids = new Set(results.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-    const list = await cluster.http<{ conversations: Conversation[] }>(2, 'GET', '/api/conversations', { token: alice.token });
+    const list = await cluster.http<{ conversations: Conversation[] }>(
+      2,
+      'GET',
+      '/api/conversations',
+      { token: alice.token },
+    );
     expect(list.body.conversations.filter((c) => c.type === 'direct')).toHaveLength(1);
     expect(list.body.conversations[0]?.members).toHaveLength(2);
   });
@@ -141,7 +191,12 @@ describe('messaging across nodes', () => {
     const daveMessages = collect<{ message: Message }>(daveSocket, 'message:new');
 
     const removed = waitForEvent<{ conversationId: string }>(carolSocket, 'conversation:removed');
-    const res = await cluster.http(0, 'DELETE', `/api/conversations/${conv.id}/members/${carol.id}`, { token: owner.token });
+    const res = await cluster.http(
+      0,
+      'DELETE',
+      `/api/conversations/${conv.id}/members/${carol.id}`,
+      { token: owner.token },
+    );
     expect(res.status).toBe(204);
     expect(await removed).toEqual({ conversationId: conv.id });
 
@@ -160,7 +215,11 @@ describe('messaging across nodes', () => {
     const marker = await send(ownerSocket, conv.id, 'marker');
     await waitFor(() => daveMessages.some((e) => e.message.id === marker.id), { timeout: 5000 });
     expect(carolMessages).toHaveLength(0);
-    const carolSend = await ack(carolSocket, 'message:send', { conversationId: conv.id, clientMsgId: 'x', text: 'hi' });
+    const carolSend = await ack(carolSocket, 'message:send', {
+      conversationId: conv.id,
+      clientMsgId: 'x',
+      text: 'hi',
+    });
     expect(carolSend.ok).toBe(false);
     expect(carolSend.error?.code).toBe('NOT_FOUND');
   });
@@ -174,18 +233,33 @@ describe('messaging across nodes', () => {
     for (const text of ['one', 'two', 'three']) await send(aliceSocket, conv.id, text);
 
     const unreadOf = async (user: TestUser) =>
-      (await cluster.http<Conversation>(2, 'GET', `/api/conversations/${conv.id}`, { token: user.token })).body;
+      (
+        await cluster.http<Conversation>(2, 'GET', `/api/conversations/${conv.id}`, {
+          token: user.token,
+        })
+      ).body;
     expect(await unreadOf(bob)).toMatchObject({ seq: 3, readSeq: 0, unreadCount: 3 });
     expect(await unreadOf(alice)).toMatchObject({ seq: 3, readSeq: 3, unreadCount: 0 });
 
-    const receipt = waitForEvent<ReceiptEvent>(aliceSocket, 'receipt', { filter: (r) => r.userId === bob.id });
-    const read = await ack<{ readSeq: number }>(bobSocket, 'conversation:read', { conversationId: conv.id, seq: 2 });
+    const receipt = waitForEvent<ReceiptEvent>(aliceSocket, 'receipt', {
+      filter: (r) => r.userId === bob.id,
+    });
+    const read = await ack<{ readSeq: number }>(bobSocket, 'conversation:read', {
+      conversationId: conv.id,
+      seq: 2,
+    });
     expect(read).toEqual({ ok: true, readSeq: 2 });
     expect(await receipt).toMatchObject({ conversationId: conv.id, userId: bob.id, readSeq: 2 });
 
-    const back = await ack<{ readSeq: number }>(bobSocket, 'conversation:read', { conversationId: conv.id, seq: 1 });
+    const back = await ack<{ readSeq: number }>(bobSocket, 'conversation:read', {
+      conversationId: conv.id,
+      seq: 1,
+    });
     expect(back).toEqual({ ok: true, readSeq: 2 });
-    const future = await ack<{ readSeq: number }>(bobSocket, 'conversation:read', { conversationId: conv.id, seq: 99 });
+    const future = await ack<{ readSeq: number }>(bobSocket, 'conversation:read', {
+      conversationId: conv.id,
+      seq: 99,
+    });
     expect(future).toEqual({ ok: true, readSeq: 3 });
     expect(await unreadOf(bob)).toMatchObject({ readSeq: 3, unreadCount: 0 });
 
@@ -210,21 +284,29 @@ describe('messaging across nodes', () => {
     const other = await group(alice, [bob]);
 
     bobSocket = await cluster.connect(bob, 2);
-    const res = await ack<{ conversations: Array<{ conversationId: string; messages: Message[]; hasMore: boolean; seq: number }>; changed: Conversation[] }>(
-      bobSocket,
-      'sync',
-      { cursors: [{ conversationId: conv.id, seq: 1 }] },
-    );
+    const res = await ack<{
+      conversations: Array<{
+        conversationId: string;
+        messages: Message[];
+        hasMore: boolean;
+        seq: number;
+      }>;
+      changed: Conversation[];
+    }>(bobSocket, 'sync', { cursors: [{ conversationId: conv.id, seq: 1 }] });
     expect(res.ok).toBe(true);
     expect(res.conversations).toHaveLength(1);
     expect(res.conversations[0]).toMatchObject({ conversationId: conv.id, seq: 6, hasMore: false });
     expect(res.conversations[0]?.messages).toEqual(missed);
     expect(res.changed.map((c) => c.id)).toContain(other.id);
 
-    const paged = await ack<{ conversations: Array<{ messages: Message[]; hasMore: boolean }> }>(bobSocket, 'sync', {
-      cursors: [{ conversationId: conv.id, seq: 1 }],
-      limit: 2,
-    });
+    const paged = await ack<{ conversations: Array<{ messages: Message[]; hasMore: boolean }> }>(
+      bobSocket,
+      'sync',
+      {
+        cursors: [{ conversationId: conv.id, seq: 1 }],
+        limit: 2,
+      },
+    );
     expect(paged.conversations[0]?.messages.map((m) => m.seq)).toEqual([2, 3]);
     expect(paged.conversations[0]?.hasMore).toBe(true);
   });

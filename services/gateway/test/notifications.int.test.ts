@@ -27,11 +27,21 @@ async function jobExists(jobId: string): Promise<boolean> {
 }
 
 async function post(body: unknown, token = serviceToken) {
-  return cluster.http<Notification & { error?: { code: string } }>(1, 'POST', '/api/notifications', { token, body });
+  return cluster.http<Notification & { error?: { code: string } }>(
+    1,
+    'POST',
+    '/api/notifications',
+    { token, body },
+  );
 }
 
 async function list(user: TestUser, query = '') {
-  const res = await cluster.http<{ notifications: Notification[] }>(0, 'GET', `/api/notifications${query}`, { token: user.token });
+  const res = await cluster.http<{ notifications: Notification[] }>(
+    0,
+    'GET',
+    `/api/notifications${query}`,
+    { token: user.token },
+  );
   expect(res.status).toBe(200);
   return res.body.notifications;
 }
@@ -44,7 +54,13 @@ describe('notifications', () => {
     const onPhone = waitForEvent<NotificationNewEvent>(phone, 'notification:new');
     const onLaptop = waitForEvent<NotificationNewEvent>(laptop, 'notification:new');
 
-    const res = await post({ userId: bob.id, type: 'billing.invoice', title: 'Invoice ready', body: 'March', data: { amount: 12 } });
+    const res = await post({
+      userId: bob.id,
+      type: 'billing.invoice',
+      title: 'Invoice ready',
+      body: 'March',
+      data: { amount: 12 },
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^[0-9a-f]{24}$/) as string,
@@ -72,21 +88,39 @@ describe('notifications', () => {
   it('lists newest first with unread filter and limit, and marks read by ids or all', async () => {
     const dave = await cluster.register(name('dave'));
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await post({ userId: dave.id, type: 't', title: `n${i}` })).body.id);
+    for (let i = 0; i < 4; i++)
+      ids.push((await post({ userId: dave.id, type: 't', title: `n${i}` })).body.id);
     expect((await list(dave)).map((n) => n.title)).toEqual(['n3', 'n2', 'n1', 'n0']);
     expect(await list(dave, '?limit=2')).toHaveLength(2);
 
-    const read = await cluster.http(0, 'POST', '/api/notifications/read', { token: dave.token, body: { ids: [ids[0], ids[2]] } });
+    const read = await cluster.http(0, 'POST', '/api/notifications/read', {
+      token: dave.token,
+      body: { ids: [ids[0], ids[2]] },
+    });
     expect(read.status).toBe(204);
     expect((await list(dave, '?unread=true')).map((n) => n.title)).toEqual(['n3', 'n1']);
     expect((await list(dave)).filter((n) => n.read).map((n) => n.title)).toEqual(['n2', 'n0']);
 
     // Someone else's ids change nothing.
     const eve = await cluster.register(name('eve'));
-    expect((await cluster.http(0, 'POST', '/api/notifications/read', { token: eve.token, body: { ids: [ids[1]] } })).status).toBe(204);
+    expect(
+      (
+        await cluster.http(0, 'POST', '/api/notifications/read', {
+          token: eve.token,
+          body: { ids: [ids[1]] },
+        })
+      ).status,
+    ).toBe(204);
     expect(await list(dave, '?unread=true')).toHaveLength(2);
 
-    expect((await cluster.http(1, 'POST', '/api/notifications/read', { token: dave.token, body: { all: true } })).status).toBe(204);
+    expect(
+      (
+        await cluster.http(1, 'POST', '/api/notifications/read', {
+          token: dave.token,
+          body: { all: true },
+        })
+      ).status,
+    ).toBe(204);
     expect(await list(dave, '?unread=true')).toEqual([]);
   });
 
@@ -95,8 +129,16 @@ describe('notifications', () => {
     const asUser = await post({ userId: frank.id, type: 't', title: 'x' }, frank.token);
     expect(asUser.status).toBe(403);
     expect(asUser.body.error?.code).toBe('FORBIDDEN');
-    expect((await cluster.http(0, 'POST', '/api/notifications', { body: { userId: frank.id, type: 't', title: 'x' } })).status).toBe(401);
-    expect((await cluster.http(0, 'GET', '/api/notifications', { token: serviceToken })).status).toBe(403);
+    expect(
+      (
+        await cluster.http(0, 'POST', '/api/notifications', {
+          body: { userId: frank.id, type: 't', title: 'x' },
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (await cluster.http(0, 'GET', '/api/notifications', { token: serviceToken })).status,
+    ).toBe(403);
     expect(await list(frank)).toEqual([]);
 
     for (const body of [
@@ -110,16 +152,31 @@ describe('notifications', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error?.code).toBe('VALIDATION_FAILED');
     }
-    expect((await post({ userId: '0123456789abcdef01234567', type: 't', title: 'x' })).status).toBe(404);
-    for (const body of [{}, { ids: [] }, { all: false }, { ids: ['x'] }, { ids: [frank.id], all: true }]) {
-      const res = await cluster.http(0, 'POST', '/api/notifications/read', { token: frank.token, body });
+    expect((await post({ userId: '0123456789abcdef01234567', type: 't', title: 'x' })).status).toBe(
+      404,
+    );
+    for (const body of [
+      {},
+      { ids: [] },
+      { all: false },
+      { ids: ['x'] },
+      { ids: [frank.id], all: true },
+    ]) {
+      const res = await cluster.http(0, 'POST', '/api/notifications/read', {
+        token: frank.token,
+        body,
+      });
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
-    expect((await cluster.http(0, 'GET', '/api/notifications?limit=101', { token: frank.token })).status).toBe(400);
+    expect(
+      (await cluster.http(0, 'GET', '/api/notifications?limit=101', { token: frank.token })).status,
+    ).toBe(400);
   });
 
   it('notifies users added to a group (not the one who added them)', async () => {
-    const [owner, bob, carol] = await Promise.all(['owner', 'bob', 'carol'].map((p) => cluster.register(name(p))));
+    const [owner, bob, carol] = await Promise.all(
+      ['owner', 'bob', 'carol'].map((p) => cluster.register(name(p))),
+    );
     if (!owner || !bob || !carol) throw new Error('register');
     const bobSocket = await cluster.connect(bob, 1);
     const ownerSocket = await cluster.connect(owner, 0);

@@ -2,8 +2,19 @@ import { messageDeliveryId, notificationDeliveryId, QUEUES } from '@chat/jobs';
 import type { Conversation, Message, Notification } from '@chat/protocol';
 import { waitFor, type ManagedProcess } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, startTestCluster, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
-import { startReceiver, startWorker, type Delivery, type WebhookReceiver } from './fixtures/processes.js';
+import {
+  ack,
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
+import {
+  startReceiver,
+  startWorker,
+  type Delivery,
+  type WebhookReceiver,
+} from './fixtures/processes.js';
 
 /*
  * The whole §5 path with real processes: a message sent through a gateway → BullMQ job
@@ -34,19 +45,32 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function send(socket: ClientSocket, conversationId: string, text: string, clientMsgId = `c-${Math.random()}`): Promise<Message> {
-  const res = await ack<{ message: Message }>(socket, 'message:send', { conversationId, clientMsgId, text });
+async function send(
+  socket: ClientSocket,
+  conversationId: string,
+  text: string,
+  clientMsgId = `c-${Math.random()}`,
+): Promise<Message> {
+  const res = await ack<{ message: Message }>(socket, 'message:send', {
+    conversationId,
+    clientMsgId,
+    text,
+  });
   expect(res.ok, JSON.stringify(res.error)).toBe(true);
   return res.message;
 }
 
 async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: a.token, body: { userId: b.id } });
+  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+    token: a.token,
+    body: { userId: b.id },
+  });
   expect([200, 201]).toContain(res.status);
   return res.body;
 }
 
-const deliveriesOf = (deliveryId: string): Delivery[] => receiver.received.filter((r) => r.deliveryId === deliveryId);
+const deliveriesOf = (deliveryId: string): Delivery[] =>
+  receiver.received.filter((r) => r.deliveryId === deliveryId);
 
 /** Job hashes of the offline-delivery queue for one message (BullMQ's default prefix). */
 async function jobIdsOfMessage(messageId: string): Promise<string[]> {
@@ -54,7 +78,10 @@ async function jobIdsOfMessage(messageId: string): Promise<string[]> {
   if (!redis) throw new Error('no node');
   const prefix = `bull:${QUEUES.offlineDelivery}:`;
   const keys = await redis.keys(`${prefix}msg-${messageId}-*`);
-  return keys.map((k) => k.slice(prefix.length)).filter((id) => !id.includes(':')).sort();
+  return keys
+    .map((k) => k.slice(prefix.length))
+    .filter((id) => !id.includes(':'))
+    .sort();
 }
 
 describe('offline delivery end to end', () => {
@@ -65,7 +92,10 @@ describe('offline delivery end to end', () => {
     const aliceSocket = await cluster.connect(alice, 0);
     const message = await send(aliceSocket, conv.id, '  Are you coming tonight?  ', 'first');
     const deliveryId = messageDeliveryId(message.id, bob.id);
-    await waitFor(() => deliveriesOf(deliveryId).length > 0, { timeout: 15_000, message: 'webhook delivery' });
+    await waitFor(() => deliveriesOf(deliveryId).length > 0, {
+      timeout: 15_000,
+      message: 'webhook delivery',
+    });
 
     const [delivery] = deliveriesOf(deliveryId);
     expect(delivery?.signatureValid).toBe(true);
@@ -82,16 +112,23 @@ describe('offline delivery end to end', () => {
     // The same clientMsgId again (a client retry, here through the other node) hands the
     // message off again; the deterministic job id makes that a no-op.
     const aliceOther = await cluster.connect(alice, 1);
-    expect((await send(aliceOther, conv.id, '  Are you coming tonight?  ', 'first')).id).toBe(message.id);
+    expect((await send(aliceOther, conv.id, '  Are you coming tonight?  ', 'first')).id).toBe(
+      message.id,
+    );
     // A later message is the barrier: once it arrived, a repeat of the first would have too.
     const barrier = await send(aliceSocket, conv.id, 'second');
-    await waitFor(() => deliveriesOf(messageDeliveryId(barrier.id, bob.id)).length > 0, { timeout: 15_000, message: 'barrier' });
+    await waitFor(() => deliveriesOf(messageDeliveryId(barrier.id, bob.id)).length > 0, {
+      timeout: 15_000,
+      message: 'barrier',
+    });
     expect(deliveriesOf(deliveryId)).toHaveLength(1);
     expect(await jobIdsOfMessage(message.id)).toEqual([deliveryId]);
   });
 
   it('enqueues exactly one job for the offline member of a group and none for online members', async () => {
-    const [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((p) => cluster.register(name(p))));
+    const [alice, bob, carol, dave] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave'].map((p) => cluster.register(name(p))),
+    );
     if (!alice || !bob || !carol || !dave) throw new Error('register');
     const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/group', {
       token: alice.token,
@@ -105,7 +142,10 @@ describe('offline delivery end to end', () => {
 
     // Enqueued before the ack: the queue is already complete now.
     expect(await jobIdsOfMessage(message.id)).toEqual([messageDeliveryId(message.id, carol.id)]);
-    await waitFor(() => deliveriesOf(messageDeliveryId(message.id, carol.id)).length > 0, { timeout: 15_000, message: 'carol' });
+    await waitFor(() => deliveriesOf(messageDeliveryId(message.id, carol.id)).length > 0, {
+      timeout: 15_000,
+      message: 'carol',
+    });
     const forMessage = receiver.received.filter((r) => r.body.messageId === message.id);
     expect(forMessage.map((r) => r.body.userId)).toEqual([carol.id]);
   });
@@ -120,7 +160,10 @@ describe('offline delivery end to end', () => {
     try {
       const message = await send(aliceSocket, conv.id, 'third time lucky');
       const deliveryId = messageDeliveryId(message.id, bob.id);
-      await waitFor(() => deliveriesOf(deliveryId).some((d) => d.status === 200), { timeout: 15_000, message: 'accepted' });
+      await waitFor(() => deliveriesOf(deliveryId).some((d) => d.status === 200), {
+        timeout: 15_000,
+        message: 'accepted',
+      });
       expect(deliveriesOf(deliveryId).map((d) => d.status)).toEqual([503, 503, 200]);
       expect(deliveriesOf(deliveryId).every((d) => d.signatureValid)).toBe(true);
     } finally {
@@ -133,11 +176,20 @@ describe('offline delivery end to end', () => {
     const token = await cluster.nodes[0]?.deps.tokens.signServiceToken();
     const res = await cluster.http<Notification>(0, 'POST', '/api/notifications', {
       token,
-      body: { userId: carol.id, type: 'ops.alert', title: 'Disk', body: 'almost full', data: { pct: 93 } },
+      body: {
+        userId: carol.id,
+        type: 'ops.alert',
+        title: 'Disk',
+        body: 'almost full',
+        data: { pct: 93 },
+      },
     });
     expect(res.status).toBe(201);
     const deliveryId = notificationDeliveryId(res.body.id, carol.id);
-    await waitFor(() => deliveriesOf(deliveryId).length > 0, { timeout: 15_000, message: 'notification delivery' });
+    await waitFor(() => deliveriesOf(deliveryId).length > 0, {
+      timeout: 15_000,
+      message: 'notification delivery',
+    });
     expect(deliveriesOf(deliveryId)[0]).toMatchObject({
       signatureValid: true,
       body: {

@@ -21,7 +21,10 @@ afterAll(async () => {
 });
 
 async function direct(aToken: string, bId: string): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: aToken, body: { userId: bId } });
+  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+    token: aToken,
+    body: { userId: bId },
+  });
   expect([200, 201]).toContain(res.status);
   return res.body;
 }
@@ -46,25 +49,39 @@ describe('metrics', () => {
     const conv = await direct(a.token, b.id);
     const sa = await cluster.connect(a, 0);
     await cluster.connect(b, 1);
-    const before = sample(await metricsOf(0), 'chat_socket_events_total{event="message:send",result="ok"}') ?? 0;
-    const sent = await ack(sa, 'message:send', { conversationId: conv.id, clientMsgId: name('m'), text: 'hi' });
+    const before =
+      sample(await metricsOf(0), 'chat_socket_events_total{event="message:send",result="ok"}') ?? 0;
+    const sent = await ack(sa, 'message:send', {
+      conversationId: conv.id,
+      clientMsgId: name('m'),
+      text: 'hi',
+    });
     expect(sent.ok).toBe(true);
     const bad = await ack(sa, 'message:send', { conversationId: conv.id });
     expect(bad.ok).toBe(false);
 
     const text = await metricsOf(0);
-    expect(sample(text, 'chat_socket_events_total{event="message:send",result="ok"}')).toBe(before + 1);
-    expect(sample(text, 'chat_socket_events_total{event="message:send",result="VALIDATION_FAILED"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'chat_message_send_ack_seconds_count{result="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'chat_socket_events_total{event="message:send",result="ok"}')).toBe(
+      before + 1,
+    );
+    expect(
+      sample(text, 'chat_socket_events_total{event="message:send",result="VALIDATION_FAILED"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'chat_message_send_ack_seconds_count{result="ok"}')).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(sample(text, 'chat_connected_sockets')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'chat_offline_queue_jobs{state="pending"}')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'chat_dependency_up{dependency="redis"}')).toBe(1);
     expect(text).toContain('process_cpu_seconds_total');
     // Nodes probe each other through the adapter every 5 s.
-    await waitFor(async () => (sample(await metricsOf(1), 'chat_cross_node_fanout_seconds_count') ?? 0) > 0, {
-      timeout: 12_000,
-      message: 'a fan-out probe from node-1',
-    });
+    await waitFor(
+      async () => (sample(await metricsOf(1), 'chat_cross_node_fanout_seconds_count') ?? 0) > 0,
+      {
+        timeout: 12_000,
+        message: 'a fan-out probe from node-1',
+      },
+    );
   }, 30_000);
 });
 
@@ -75,30 +92,57 @@ describe('graceful drain', () => {
     const a = await cluster.register(name('da'));
     const b = await cluster.register(name('db'));
     const conv = await direct(a.token, b.id);
-    const socket: ClientSocket = connectSocket(node.url, { auth: { token: a.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket: ClientSocket = connectSocket(node.url, {
+      auth: { token: a.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     try {
       await waitForEvent(socket, 'session', { timeout: 10_000 });
-      const hint = waitForEvent<{ reconnectAfterMs: number }>(socket, 'server:draining', { timeout: 10_000 });
+      const hint = waitForEvent<{ reconnectAfterMs: number }>(socket, 'server:draining', {
+        timeout: 10_000,
+      });
       const ids = Array.from({ length: 40 }, () => name('d'));
       const acks = ids.map((clientMsgId) =>
-        ack<{ message: Message }>(socket, 'message:send', { conversationId: conv.id, clientMsgId, text: clientMsgId }),
+        ack<{ message: Message }>(socket, 'message:send', {
+          conversationId: conv.id,
+          clientMsgId,
+          text: clientMsgId,
+        }),
       );
       process.kill(node.process.pid, 'SIGTERM');
       expect((await hint).reconnectAfterMs).toBeGreaterThan(0);
       // New connections are refused (so nginx moves on); one that gets through sees 503.
-      const ready = await fetch(`${node.url}/readyz`).then((r) => r.status, () => 'refused');
+      const ready = await fetch(`${node.url}/readyz`).then(
+        (r) => r.status,
+        () => 'refused',
+      );
       expect([503, 'refused']).toContain(ready);
       // A client arriving now is refused: the balancer must send it elsewhere.
-      const late = connectSocket(node.url, { auth: { token: b.token }, transports: ['polling'], reconnection: false, forceNew: true });
+      const late = connectSocket(node.url, {
+        auth: { token: b.token },
+        transports: ['polling'],
+        reconnection: false,
+        forceNew: true,
+      });
       const refused = await waitForEvent<Error>(late, 'connect_error', { timeout: 5_000 });
       late.close();
       expect(refused).toBeInstanceOf(Error);
 
       const results = await Promise.all(acks);
       expect(results.filter((r) => !r.ok)).toEqual([]);
-      const exit = await waitFor(() => node.process.exitInfo, { timeout: 15_000, message: 'drained node exits' });
+      const exit = await waitFor(() => node.process.exitInfo, {
+        timeout: 15_000,
+        message: 'drained node exits',
+      });
       expect(exit?.code).toBe(0);
-      const history = await cluster.http<{ messages: Message[] }>(0, 'GET', `/api/conversations/${conv.id}/messages?limit=100`, { token: b.token });
+      const history = await cluster.http<{ messages: Message[] }>(
+        0,
+        'GET',
+        `/api/conversations/${conv.id}/messages?limit=100`,
+        { token: b.token },
+      );
       const stored = new Set(history.body.messages.map((m) => m.clientMsgId));
       expect(ids.filter((id) => !stored.has(id))).toEqual([]);
     } finally {
@@ -118,7 +162,11 @@ describe('Redis outage', () => {
 
     await cluster.redis.stop();
     const startedAt = Date.now();
-    const failed = await ack(sa, 'message:send', { conversationId: conv.id, clientMsgId: name('r'), text: 'during' });
+    const failed = await ack(sa, 'message:send', {
+      conversationId: conv.id,
+      clientMsgId: name('r'),
+      text: 'during',
+    });
     expect(failed.ok).toBe(false);
     expect(failed.error?.code).toBe('UNAVAILABLE');
     expect(Date.now() - startedAt).toBeLessThan(8_000);
@@ -127,16 +175,27 @@ describe('Redis outage', () => {
     expect((await fetch(`${cluster.nodes[0]?.url}/healthz`)).status).toBe(200);
 
     await cluster.redis.restart();
-    await waitFor(async () => (await fetch(`${cluster.nodes[1]?.url}/readyz`)).status === 200, { timeout: 15_000, message: 'node-2 ready again' });
-    await waitFor(async () => (sample(await metricsOf(1), 'chat_adapter_reconnects_total') ?? 0) > reconnectsBefore, {
+    await waitFor(async () => (await fetch(`${cluster.nodes[1]?.url}/readyz`)).status === 200, {
       timeout: 15_000,
-      message: 'the adapter subscriber reconnected',
+      message: 'node-2 ready again',
     });
+    await waitFor(
+      async () =>
+        (sample(await metricsOf(1), 'chat_adapter_reconnects_total') ?? 0) > reconnectsBefore,
+      {
+        timeout: 15_000,
+        message: 'the adapter subscriber reconnected',
+      },
+    );
     // Cross-node delivery works again: node-1's send reaches b on node-2 through the restored adapter.
     const received = waitForEvent<{ message: Message }>(sb, 'message:new', { timeout: 10_000 });
     const retry = await waitFor(
       async () => {
-        const r = await ack(sa, 'message:send', { conversationId: conv.id, clientMsgId: name('r'), text: 'after' });
+        const r = await ack(sa, 'message:send', {
+          conversationId: conv.id,
+          clientMsgId: name('r'),
+          text: 'after',
+        });
         return r.ok ? r : undefined;
       },
       { timeout: 15_000, interval: 250, message: 'a send succeeds after Redis returned' },

@@ -1,7 +1,12 @@
 import { waitForEvent } from '@chat/testkit';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 
 let cluster: TestCluster;
 let user: TestUser;
@@ -63,7 +68,11 @@ describe('HTTP: CORS and security headers', () => {
     const preflight = (origin: string) =>
       fetch(`${cluster.nodes[0]!.url}/api/users/me`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
       });
     const ok = await preflight(ALLOWED);
     expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
@@ -73,7 +82,9 @@ describe('HTTP: CORS and security headers', () => {
   });
 
   it('responses carry helmet headers and no framework fingerprint', async () => {
-    const res = await fetch(`${cluster.nodes[0]!.url}/api/users/me`, { headers: { authorization: `Bearer ${user.token}` } });
+    const res = await fetch(`${cluster.nodes[0]!.url}/api/users/me`, {
+      headers: { authorization: `Bearer ${user.token}` },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');

@@ -2,8 +2,20 @@ import type { Conversation, Presence } from '@chat/protocol';
 import { waitFor, waitForEvent, type ManagedProcess } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
-import { ack, collect, startTestCluster, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
-import { connectTo, startProcessNode, startWorker, type ProcessNode } from './fixtures/processes.js';
+import {
+  ack,
+  collect,
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
+import {
+  connectTo,
+  startProcessNode,
+  startWorker,
+  type ProcessNode,
+} from './fixtures/processes.js';
 
 /*
  * Short intervals so crash detection fits a test: engine.io pings every second, leases
@@ -45,7 +57,10 @@ afterAll(async () => {
 });
 
 async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: a.token, body: { userId: b.id } });
+  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+    token: a.token,
+    body: { userId: b.id },
+  });
   expect([200, 201]).toContain(res.status);
   return res.body;
 }
@@ -56,11 +71,14 @@ async function query(socket: ClientSocket, userIds: unknown): Promise<Presence[]
   return res.presence;
 }
 
-const eventsAbout = (events: Presence[], userId: string) => events.filter((e) => e.userId === userId);
+const eventsAbout = (events: Presence[], userId: string) =>
+  events.filter((e) => e.userId === userId);
 
 describe('presence', () => {
   it('follows every device across nodes and tells contacts only: offline when the last device goes', async () => {
-    const [alice, bob, carol, dave] = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((p) => cluster.register(name(p))));
+    const [alice, bob, carol, dave] = await Promise.all(
+      ['alice', 'bob', 'carol', 'dave'].map((p) => cluster.register(name(p))),
+    );
     if (!alice || !bob || !carol || !dave) throw new Error('register');
     await direct(alice, bob);
     await direct(dave, bob);
@@ -71,18 +89,30 @@ describe('presence', () => {
     const toCarol = collect<Presence>(carolSocket, 'presence');
 
     const phone = await cluster.connect(alice, 0);
-    await waitFor(() => eventsAbout(toBob, alice.id).length === 1, { timeout: 5000, message: 'online event' });
+    await waitFor(() => eventsAbout(toBob, alice.id).length === 1, {
+      timeout: 5000,
+      message: 'online event',
+    });
     expect(eventsAbout(toBob, alice.id)[0]).toEqual({ userId: alice.id, online: true, devices: 1 });
 
     const laptop = await cluster.connect(alice, 1);
-    await waitFor(async () => (await query(bobSocket, [alice.id]))[0]?.devices === 2, { timeout: 5000, message: 'two devices' });
+    await waitFor(async () => (await query(bobSocket, [alice.id]))[0]?.devices === 2, {
+      timeout: 5000,
+      message: 'two devices',
+    });
 
     // dave's offline is the barrier: same node, same grace timer, started after alice's phone.
     const daveSocket = await cluster.connect(dave, 0);
-    await waitFor(() => eventsAbout(toBob, dave.id).length === 1, { timeout: 5000, message: 'dave online' });
+    await waitFor(() => eventsAbout(toBob, dave.id).length === 1, {
+      timeout: 5000,
+      message: 'dave online',
+    });
     phone.disconnect();
     daveSocket.disconnect();
-    await waitFor(() => eventsAbout(toBob, dave.id).some((e) => !e.online), { timeout: 5000, message: 'dave offline' });
+    await waitFor(() => eventsAbout(toBob, dave.id).some((e) => !e.online), {
+      timeout: 5000,
+      message: 'dave offline',
+    });
     expect(eventsAbout(toBob, alice.id)).toHaveLength(1);
     const [stillOnline] = await query(bobSocket, [alice.id]);
     expect(stillOnline).toMatchObject({ online: true, devices: 1 });
@@ -99,15 +129,22 @@ describe('presence', () => {
     expect(lastSeen).toBeGreaterThanOrEqual(before - 50);
     expect(lastSeen).toBeLessThanOrEqual(Date.now());
     // Stored in Mongo too, and served by the user profile.
-    const profile = await cluster.http<{ presence: { online: boolean; lastSeen?: string } }>(1, 'GET', `/api/users/${alice.id}`, {
-      token: bob.token,
-    });
+    const profile = await cluster.http<{ presence: { online: boolean; lastSeen?: string } }>(
+      1,
+      'GET',
+      `/api/users/${alice.id}`,
+      {
+        token: bob.token,
+      },
+    );
     expect(profile.body.presence).toEqual({ online: false, lastSeen: offline.lastSeen });
     expect(toCarol).toEqual([]);
   });
 
   it('does not flap when a device reconnects within the grace period', async () => {
-    const [alice, bob, dave] = await Promise.all(['alice', 'bob', 'dave'].map((p) => cluster.register(name(p))));
+    const [alice, bob, dave] = await Promise.all(
+      ['alice', 'bob', 'dave'].map((p) => cluster.register(name(p))),
+    );
     if (!alice || !bob || !dave) throw new Error('register');
     await direct(alice, bob);
     await direct(dave, bob);
@@ -121,22 +158,34 @@ describe('presence', () => {
     first.disconnect();
     await cluster.connect(alice, 1);
     daveSocket.disconnect();
-    await waitFor(() => eventsAbout(toBob, dave.id).some((e) => !e.online), { timeout: 5000, message: 'dave offline' });
+    await waitFor(() => eventsAbout(toBob, dave.id).some((e) => !e.online), {
+      timeout: 5000,
+      message: 'dave offline',
+    });
     expect(eventsAbout(toBob, alice.id).filter((e) => !e.online)).toEqual([]);
     expect((await query(bobSocket, [alice.id]))[0]).toMatchObject({ online: true, devices: 1 });
   });
 
   it('answers presence:query for up to 200 ids, strangers included, and rejects bad input', async () => {
-    const [alice, stranger] = await Promise.all(['alice', 'stranger'].map((p) => cluster.register(name(p))));
+    const [alice, stranger] = await Promise.all(
+      ['alice', 'stranger'].map((p) => cluster.register(name(p))),
+    );
     if (!alice || !stranger) throw new Error('register');
     const socket = await cluster.connect(alice, 0);
     const strangerSocket = await cluster.connect(stranger, 1);
     const unknownId = '0123456789abcdef01234567';
     const [s, u] = await query(socket, [stranger.id, unknownId, stranger.id]);
-    expect(s).toEqual({ userId: stranger.id, online: true, devices: 1, lastSeen: expect.any(String) as string });
+    expect(s).toEqual({
+      userId: stranger.id,
+      online: true,
+      devices: 1,
+      lastSeen: expect.any(String) as string,
+    });
     expect(u).toEqual({ userId: unknownId, online: false, devices: 0 });
 
-    const tooMany = await ack(socket, 'presence:query', { userIds: Array.from({ length: 201 }, () => unknownId) });
+    const tooMany = await ack(socket, 'presence:query', {
+      userIds: Array.from({ length: 201 }, () => unknownId),
+    });
     expect(tooMany.ok).toBe(false);
     expect(tooMany.error?.code).toBe('VALIDATION_FAILED');
     const exactly200 = await ack<{ presence: Presence[] }>(socket, 'presence:query', {
@@ -164,12 +213,18 @@ describe('presence', () => {
     await connectTo(doomed.url, alice, extraSockets);
     expect(await online).toMatchObject({ userId: alice.id, online: true });
     // Let at least one heartbeat reach Redis, so lastSeen is a heartbeat, not the connect.
-    await waitFor(async () => Date.parse((await query(bobSocket, [alice.id]))[0]?.lastSeen ?? '') > connectedAt + 1000, {
-      timeout: 10_000,
-      message: 'a heartbeat refreshed lastSeen',
-    });
+    await waitFor(
+      async () =>
+        Date.parse((await query(bobSocket, [alice.id]))[0]?.lastSeen ?? '') > connectedAt + 1000,
+      {
+        timeout: 10_000,
+        message: 'a heartbeat refreshed lastSeen',
+      },
+    );
 
-    const offline = waitForEvent<Presence>(bobSocket, 'presence', { timeout: TTL_MS + SWEEP_MS + 10_000 });
+    const offline = waitForEvent<Presence>(bobSocket, 'presence', {
+      timeout: TTL_MS + SWEEP_MS + 10_000,
+    });
     const killedAt = Date.now();
     doomed.process.kill('SIGKILL');
     const event = await offline;
@@ -187,7 +242,9 @@ describe('presence', () => {
     const config = loadGatewayConfig({});
     const workerSweepDefaultMs = 10_000;
     expect(config.presence.ttlMs + workerSweepDefaultMs).toBeLessThanOrEqual(60_000);
-    expect(config.presence.ttlMs).toBeGreaterThan(config.realtime.pingIntervalMs + config.presence.flushMs);
+    expect(config.presence.ttlMs).toBeGreaterThan(
+      config.realtime.pingIntervalMs + config.presence.flushMs,
+    );
     expect(() => loadGatewayConfig({ PRESENCE_TTL_MS: '20000' })).toThrow(/PRESENCE_TTL_MS/);
   });
 
@@ -205,7 +262,9 @@ describe('presence', () => {
     const restartedAt = Date.now();
     await waitFor(
       async () => {
-        const res = await ack<{ presence: Presence[] }>(bobSocket, 'presence:query', { userIds: [alice.id] }).catch(() => undefined);
+        const res = await ack<{ presence: Presence[] }>(bobSocket, 'presence:query', {
+          userIds: [alice.id],
+        }).catch(() => undefined);
         return res?.ok === true && res.presence[0]?.devices === 2;
       },
       { timeout: 10_000, interval: 100, message: 'presence restored after the Redis restart' },

@@ -2,7 +2,15 @@ import type { Conversation } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, startNode, startTestCluster, type ClientSocket, type TestCluster, type TestNode, type TestUser } from './fixtures/cluster.js';
+import {
+  ack,
+  startNode,
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestNode,
+  type TestUser,
+} from './fixtures/cluster.js';
 
 /**
  * Tight limits on a 3-node cluster. Every test speaks from its own client IP through
@@ -41,11 +49,17 @@ afterAll(async () => {
 });
 
 async function register(username: string, ip = freshIp()): Promise<TestUser> {
-  const res = await cluster.http<{ user: { id: string }; accessToken: string }>(0, 'POST', '/api/auth/register', {
-    body: { username, password: 'correct horse battery' },
-    headers: { 'x-forwarded-for': ip },
-  });
-  if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  const res = await cluster.http<{ user: { id: string }; accessToken: string }>(
+    0,
+    'POST',
+    '/api/auth/register',
+    {
+      body: { username, password: 'correct horse battery' },
+      headers: { 'x-forwarded-for': ip },
+    },
+  );
+  if (res.status !== 201)
+    throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: res.body.user.id, username, token: res.body.accessToken };
 }
 
@@ -68,26 +82,33 @@ async function connect(user: TestUser, node: number, ip?: string): Promise<Clien
 }
 
 function login(username: string, password: string, ip: string, node = 0) {
-  return cluster.http<{ error?: { code: string; message: string; details?: { retryAfterMs?: number } } }>(
-    node,
-    'POST',
-    '/api/auth/login',
-    { body: { username, password }, headers: { 'x-forwarded-for': ip } },
-  );
+  return cluster.http<{
+    error?: { code: string; message: string; details?: { retryAfterMs?: number } };
+  }>(node, 'POST', '/api/auth/login', {
+    body: { username, password },
+    headers: { 'x-forwarded-for': ip },
+  });
 }
 
 describe('messages per user, across devices and nodes', () => {
   it('one user flooding from three devices on three nodes at once gets exactly the window budget', async () => {
     const alice = await register(name('flood'));
     const bob = await register(name('peer'));
-    const conv = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: alice.token, body: { userId: bob.id } });
+    const conv = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+      token: alice.token,
+      body: { userId: bob.id },
+    });
     const devices = await Promise.all([0, 1, 2].map((node) => connect(alice, node)));
 
     // 45 sends (15 per device, inside each socket's burst of 20) against a budget of 30.
     const acks = await Promise.all(
       devices.flatMap((socket, d) =>
         Array.from({ length: 15 }, (_, i) =>
-          ack(socket, 'message:send', { conversationId: conv.body.id, clientMsgId: `d${d}-${i}`, text: `m ${d} ${i}` }),
+          ack(socket, 'message:send', {
+            conversationId: conv.body.id,
+            clientMsgId: `d${d}-${i}`,
+            text: `m ${d} ${i}`,
+          }),
         ),
       ),
     );
@@ -97,25 +118,38 @@ describe('messages per user, across devices and nodes', () => {
     expect(limited).toHaveLength(15);
     for (const a of limited) {
       expect(a.error?.code).toBe('RATE_LIMITED');
-      const retryAfterMs = (a.error?.details as { retryAfterMs?: number } | undefined)?.retryAfterMs;
+      const retryAfterMs = (a.error?.details as { retryAfterMs?: number } | undefined)
+        ?.retryAfterMs;
       expect(retryAfterMs).toBeGreaterThan(0);
       expect(retryAfterMs).toBeLessThanOrEqual(10_000);
     }
     // Nothing refused was stored: exactly 30 messages exist.
-    const history = await cluster.http<{ messages: unknown[] }>(1, 'GET', `/api/conversations/${conv.body.id}/messages?limit=100`, {
-      token: alice.token,
-    });
+    const history = await cluster.http<{ messages: unknown[] }>(
+      1,
+      'GET',
+      `/api/conversations/${conv.body.id}/messages?limit=100`,
+      {
+        token: alice.token,
+      },
+    );
     expect(history.body.messages).toHaveLength(30);
     // Still refused from any device while the window lasts (the socket buckets have room left).
     const late = devices[0]!;
-    const again = await ack(late, 'message:send', { conversationId: conv.body.id, clientMsgId: 'late', text: 'late' });
+    const again = await ack(late, 'message:send', {
+      conversationId: conv.body.id,
+      clientMsgId: 'late',
+      text: 'late',
+    });
     expect(again.error?.code).toBe('RATE_LIMITED');
   });
 
   it('HTTP POST messages draws from the same budget', async () => {
     const alice = await register(name('http'));
     const bob = await register(name('peer'));
-    const conv = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: alice.token, body: { userId: bob.id } });
+    const conv = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+      token: alice.token,
+      body: { userId: bob.id },
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 32; i++) {
       const res = await cluster.http(i % 3, 'POST', `/api/conversations/${conv.body.id}/messages`, {
@@ -133,7 +167,9 @@ describe('events per socket', () => {
   it('a burst over the bucket is refused with RATE_LIMITED; ack-less refusals arrive as `error`', async () => {
     const user = await register(name('burst'));
     const socket = await connect(user, 1);
-    const acks = await Promise.all(Array.from({ length: 30 }, () => ack(socket, 'presence:query', { userIds: [] })));
+    const acks = await Promise.all(
+      Array.from({ length: 30 }, () => ack(socket, 'presence:query', { userIds: [] })),
+    );
     const refused = acks.filter((a) => a.error?.code === 'RATE_LIMITED');
     // 20 burst (+ maybe one refilled token while the 30 were in flight).
     expect(acks.filter((a) => a.ok).length).toBeGreaterThanOrEqual(20);
@@ -153,7 +189,8 @@ describe('events per socket', () => {
     const calm = await connect(user, 0);
     const gone = waitForEvent<string>(flooder, 'disconnect', { timeout: 10_000 });
     // Unknown events count too: a flood cannot hide behind names with no handler.
-    for (let i = 0; i < 200; i++) flooder.emit(i % 2 ? 'no:such:event' : 'typing:start', { conversationId: 'x' });
+    for (let i = 0; i < 200; i++)
+      flooder.emit(i % 2 ? 'no:such:event' : 'typing:start', { conversationId: 'x' });
     expect(await gone).toBe('io server disconnect');
     expect((await ack(calm, 'presence:query', { userIds: [] })).ok).toBe(true);
   });
@@ -174,7 +211,8 @@ describe('connections', () => {
   it('handshakes per IP are limited on both transports, other IPs unaffected', async () => {
     const user = await register(name('reconnector'));
     const ip = freshIp();
-    const live = async () => (await cluster.nodes[0]!.gateway.io.in(`user:${user.id}`).fetchSockets()).length;
+    const live = async () =>
+      (await cluster.nodes[0]!.gateway.io.in(`user:${user.id}`).fetchSockets()).length;
     for (let i = 0; i < 10; i++) {
       const s = await connect(user, i % 3, ip);
       s.disconnect();
@@ -206,7 +244,10 @@ describe('login and register (PROTOCOL §4)', () => {
     const known: Array<{ status: number; body: unknown; ms: number }> = [];
     const unknown: Array<{ status: number; body: unknown; ms: number }> = [];
     for (let i = 0; i < 5; i++) {
-      for (const [username, into] of [[victim.username, known], [ghost, unknown]] as const) {
+      for (const [username, into] of [
+        [victim.username, known],
+        [ghost, unknown],
+      ] as const) {
         const start = performance.now();
         const res = await login(username, `wrong-password-${i}`, ip);
         into.push({ status: res.status, body: res.body, ms: performance.now() - start });
@@ -238,7 +279,8 @@ describe('login and register (PROTOCOL §4)', () => {
   it('one IP spraying many usernames hits the per-IP limit', async () => {
     const ip = freshIp();
     const statuses: number[] = [];
-    for (let i = 0; i < 14; i++) statuses.push((await login(name('spray'), 'wrong-password', ip, i % 3)).status);
+    for (let i = 0; i < 14; i++)
+      statuses.push((await login(name('spray'), 'wrong-password', ip, i % 3)).status);
     expect(statuses.slice(0, 12).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(12)).toEqual([429, 429]);
   });
@@ -246,7 +288,8 @@ describe('login and register (PROTOCOL §4)', () => {
   it('a successful login gives its attempt back (a user who logs in often is never locked out)', async () => {
     const ip = freshIp();
     const user = await register(name('regular'));
-    for (let i = 0; i < 8; i++) expect((await login(user.username, 'correct horse battery', ip)).status).toBe(200);
+    for (let i = 0; i < 8; i++)
+      expect((await login(user.username, 'correct horse battery', ip)).status).toBe(200);
   });
 
   it('registrations per IP per hour', async () => {
@@ -266,9 +309,18 @@ describe('HTTP requests', () => {
   it('per user across nodes and IPs → 429 with Retry-After and a coded body', async () => {
     const user = await register(name('busy'));
     const statuses: number[] = [];
-    let last: Awaited<ReturnType<typeof cluster.http<{ error?: { code: string; details?: { retryAfterMs: number } } }>>> | undefined;
+    let last:
+      | Awaited<
+          ReturnType<
+            typeof cluster.http<{ error?: { code: string; details?: { retryAfterMs: number } } }>
+          >
+        >
+      | undefined;
     for (let i = 0; i < 42; i++) {
-      last = await cluster.http(i % 3, 'GET', '/api/users/me', { token: user.token, headers: { 'x-forwarded-for': freshIp() } });
+      last = await cluster.http(i % 3, 'GET', '/api/users/me', {
+        token: user.token,
+        headers: { 'x-forwarded-for': freshIp() },
+      });
       statuses.push(last.status);
     }
     expect(statuses.slice(0, 40).every((s) => s === 200)).toBe(true);
@@ -290,7 +342,9 @@ describe('HTTP requests', () => {
     expect(statuses.slice(0, 80).every((s) => s === 401 || s === 404)).toBe(true);
     expect(statuses.slice(80)).toEqual([429, 429]);
     // Health checks are never limited.
-    expect((await cluster.http(0, 'GET', '/healthz', { headers: { 'x-forwarded-for': ip } })).status).toBe(200);
+    expect(
+      (await cluster.http(0, 'GET', '/healthz', { headers: { 'x-forwarded-for': ip } })).status,
+    ).toBe(200);
   });
 });
 
@@ -298,7 +352,12 @@ describe('X-Forwarded-For from an untrusted peer', () => {
   let strict: TestNode;
   beforeAll(async () => {
     // Same Redis/Mongo, but this node trusts only a balancer address the test is not.
-    strict = await startNode('strict', { ...cluster.env, TRUST_PROXY: '192.0.2.1', RATE_HTTP_PER_IP: '10000', RATE_LOGIN_PER_IP: '3' });
+    strict = await startNode('strict', {
+      ...cluster.env,
+      TRUST_PROXY: '192.0.2.1',
+      RATE_HTTP_PER_IP: '10000',
+      RATE_LOGIN_PER_IP: '3',
+    });
   });
   afterAll(async () => {
     await strict?.close();

@@ -36,14 +36,19 @@ describe('the SDK against real nodes', () => {
     await Promise.all([sender.connect(), receiver.connect()]);
     receiver.seedCursor(conv.id, 0);
 
-    await Promise.all(Array.from({ length: 20 }, (_, i) => sender.send({ conversationId: conv.id, text: `live ${i}` })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        sender.send({ conversationId: conv.id, text: `live ${i}` }),
+      ),
+    );
     await waitFor(() => received.length >= 20, { timeout: 10_000 });
 
     // A network drop: engine.io closes underneath the SDK, which reconnects by itself.
     const synced = new Promise<void>((resolve) => receiver.on('synced', () => resolve()));
     receiver.socket.io.engine.close();
     await waitFor(() => receiver.state !== 'connected', { timeout: 5000 });
-    for (let i = 0; i < 5; i++) await sender.send({ conversationId: conv.id, text: `while away ${i}` });
+    for (let i = 0; i < 5; i++)
+      await sender.send({ conversationId: conv.id, text: `while away ${i}` });
     await synced;
     await waitFor(() => received.length >= 25, { timeout: 10_000 });
 
@@ -54,7 +59,10 @@ describe('the SDK against real nodes', () => {
   it('send() is idempotent: the same clientMsgId on two devices yields one message', async () => {
     const carol = await cluster.register('sdk_carol');
     const dave = await cluster.register('sdk_dave');
-    const conv = await createHttpClient({ baseUrl: cluster.nodes[1]!.url, token: carol.token }).openDirect(dave.id);
+    const conv = await createHttpClient({
+      baseUrl: cluster.nodes[1]!.url,
+      token: carol.token,
+    }).openDirect(dave.id);
     const deviceA = client(carol.token, 0);
     const deviceB = client(carol.token, 1);
     await Promise.all([deviceA.connect(), deviceB.connect()]);
@@ -63,7 +71,10 @@ describe('the SDK against real nodes', () => {
       deviceB.send({ conversationId: conv.id, text: 'once', clientMsgId: 'dup-1' }),
     ]);
     expect(a.id).toBe(b.id);
-    const history = await createHttpClient({ baseUrl: cluster.nodes[0]!.url, token: dave.token }).history(conv.id);
+    const history = await createHttpClient({
+      baseUrl: cluster.nodes[0]!.url,
+      token: dave.token,
+    }).history(conv.id);
     expect(history.messages).toHaveLength(1);
   });
 });

@@ -23,7 +23,13 @@ describe('JWT_SECRET in production', () => {
   });
 
   it('refuses a short secret', () => {
-    expect(problemsOf({ ...base, NODE_ENV: 'production', JWT_SECRET: 'short-secret-31-chars-xxxxxxxxx' })).toContain('JWT_SECRET');
+    expect(
+      problemsOf({
+        ...base,
+        NODE_ENV: 'production',
+        JWT_SECRET: 'short-secret-31-chars-xxxxxxxxx',
+      }),
+    ).toContain('JWT_SECRET');
   });
 
   it('accepts a secret of at least 32 characters', () => {
@@ -51,7 +57,10 @@ describe('abuse limits config', () => {
     const { abuse } = loadGatewayConfig(base);
     expect(abuse.socket.burst).toBe(LIMITS.socketEventsBurst);
     expect(abuse.socket.perSecond).toBe(LIMITS.socketEventsPerSecond);
-    expect(abuse.messages).toEqual({ perWindow: LIMITS.userMessagesPerWindow, windowMs: LIMITS.userMessagesWindowMs });
+    expect(abuse.messages).toEqual({
+      perWindow: LIMITS.userMessagesPerWindow,
+      windowMs: LIMITS.userMessagesWindowMs,
+    });
     expect(abuse.login.failuresPerIpUsername).toBe(LIMITS.loginFailuresPerIpUsernamePerMinute);
     expect(abuse.login.failuresPerIp).toBe(LIMITS.loginFailuresPerIpPerMinute);
     expect(abuse.login.windowMs).toBe(60_000);
@@ -70,7 +79,12 @@ describe('abuse limits config', () => {
       SOCKET_BACKLOG_MAX_BYTES: '1048576',
       CORS_ORIGINS: 'https://a.example,https://b.example:8443',
     });
-    expect(abuse.socket).toMatchObject({ burst: 5, perSecond: 2, maxPerUser: 4, backlogMaxBytes: 1048576 });
+    expect(abuse.socket).toMatchObject({
+      burst: 5,
+      perSecond: 2,
+      maxPerUser: 4,
+      backlogMaxBytes: 1048576,
+    });
     expect(abuse.messages).toEqual({ perWindow: 7, windowMs: 3000 });
     expect(abuse.corsOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
     expect(problemsOf({ ...base, RATE_SOCKET_BURST: '0', MAX_SOCKETS_PER_USER: 'many' })).toEqual(
@@ -106,7 +120,11 @@ describe('origin check', () => {
   });
 
   it('`*` is an explicit opt-in to every origin', () => {
-    expect(createOriginCheck(['*'])({ origin: 'https://anything.example', host: 'chat.example' })).toBe(true);
-    expect(createOriginCheck([])({ origin: 'https://anything.example', host: 'chat.example' })).toBe(false);
+    expect(
+      createOriginCheck(['*'])({ origin: 'https://anything.example', host: 'chat.example' }),
+    ).toBe(true);
+    expect(
+      createOriginCheck([])({ origin: 'https://anything.example', host: 'chat.example' }),
+    ).toBe(false);
   });
 });

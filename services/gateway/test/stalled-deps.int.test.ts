@@ -34,22 +34,30 @@ async function login(): Promise<{ status: number; code?: string; ms: number }> {
     body: JSON.stringify({ username: 'nobody', password: 'whatever-pass' }),
   });
   const body = (await res.json()) as { error?: { code: string } };
-  return { status: res.status, ms: performance.now() - start, ...(body.error ? { code: body.error.code } : {}) };
+  return {
+    status: res.status,
+    ms: performance.now() - start,
+    ...(body.error ? { code: body.error.code } : {}),
+  };
 }
 
 describe('a frozen Redis', () => {
-  it('login (rate-limited) → 503 UNAVAILABLE within the command timeouts, never a pass; then recovers', { timeout: 40_000 }, async () => {
-    expect((await login()).status).toBe(401);
-    process.kill(cluster.redis.pid, 'SIGSTOP');
-    try {
-      const stalled = await login();
-      expect(stalled).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
-      // Two sequential Redis round trips at ≤ 5 s each: the per-IP limit (falls back to
-      // memory) and the login limit (fails closed).
-      expect(stalled.ms).toBeLessThan(12_000);
-    } finally {
-      process.kill(cluster.redis.pid, 'SIGCONT');
-    }
-    await waitFor(async () => (await login()).status === 401, { timeout: 15_000 });
-  });
+  it(
+    'login (rate-limited) → 503 UNAVAILABLE within the command timeouts, never a pass; then recovers',
+    { timeout: 40_000 },
+    async () => {
+      expect((await login()).status).toBe(401);
+      process.kill(cluster.redis.pid, 'SIGSTOP');
+      try {
+        const stalled = await login();
+        expect(stalled).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+        // Two sequential Redis round trips at ≤ 5 s each: the per-IP limit (falls back to
+        // memory) and the login limit (fails closed).
+        expect(stalled.ms).toBeLessThan(12_000);
+      } finally {
+        process.kill(cluster.redis.pid, 'SIGCONT');
+      }
+      await waitFor(async () => (await login()).status === 401, { timeout: 15_000 });
+    },
+  );
 });

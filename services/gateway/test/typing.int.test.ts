@@ -1,7 +1,13 @@
 import type { Conversation, TypingEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, collect, startTestCluster, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  ack,
+  collect,
+  startTestCluster,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 
 const EXPIRE_MS = 1500;
 let cluster: TestCluster;
@@ -10,7 +16,10 @@ const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
 beforeAll(async () => {
   // A long throttle window: every repeated start in these tests falls inside it.
-  cluster = await startTestCluster({ nodes: 2, env: { TYPING_THROTTLE_MS: '30000', TYPING_EXPIRE_MS: String(EXPIRE_MS) } });
+  cluster = await startTestCluster({
+    nodes: 2,
+    env: { TYPING_THROTTLE_MS: '30000', TYPING_EXPIRE_MS: String(EXPIRE_MS) },
+  });
 });
 afterAll(async () => {
   await cluster?.close();
@@ -29,7 +38,11 @@ async function group(owner: TestUser, members: TestUser[]): Promise<Conversation
   return res.body;
 }
 
-async function typing(socket: Parameters<typeof ack>[0], state: 'start' | 'stop', conversationId: string) {
+async function typing(
+  socket: Parameters<typeof ack>[0],
+  state: 'start' | 'stop',
+  conversationId: string,
+) {
   const res = await ack(socket, `typing:${state}`, { conversationId });
   expect(res.ok, JSON.stringify(res.error)).toBe(true);
 }
@@ -44,14 +57,28 @@ describe('typing', () => {
     const bobSocket = await cluster.connect(bob, 1);
     const carolSocket = await cluster.connect(carol, 0);
     const outsiderSocket = await cluster.connect(outsider, 1);
-    const [toBob, toCarol, toAliceA, toAliceB, toOutsider] = [bobSocket, carolSocket, aliceA, aliceB, outsiderSocket].map((s) =>
-      collect<TypingEvent>(s, 'typing'),
-    ) as [TypingEvent[], TypingEvent[], TypingEvent[], TypingEvent[], TypingEvent[]];
+    const [toBob, toCarol, toAliceA, toAliceB, toOutsider] = [
+      bobSocket,
+      carolSocket,
+      aliceA,
+      aliceB,
+      outsiderSocket,
+    ].map((s) => collect<TypingEvent>(s, 'typing')) as [
+      TypingEvent[],
+      TypingEvent[],
+      TypingEvent[],
+      TypingEvent[],
+      TypingEvent[],
+    ];
 
     // Five starts from two devices on two nodes: one relay cluster-wide.
-    for (const socket of [aliceA, aliceB, aliceA, aliceB, aliceA]) await typing(socket, 'start', conv.id);
+    for (const socket of [aliceA, aliceB, aliceA, aliceB, aliceA])
+      await typing(socket, 'start', conv.id);
     await typing(aliceB, 'stop', conv.id);
-    await waitFor(() => toBob.length >= 2 && toCarol.length >= 2, { timeout: 5000, message: 'start and stop relayed' });
+    await waitFor(() => toBob.length >= 2 && toCarol.length >= 2, {
+      timeout: 5000,
+      message: 'start and stop relayed',
+    });
 
     const expected = [
       { conversationId: conv.id, userId: alice.id, state: 'start' },
@@ -79,7 +106,9 @@ describe('typing', () => {
     await typing(aliceSocket, 'start', conv.id);
     const startedAt = Date.now();
     expect(await started).toMatchObject({ userId: alice.id, state: 'start' });
-    const stopped = await waitForEvent<TypingEvent>(bobSocket, 'typing', { timeout: EXPIRE_MS + 5000 });
+    const stopped = await waitForEvent<TypingEvent>(bobSocket, 'typing', {
+      timeout: EXPIRE_MS + 5000,
+    });
     expect(stopped).toEqual({ conversationId: conv.id, userId: alice.id, state: 'stop' });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(EXPIRE_MS - 100);
   });
@@ -99,11 +128,17 @@ describe('typing', () => {
     await new Promise((resolve) => setTimeout(resolve, (EXPIRE_MS * 2) / 3));
     const lastStartAt = Date.now();
     await typing(aliceB, 'start', conv.id);
-    await waitFor(() => events.length === 2, { timeout: EXPIRE_MS + 5000, message: 'automatic stop' });
+    await waitFor(() => events.length === 2, {
+      timeout: EXPIRE_MS + 5000,
+      message: 'automatic stop',
+    });
     expect(Date.now() - lastStartAt).toBeGreaterThanOrEqual(EXPIRE_MS - 100);
     // A new start is the barrier: exactly one automatic stop came before it, from one node.
     await typing(aliceA, 'start', conv.id);
-    await waitFor(() => events.some((e, i) => i > 1 && e.state === 'start'), { timeout: 5000, message: 'next start' });
+    await waitFor(() => events.some((e, i) => i > 1 && e.state === 'start'), {
+      timeout: 5000,
+      message: 'next start',
+    });
     expect(events.map((e) => e.state)).toEqual(['start', 'stop', 'start']);
   });
 
@@ -119,9 +154,16 @@ describe('typing', () => {
       expect(res.ok).toBe(false);
       expect(res.error?.code).toBe('FORBIDDEN');
     }
-    const missing = await ack(outsiderSocket, 'typing:start', { conversationId: '0123456789abcdef01234567' });
+    const missing = await ack(outsiderSocket, 'typing:start', {
+      conversationId: '0123456789abcdef01234567',
+    });
     expect(missing.error?.code).toBe('FORBIDDEN');
-    for (const bad of [{}, { conversationId: 42 }, { conversationId: 'nope' }, { conversationId: conv.id, extra: 1 }]) {
+    for (const bad of [
+      {},
+      { conversationId: 42 },
+      { conversationId: 'nope' },
+      { conversationId: conv.id, extra: 1 },
+    ]) {
       const res = await ack(outsiderSocket, 'typing:start', bad);
       expect(res.error?.code, JSON.stringify(bad)).toBe('VALIDATION_FAILED');
     }

@@ -50,7 +50,10 @@ const fetchFile = (node: number, url: string, headers: Record<string, string> = 
   fetch(`${cluster.nodes[node]?.url}${url}`, { headers });
 
 async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', { token: a.token, body: { userId: b.id } });
+  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
+    token: a.token,
+    body: { userId: b.id },
+  });
   expect([200, 201]).toContain(res.status);
   return res.body;
 }
@@ -60,8 +63,20 @@ describe('uploads', () => {
     const alice = await cluster.register(name('up'));
     const cases = [
       { bytes: png(), file: 'dot.png', mime: 'image/png', kind: 'image', disposition: 'inline' },
-      { bytes: jpeg(), file: 'photo.jpeg', mime: 'image/jpeg', kind: 'image', disposition: 'inline' },
-      { bytes: pdf(), file: 'report.pdf', mime: 'application/pdf', kind: 'file', disposition: 'attachment' },
+      {
+        bytes: jpeg(),
+        file: 'photo.jpeg',
+        mime: 'image/jpeg',
+        kind: 'image',
+        disposition: 'inline',
+      },
+      {
+        bytes: pdf(),
+        file: 'report.pdf',
+        mime: 'application/pdf',
+        kind: 'file',
+        disposition: 'attachment',
+      },
     ];
     for (const c of cases) {
       // The declared type is a lie on purpose: only the bytes count.
@@ -69,7 +84,11 @@ describe('uploads', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       const a = res.body.attachment;
       expect(a).toMatchObject({ name: c.file, size: c.bytes.length, mime: c.mime, kind: c.kind });
-      expect(a.url).toMatch(new RegExp(`^/files/${a.id}/${c.file.replace('.', '\\.')}\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`));
+      expect(a.url).toMatch(
+        new RegExp(
+          `^/files/${a.id}/${c.file.replace('.', '\\.')}\\?exp=\\d+&sig=[A-Za-z0-9_-]{43}$`,
+        ),
+      );
 
       // Served by the other node (shared storage) with the safe headers.
       const file = await fetchFile(1, a.url);
@@ -77,7 +96,9 @@ describe('uploads', () => {
       expect(file.headers.get('content-type')).toBe(c.mime);
       expect(file.headers.get('content-length')).toBe(String(c.bytes.length));
       expect(file.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(file.headers.get('content-disposition')).toMatch(new RegExp(`^${c.disposition}; filename="${c.file}"`));
+      expect(file.headers.get('content-disposition')).toMatch(
+        new RegExp(`^${c.disposition}; filename="${c.file}"`),
+      );
       expect(Buffer.from(await file.arrayBuffer())).toEqual(c.bytes);
     }
   });
@@ -116,7 +137,13 @@ describe('uploads', () => {
   it('stores files under random names whatever the client calls them', async () => {
     const alice = await cluster.register(name('up'));
     const before = new Set(await filesOnDisk());
-    const hostile = ['../../etc/passwd', '..\\..\\windows\\win.ini', '.htaccess', 'a\u0000b\u202e.png', '/abs/path/x.png'];
+    const hostile = [
+      '../../etc/passwd',
+      '..\\..\\windows\\win.ini',
+      '.htaccess',
+      'a\u0000b\u202e.png',
+      '/abs/path/x.png',
+    ];
     const stored: string[] = [];
     for (const file of hostile) {
       const res = await upload(0, alice.token, png(), file);
@@ -142,7 +169,10 @@ describe('uploads', () => {
 
   it('refuses a request that is not multipart or has no "file" field', async () => {
     const alice = await cluster.register(name('up'));
-    const json = await cluster.http(0, 'POST', '/api/uploads', { token: alice.token, body: { file: 'x' } });
+    const json = await cluster.http(0, 'POST', '/api/uploads', {
+      token: alice.token,
+      body: { file: 'x' },
+    });
     expect(json.status).toBe(400);
     const form = new FormData();
     form.append('other', new Blob([new Uint8Array(png())]), 'x.png');
@@ -179,7 +209,11 @@ describe('signed file URLs', () => {
 
     // Correctly signed with the cluster's key, but already expired.
     const config = loadGatewayConfig(cluster.env);
-    const past = createFileSigner({ secret: config.uploads.signingSecret, ttlMs: 10_000, now: () => Date.now() - 3_600_000 });
+    const past = createFileSigner({
+      secret: config.uploads.signingSecret,
+      ttlMs: 10_000,
+      now: () => Date.now() - 3_600_000,
+    });
     const expired = past.url(attachment.id, attachment.name);
     expect((await fetchFile(0, expired)).status).toBe(403);
     // …and the same signer with the current time works: the key is right.
@@ -222,7 +256,8 @@ describe('attachments in messages', () => {
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 0);
     const bobSocket = await cluster.connect(bob, 1);
-    const uploaded = (await upload(0, alice.token, pdf(), 'minutes.pdf', 'application/pdf')).body.attachment;
+    const uploaded = (await upload(0, alice.token, pdf(), 'minutes.pdf', 'application/pdf')).body
+      .attachment;
 
     const incoming = waitForEvent<{ message: Message }>(bobSocket, 'message:new');
     const sent = await ack<{ message: Message }>(aliceSocket, 'message:send', {
@@ -234,16 +269,26 @@ describe('attachments in messages', () => {
     const received = (await incoming).message;
     expect(received.attachments).toHaveLength(1);
     const [att] = received.attachments;
-    expect(att).toMatchObject({ id: uploaded.id, name: 'minutes.pdf', mime: 'application/pdf', kind: 'file' });
+    expect(att).toMatchObject({
+      id: uploaded.id,
+      name: 'minutes.pdf',
+      mime: 'application/pdf',
+      kind: 'file',
+    });
 
     const file = await fetchFile(1, att?.url ?? '');
     expect(file.status).toBe(200);
     expect(file.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(Buffer.from(await file.arrayBuffer())).toEqual(pdf());
 
-    const history = await cluster.http<{ messages: Message[] }>(1, 'GET', `/api/conversations/${conv.id}/messages`, {
-      token: bob.token,
-    });
+    const history = await cluster.http<{ messages: Message[] }>(
+      1,
+      'GET',
+      `/api/conversations/${conv.id}/messages`,
+      {
+        token: bob.token,
+      },
+    );
     const url = history.body.messages[0]?.attachments[0]?.url ?? '';
     expect(url).toMatch(/sig=/);
     expect((await fetchFile(0, url)).status).toBe(200);
@@ -255,7 +300,11 @@ describe('attachments in messages', () => {
     const conv = await direct(alice, bob);
     const uploaded = (await upload(0, alice.token, png(), 'mine.png')).body.attachment;
     const bobSocket = await cluster.connect(bob, 1);
-    const res = await ack(bobSocket, 'message:send', { conversationId: conv.id, clientMsgId: 'steal', attachmentIds: [uploaded.id] });
+    const res = await ack(bobSocket, 'message:send', {
+      conversationId: conv.id,
+      clientMsgId: 'steal',
+      attachmentIds: [uploaded.id],
+    });
     expect(res.ok).toBe(false);
     expect(res.error?.code).toBe('NOT_FOUND');
   });
@@ -265,9 +314,17 @@ describe('attachments in messages', () => {
     const socket = await cluster.connect(alice, 1);
     const before = await filesOnDisk();
 
-    const ok = await ack<{ attachment: Attachment }>(socket, 'file:upload', { name: '../x/pic.jpg', data: jpeg() });
+    const ok = await ack<{ attachment: Attachment }>(socket, 'file:upload', {
+      name: '../x/pic.jpg',
+      data: jpeg(),
+    });
     expect(ok.ok, JSON.stringify(ok.error)).toBe(true);
-    expect(ok.attachment).toMatchObject({ name: 'pic.jpg', mime: 'image/jpeg', kind: 'image', size: jpeg().length });
+    expect(ok.attachment).toMatchObject({
+      name: 'pic.jpg',
+      mime: 'image/jpeg',
+      kind: 'image',
+      size: jpeg().length,
+    });
     const file = await fetchFile(0, ok.attachment.url);
     expect(Buffer.from(await file.arrayBuffer())).toEqual(jpeg());
 
@@ -275,7 +332,10 @@ describe('attachments in messages', () => {
     expect(refused.ok).toBe(false);
     expect(refused.error?.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     // Over UPLOAD_MAX_BYTES (but under the socket frame limit).
-    const tooBig = await ack(socket, 'file:upload', { name: 'big.png', data: Buffer.concat([png(), Buffer.alloc(MAX_BYTES)]) });
+    const tooBig = await ack(socket, 'file:upload', {
+      name: 'big.png',
+      data: Buffer.concat([png(), Buffer.alloc(MAX_BYTES)]),
+    });
     expect(tooBig.ok).toBe(false);
     expect(tooBig.error?.code).toBe('PAYLOAD_TOO_LARGE');
     expect(await filesOnDisk()).toHaveLength(before.length + 1);

@@ -1,6 +1,12 @@
 import { waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, startTestCluster, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  ack,
+  startTestCluster,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 
 // Bad input on every socket event and HTTP route: it must be refused by the validator
 // (VALIDATION_FAILED naming the fields) before any Redis/Mongo work, must never break the
@@ -34,7 +40,12 @@ afterAll(async () => {
 });
 
 /** Two fresh users sharing a direct conversation; alice is connected on node 0. */
-async function pair(): Promise<{ alice: TestUser; bob: TestUser; conversationId: string; socket: ClientSocket }> {
+async function pair(): Promise<{
+  alice: TestUser;
+  bob: TestUser;
+  conversationId: string;
+  socket: ClientSocket;
+}> {
   const alice = await cluster.register(fresh('va'));
   const bob = await cluster.register(fresh('vb'), 1);
   const res = await cluster.http<{ id: string }>(0, 'POST', '/api/conversations/direct', {
@@ -47,12 +58,19 @@ async function pair(): Promise<{ alice: TestUser; bob: TestUser; conversationId:
 }
 
 async function expectSocketStillWorks(socket: ClientSocket, conversationId: string): Promise<void> {
-  const res = await ack<{ message: Message }>(socket, 'message:send', { conversationId, clientMsgId: cmid(), text: 'still fine' });
+  const res = await ack<{ message: Message }>(socket, 'message:send', {
+    conversationId,
+    clientMsgId: cmid(),
+    text: 'still fine',
+  });
   expect(res.ok).toBe(true);
   expect(res.message.text).toBe('still fine');
 }
 
-function expectValidationFailed(res: { ok: boolean; error?: ErrorBody | { code: string } }, fieldPath?: string): void {
+function expectValidationFailed(
+  res: { ok: boolean; error?: ErrorBody | { code: string } },
+  fieldPath?: string,
+): void {
   expect(res.ok).toBe(false);
   const error = res.error as ErrorBody;
   expect(error.code).toBe('VALIDATION_FAILED');
@@ -65,9 +83,20 @@ const ZERO_ID = '000000000000000000000000';
 
 describe('socket payload validation', () => {
   // Bad payload per event; a valid one of each event is built from `validOf`.
-  const events = ['message:send', 'message:history', 'conversation:read', 'conversation:delivered', 'sync', 'auth:renew'] as const;
+  const events = [
+    'message:send',
+    'message:history',
+    'conversation:read',
+    'conversation:delivered',
+    'sync',
+    'auth:renew',
+  ] as const;
   type EventName = (typeof events)[number];
-  function validOf(event: EventName, conversationId: string, token: string): Record<string, unknown> {
+  function validOf(
+    event: EventName,
+    conversationId: string,
+    token: string,
+  ): Record<string, unknown> {
     switch (event) {
       case 'message:send':
         return { conversationId, clientMsgId: cmid(), text: 'hi' };
@@ -83,30 +112,50 @@ describe('socket payload validation', () => {
     }
   }
 
-  it.each(events)('%s: non-object payloads (string, number, array, null, missing) → VALIDATION_FAILED', async (event) => {
-    const { alice, conversationId, socket } = await pair();
-    for (const payload of ['hello', 42, [validOf(event, conversationId, alice.token)], null, true]) {
-      expectValidationFailed(await ack(socket, event, payload), '/');
-    }
-    // No payload at all, only the ack callback.
-    const emit = socket.timeout(10_000).emitWithAck as unknown as (e: string) => Promise<{ ok: boolean; error?: ErrorBody }>;
-    expectValidationFailed(await emit.call(socket.timeout(10_000), event), '/');
-    // The same event with a valid payload still works on the same socket.
-    const ok = await ack(socket, event, validOf(event, conversationId, alice.token));
-    expect(ok.ok).toBe(true);
-    await expectSocketStillWorks(socket, conversationId);
-  });
+  it.each(events)(
+    '%s: non-object payloads (string, number, array, null, missing) → VALIDATION_FAILED',
+    async (event) => {
+      const { alice, conversationId, socket } = await pair();
+      for (const payload of [
+        'hello',
+        42,
+        [validOf(event, conversationId, alice.token)],
+        null,
+        true,
+      ]) {
+        expectValidationFailed(await ack(socket, event, payload), '/');
+      }
+      // No payload at all, only the ack callback.
+      const emit = socket.timeout(10_000).emitWithAck as unknown as (
+        e: string,
+      ) => Promise<{ ok: boolean; error?: ErrorBody }>;
+      expectValidationFailed(await emit.call(socket.timeout(10_000), event), '/');
+      // The same event with a valid payload still works on the same socket.
+      const ok = await ack(socket, event, validOf(event, conversationId, alice.token));
+      expect(ok.ok).toBe(true);
+      await expectSocketStillWorks(socket, conversationId);
+    },
+  );
 
-  it.each(events)('%s: unknown fields and "$"/__proto__ keys → VALIDATION_FAILED', async (event) => {
-    const { alice, conversationId, socket } = await pair();
-    const valid = validOf(event, conversationId, alice.token);
-    expectValidationFailed(await ack(socket, event, { ...valid, extra: 1 }), '/extra');
-    expectValidationFailed(await ack(socket, event, { ...valid, $where: 'sleep(1000)' }), '/$where');
-    // JSON.parse creates an own "__proto__" key (an object literal would set the prototype instead).
-    const polluted = JSON.parse(`{"__proto__": {"admin": true}}`) as Record<string, unknown>;
-    expectValidationFailed(await ack(socket, event, Object.assign(polluted, valid)), '/__proto__');
-    await expectSocketStillWorks(socket, conversationId);
-  });
+  it.each(events)(
+    '%s: unknown fields and "$"/__proto__ keys → VALIDATION_FAILED',
+    async (event) => {
+      const { alice, conversationId, socket } = await pair();
+      const valid = validOf(event, conversationId, alice.token);
+      expectValidationFailed(await ack(socket, event, { ...valid, extra: 1 }), '/extra');
+      expectValidationFailed(
+        await ack(socket, event, { ...valid, $where: 'sleep(1000)' }),
+        '/$where',
+      );
+      // JSON.parse creates an own "__proto__" key (an object literal would set the prototype instead).
+      const polluted = JSON.parse(`{"__proto__": {"admin": true}}`) as Record<string, unknown>;
+      expectValidationFailed(
+        await ack(socket, event, Object.assign(polluted, valid)),
+        '/__proto__',
+      );
+      await expectSocketStillWorks(socket, conversationId);
+    },
+  );
 
   it('operator objects as ids are refused: {"$ne": 1}, nested {"$gt": ""}', async () => {
     const { conversationId, socket } = await pair();
@@ -127,7 +176,10 @@ describe('socket payload validation', () => {
       expect(res.ok, `${event} ${JSON.stringify(payload)}`).toBe(false);
       expect(res.error?.code).toBe('VALIDATION_FAILED');
       const paths = (res.error as ErrorBody).details?.fields?.map((f) => f.path) ?? [];
-      expect(paths.some((p) => p.includes('$')), `${event}: ${paths.join(',')}`).toBe(true);
+      expect(
+        paths.some((p) => p.includes('$')),
+        `${event}: ${paths.join(',')}`,
+      ).toBe(true);
     }
     await expectSocketStillWorks(socket, conversationId);
   });
@@ -135,13 +187,25 @@ describe('socket payload validation', () => {
   it('wrong types and invalid ids name the field', async () => {
     const { conversationId, socket } = await pair();
     const cases: Array<[string, unknown, string]> = [
-      ['message:send', { conversationId: 'not-an-id', clientMsgId: cmid(), text: 'x' }, '/conversationId'],
-      ['message:send', { conversationId: conversationId.toUpperCase() + 'zz', clientMsgId: cmid(), text: 'x' }, '/conversationId'],
+      [
+        'message:send',
+        { conversationId: 'not-an-id', clientMsgId: cmid(), text: 'x' },
+        '/conversationId',
+      ],
+      [
+        'message:send',
+        { conversationId: conversationId.toUpperCase() + 'zz', clientMsgId: cmid(), text: 'x' },
+        '/conversationId',
+      ],
       ['message:send', { conversationId, clientMsgId: 17, text: 'x' }, '/clientMsgId'],
       ['message:send', { conversationId, clientMsgId: '', text: 'x' }, '/clientMsgId'],
       ['message:send', { conversationId, clientMsgId: 'x'.repeat(65), text: 'x' }, '/clientMsgId'],
       ['message:send', { conversationId, clientMsgId: cmid(), text: 12 }, '/text'],
-      ['message:send', { conversationId, clientMsgId: cmid(), text: 'x', attachmentIds: 'abc' }, '/attachmentIds'],
+      [
+        'message:send',
+        { conversationId, clientMsgId: cmid(), text: 'x', attachmentIds: 'abc' },
+        '/attachmentIds',
+      ],
       ['message:history', { conversationId, limit: 0 }, '/limit'],
       ['message:history', { conversationId, limit: 101 }, '/limit'],
       ['message:history', { conversationId, before: '5' }, '/before'],
@@ -160,27 +224,44 @@ describe('socket payload validation', () => {
       const res = await ack(socket, event, payload);
       expect(res.ok, `${event} ${JSON.stringify(payload)}`).toBe(false);
       expect(res.error?.code, `${event} ${JSON.stringify(payload)}`).toBe('VALIDATION_FAILED');
-      expect((res.error as ErrorBody).details?.fields?.map((f) => f.path), `${event} ${JSON.stringify(payload)}`).toContain(path);
+      expect(
+        (res.error as ErrorBody).details?.fields?.map((f) => f.path),
+        `${event} ${JSON.stringify(payload)}`,
+      ).toContain(path);
     }
     await expectSocketStillWorks(socket, conversationId);
   });
 
   it('text: 4001 chars → PAYLOAD_TOO_LARGE, whitespace-only → VALIDATION_FAILED, 4000 chars ok', async () => {
     const { conversationId, socket } = await pair();
-    const big = await ack(socket, 'message:send', { conversationId, clientMsgId: cmid(), text: 'a'.repeat(4001) });
+    const big = await ack(socket, 'message:send', {
+      conversationId,
+      clientMsgId: cmid(),
+      text: 'a'.repeat(4001),
+    });
     expect(big.ok).toBe(false);
     expect(big.error?.code).toBe('PAYLOAD_TOO_LARGE');
-    const blank = await ack(socket, 'message:send', { conversationId, clientMsgId: cmid(), text: ' \n\t  ' });
+    const blank = await ack(socket, 'message:send', {
+      conversationId,
+      clientMsgId: cmid(),
+      text: ' \n\t  ',
+    });
     expect(blank.ok).toBe(false);
     expect(blank.error?.code).toBe('VALIDATION_FAILED');
     expect((blank.error as ErrorBody).details?.fields?.map((f) => f.path)).toContain('/text');
     const none = await ack(socket, 'message:send', { conversationId, clientMsgId: cmid() });
     expect(none.error?.code).toBe('VALIDATION_FAILED');
-    const max = await ack<{ message: Message }>(socket, 'message:send', { conversationId, clientMsgId: cmid(), text: 'b'.repeat(4000) });
+    const max = await ack<{ message: Message }>(socket, 'message:send', {
+      conversationId,
+      clientMsgId: cmid(),
+      text: 'b'.repeat(4000),
+    });
     expect(max.ok).toBe(true);
     expect(max.message.text).toHaveLength(4000);
     // Nothing of the refused sends was stored: only the 4000-char message is in history.
-    const history = await ack<{ messages: Message[] }>(socket, 'message:history', { conversationId });
+    const history = await ack<{ messages: Message[] }>(socket, 'message:history', {
+      conversationId,
+    });
     expect(history.messages.map((m) => m.text?.length)).toEqual([4000]);
   });
 
@@ -195,32 +276,52 @@ describe('socket payload validation', () => {
     });
     expect(res.ok).toBe(true);
     expect(res.message.senderId).toBe(alice.id);
-    const http = await cluster.http<Message>(1, 'POST', `/api/conversations/${conversationId}/messages`, {
-      token: alice.token,
-      body: { clientMsgId: cmid(), text: 'via http', senderId: bob.id },
-    });
+    const http = await cluster.http<Message>(
+      1,
+      'POST',
+      `/api/conversations/${conversationId}/messages`,
+      {
+        token: alice.token,
+        body: { clientMsgId: cmid(), text: 'via http', senderId: bob.id },
+      },
+    );
     expect(http.status).toBe(201);
     expect(http.body.senderId).toBe(alice.id);
-    const history = await cluster.http<{ messages: Message[] }>(1, 'GET', `/api/conversations/${conversationId}/messages`, {
-      token: bob.token,
-    });
+    const history = await cluster.http<{ messages: Message[] }>(
+      1,
+      'GET',
+      `/api/conversations/${conversationId}/messages`,
+      {
+        token: bob.token,
+      },
+    );
     expect(history.body.messages.map((m) => m.senderId)).toEqual([alice.id, alice.id]);
   });
 
   it('an ack-less failing request gets an `error` event { event, code, message }', async () => {
     const { conversationId, socket } = await pair();
     const errors: Array<{ event: string; code: string; message: string }> = [];
-    (socket.on as (e: string, l: (p: { event: string; code: string; message: string }) => void) => void)('error', (p) =>
-      errors.push(p),
-    );
+    (
+      socket.on as (
+        e: string,
+        l: (p: { event: string; code: string; message: string }) => void,
+      ) => void
+    )('error', (p) => errors.push(p));
     const next = waitForEvent<{ event: string; code: string; message: string }>(socket, 'error');
-    (socket.emit as (e: string, p: unknown) => void)('message:send', { conversationId: { $ne: 1 }, text: 'x' });
+    (socket.emit as (e: string, p: unknown) => void)('message:send', {
+      conversationId: { $ne: 1 },
+      text: 'x',
+    });
     const error = await next;
     expect(error).toMatchObject({ event: 'message:send', code: 'VALIDATION_FAILED' });
     expect(typeof error.message).toBe('string');
 
-    const notFound = waitForEvent<{ event: string; code: string }>(socket, 'error', { filter: (e) => e.event === 'message:history' });
-    (socket.emit as (e: string, p: unknown) => void)('message:history', { conversationId: ZERO_ID });
+    const notFound = waitForEvent<{ event: string; code: string }>(socket, 'error', {
+      filter: (e) => e.event === 'message:history',
+    });
+    (socket.emit as (e: string, p: unknown) => void)('message:history', {
+      conversationId: ZERO_ID,
+    });
     expect((await notFound).code).toBe('NOT_FOUND');
     await expectSocketStillWorks(socket, conversationId);
     expect(errors).toHaveLength(2);
@@ -249,11 +350,11 @@ describe('socket payload validation', () => {
       expect(Object.keys(res).sort()).toEqual(['error', 'ok']);
     }
     // sync names the conversation as not (or no longer) ours, with no messages.
-    const sync = await ack<{ conversations: Array<{ conversationId: string }>; changed: Array<{ id: string }>; removed?: string[] }>(
-      evil,
-      'sync',
-      { cursors: [{ conversationId, seq: 0 }] },
-    );
+    const sync = await ack<{
+      conversations: Array<{ conversationId: string }>;
+      changed: Array<{ id: string }>;
+      removed?: string[];
+    }>(evil, 'sync', { cursors: [{ conversationId, seq: 0 }] });
     expect(sync.ok).toBe(true);
     expect(sync.conversations).toEqual([]);
     expect(sync.changed.map((c) => c.id)).not.toContain(conversationId);
@@ -264,14 +365,23 @@ describe('socket payload validation', () => {
       ['GET', `/api/conversations/${conversationId}`, undefined],
       ['GET', `/api/conversations/${conversationId}/messages`, undefined],
       ['GET', `/api/conversations/${conversationId}/messages/search?q=still`, undefined],
-      ['POST', `/api/conversations/${conversationId}/messages`, { clientMsgId: cmid(), text: 'intrusion' }],
+      [
+        'POST',
+        `/api/conversations/${conversationId}/messages`,
+        { clientMsgId: cmid(), text: 'intrusion' },
+      ],
     ] as const) {
-      const res = await cluster.http<{ error: ErrorBody }>(0, method, path, { token: mallory.token, body });
+      const res = await cluster.http<{ error: ErrorBody }>(0, method, path, {
+        token: mallory.token,
+        body,
+      });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(res.body.error.code).toBe('NOT_FOUND');
     }
     // The intrusion was never stored and alice's socket still works.
-    const history = await ack<{ messages: Message[] }>(socket, 'message:history', { conversationId });
+    const history = await ack<{ messages: Message[] }>(socket, 'message:history', {
+      conversationId,
+    });
     expect(history.messages.map((m) => m.text)).toEqual(['still fine']);
     // Alice's traffic never reached the outsider's socket.
     await expectSocketStillWorks(socket, conversationId);
@@ -297,9 +407,17 @@ describe('HTTP validation', () => {
     const url = `/api/conversations/${conversationId}/messages`;
     const post = (body: unknown, path = url) =>
       cluster.http<{ error: ErrorBody }>(0, 'POST', path, { token: alice.token, body });
-    await expectHttpValidation(await post({ clientMsgId: { $gt: '' }, text: 'x' }), '/clientMsgId/$gt');
-    await expectHttpValidation(await post({ clientMsgId: cmid(), text: 'x', replyToId: { $ne: 1 } }));
-    await expectHttpValidation(await post({ clientMsgId: cmid(), text: 'x', extra: true }), '/extra');
+    await expectHttpValidation(
+      await post({ clientMsgId: { $gt: '' }, text: 'x' }),
+      '/clientMsgId/$gt',
+    );
+    await expectHttpValidation(
+      await post({ clientMsgId: cmid(), text: 'x', replyToId: { $ne: 1 } }),
+    );
+    await expectHttpValidation(
+      await post({ clientMsgId: cmid(), text: 'x', extra: true }),
+      '/extra',
+    );
     await expectHttpValidation(await post({ clientMsgId: cmid(), text: ['x'] }), '/text');
     await expectHttpValidation(await post({ clientMsgId: cmid(), text: '   ' }), '/text');
     // fastify's JSON parser refuses a __proto__ key itself (onProtoPoisoning: 'error'), so no field path here.
@@ -310,58 +428,134 @@ describe('HTTP validation', () => {
     });
     expect(proto.status).toBe(400);
     expect(((await proto.json()) as { error: ErrorBody }).error.code).toBe('VALIDATION_FAILED');
-    for (const body of ['text', 7, [{ clientMsgId: cmid(), text: 'x' }], null]) await expectHttpValidation(await post(body));
-    await expectHttpValidation(await post({ clientMsgId: cmid(), text: 'x' }, '/api/conversations/nope/messages'), '/id');
+    for (const body of ['text', 7, [{ clientMsgId: cmid(), text: 'x' }], null])
+      await expectHttpValidation(await post(body));
+    await expectHttpValidation(
+      await post({ clientMsgId: cmid(), text: 'x' }, '/api/conversations/nope/messages'),
+      '/id',
+    );
     const big = await post({ clientMsgId: cmid(), text: 'z'.repeat(4001) });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
-    const history = await cluster.http<{ messages: Message[] }>(0, 'GET', url, { token: alice.token });
+    const history = await cluster.http<{ messages: Message[] }>(0, 'GET', url, {
+      token: alice.token,
+    });
     expect(history.body.messages).toEqual([]);
   });
 
   it('conversation routes: direct, group, PATCH, members', async () => {
     const { alice, bob, conversationId } = await pair();
     const call = (method: string, path: string, body?: unknown) =>
-      cluster.http<{ error: ErrorBody; id?: string }>(0, method, path, { token: alice.token, body });
-    await expectHttpValidation(await call('POST', '/api/conversations/direct', { userId: { $ne: null } }), '/userId/$ne');
-    await expectHttpValidation(await call('POST', '/api/conversations/direct', { userId: 'abc' }), '/userId');
-    await expectHttpValidation(await call('POST', '/api/conversations/direct', { userId: bob.id, role: 'owner' }), '/role');
+      cluster.http<{ error: ErrorBody; id?: string }>(0, method, path, {
+        token: alice.token,
+        body,
+      });
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/direct', { userId: { $ne: null } }),
+      '/userId/$ne',
+    );
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/direct', { userId: 'abc' }),
+      '/userId',
+    );
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/direct', { userId: bob.id, role: 'owner' }),
+      '/role',
+    );
     await expectHttpValidation(await call('POST', '/api/conversations/direct', [bob.id]));
     await expectHttpValidation(await call('POST', '/api/conversations/direct', {}), '/userId');
-    await expectHttpValidation(await call('POST', '/api/conversations/direct', { userId: alice.id }), '/userId');
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/direct', { userId: alice.id }),
+      '/userId',
+    );
 
-    await expectHttpValidation(await call('POST', '/api/conversations/group', { title: 'g', memberIds: [{ $gt: '' }] }));
-    await expectHttpValidation(await call('POST', '/api/conversations/group', { title: 5, memberIds: [] }), '/title');
-    await expectHttpValidation(await call('POST', '/api/conversations/group', { title: '   ', memberIds: [] }), '/title');
-    await expectHttpValidation(await call('POST', '/api/conversations/group', { title: 'g', memberIds: bob.id }), '/memberIds');
-    await expectHttpValidation(await call('POST', '/api/conversations/group', { title: 'g', memberIds: [], createdBy: bob.id }), '/createdBy');
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/group', { title: 'g', memberIds: [{ $gt: '' }] }),
+    );
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/group', { title: 5, memberIds: [] }),
+      '/title',
+    );
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/group', { title: '   ', memberIds: [] }),
+      '/title',
+    );
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/group', { title: 'g', memberIds: bob.id }),
+      '/memberIds',
+    );
+    await expectHttpValidation(
+      await call('POST', '/api/conversations/group', {
+        title: 'g',
+        memberIds: [],
+        createdBy: bob.id,
+      }),
+      '/createdBy',
+    );
 
-    const group = await call('POST', '/api/conversations/group', { title: 'ok', memberIds: [bob.id] });
+    const group = await call('POST', '/api/conversations/group', {
+      title: 'ok',
+      memberIds: [bob.id],
+    });
     expect(group.status).toBe(201);
     const gid = group.body.id as string;
     await expectHttpValidation(await call('PATCH', `/api/conversations/${gid}`, {}));
-    await expectHttpValidation(await call('PATCH', `/api/conversations/${gid}`, { title: { $set: 'x' } }));
-    await expectHttpValidation(await call('PATCH', `/api/conversations/${gid}`, { title: 'x', type: 'direct' }), '/type');
-    await expectHttpValidation(await call('PATCH', `/api/conversations/${gid}`, { avatarUrl: 'javascript:alert(1)' }), '/avatarUrl');
-    await expectHttpValidation(await call('PATCH', '/api/conversations/xyz', { title: 'x' }), '/id');
-    await expectHttpValidation(await call('POST', `/api/conversations/${gid}/members`, { userIds: [] }), '/userIds');
-    await expectHttpValidation(await call('POST', `/api/conversations/${gid}/members`, { userIds: [{ $ne: 1 }] }));
-    await expectHttpValidation(await call('POST', `/api/conversations/${gid}/members`, { userIds: [bob.id, bob.id] }), '/userIds');
-    await expectHttpValidation(await call('PATCH', `/api/conversations/${gid}/members/${bob.id}`, { role: 'owner' }), '/role');
-    await expectHttpValidation(await call('PATCH', `/api/conversations/${gid}/members/nope`, { role: 'admin' }), '/userId');
+    await expectHttpValidation(
+      await call('PATCH', `/api/conversations/${gid}`, { title: { $set: 'x' } }),
+    );
+    await expectHttpValidation(
+      await call('PATCH', `/api/conversations/${gid}`, { title: 'x', type: 'direct' }),
+      '/type',
+    );
+    await expectHttpValidation(
+      await call('PATCH', `/api/conversations/${gid}`, { avatarUrl: 'javascript:alert(1)' }),
+      '/avatarUrl',
+    );
+    await expectHttpValidation(
+      await call('PATCH', '/api/conversations/xyz', { title: 'x' }),
+      '/id',
+    );
+    await expectHttpValidation(
+      await call('POST', `/api/conversations/${gid}/members`, { userIds: [] }),
+      '/userIds',
+    );
+    await expectHttpValidation(
+      await call('POST', `/api/conversations/${gid}/members`, { userIds: [{ $ne: 1 }] }),
+    );
+    await expectHttpValidation(
+      await call('POST', `/api/conversations/${gid}/members`, { userIds: [bob.id, bob.id] }),
+      '/userIds',
+    );
+    await expectHttpValidation(
+      await call('PATCH', `/api/conversations/${gid}/members/${bob.id}`, { role: 'owner' }),
+      '/role',
+    );
+    await expectHttpValidation(
+      await call('PATCH', `/api/conversations/${gid}/members/nope`, { role: 'admin' }),
+      '/userId',
+    );
     await expectHttpValidation(await call('DELETE', `/api/conversations/${gid}/members/nope`));
     // Nothing changed: the group is as created, the direct conversation untouched.
-    const after = await cluster.http<{ title: string; members: Array<{ userId: string; role: string }> }>(0, 'GET', `/api/conversations/${gid}`, {
+    const after = await cluster.http<{
+      title: string;
+      members: Array<{ userId: string; role: string }>;
+    }>(0, 'GET', `/api/conversations/${gid}`, {
       token: alice.token,
     });
     expect(after.body.title).toBe('ok');
-    expect(after.body.members.map((m) => [m.userId, m.role]).sort()).toEqual([[alice.id, 'owner'], [bob.id, 'member']].sort());
+    expect(after.body.members.map((m) => [m.userId, m.role]).sort()).toEqual(
+      [
+        [alice.id, 'owner'],
+        [bob.id, 'member'],
+      ].sort(),
+    );
     expect((await call('GET', `/api/conversations/${conversationId}`)).status).toBe(200);
   });
 
   it('users search: bad query strings are refused, a "$" prefix is treated as text', async () => {
     const { alice } = await pair();
-    const get = (path: string) => cluster.http<{ error: ErrorBody; users?: unknown[] }>(0, 'GET', path, { token: alice.token });
+    const get = (path: string) =>
+      cluster.http<{ error: ErrorBody; users?: unknown[] }>(0, 'GET', path, { token: alice.token });
     await expectHttpValidation(await get('/api/users'), '/query');
     await expectHttpValidation(await get('/api/users?query=a&limit=0'), '/limit');
     await expectHttpValidation(await get('/api/users?query=a&limit=lots'), '/limit');
@@ -378,7 +572,9 @@ describe('HTTP validation', () => {
 
   it('unknown route → 404 NOT_FOUND; malformed JSON → 400 VALIDATION_FAILED', async () => {
     const { alice, conversationId } = await pair();
-    const unknown = await cluster.http<{ error: ErrorBody }>(0, 'GET', '/api/nothing-here', { token: alice.token });
+    const unknown = await cluster.http<{ error: ErrorBody }>(0, 'GET', '/api/nothing-here', {
+      token: alice.token,
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('NOT_FOUND');
     const unknownNoAuth = await cluster.http<{ error: ErrorBody }>(1, 'POST', '/nope');
@@ -386,11 +582,14 @@ describe('HTTP validation', () => {
     expect(unknownNoAuth.body.error.code).toBe('NOT_FOUND');
 
     for (const raw of ['{"clientMsgId": "a", "text": ', '{bad json}', '']) {
-      const res = await fetch(`${cluster.nodes[0]!.url}/api/conversations/${conversationId}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
-        body: raw,
-      });
+      const res = await fetch(
+        `${cluster.nodes[0]!.url}/api/conversations/${conversationId}/messages`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/json' },
+          body: raw,
+        },
+      );
       expect(res.status, JSON.stringify(raw)).toBe(400);
       const body = (await res.json()) as { error: ErrorBody };
       expect(body.error.code).toBe('VALIDATION_FAILED');

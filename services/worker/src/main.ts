@@ -1,6 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { createLogger } from '@chat/core';
-import { createOfflineDeliveryProducer, schedulePresenceSweep, type OfflineDeliveryProducer } from '@chat/jobs';
+import {
+  createOfflineDeliveryProducer,
+  schedulePresenceSweep,
+  type OfflineDeliveryProducer,
+} from '@chat/jobs';
 import { createPresenceStore } from '@chat/presence';
 import type { ServerToClientEvents } from '@chat/protocol';
 import { connectMongo } from '@chat/store';
@@ -13,7 +17,10 @@ import { createOfflineDeliveryProcessor } from './processors/offline-delivery.pr
 import { createPresenceSweepProcessor } from './processors/presence-sweep.processor.js';
 
 /** Queue depth is read at scrape time; a stalled Redis must not hang the scrape. */
-async function refreshQueueDepth(metrics: WorkerMetrics, queue: OfflineDeliveryProducer): Promise<void> {
+async function refreshQueueDepth(
+  metrics: WorkerMetrics,
+  queue: OfflineDeliveryProducer,
+): Promise<void> {
   const depth = await Promise.race([
     queue.depth().catch(() => undefined),
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
@@ -23,7 +30,11 @@ async function refreshQueueDepth(metrics: WorkerMetrics, queue: OfflineDeliveryP
   metrics.queueJobs.set({ state: 'failed' }, depth.failed);
 }
 
-function serveMetrics(metrics: WorkerMetrics, queue: OfflineDeliveryProducer, port: number): Promise<Server> {
+function serveMetrics(
+  metrics: WorkerMetrics,
+  queue: OfflineDeliveryProducer,
+  port: number,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
@@ -77,7 +88,10 @@ async function main(config: WorkerConfig): Promise<void> {
     everyMs: config.presence.sweepIntervalMs,
   });
   // Used only to read the queue's depth for /metrics.
-  const queueView = createOfflineDeliveryProducer({ connection: redis, prefix: config.queuePrefix });
+  const queueView = createOfflineDeliveryProducer({
+    connection: redis,
+    prefix: config.queuePrefix,
+  });
   const metricsServer =
     config.metricsPort === undefined
       ? undefined

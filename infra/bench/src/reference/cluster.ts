@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { getFreePort, spawnManaged, startRedis, waitUntilReady, type ManagedProcess, type RedisServer } from '@chat/testkit';
+import {
+  getFreePort,
+  spawnManaged,
+  startRedis,
+  waitUntilReady,
+  type ManagedProcess,
+  type RedisServer,
+} from '@chat/testkit';
 import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
 import { tsEntryArgs } from '../cluster.js';
@@ -41,7 +48,17 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
         let ready = false;
         const child = await spawnManaged(
           process.execPath,
-          [...tsEntryArgs(entry, options.nodeArgs), '--port', String(port), '--redis', redis?.url ?? '', '--secret', secret, '--node-id', `ref-${i + 1}`],
+          [
+            ...tsEntryArgs(entry, options.nodeArgs),
+            '--port',
+            String(port),
+            '--redis',
+            redis?.url ?? '',
+            '--secret',
+            secret,
+            '--node-id',
+            `ref-${i + 1}`,
+          ],
           {
             name: `ref-${i + 1}`,
             cwd: options.repoRoot,
@@ -52,7 +69,10 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
           },
         );
         started.push(child);
-        await waitUntilReady(child, () => ready, { timeout: START_TIMEOUT_MS, what: `ref-${i + 1} listening` });
+        await waitUntilReady(child, () => ready, {
+          timeout: START_TIMEOUT_MS,
+          what: `ref-${i + 1} listening`,
+        });
         return { url: `http://127.0.0.1:${port}`, pid: child.pid };
       }),
     );
@@ -96,13 +116,11 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
           return room;
         });
         const users = await Promise.all(
-          ids.map(
-            async (userId, i): Promise<BenchUserRef> => ({
-              userId,
-              token: await mint(userId, roomsOf[i] ?? []),
-              nodeUrl: nodes[plan.nodeOf(i) % nodes.length]?.url ?? '',
-            }),
-          ),
+          ids.map(async (userId, i): Promise<BenchUserRef> => ({
+            userId,
+            token: await mint(userId, roomsOf[i] ?? []),
+            nodeUrl: nodes[plan.nodeOf(i) % nodes.length]?.url ?? '',
+          })),
         );
         return { users, directIds, groupIds };
       },
@@ -116,13 +134,21 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
 }
 
 function connectReference(user: BenchUserRef, timeoutMs = 15_000): Promise<TargetSocket> {
-  const socket = io(user.nodeUrl, { transports: ['websocket'], auth: { token: user.token }, forceNew: true, reconnection: false, timeout: timeoutMs });
+  const socket = io(user.nodeUrl, {
+    transports: ['websocket'],
+    auth: { token: user.token },
+    forceNew: true,
+    reconnection: false,
+    timeout: timeoutMs,
+  });
   const wrapped: TargetSocket = {
     send(roomId, _clientMsgId, text) {
       socket.emit('send', { room: roomId, text });
     },
     onMessage(handler) {
-      socket.on('message', (m: ReferenceRelay) => handler({ roomId: m.room, senderId: m.senderId, text: m.text }));
+      socket.on('message', (m: ReferenceRelay) =>
+        handler({ roomId: m.room, senderId: m.senderId, text: m.text }),
+      );
     },
     close() {
       socket.close();
@@ -131,7 +157,9 @@ function connectReference(user: BenchUserRef, timeoutMs = 15_000): Promise<Targe
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();
-      reject(new Error(`reference socket for ${user.userId} got no session within ${timeoutMs} ms`));
+      reject(
+        new Error(`reference socket for ${user.userId} got no session within ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     socket.once('session', () => {
       clearTimeout(timer);

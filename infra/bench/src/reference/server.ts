@@ -12,7 +12,12 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { jwtVerify } from 'jose';
 import { Server } from 'socket.io';
-import { REFERENCE_AUDIENCE, REFERENCE_ISSUER, type ReferenceRelay, type ReferenceSend } from './protocol.js';
+import {
+  REFERENCE_AUDIENCE,
+  REFERENCE_ISSUER,
+  type ReferenceRelay,
+  type ReferenceSend,
+} from './protocol.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,9 +48,15 @@ interface SocketData {
 io.use((socket, next) => {
   const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
   if (typeof token !== 'string') return next(new Error('UNAUTHENTICATED'));
-  jwtVerify(token, key, { algorithms: ['HS256'], issuer: REFERENCE_ISSUER, audience: REFERENCE_AUDIENCE }).then(
+  jwtVerify(token, key, {
+    algorithms: ['HS256'],
+    issuer: REFERENCE_ISSUER,
+    audience: REFERENCE_AUDIENCE,
+  }).then(
     ({ payload }) => {
-      const rooms = Array.isArray(payload.rooms) ? payload.rooms.filter((r): r is string => typeof r === 'string') : [];
+      const rooms = Array.isArray(payload.rooms)
+        ? payload.rooms.filter((r): r is string => typeof r === 'string')
+        : [];
       (socket.data as SocketData) = { userId: payload.sub ?? '', rooms };
       next();
     },
@@ -56,14 +67,21 @@ io.use((socket, next) => {
 io.on('connection', (socket) => {
   const data = socket.data as SocketData;
   // Rooms are joined through the adapter (a Redis SUBSCRIBE per new room, as in ours).
-  void Promise.resolve(socket.join([`user:${data.userId}`, ...data.rooms.map((r) => `room:${r}`)])).then(() => {
+  void Promise.resolve(
+    socket.join([`user:${data.userId}`, ...data.rooms.map((r) => `room:${r}`)]),
+  ).then(() => {
     socket.emit('session', { userId: data.userId, nodeId: values['node-id'] });
   });
   socket.on('send', (msg: ReferenceSend) => {
     // Membership is the only check a tutorial server does: relay into rooms the socket is in.
     const room = `room:${String(msg.room)}`;
     if (!socket.rooms.has(room)) return;
-    const relay: ReferenceRelay = { room: msg.room, senderId: data.userId, text: String(msg.text), at: Date.now() };
+    const relay: ReferenceRelay = {
+      room: msg.room,
+      senderId: data.userId,
+      text: String(msg.text),
+      at: Date.now(),
+    };
     socket.to(room).emit('message', relay);
   });
 });

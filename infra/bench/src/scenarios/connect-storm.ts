@@ -57,7 +57,10 @@ const sumRss = async (processes: readonly WatchedProcess[]): Promise<number> =>
  * nodes) connect as fast as `concurrency` handshakes in flight allow; after each level the
  * sockets stay idle and the nodes' RSS is compared with the RSS before the first client.
  */
-export async function runConnectStorm(target: Target, options: ConnectStormOptions): Promise<ConnectStormResult> {
+export async function runConnectStorm(
+  target: Target,
+  options: ConnectStormOptions,
+): Promise<ConnectStormResult> {
   const { log } = options;
   const groupSize = options.groupSize ?? 50;
   const total = Math.max(...options.levels);
@@ -67,7 +70,10 @@ export async function runConnectStorm(target: Target, options: ConnectStormOptio
     nodeOf: (i) => i,
     directs: [],
     groups: Array.from({ length: groups }, (_, g) =>
-      Array.from({ length: Math.min(groupSize, total - g * groupSize) }, (_, m) => g * groupSize + m),
+      Array.from(
+        { length: Math.min(groupSize, total - g * groupSize) },
+        (_, m) => g * groupSize + m,
+      ),
     ),
   });
   log(`${target.name}/connect-storm: ${total} users in ${groups} groups prepared`);
@@ -110,5 +116,11 @@ export async function runConnectStorm(target: Target, options: ConnectStormOptio
   } finally {
     for (const socket of sockets) socket.close();
   }
-  return { scenario: 'connect-storm', target: target.name, baselineRssKiB, levels, connectsPerSec: done / (totalMs / 1000) };
+  return {
+    scenario: 'connect-storm',
+    target: target.name,
+    baselineRssKiB,
+    levels,
+    connectsPerSec: done / (totalMs / 1000),
+  };
 }

@@ -26,7 +26,14 @@ export interface MessagingOptions {
 export interface MessagingResult {
   scenario: 'one-to-one' | 'fan-out';
   target: Target['name'];
-  setup: { users: number; rooms: number; recipientsPerMessage: number; nodes: number; prepareMs: number; connectMs: number };
+  setup: {
+    users: number;
+    rooms: number;
+    recipientsPerMessage: number;
+    nodes: number;
+    prepareMs: number;
+    connectMs: number;
+  };
   /** CPU µs per second per process with every socket connected and no traffic. */
   idleMicrosPerSec: Record<string, number>;
   /** First attempts of steps that failed and were tried again (the retry is in `steps`). */
@@ -46,7 +53,11 @@ interface Shape {
  * Users are spread over the nodes so that the members of every room sit on different nodes
  * (every message crosses the Redis adapter); senders take turns round-robin over the users.
  */
-async function runMessaging(target: Target, shape: Shape, options: MessagingOptions): Promise<MessagingResult> {
+async function runMessaging(
+  target: Target,
+  shape: Shape,
+  options: MessagingOptions,
+): Promise<MessagingResult> {
   const { log, search } = options;
   const nodes = target.nodes.length;
   const roomSize = shape.roomSize;
@@ -57,12 +68,20 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
   const prepared = await target.prepare({
     users,
     nodeOf: (i) => roomOf(i) + (i % roomSize),
-    directs: roomSize === 2 ? Array.from({ length: rooms }, (_, r) => [2 * r, 2 * r + 1] as const) : [],
-    groups: roomSize === 2 ? [] : Array.from({ length: rooms }, (_, r) => Array.from({ length: roomSize }, (_, m) => r * roomSize + m)),
+    directs:
+      roomSize === 2 ? Array.from({ length: rooms }, (_, r) => [2 * r, 2 * r + 1] as const) : [],
+    groups:
+      roomSize === 2
+        ? []
+        : Array.from({ length: rooms }, (_, r) =>
+            Array.from({ length: roomSize }, (_, m) => r * roomSize + m),
+          ),
   });
   const prepareMs = performance.now() - t;
   const roomIds = roomSize === 2 ? prepared.directIds : prepared.groupIds;
-  log(`${target.name}/${shape.scenario}: ${users} users, ${rooms} rooms prepared in ${(prepareMs / 1000).toFixed(1)} s`);
+  log(
+    `${target.name}/${shape.scenario}: ${users} users, ${rooms} rooms prepared in ${(prepareMs / 1000).toFixed(1)} s`,
+  );
 
   t = performance.now();
   const sockets: TargetSocket[] = [];
@@ -73,7 +92,9 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
       return socket;
     });
     const connectMs = performance.now() - t;
-    log(`${target.name}/${shape.scenario}: ${connected.length} sockets connected in ${(connectMs / 1000).toFixed(1)} s`);
+    log(
+      `${target.name}/${shape.scenario}: ${connected.length} sockets connected in ${(connectMs / 1000).toFixed(1)} s`,
+    );
     const driver = new TrafficDriver(() => target.processes());
     connected.forEach((socket, i) => driver.listen(socket, prepared.users[i]?.userId ?? ''));
     // Sender k: user k mod users, so consecutive messages come from different rooms and nodes.
@@ -86,28 +107,57 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
     };
 
     // JIT, pools and index pages warm up here; not reported.
-    const warm = await driver.step(plan, Math.max(20, Math.floor(search.startRate / 2)), 2, search.drainMs, options.signal);
-    log(`  warm-up: ${warm.delivered}/${warm.expected} delivered, p99 ${warm.latency.p99.toFixed(1)} ms`);
+    const warm = await driver.step(
+      plan,
+      Math.max(20, Math.floor(search.startRate / 2)),
+      2,
+      search.drainMs,
+      options.signal,
+    );
+    log(
+      `  warm-up: ${warm.delivered}/${warm.expected} delivered, p99 ${warm.latency.p99.toFixed(1)} ms`,
+    );
     await driver.settle(target.acks, 500, 30_000, options.signal);
     const idle = await driver.measureIdle(2, options.signal);
-    log(`  idle CPU with ${connected.length} sockets: ${[...idle].map(([n, us]) => `${n} ${(us / 10_000).toFixed(1)} %`).join(', ')}`);
+    log(
+      `  idle CPU with ${connected.length} sockets: ${[...idle].map(([n, us]) => `${n} ${(us / 10_000).toFixed(1)} %`).join(', ')}`,
+    );
     let light: StepResult | undefined;
     if ((options.lightRate ?? 0) > 0 && !options.signal?.aborted) {
       await driver.settle(target.acks, 500, 30_000, options.signal);
-      light = await driver.step(plan, options.lightRate ?? 0, options.lightSeconds ?? 5, search.drainMs, options.signal);
-      log(`  light load ${light.rate}/s: p50 ${light.latency.p50.toFixed(2)} ms, p99 ${light.latency.p99.toFixed(2)} ms`);
+      light = await driver.step(
+        plan,
+        options.lightRate ?? 0,
+        options.lightSeconds ?? 5,
+        search.drainMs,
+        options.signal,
+      );
+      log(
+        `  light load ${light.rate}/s: p50 ${light.latency.p50.toFixed(2)} ms, p99 ${light.latency.p99.toFixed(2)} ms`,
+      );
     }
     const steps: StepResult[] = [];
     const retried: StepResult[] = [];
-    for (let rate = nextRate(steps, search); rate !== undefined && !options.signal?.aborted; rate = nextRate(steps, search)) {
-      if (!(await driver.settle(target.acks, 500, 30_000, options.signal))) log('  note: the cluster did not settle within 30 s after the previous step');
+    for (
+      let rate = nextRate(steps, search);
+      rate !== undefined && !options.signal?.aborted;
+      rate = nextRate(steps, search)
+    ) {
+      if (!(await driver.settle(target.acks, 500, 30_000, options.signal)))
+        log('  note: the cluster did not settle within 30 s after the previous step');
       let step = await driver.step(plan, rate, search.stepSeconds, search.drainMs, options.signal);
       if (!step.passed && (search.confirmFailures ?? true) && !options.signal?.aborted) {
         // On a shared machine one burst of someone else's work can fail a step: a rate counts
         // as failed only when a second try fails too (both are kept in the JSON).
         log(`  ${rate} msgs/s failed (${step.failReasons.join('; ')}); trying once more`);
         await driver.settle(target.acks, 500, 30_000, options.signal);
-        const retry = await driver.step(plan, rate, search.stepSeconds, search.drainMs, options.signal);
+        const retry = await driver.step(
+          plan,
+          rate,
+          search.stepSeconds,
+          search.drainMs,
+          options.signal,
+        );
         retried.push(step);
         step = retry;
       }
@@ -117,7 +167,8 @@ async function runMessaging(target: Target, shape: Shape, options: MessagingOpti
           `p99 ${step.latency.p99.toFixed(1)} ms${step.passed ? '' : ` → FAIL: ${step.failReasons.join('; ')}`}`,
       );
     }
-    if (driver.unparsed > 0) log(`  note: ${driver.unparsed} messages could not be matched to a step`);
+    if (driver.unparsed > 0)
+      log(`  note: ${driver.unparsed} messages could not be matched to a step`);
     const best = bestPassing(steps);
     return {
       scenario: shape.scenario,
@@ -139,5 +190,8 @@ export const runOneToOne = (target: Target, options: MessagingOptions): Promise<
   runMessaging(target, { scenario: 'one-to-one', roomSize: 2 }, options);
 
 /** Scenario 2: group fan-out, `groupSize` members per group spread over the nodes. */
-export const runFanOut = (target: Target, options: MessagingOptions & { groupSize: number }): Promise<MessagingResult> =>
+export const runFanOut = (
+  target: Target,
+  options: MessagingOptions & { groupSize: number },
+): Promise<MessagingResult> =>
   runMessaging(target, { scenario: 'fan-out', roomSize: options.groupSize }, options);

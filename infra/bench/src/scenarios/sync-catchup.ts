@@ -30,10 +30,18 @@ export interface SyncCatchupResult {
  * calls the gateway's send makes: allocateSeq, then insert); the user then connects and pages
  * through `sync` until hasMore is false.
  */
-export async function runSyncCatchup(target: OursTarget, options: SyncCatchupOptions): Promise<SyncCatchupResult> {
+export async function runSyncCatchup(
+  target: OursTarget,
+  options: SyncCatchupOptions,
+): Promise<SyncCatchupResult> {
   const { log, missed } = options;
   const pageSize = options.pageSize ?? 100;
-  const { users, directIds } = await target.prepare({ users: 2, nodeOf: (i) => i, directs: [[0, 1]], groups: [] });
+  const { users, directIds } = await target.prepare({
+    users: 2,
+    nodeOf: (i) => i,
+    directs: [[0, 1]],
+    groups: [],
+  });
   const [sender, reader] = users as [(typeof users)[0], (typeof users)[0]];
   const conversationId = new ObjectId(directIds[0]);
   const senderId = new ObjectId(sender.userId);
@@ -46,9 +54,23 @@ export async function runSyncCatchup(target: OursTarget, options: SyncCatchupOpt
       const id = new ObjectId();
       const createdAt = new Date();
       const text = `missed message ${next}`.padEnd(100, '.');
-      const seq = await target.store.conversations.allocateSeq(conversationId, { id, senderId, text, kind: 'text', createdAt });
+      const seq = await target.store.conversations.allocateSeq(conversationId, {
+        id,
+        senderId,
+        text,
+        kind: 'text',
+        createdAt,
+      });
       if (seq === null) throw new Error('conversation vanished while seeding');
-      await target.store.messages.insert({ _id: id, conversationId, seq, senderId, clientMsgId: `seed-${seq}`, text, createdAt });
+      await target.store.messages.insert({
+        _id: id,
+        conversationId,
+        seq,
+        senderId,
+        clientMsgId: `seed-${seq}`,
+        text,
+        createdAt,
+      });
     }
   };
   await Promise.all(Array.from({ length: 8 }, writer));
@@ -65,11 +87,18 @@ export async function runSyncCatchup(target: OursTarget, options: SyncCatchupOpt
     const start = performance.now();
     for (;;) {
       const ack = await new Promise<SyncAck>((resolve, reject) => {
-        socket.timeout(30_000).emit('sync', { cursors: [{ conversationId: directIds[0] ?? '', seq: cursor }], limit: pageSize }, (err: Error | null, response) => {
-          if (err) reject(err);
-          else if (!response.ok) reject(new Error(`sync failed: ${response.error.code} ${response.error.message}`));
-          else resolve(response);
-        });
+        socket
+          .timeout(30_000)
+          .emit(
+            'sync',
+            { cursors: [{ conversationId: directIds[0] ?? '', seq: cursor }], limit: pageSize },
+            (err: Error | null, response) => {
+              if (err) reject(err);
+              else if (!response.ok)
+                reject(new Error(`sync failed: ${response.error.code} ${response.error.message}`));
+              else resolve(response);
+            },
+          );
       });
       pages += 1;
       if (pages === 1) firstPageMs = performance.now() - start;
@@ -84,8 +113,20 @@ export async function runSyncCatchup(target: OursTarget, options: SyncCatchupOpt
     }
     const totalMs = performance.now() - start;
     complete = complete && received === missed;
-    log(`  ${received} messages in ${pages} pages, ${totalMs.toFixed(0)} ms (first page ${firstPageMs.toFixed(1)} ms)${complete ? '' : ' INCOMPLETE'}`);
-    return { scenario: 'sync-catchup', target: 'ours', missed, pages, received, totalMs, firstPageMs, complete, seedMs };
+    log(
+      `  ${received} messages in ${pages} pages, ${totalMs.toFixed(0)} ms (first page ${firstPageMs.toFixed(1)} ms)${complete ? '' : ' INCOMPLETE'}`,
+    );
+    return {
+      scenario: 'sync-catchup',
+      target: 'ours',
+      missed,
+      pages,
+      received,
+      totalMs,
+      firstPageMs,
+      complete,
+      seedMs,
+    };
   } finally {
     socket.close();
   }

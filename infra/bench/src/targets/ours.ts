@@ -37,7 +37,11 @@ function wrap(socket: BenchSocket): TargetSocket {
     },
     onMessage(handler) {
       socket.on('message:new', ({ message }: MessageEvent) => {
-        handler({ roomId: message.conversationId, senderId: message.senderId, text: message.text ?? '' });
+        handler({
+          roomId: message.conversationId,
+          senderId: message.senderId,
+          text: message.text ?? '',
+        });
       });
     },
     close() {
@@ -90,13 +94,21 @@ export async function startOurs(options: StartClusterOptions): Promise<OursTarge
           const doc = await seeded.users.create({ username, passwordHash });
           const userId = doc._id.toHexString();
           const { token } = await tokens.signAccessToken({ userId, username });
-          return { userId, token, nodeUrl: cluster.gateways[plan.nodeOf(i) % cluster.gateways.length]?.url ?? '' };
+          return {
+            userId,
+            token,
+            nodeUrl: cluster.gateways[plan.nodeOf(i) % cluster.gateways.length]?.url ?? '',
+          };
         },
       );
       created += plan.users;
       const user = (i: number): BenchUserRef => users[i] as BenchUserRef;
       const directIds = await mapLimit(plan.directs, 16, async ([a, b]) => {
-        const conversation = await postJson<Conversation>(`${user(a).nodeUrl}/api/conversations/direct`, { userId: user(b).userId }, user(a).token);
+        const conversation = await postJson<Conversation>(
+          `${user(a).nodeUrl}/api/conversations/direct`,
+          { userId: user(b).userId },
+          user(a).token,
+        );
         return conversation.id;
       });
       const groupIds = await mapLimit(plan.groups, 4, async (members) => {

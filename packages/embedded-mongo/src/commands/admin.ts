@@ -41,7 +41,11 @@ const listDatabases: Handler = (cmd, ctx) => {
   const match = compileFilter(isPlainObject(cmd.filter) ? cmd.filter : undefined);
   const dbs = ctx.storage
     .databases()
-    .map((name) => ({ name, sizeOnDisk: 0, empty: ctx.storage.collections(name).every((c) => c.docs.size === 0) }))
+    .map((name) => ({
+      name,
+      sizeOnDisk: 0,
+      empty: ctx.storage.collections(name).every((c) => c.docs.size === 0),
+    }))
     .filter((d) => match(d));
   if (cmd.nameOnly === true) return ok({ databases: dbs.map((d) => ({ name: d.name })) });
   return ok({ databases: dbs, totalSize: 0, totalSizeMb: 0 });
@@ -53,7 +57,14 @@ const dropDatabase: Handler = (_cmd, ctx) => {
 };
 
 const serverStatus: Handler = () =>
-  ok({ host: 'embedded', version: '7.0.0', process: 'embedded-mongo', uptime: process.uptime(), localTime: new Date(), connections: {} });
+  ok({
+    host: 'embedded',
+    version: '7.0.0',
+    process: 'embedded-mongo',
+    uptime: process.uptime(),
+    localTime: new Date(),
+    connections: {},
+  });
 
 const noop: Handler = () => ok();
 
@@ -64,8 +75,14 @@ export const adminCommands: Record<string, Handler> = {
   ping: noop,
   buildInfo,
   buildinfo: buildInfo,
-  hostInfo: () => ok({ system: { currentTime: new Date(), hostname: 'embedded', cpuArch: process.arch }, os: { type: process.platform }, extra: {} }),
-  getParameter: (cmd) => ok(cmd.featureCompatibilityVersion ? { featureCompatibilityVersion: { version: '7.0' } } : {}),
+  hostInfo: () =>
+    ok({
+      system: { currentTime: new Date(), hostname: 'embedded', cpuArch: process.arch },
+      os: { type: process.platform },
+      extra: {},
+    }),
+  getParameter: (cmd) =>
+    ok(cmd.featureCompatibilityVersion ? { featureCompatibilityVersion: { version: '7.0' } } : {}),
   getLog: () => ok({ names: ['global', 'startupWarnings'], log: [], totalLinesWritten: 0 }),
   getCmdLineOpts: () => ok({ argv: ['embedded-mongo'], parsed: {} }),
   endSessions: noop,
@@ -82,7 +99,13 @@ export const adminCommands: Record<string, Handler> = {
   currentOp: () => ok({ inprog: [] }),
   dbStats: (_cmd, ctx) => {
     const colls = ctx.storage.collections(ctx.db);
-    return ok({ db: ctx.db, collections: colls.length, objects: colls.reduce((n, c) => n + c.docs.size, 0), dataSize: 0, storageSize: 0, indexes: colls.reduce((n, c) => n + c.indexes.size, 0) });
+    return ok({
+      db: ctx.db,
+      collections: colls.length,
+      objects: colls.reduce((n, c) => n + c.docs.size, 0),
+      dataSize: 0,
+      storageSize: 0,
+      indexes: colls.reduce((n, c) => n + c.indexes.size, 0),
+    });
   },
 };
-

@@ -11,11 +11,19 @@ const listCollections: Handler = (cmd, ctx) => {
   const nameOnly = cmd.nameOnly === true;
   const infos: Doc[] = ctx.storage
     .collections(ctx.db)
-    .map((c): Doc => ({ name: c.name, type: 'collection', options: {}, info: { readOnly: false }, idIndex: ID_INDEX_DOC }))
+    .map((c): Doc => ({
+      name: c.name,
+      type: 'collection',
+      options: {},
+      info: { readOnly: false },
+      idIndex: ID_INDEX_DOC,
+    }))
     .filter((d) => match(d))
     .map((d) => (nameOnly ? { name: d.name, type: d.type } : d));
   const batchSize = optionalNumber(optionalDoc(cmd, 'cursor') ?? {}, 'batchSize');
-  return ok({ cursor: ctx.cursors.open(`${ctx.db}.$cmd.listCollections`, infos, batchSize, false) });
+  return ok({
+    cursor: ctx.cursors.open(`${ctx.db}.$cmd.listCollections`, infos, batchSize, false),
+  });
 };
 
 const create: Handler = (cmd, ctx) => {
@@ -24,7 +32,11 @@ const create: Handler = (cmd, ctx) => {
     throw new CommandError(48, 'NamespaceExists', `Collection ${ctx.db}.${name} already exists.`);
   }
   if (cmd.capped === true || cmd.viewOn !== undefined || cmd.timeseries !== undefined) {
-    throw new CommandError(238, 'NotImplemented', 'capped collections, views and time series are not supported by the embedded server');
+    throw new CommandError(
+      238,
+      'NotImplemented',
+      'capped collections, views and time series are not supported by the embedded server',
+    );
   }
   ctx.storage.getOrCreate(ctx.db, name);
   return ok();
@@ -41,14 +53,19 @@ const drop: Handler = (cmd, ctx) => {
 const createIndexes: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'createIndexes');
   const raw = cmd.indexes;
-  if (!Array.isArray(raw) || raw.length === 0) throw new CommandError(2, 'BadValue', 'Must specify at least one index to create');
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new CommandError(2, 'BadValue', 'Must specify at least one index to create');
   const specs = raw.map(parseIndexSpec);
   const existed = ctx.storage.get(ctx.db, name) !== undefined;
   const coll = ctx.storage.getOrCreate(ctx.db, name);
   const numIndexesBefore = coll.indexes.size;
   let created = 0;
   for (const spec of specs) if (coll.createIndex(spec)) created++;
-  const reply: Doc = { numIndexesBefore, numIndexesAfter: coll.indexes.size, createdCollectionAutomatically: !existed };
+  const reply: Doc = {
+    numIndexesBefore,
+    numIndexesAfter: coll.indexes.size,
+    createdCollectionAutomatically: !existed,
+  };
   if (created === 0) reply.note = 'all indexes already exist';
   return ok(reply);
 };
@@ -74,12 +91,23 @@ const dropIndexes: Handler = (cmd, ctx) => {
   else if (Array.isArray(target)) names = target.map(String);
   else if (isPlainObject(target)) {
     const found = [...coll.indexes.values()].find((ix) => keyOf(ix.spec.key) === keyOf(target));
-    if (!found) throw new CommandError(27, 'IndexNotFound', `can't find index with key: ${JSON.stringify(target)}`);
+    if (!found)
+      throw new CommandError(
+        27,
+        'IndexNotFound',
+        `can't find index with key: ${JSON.stringify(target)}`,
+      );
     names = [found.spec.name];
-  } else throw new CommandError(14, 'TypeMismatch', 'index must be a string, an array of strings or a key pattern');
+  } else
+    throw new CommandError(
+      14,
+      'TypeMismatch',
+      'index must be a string, an array of strings or a key pattern',
+    );
   for (const n of names) {
     if (n === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index');
-    if (!coll.indexes.has(n)) throw new CommandError(27, 'IndexNotFound', `index not found with name [${n}]`);
+    if (!coll.indexes.has(n))
+      throw new CommandError(27, 'IndexNotFound', `index not found with name [${n}]`);
   }
   for (const n of names) coll.indexes.delete(n);
   return ok({ nIndexesWas });
@@ -89,7 +117,13 @@ const collStats: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'collStats');
   const coll = ctx.storage.get(ctx.db, name);
   if (!coll) throw namespaceNotFound(`${ctx.db}.${name}`);
-  return ok({ ns: coll.ns, count: coll.docs.size, size: 0, storageSize: 0, nindexes: coll.indexes.size });
+  return ok({
+    ns: coll.ns,
+    count: coll.docs.size,
+    size: 0,
+    storageSize: 0,
+    nindexes: coll.indexes.size,
+  });
 };
 
 export const collectionCommands: Record<string, Handler> = {

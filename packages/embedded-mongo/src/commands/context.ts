@@ -18,7 +18,9 @@ export type Handler = (cmd: Doc, ctx: CommandContext) => Doc;
 export function collectionName(cmd: Doc, commandName: string): string {
   const v = cmd[commandName];
   if (typeof v !== 'string' || v === '') {
-    throw invalidNamespace(`collection name has invalid type ${Array.isArray(v) ? 'array' : typeof v}`);
+    throw invalidNamespace(
+      `collection name has invalid type ${Array.isArray(v) ? 'array' : typeof v}`,
+    );
   }
   return v;
 }
@@ -26,7 +28,12 @@ export function collectionName(cmd: Doc, commandName: string): string {
 export function optionalDoc(cmd: Doc, field: string): Doc | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (!isPlainObject(v)) throw new CommandError(14, 'TypeMismatch', `BSON field '${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`);
+  if (!isPlainObject(v))
+    throw new CommandError(
+      14,
+      'TypeMismatch',
+      `BSON field '${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`,
+    );
   return v;
 }
 
@@ -35,15 +42,26 @@ export function optionalNumber(cmd: Doc, field: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = numericValue(v);
   if (n === undefined || Number.isNaN(n)) {
-    throw new CommandError(14, 'TypeMismatch', `BSON field '${field}' is the wrong type '${typeof v}', expected a number`);
+    throw new CommandError(
+      14,
+      'TypeMismatch',
+      `BSON field '${field}' is the wrong type '${typeof v}', expected a number`,
+    );
   }
   return Math.trunc(n);
 }
 
 export function docArray(cmd: Doc, field: string): Doc[] {
   const v = cmd[field];
-  if (!Array.isArray(v)) throw new CommandError(40414, 'Location40414', `BSON field '${field}' is missing but a required field`);
-  for (const d of v) if (!isPlainObject(d)) throw new CommandError(14, 'TypeMismatch', `BSON field '${field}' must contain documents`);
+  if (!Array.isArray(v))
+    throw new CommandError(
+      40414,
+      'Location40414',
+      `BSON field '${field}' is missing but a required field`,
+    );
+  for (const d of v)
+    if (!isPlainObject(d))
+      throw new CommandError(14, 'TypeMismatch', `BSON field '${field}' must contain documents`);
   return v as Doc[];
 }
 

@@ -15,17 +15,26 @@ const findAndModify: Handler = (cmd, ctx) => {
   const remove = cmd.remove === true;
   const upsert = cmd.upsert === true;
   const returnNew = cmd.new === true;
-  if (remove && cmd.update !== undefined) throw new CommandError(9, 'FailedToParse', 'Cannot specify both an update and remove=true');
-  if (!remove && cmd.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
-  if (remove && upsert) throw new CommandError(9, 'FailedToParse', 'Cannot specify both upsert=true and remove=true');
-  if (remove && returnNew) throw new CommandError(9, 'FailedToParse', 'Cannot specify both new=true and remove=true; remove=true always returns the deleted document');
+  if (remove && cmd.update !== undefined)
+    throw new CommandError(9, 'FailedToParse', 'Cannot specify both an update and remove=true');
+  if (!remove && cmd.update === undefined)
+    throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+  if (remove && upsert)
+    throw new CommandError(9, 'FailedToParse', 'Cannot specify both upsert=true and remove=true');
+  if (remove && returnNew)
+    throw new CommandError(
+      9,
+      'FailedToParse',
+      'Cannot specify both new=true and remove=true; remove=true always returns the deleted document',
+    );
   const spec = remove ? undefined : validateUpdate(cmd.update);
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Doc[]) : undefined;
 
   let docs = matching(ctx.storage.get(ctx.db, name), filter);
   if (sort && Object.keys(sort).length > 0) docs = sortDocs(docs, sort);
   const target = docs[0];
-  const shape = (d: Doc | undefined): Doc | null => (d ? (project([d], fields, filter)[0] ?? null) : null);
+  const shape = (d: Doc | undefined): Doc | null =>
+    d ? (project([d], fields, filter)[0] ?? null) : null;
 
   if (remove || spec === undefined) {
     if (!target) return ok({ lastErrorObject: { n: 0 }, value: null });
@@ -37,12 +46,21 @@ const findAndModify: Handler = (cmd, ctx) => {
     if (arrayFilters) uctx.arrayFilters = arrayFilters;
     const res = applyUpdate(target, spec, uctx);
     if (res.modified) ctx.storage.getOrCreate(ctx.db, name).replace(target, res.doc);
-    return ok({ lastErrorObject: { n: 1, updatedExisting: true }, value: shape(returnNew ? res.doc : target) });
+    return ok({
+      lastErrorObject: { n: 1, updatedExisting: true },
+      value: shape(returnNew ? res.doc : target),
+    });
   }
   if (!upsert) return ok({ lastErrorObject: { n: 0, updatedExisting: false }, value: null });
   const doc = buildUpsertDoc(filter, spec, arrayFilters);
   ctx.storage.getOrCreate(ctx.db, name).insert(doc);
-  return ok({ lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: returnNew ? shape(doc) : null });
+  return ok({
+    lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
+    value: returnNew ? shape(doc) : null,
+  });
 };
 
-export const findAndModifyCommands: Record<string, Handler> = { findAndModify, findandmodify: findAndModify };
+export const findAndModifyCommands: Record<string, Handler> = {
+  findAndModify,
+  findandmodify: findAndModify,
+};

@@ -3,8 +3,22 @@ import { aggregate as mingoAggregate } from 'mingo';
 import { isPlainObject, keyOf, numericValue, pathValues, type Doc } from '../bson-values.js';
 import type { Collection } from '../collection.js';
 import { badValue, CommandError, notImplemented } from '../errors.js';
-import { aggregateOptions, compileFilter, project, sortDocs, validateFilter, wrapMingo } from '../query.js';
-import { collectionName, optionalDoc, optionalNumber, ok, type CommandContext, type Handler } from './context.js';
+import {
+  aggregateOptions,
+  compileFilter,
+  project,
+  sortDocs,
+  validateFilter,
+  wrapMingo,
+} from '../query.js';
+import {
+  collectionName,
+  optionalDoc,
+  optionalNumber,
+  ok,
+  type CommandContext,
+  type Handler,
+} from './context.js';
 
 /** Documents of a collection matching a filter, using an index when the filter allows. */
 export function matching(coll: Collection | undefined, filter: Doc | undefined): Doc[] {
@@ -23,19 +37,26 @@ const find: Handler = (cmd, ctx) => {
   const limit = optionalNumber(cmd, 'limit') ?? 0;
   const batchSize = optionalNumber(cmd, 'batchSize');
   if (skip < 0) throw badValue('skip value must be non-negative');
-  if (batchSize !== undefined && batchSize < 0) throw badValue('batchSize value must be non-negative');
+  if (batchSize !== undefined && batchSize < 0)
+    throw badValue('batchSize value must be non-negative');
   const coll = ctx.storage.get(ctx.db, name);
   const hasSort = sort !== undefined && Object.keys(sort).length > 0;
   // sort + limit along a two-field index walks only what it returns; else filter, then sort.
-  let docs = coll && hasSort && limit !== 0 ? coll.orderedScan(filter, sort, skip + Math.abs(limit), compileFilter(filter)) : undefined;
+  let docs =
+    coll && hasSort && limit !== 0
+      ? coll.orderedScan(filter, sort, skip + Math.abs(limit), compileFilter(filter))
+      : undefined;
   if (!docs) {
     docs = matching(coll, filter);
     if (hasSort) docs = sortDocs(docs, sort, limit !== 0 ? skip + Math.abs(limit) : undefined);
   }
-  if (skip > 0 || limit !== 0) docs = docs.slice(skip, limit !== 0 ? skip + Math.abs(limit) : undefined);
+  if (skip > 0 || limit !== 0)
+    docs = docs.slice(skip, limit !== 0 ? skip + Math.abs(limit) : undefined);
   // A negative limit means "one batch, then close", like the legacy OP_QUERY semantics.
   const singleBatch = cmd.singleBatch === true || limit < 0;
-  const cursor = ctx.cursors.open(`${ctx.db}.${name}`, docs, batchSize, singleBatch, (batch) => project(batch, projection, filter));
+  const cursor = ctx.cursors.open(`${ctx.db}.${name}`, docs, batchSize, singleBatch, (batch) =>
+    project(batch, projection, filter),
+  );
   return ok({ cursor });
 };
 
@@ -59,7 +80,12 @@ const killCursors: Handler = (cmd, ctx) => {
   const killed = ids.filter((id) => ctx.cursors.kill(id));
   const notFound = ids.filter((id) => !killed.includes(id));
   const asLongs = (xs: number[]): Long[] => xs.map((x) => Long.fromNumber(x));
-  return ok({ cursorsKilled: asLongs(killed), cursorsNotFound: asLongs(notFound), cursorsAlive: [], cursorsUnknown: [] });
+  return ok({
+    cursorsKilled: asLongs(killed),
+    cursorsNotFound: asLongs(notFound),
+    cursorsAlive: [],
+    cursorsUnknown: [],
+  });
 };
 
 const count: Handler = (cmd, ctx) => {
@@ -74,37 +100,88 @@ const count: Handler = (cmd, ctx) => {
 const distinct: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'distinct');
   const key = cmd.key;
-  if (typeof key !== 'string' || key === '') throw new CommandError(14, 'TypeMismatch', "BSON field 'distinct.key' must be a string");
+  if (typeof key !== 'string' || key === '')
+    throw new CommandError(14, 'TypeMismatch', "BSON field 'distinct.key' must be a string");
   const parts = key.split('.');
   const seen = new Map<string, unknown>();
   for (const doc of matching(ctx.storage.get(ctx.db, name), optionalDoc(cmd, 'query'))) {
-    for (const v of pathValues(doc, parts)) if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
+    for (const v of pathValues(doc, parts))
+      if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
   }
   return ok({ values: [...seen.values()] });
 };
 
 const SUPPORTED_STAGES = new Set([
-  '$addFields', '$bucket', '$bucketAuto', '$count', '$densify', '$documents', '$facet', '$fill', '$graphLookup',
-  '$group', '$limit', '$lookup', '$match', '$project', '$redact', '$replaceRoot', '$replaceWith', '$sample', '$set',
-  '$setWindowFields', '$skip', '$sort', '$sortByCount', '$unionWith', '$unset', '$unwind',
+  '$addFields',
+  '$bucket',
+  '$bucketAuto',
+  '$count',
+  '$densify',
+  '$documents',
+  '$facet',
+  '$fill',
+  '$graphLookup',
+  '$group',
+  '$limit',
+  '$lookup',
+  '$match',
+  '$project',
+  '$redact',
+  '$replaceRoot',
+  '$replaceWith',
+  '$sample',
+  '$set',
+  '$setWindowFields',
+  '$skip',
+  '$sort',
+  '$sortByCount',
+  '$unionWith',
+  '$unset',
+  '$unwind',
 ]);
 const KNOWN_UNSUPPORTED = new Set([
-  '$out', '$merge', '$geoNear', '$search', '$searchMeta', '$vectorSearch', '$changeStream', '$collStats', '$indexStats',
-  '$currentOp', '$listSessions', '$listLocalSessions', '$planCacheStats', '$listSearchIndexes',
+  '$out',
+  '$merge',
+  '$geoNear',
+  '$search',
+  '$searchMeta',
+  '$vectorSearch',
+  '$changeStream',
+  '$collStats',
+  '$indexStats',
+  '$currentOp',
+  '$listSessions',
+  '$listLocalSessions',
+  '$planCacheStats',
+  '$listSearchIndexes',
 ]);
 
 function validatePipeline(pipeline: unknown): Doc[] {
-  if (!Array.isArray(pipeline)) throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
+  if (!Array.isArray(pipeline))
+    throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array");
   for (const stage of pipeline) {
     const keys = isPlainObject(stage) ? Object.keys(stage) : [];
-    if (keys.length !== 1) throw new CommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.');
+    if (keys.length !== 1)
+      throw new CommandError(
+        40323,
+        'Location40323',
+        'A pipeline stage specification object must contain exactly one field.',
+      );
     const op = keys[0] as string;
-    if (KNOWN_UNSUPPORTED.has(op)) throw notImplemented(`${op} is not supported by the embedded server`);
-    if (!SUPPORTED_STAGES.has(op)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: '${op}'`);
+    if (KNOWN_UNSUPPORTED.has(op))
+      throw notImplemented(`${op} is not supported by the embedded server`);
+    if (!SUPPORTED_STAGES.has(op))
+      throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: '${op}'`);
     const arg = (stage as Doc)[op];
     if (op === '$match') validateFilter(arg);
-    if (op === '$facet' && isPlainObject(arg)) for (const sub of Object.values(arg)) validatePipeline(sub);
-    if ((op === '$lookup' || op === '$unionWith') && isPlainObject(arg) && arg.pipeline !== undefined) validatePipeline(arg.pipeline);
+    if (op === '$facet' && isPlainObject(arg))
+      for (const sub of Object.values(arg)) validatePipeline(sub);
+    if (
+      (op === '$lookup' || op === '$unionWith') &&
+      isPlainObject(arg) &&
+      arg.pipeline !== undefined
+    )
+      validatePipeline(arg.pipeline);
   }
   return pipeline as Doc[];
 }
@@ -113,7 +190,11 @@ function runAggregate(cmd: Doc, ctx: CommandContext): Doc {
   const pipeline = validatePipeline(cmd.pipeline);
   const cursorOpt = optionalDoc(cmd, 'cursor');
   if (!cursorOpt && cmd.explain !== true) {
-    throw new CommandError(9, 'FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
+    throw new CommandError(
+      9,
+      'FailedToParse',
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
   }
   if (cmd.explain === true) throw notImplemented('explain is not supported by the embedded server');
   let input: Doc[] = [];
@@ -123,11 +204,17 @@ function runAggregate(cmd: Doc, ctx: CommandContext): Doc {
     ns = `${ctx.db}.${cmd.aggregate}`;
     const first = pipeline[0];
     // A leading $match can use an index; mingo still applies the full $match afterwards.
-    input = coll ? (first && isPlainObject(first.$match) ? coll.candidates(first.$match).docs : [...coll.docs.values()]) : [];
+    input = coll
+      ? first && isPlainObject(first.$match)
+        ? coll.candidates(first.$match).docs
+        : [...coll.docs.values()]
+      : [];
   } else if (cmd.aggregate !== 1) {
     throw new CommandError(73, 'InvalidNamespace', 'aggregate needs a collection name or 1');
   }
-  const resolve = (name: string): Doc[] => [...(ctx.storage.get(ctx.db, name)?.docs.values() ?? [])];
+  const resolve = (name: string): Doc[] => [
+    ...(ctx.storage.get(ctx.db, name)?.docs.values() ?? []),
+  ];
   const out = wrapMingo(() => mingoAggregate(input, pipeline, aggregateOptions(resolve))) as Doc[];
   const batchSize = cursorOpt ? optionalNumber(cursorOpt, 'batchSize') : undefined;
   return ok({ cursor: ctx.cursors.open(ns, out, batchSize, false) });

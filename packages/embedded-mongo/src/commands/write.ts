@@ -2,7 +2,13 @@ import { ObjectId } from 'bson';
 import { idFirst, isPlainObject, type Doc } from '../bson-values.js';
 import { CommandError } from '../errors.js';
 import { sortDocs } from '../query.js';
-import { applyUpdate, buildUpsertDoc, isOperatorUpdate, validateUpdate, type UpdateContext } from '../update.js';
+import {
+  applyUpdate,
+  buildUpsertDoc,
+  isOperatorUpdate,
+  validateUpdate,
+  type UpdateContext,
+} from '../update.js';
 import { collectionName, docArray, ok, type Handler } from './context.js';
 import { matching } from './read.js';
 
@@ -21,7 +27,8 @@ function runBatch<T>(items: T[], ordered: boolean, each: (item: T, index: number
   return writeErrors;
 }
 
-const withErrors = (reply: Doc, writeErrors: Doc[]): Doc => ok(writeErrors.length ? { ...reply, writeErrors } : reply);
+const withErrors = (reply: Doc, writeErrors: Doc[]): Doc =>
+  ok(writeErrors.length ? { ...reply, writeErrors } : reply);
 
 const insert: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'insert');
@@ -29,7 +36,8 @@ const insert: Handler = (cmd, ctx) => {
   const coll = ctx.storage.getOrCreate(ctx.db, name);
   let n = 0;
   const writeErrors = runBatch(docs, cmd.ordered !== false, (raw) => {
-    if (Array.isArray(raw._id)) throw new CommandError(53, 'InvalidIdField', `The '_id' value cannot be of type array`);
+    if (Array.isArray(raw._id))
+      throw new CommandError(53, 'InvalidIdField', `The '_id' value cannot be of type array`);
     const doc = idFirst(raw._id === undefined ? { _id: new ObjectId(), ...raw } : raw);
     coll.insert(doc);
     n++;
@@ -57,7 +65,11 @@ const update: Handler = (cmd, ctx) => {
     const spec = validateUpdate(st.u);
     const multi = st.multi === true;
     if (multi && !Array.isArray(spec) && !isOperatorUpdate(spec)) {
-      throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update');
+      throw new CommandError(
+        9,
+        'FailedToParse',
+        'multi update is not supported for replacement-style update',
+      );
     }
     const arrayFilters = Array.isArray(st.arrayFilters) ? (st.arrayFilters as Doc[]) : undefined;
     let docs = matching(ctx.storage.get(ctx.db, name), filter);
@@ -96,7 +108,12 @@ const del: Handler = (cmd, ctx) => {
     const coll = ctx.storage.get(ctx.db, name);
     let docs = matching(coll, isPlainObject(st.q) ? st.q : {});
     if (st.limit === 1) docs = docs.slice(0, 1);
-    else if (st.limit !== 0 && st.limit !== undefined) throw new CommandError(9, 'FailedToParse', 'The limit field in delete objects must be 0 or 1');
+    else if (st.limit !== 0 && st.limit !== undefined)
+      throw new CommandError(
+        9,
+        'FailedToParse',
+        'The limit field in delete objects must be 0 or 1',
+      );
     for (const d of docs) coll?.remove(d);
     n += docs.length;
   });

@@ -1,4 +1,10 @@
-import { dummyVerify, hashPassword, verifyPassword, type Principal, type TokenService } from '@chat/auth';
+import {
+  dummyVerify,
+  hashPassword,
+  verifyPassword,
+  type Principal,
+  type TokenService,
+} from '@chat/auth';
 import { AppError } from '@chat/core';
 import type { User } from '@chat/protocol';
 import { DuplicateKeyError, toUserDto, type MongoStore, type ObjectId } from '@chat/store';
@@ -18,12 +24,19 @@ const WRONG_CREDENTIALS = 'Wrong username or password';
 
 export function createAuthService({ store, tokens }: { store: MongoStore; tokens: TokenService }) {
   async function issue(user: { _id: ObjectId; username: string }) {
-    const { token } = await tokens.signAccessToken({ userId: hex(user._id), username: user.username });
+    const { token } = await tokens.signAccessToken({
+      userId: hex(user._id),
+      username: user.username,
+    });
     return token;
   }
 
   return {
-    async register(input: { username: string; password: string; displayName?: string }): Promise<{ user: User; accessToken: string }> {
+    async register(input: {
+      username: string;
+      password: string;
+      displayName?: string;
+    }): Promise<{ user: User; accessToken: string }> {
       const passwordHash = await hashPassword(input.password);
       try {
         const doc = await store.users.create({
@@ -39,13 +52,17 @@ export function createAuthService({ store, tokens }: { store: MongoStore; tokens
     },
 
     /** Same answer, and about the same time, whether the user exists or not (PROTOCOL §2). */
-    async login(input: { username: string; password: string }): Promise<{ user: User; accessToken: string }> {
+    async login(input: {
+      username: string;
+      password: string;
+    }): Promise<{ user: User; accessToken: string }> {
       const doc = await store.users.findByUsername(input.username.trim().toLowerCase());
       if (!doc?.passwordHash) {
         await dummyVerify(input.password);
         throw AppError.unauthenticated(WRONG_CREDENTIALS);
       }
-      if (!(await verifyPassword(input.password, doc.passwordHash))) throw AppError.unauthenticated(WRONG_CREDENTIALS);
+      if (!(await verifyPassword(input.password, doc.passwordHash)))
+        throw AppError.unauthenticated(WRONG_CREDENTIALS);
       return { user: toUserDto(doc), accessToken: await issue(doc) };
     },
 
@@ -57,12 +74,21 @@ export function createAuthService({ store, tokens }: { store: MongoStore; tokens
       const principal = await tokens.verify(token);
       if (principal.kind === 'service') return { principal, identity: null };
       if (principal.kind === 'external') {
-        const { user } = await store.users.upsertExternal(principal.subject, principal.preferredUsername);
-        return { principal, identity: { userId: hex(user._id), username: user.username, exp: principal.exp } };
+        const { user } = await store.users.upsertExternal(
+          principal.subject,
+          principal.preferredUsername,
+        );
+        return {
+          principal,
+          identity: { userId: hex(user._id), username: user.username, exp: principal.exp },
+        };
       }
       const user = await store.users.findById(oid(principal.userId));
       if (!user) throw AppError.unauthenticated('Unknown user');
-      return { principal, identity: { userId: principal.userId, username: user.username, exp: principal.exp } };
+      return {
+        principal,
+        identity: { userId: principal.userId, username: user.username, exp: principal.exp },
+      };
     },
   };
 }

@@ -1,5 +1,11 @@
 import type { Conversation } from '@chat/protocol';
-import { toConversationDto, type ConversationDoc, type MembershipDoc, type MongoStore, type UserDoc } from '@chat/store';
+import {
+  toConversationDto,
+  type ConversationDoc,
+  type MembershipDoc,
+  type MongoStore,
+  type UserDoc,
+} from '@chat/store';
 import { AppError } from '@chat/core';
 import type { ObjectId } from '@chat/store';
 import { hex } from './ids.js';
@@ -14,12 +20,17 @@ export interface MemberView {
  * open, and the caller is a member. Anything else is NOT_FOUND, so outsiders cannot
  * even learn that a conversation exists (PROTOCOL §1).
  */
-export async function requireMember(store: MongoStore, conversationId: ObjectId, userId: ObjectId): Promise<MemberView> {
+export async function requireMember(
+  store: MongoStore,
+  conversationId: ObjectId,
+  userId: ObjectId,
+): Promise<MemberView> {
   const [conversation, membership] = await Promise.all([
     store.conversations.findById(conversationId),
     store.memberships.find(conversationId, userId),
   ]);
-  if (!conversation || conversation.closedAt || !membership) throw AppError.notFound('Conversation not found');
+  if (!conversation || conversation.closedAt || !membership)
+    throw AppError.notFound('Conversation not found');
   return { conversation, membership };
 }
 
@@ -27,7 +38,10 @@ export async function requireMember(store: MongoStore, conversationId: ObjectId,
  * Builds conversation DTOs for one viewer with two extra queries in total (members of
  * every listed conversation, then their users), not two per conversation.
  */
-export async function toConversationDtos(store: MongoStore, views: readonly MemberView[]): Promise<Conversation[]> {
+export async function toConversationDtos(
+  store: MongoStore,
+  views: readonly MemberView[],
+): Promise<Conversation[]> {
   if (views.length === 0) return [];
   const ids = views.map((v) => v.conversation._id);
   const members = await store.memberships.collection
@@ -41,7 +55,9 @@ export async function toConversationDtos(store: MongoStore, views: readonly Memb
     if (list) list.push(m);
     else byConversation.set(key, [m]);
   }
-  const users = await store.users.findByIds([...new Map(members.map((m) => [hex(m.userId), m.userId])).values()]);
+  const users = await store.users.findByIds([
+    ...new Map(members.map((m) => [hex(m.userId), m.userId])).values(),
+  ]);
   const usersById = new Map<string, UserDoc>(users.map((u) => [hex(u._id), u]));
   return views.map((v) =>
     toConversationDto({

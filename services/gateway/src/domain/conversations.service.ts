@@ -1,7 +1,16 @@
 import { AppError } from '@chat/core';
 import type { Conversation, MemberRole } from '@chat/protocol';
-import { InvalidCursorError, type ConversationDoc, type MongoStore, type ObjectId } from '@chat/store';
-import { conversationForEachMember, requireMember, toConversationDtos } from './conversation-views.js';
+import {
+  InvalidCursorError,
+  type ConversationDoc,
+  type MongoStore,
+  type ObjectId,
+} from '@chat/store';
+import {
+  conversationForEachMember,
+  requireMember,
+  toConversationDtos,
+} from './conversation-views.js';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
 
@@ -11,7 +20,11 @@ export interface ConversationsServiceOptions {
   /** Members per group, owner included. @default 200 */
   groupMaxMembers: number;
   /** Called after users were added to a group by someone else (notifications, issue 4). */
-  onMembersAdded?: (input: { conversation: ConversationDoc; addedBy: ObjectId; userIds: ObjectId[] }) => Promise<void>;
+  onMembersAdded?: (input: {
+    conversation: ConversationDoc;
+    addedBy: ObjectId;
+    userIds: ObjectId[];
+  }) => Promise<void>;
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
@@ -23,7 +36,10 @@ export function createConversationsService(options: ConversationsServiceOptions)
 
   /** Tells every member (on every node) how the conversation looks now, each with their own cursors. */
   async function announce(conversation: ConversationDoc): Promise<void> {
-    for (const { userId, conversation: dto } of await conversationForEachMember(store, conversation)) {
+    for (const { userId, conversation: dto } of await conversationForEachMember(
+      store,
+      conversation,
+    )) {
       fanout.toUsers([userId], 'conversation:updated', { conversation: dto });
     }
   }
@@ -47,21 +63,32 @@ export function createConversationsService(options: ConversationsServiceOptions)
 
   async function requireManager(conversationId: ObjectId, actorId: ObjectId) {
     const view = await requireMember(store, conversationId, actorId);
-    if (view.conversation.type !== 'group') throw AppError.forbidden('Only groups have members to manage');
-    if (!canManage(view.membership.role)) throw AppError.forbidden('Only the owner or an admin may do this');
+    if (view.conversation.type !== 'group')
+      throw AppError.forbidden('Only groups have members to manage');
+    if (!canManage(view.membership.role))
+      throw AppError.forbidden('Only the owner or an admin may do this');
     return view;
   }
 
   return {
-    async openDirect(userHex: string, otherHex: string): Promise<{ conversation: Conversation; created: boolean }> {
+    async openDirect(
+      userHex: string,
+      otherHex: string,
+    ): Promise<{ conversation: Conversation; created: boolean }> {
       const userId = oid(userHex);
       const otherId = oid(otherHex, 'userId');
       if (userId.equals(otherId)) {
-        throw AppError.validation({ fields: [{ path: '/userId', message: 'Cannot open a direct conversation with yourself' }] });
+        throw AppError.validation({
+          fields: [{ path: '/userId', message: 'Cannot open a direct conversation with yourself' }],
+        });
       }
       if (!(await store.users.findById(otherId))) throw AppError.notFound('User not found');
-      if (await store.blocks.isBlockedEitherWay(userId, otherId)) throw AppError.forbidden('Blocked');
-      const { conversation, created } = await store.conversations.getOrCreateDirect(userId, otherId);
+      if (await store.blocks.isBlockedEitherWay(userId, otherId))
+        throw AppError.forbidden('Blocked');
+      const { conversation, created } = await store.conversations.getOrCreateDirect(
+        userId,
+        otherId,
+      );
       // Idempotent, so concurrent callers on several nodes may all run it safely.
       const added = await store.memberships.addMany(conversation._id, [
         { userId, role: 'member' },
@@ -74,17 +101,30 @@ export function createConversationsService(options: ConversationsServiceOptions)
       return { conversation: await viewOf(conversation, userId), created };
     },
 
-    async createGroup(ownerHex: string, input: { title: string; memberIds: string[] }): Promise<Conversation> {
+    async createGroup(
+      ownerHex: string,
+      input: { title: string; memberIds: string[] },
+    ): Promise<Conversation> {
       const ownerId = oid(ownerHex);
-      const memberIds = [...new Set(input.memberIds)].filter((id) => id !== ownerHex).map((id) => oid(id, 'memberIds'));
+      const memberIds = [...new Set(input.memberIds)]
+        .filter((id) => id !== ownerHex)
+        .map((id) => oid(id, 'memberIds'));
       if (memberIds.length + 1 > options.groupMaxMembers) {
         throw AppError.validation({
-          fields: [{ path: '/memberIds', message: `A group has at most ${options.groupMaxMembers} members` }],
+          fields: [
+            {
+              path: '/memberIds',
+              message: `A group has at most ${options.groupMaxMembers} members`,
+            },
+          ],
         });
       }
       await requireUsers(memberIds);
       const title = input.title.trim();
-      if (!title) throw AppError.validation({ fields: [{ path: '/title', message: 'Title must not be blank' }] });
+      if (!title)
+        throw AppError.validation({
+          fields: [{ path: '/title', message: 'Title must not be blank' }],
+        });
       const conversation = await store.conversations.createGroup({ title, createdBy: ownerId });
       await store.memberships.addMany(conversation._id, [
         { userId: ownerId, role: 'owner' },
@@ -92,7 +132,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
       ]);
       await fanout.joinConversation([ownerHex, ...memberIds.map(hex)], hex(conversation._id));
       await announce(conversation);
-      if (memberIds.length > 0) await options.onMembersAdded?.({ conversation, addedBy: ownerId, userIds: memberIds });
+      if (memberIds.length > 0)
+        await options.onMembersAdded?.({ conversation, addedBy: ownerId, userIds: memberIds });
       return viewOf(conversation, ownerId);
     },
 
@@ -116,20 +157,33 @@ export function createConversationsService(options: ConversationsServiceOptions)
       return dto;
     },
 
-    async patch(userHex: string, conversationHex: string, patch: { title?: string; avatarUrl?: string }) {
+    async patch(
+      userHex: string,
+      conversationHex: string,
+      patch: { title?: string; avatarUrl?: string },
+    ) {
       const actorId = oid(userHex);
       const view = await requireManager(oid(conversationHex), actorId);
       const title = patch.title?.trim();
       if (patch.title !== undefined && !title) {
-        throw AppError.validation({ fields: [{ path: '/title', message: 'Title must not be blank' }] });
+        throw AppError.validation({
+          fields: [{ path: '/title', message: 'Title must not be blank' }],
+        });
       }
-      const updated = await store.conversations.patch(view.conversation._id, { title, avatarUrl: patch.avatarUrl });
+      const updated = await store.conversations.patch(view.conversation._id, {
+        title,
+        avatarUrl: patch.avatarUrl,
+      });
       if (!updated) throw AppError.notFound('Conversation not found');
       await announce(updated);
       return viewOf(updated, actorId);
     },
 
-    async addMembers(userHex: string, conversationHex: string, userHexes: string[]): Promise<Conversation> {
+    async addMembers(
+      userHex: string,
+      conversationHex: string,
+      userHexes: string[],
+    ): Promise<Conversation> {
       const actorId = oid(userHex);
       const { conversation } = await requireManager(oid(conversationHex), actorId);
       const userIds = [...new Set(userHexes)].map((id) => oid(id, 'userIds'));
@@ -137,7 +191,9 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const count = await store.memberships.countMembers(conversation._id);
       if (count + userIds.length > options.groupMaxMembers) {
         throw AppError.validation({
-          fields: [{ path: '/userIds', message: `A group has at most ${options.groupMaxMembers} members` }],
+          fields: [
+            { path: '/userIds', message: `A group has at most ${options.groupMaxMembers} members` },
+          ],
         });
       }
       // New members start "caught up": old history is readable but not unread.
@@ -163,28 +219,44 @@ export function createConversationsService(options: ConversationsServiceOptions)
         ? await requireMember(store, oid(conversationHex), actorId)
         : await requireManager(oid(conversationHex), actorId);
       const { conversation } = view;
-      if (conversation.type !== 'group') throw AppError.forbidden('Cannot leave a direct conversation');
-      const target = leaving ? view.membership : await store.memberships.find(conversation._id, targetId);
+      if (conversation.type !== 'group')
+        throw AppError.forbidden('Cannot leave a direct conversation');
+      const target = leaving
+        ? view.membership
+        : await store.memberships.find(conversation._id, targetId);
       if (!target) throw AppError.notFound('Not a member');
-      if (!leaving && (target.role === 'owner' || (target.role === 'admin' && view.membership.role !== 'owner'))) {
-        throw AppError.forbidden('Only the owner may remove an admin, and nobody removes the owner');
+      if (
+        !leaving &&
+        (target.role === 'owner' || (target.role === 'admin' && view.membership.role !== 'owner'))
+      ) {
+        throw AppError.forbidden(
+          'Only the owner may remove an admin, and nobody removes the owner',
+        );
       }
       await store.memberships.remove(conversation._id, targetId);
       await fanout.leaveConversation([targetHex], hex(conversation._id));
-      fanout.toUsers([targetHex], 'conversation:removed', { conversationId: hex(conversation._id) });
+      fanout.toUsers([targetHex], 'conversation:removed', {
+        conversationId: hex(conversation._id),
+      });
       if (target.role === 'owner') await handOverOwnership(conversation._id);
       await store.conversations.touchActivity(conversation._id);
       await announce(conversation);
     },
 
-    async setRole(userHex: string, conversationHex: string, targetHex: string, role: 'admin' | 'member') {
+    async setRole(
+      userHex: string,
+      conversationHex: string,
+      targetHex: string,
+      role: 'admin' | 'member',
+    ) {
       const actorId = oid(userHex);
       const view = await requireMember(store, oid(conversationHex), actorId);
       if (view.conversation.type !== 'group' || view.membership.role !== 'owner') {
         throw AppError.forbidden('Only the owner may change roles');
       }
       const targetId = oid(targetHex, 'userId');
-      if (targetId.equals(actorId)) throw AppError.forbidden('The owner cannot change their own role');
+      if (targetId.equals(actorId))
+        throw AppError.forbidden('The owner cannot change their own role');
       const updated = await store.memberships.setRole(view.conversation._id, targetId, role);
       if (!updated) throw AppError.notFound('Not a member');
       await announce(view.conversation);
@@ -199,7 +271,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
         throw AppError.forbidden('Only the owner may delete a group');
       }
       const memberIds = (await store.memberships.listMemberIds(view.conversation._id)).map(hex);
-      if (!(await store.conversations.close(view.conversation._id))) throw AppError.notFound('Conversation not found');
+      if (!(await store.conversations.close(view.conversation._id)))
+        throw AppError.notFound('Conversation not found');
       const conversationId = hex(view.conversation._id);
       await fanout.leaveConversation(memberIds, conversationId);
       fanout.toUsers(memberIds, 'conversation:removed', { conversationId });

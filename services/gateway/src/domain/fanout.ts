@@ -14,8 +14,16 @@ export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEven
  * implementation lives in realtime/; services stay free of socket.io imports (STYLE.md).
  */
 export interface Fanout {
-  toConversation<E extends ServerEvent>(conversationId: string, event: E, payload: ServerPayload<E>): void;
-  toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void;
+  toConversation<E extends ServerEvent>(
+    conversationId: string,
+    event: E,
+    payload: ServerPayload<E>,
+  ): void;
+  toUsers<E extends ServerEvent>(
+    userIds: readonly string[],
+    event: E,
+    payload: ServerPayload<E>,
+  ): void;
   /**
    * One emit to several conversations: a socket in more than one of them still gets it
    * once. `exceptUsers`' sockets get nothing (e.g. the typing user's own devices).

@@ -53,11 +53,16 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
   const now = options.now ?? (() => new Date());
 
   /** `alreadyHiddenOk`: a repeated delete-for-me succeeds instead of NOT_FOUND. */
-  async function loadVisible(userId: ObjectId, messageHex: string, alreadyHiddenOk = false): Promise<VisibleMessage> {
+  async function loadVisible(
+    userId: ObjectId,
+    messageHex: string,
+    alreadyHiddenOk = false,
+  ): Promise<VisibleMessage> {
     const doc = await store.messages.findById(oid(messageHex, 'messageId'));
     if (!doc) throw AppError.notFound('Message not found');
     const view = await requireMember(store, doc.conversationId, userId).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'NOT_FOUND') throw AppError.notFound('Message not found');
+      if (err instanceof AppError && err.code === 'NOT_FOUND')
+        throw AppError.notFound('Message not found');
       throw err;
     });
     const hidden =
@@ -89,12 +94,15 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       const userId = oid(userHex);
       const { doc } = await loadVisible(userId, input.messageId);
       if (doc.deletedAt) throw AppError.notFound('Message not found');
-      if (!doc.senderId.equals(userId)) throw AppError.forbidden('Only the sender can edit a message');
+      if (!doc.senderId.equals(userId))
+        throw AppError.forbidden('Only the sender can edit a message');
       const at = now();
-      if (!withinWindow(doc, at)) throw AppError.editWindowClosed('The edit window for this message has closed');
+      if (!withinWindow(doc, at))
+        throw AppError.editWindowClosed('The edit window for this message has closed');
       const checked = checkMessageText(input.text, false, options.textMaxChars);
       if (!checked.ok || checked.text === undefined) {
-        if (checked.ok) throw AppError.validation({ fields: [{ path: '/text', message: 'text required' }] });
+        if (checked.ok)
+          throw AppError.validation({ fields: [{ path: '/text', message: 'text required' }] });
         throw checked.code === 'PAYLOAD_TOO_LARGE'
           ? AppError.payloadTooLarge(checked.message)
           : AppError.validation({ fields: [{ path: '/text', message: checked.message }] });
@@ -136,8 +144,12 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       const isModerator = view.conversation.type === 'group' && view.membership.role !== 'member';
       const at = now();
       if (!isModerator) {
-        if (!isSender) throw AppError.forbidden('Only the sender or a group owner/admin can delete for everyone');
-        if (!withinWindow(doc, at)) throw AppError.editWindowClosed('The window to delete this message has closed');
+        if (!isSender)
+          throw AppError.forbidden(
+            'Only the sender or a group owner/admin can delete for everyone',
+          );
+        if (!withinWindow(doc, at))
+          throw AppError.editWindowClosed('The window to delete this message has closed');
       }
       const tombstone = await store.messages.deleteForEveryone(doc._id, at);
       // Null: another request deleted it first and already told everyone.
@@ -166,7 +178,12 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
         if (result === 'limit') {
           throw AppError.validation(
             {
-              fields: [{ path: '/emoji', message: `At most ${LIMITS.reactionsDistinctPerMessage} distinct emoji per message` }],
+              fields: [
+                {
+                  path: '/emoji',
+                  message: `At most ${LIMITS.reactionsDistinctPerMessage} distinct emoji per message`,
+                },
+              ],
               limit: LIMITS.reactionsDistinctPerMessage,
             },
             'Too many distinct reactions on this message',

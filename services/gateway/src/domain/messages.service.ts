@@ -77,7 +77,18 @@ export function createMessagesService(options: MessagesServiceOptions) {
         attachmentsOf: (ids) =>
           ids.flatMap((id) => {
             const a = attachments.get(hex(id));
-            return a && url ? [{ id: hex(a._id), name: a.name, size: a.size, mime: a.mime, kind: a.kind, url: url(a) }] : [];
+            return a && url
+              ? [
+                  {
+                    id: hex(a._id),
+                    name: a.name,
+                    size: a.size,
+                    mime: a.mime,
+                    kind: a.kind,
+                    url: url(a),
+                  },
+                ]
+              : [];
           }),
       }),
     );
@@ -94,15 +105,31 @@ export function createMessagesService(options: MessagesServiceOptions) {
       attachmentsOf: (ids) =>
         ids.flatMap((id) => {
           const a = byId.get(hex(id));
-          return a && url ? [{ id: hex(a._id), name: a.name, size: a.size, mime: a.mime, kind: a.kind, url: url(a) }] : [];
+          return a && url
+            ? [
+                {
+                  id: hex(a._id),
+                  name: a.name,
+                  size: a.size,
+                  mime: a.mime,
+                  kind: a.kind,
+                  url: url(a),
+                },
+              ]
+            : [];
         }),
     });
   }
 
-  async function loadOwnAttachments(senderId: ObjectId, idHexes: readonly string[]): Promise<AttachmentDoc[]> {
+  async function loadOwnAttachments(
+    senderId: ObjectId,
+    idHexes: readonly string[],
+  ): Promise<AttachmentDoc[]> {
     if (idHexes.length === 0) return [];
     if (idHexes.length > options.attachmentsPerMessage) {
-      throw AppError.payloadTooLarge(`At most ${options.attachmentsPerMessage} attachments per message`);
+      throw AppError.payloadTooLarge(
+        `At most ${options.attachmentsPerMessage} attachments per message`,
+      );
     }
     const ids = [...new Set(idHexes)].map((id) => oid(id, 'attachmentIds'));
     const docs = await store.attachments.findByIds(ids);
@@ -113,7 +140,11 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return mine.sort((a, b) => (order.get(hex(a._id)) ?? 0) - (order.get(hex(b._id)) ?? 0));
   }
 
-  async function replySnapshot(view: MemberView, viewerId: ObjectId, replyToHex: string): Promise<ReplyToSnapshot> {
+  async function replySnapshot(
+    view: MemberView,
+    viewerId: ObjectId,
+    replyToHex: string,
+  ): Promise<ReplyToSnapshot> {
     const target = await store.messages.findById(oid(replyToHex, 'replyToId'));
     const hidden =
       !target ||
@@ -121,19 +152,32 @@ export function createMessagesService(options: MessagesServiceOptions) {
       (target.hiddenFor ?? []).some((id) => id.equals(viewerId)) ||
       target.seq <= (view.membership.hiddenBefore ?? 0);
     if (hidden) throw AppError.notFound('Message to reply to not found');
-    const snapshot: ReplyToSnapshot = { id: target._id, seq: target.seq, senderId: target.senderId };
-    if (!target.deletedAt && target.text !== undefined) snapshot.text = target.text.slice(0, PREVIEW_CHARS);
+    const snapshot: ReplyToSnapshot = {
+      id: target._id,
+      seq: target.seq,
+      senderId: target.senderId,
+    };
+    if (!target.deletedAt && target.text !== undefined)
+      snapshot.text = target.text.slice(0, PREVIEW_CHARS);
     return snapshot;
   }
 
   async function assertNotBlocked(view: MemberView, senderId: ObjectId): Promise<void> {
     if (view.conversation.type !== 'direct' || !view.conversation.directKey) return;
     const otherHex = view.conversation.directKey.split(':').find((id) => id !== hex(senderId));
-    if (otherHex && (await store.blocks.isBlockedEitherWay(senderId, oid(otherHex)))) throw AppError.forbidden('Blocked');
+    if (otherHex && (await store.blocks.isBlockedEitherWay(senderId, oid(otherHex))))
+      throw AppError.forbidden('Blocked');
   }
 
-  async function existingSend(senderId: ObjectId, input: SendInput, found?: MessageDoc | null): Promise<SentMessage | undefined> {
-    const doc = found === undefined ? await store.messages.findByClientMsgId(senderId, input.clientMsgId) : found;
+  async function existingSend(
+    senderId: ObjectId,
+    input: SendInput,
+    found?: MessageDoc | null,
+  ): Promise<SentMessage | undefined> {
+    const doc =
+      found === undefined
+        ? await store.messages.findByClientMsgId(senderId, input.clientMsgId)
+        : found;
     if (!doc) return undefined;
     if (hex(doc.conversationId) !== input.conversationId) {
       throw AppError.conflict('clientMsgId was already used for another conversation');
@@ -167,8 +211,13 @@ export function createMessagesService(options: MessagesServiceOptions) {
         // The first attempt may have failed between storing and the offline hand-off; job
         // ids are deterministic (issue 4), so handing it off again never delivers twice.
         if (options.onMessageSent) {
-          const members = await store.memberships.listMemberIds(oid(input.conversationId, 'conversationId'));
-          await options.onMessageSent({ ...resent, recipientIds: members.map(hex).filter((id) => id !== senderHex) });
+          const members = await store.memberships.listMemberIds(
+            oid(input.conversationId, 'conversationId'),
+          );
+          await options.onMessageSent({
+            ...resent,
+            recipientIds: members.map(hex).filter((id) => id !== senderHex),
+          });
         }
         return resent;
       }
@@ -183,7 +232,9 @@ export function createMessagesService(options: MessagesServiceOptions) {
           : AppError.validation({ fields: [{ path: '/text', message: text.message }] });
       }
       await assertNotBlocked(view, senderId);
-      const replyTo = input.replyToId ? await replySnapshot(view, senderId, input.replyToId) : undefined;
+      const replyTo = input.replyToId
+        ? await replySnapshot(view, senderId, input.replyToId)
+        : undefined;
 
       const id = new ObjectId();
       const createdAt = new Date();
@@ -191,7 +242,10 @@ export function createMessagesService(options: MessagesServiceOptions) {
         id,
         senderId,
         ...(text.text !== undefined ? { text: text.text.slice(0, PREVIEW_CHARS) } : {}),
-        kind: previewKindOf(text.text, attachments.map((a) => a.kind)),
+        kind: previewKindOf(
+          text.text,
+          attachments.map((a) => a.kind),
+        ),
         createdAt,
       });
       if (seq === null) throw AppError.notFound('Conversation not found');
@@ -220,7 +274,12 @@ export function createMessagesService(options: MessagesServiceOptions) {
       }
       // Independent writes/reads after the insert run together (one round trip, not three).
       const [, , memberIds] = await Promise.all([
-        attachments.length > 0 ? store.attachments.markUsed(attachments.map((a) => a._id), senderId) : undefined,
+        attachments.length > 0
+          ? store.attachments.markUsed(
+              attachments.map((a) => a._id),
+              senderId,
+            )
+          : undefined,
         store.memberships.advanceRead(view.conversation._id, senderId, seq, createdAt),
         // Only the offline hand-off needs the recipients.
         options.onMessageSent ? store.memberships.listMemberIds(view.conversation._id) : [],
@@ -234,29 +293,47 @@ export function createMessagesService(options: MessagesServiceOptions) {
       return sent;
     },
 
-    async history(viewerHex: string, input: HistoryInput): Promise<{ messages: Message[]; hasMore: boolean }> {
+    async history(
+      viewerHex: string,
+      input: HistoryInput,
+    ): Promise<{ messages: Message[]; hasMore: boolean }> {
       if (input.before !== undefined && input.after !== undefined) {
-        throw AppError.validation({ fields: [{ path: '/before', message: 'Use either before or after, not both' }] });
+        throw AppError.validation({
+          fields: [{ path: '/before', message: 'Use either before or after, not both' }],
+        });
       }
       const viewerId = oid(viewerHex);
-      const view = await requireMember(store, oid(input.conversationId, 'conversationId'), viewerId);
+      const view = await requireMember(
+        store,
+        oid(input.conversationId, 'conversationId'),
+        viewerId,
+      );
       const page = await store.messages.history(view.conversation._id, {
         viewerId,
         ...(input.before !== undefined ? { before: input.before } : {}),
         ...(input.after !== undefined ? { after: input.after } : {}),
         ...(input.limit !== undefined ? { limit: input.limit } : {}),
-        ...(view.membership.hiddenBefore !== undefined ? { hiddenBefore: view.membership.hiddenBefore } : {}),
+        ...(view.membership.hiddenBefore !== undefined
+          ? { hiddenBefore: view.membership.hiddenBefore }
+          : {}),
       });
       return { messages: await toDtos(page.messages), hasMore: page.hasMore };
     },
 
-    async search(viewerHex: string, conversationHex: string, q: string, limit?: number): Promise<{ messages: Message[] }> {
+    async search(
+      viewerHex: string,
+      conversationHex: string,
+      q: string,
+      limit?: number,
+    ): Promise<{ messages: Message[] }> {
       const viewerId = oid(viewerHex);
       const view = await requireMember(store, oid(conversationHex, 'id'), viewerId);
       const docs = await store.messages.search(view.conversation._id, q, {
         viewerId,
         ...(limit !== undefined ? { limit } : {}),
-        ...(view.membership.hiddenBefore !== undefined ? { hiddenBefore: view.membership.hiddenBefore } : {}),
+        ...(view.membership.hiddenBefore !== undefined
+          ? { hiddenBefore: view.membership.hiddenBefore }
+          : {}),
       });
       return { messages: await toDtos(docs) };
     },

@@ -2,7 +2,13 @@ import { AppError, type Logger } from '@chat/core';
 import { notificationDelivery, type OfflineDeliveryProducer } from '@chat/jobs';
 import type { PresenceStore } from '@chat/presence';
 import type { Notification, NotificationsReadBody, PostNotificationBody } from '@chat/protocol';
-import { toNotificationDto, type ConversationDoc, type MongoStore, type NotificationDoc, type ObjectId } from '@chat/store';
+import {
+  toNotificationDto,
+  type ConversationDoc,
+  type MongoStore,
+  type NotificationDoc,
+  type ObjectId,
+} from '@chat/store';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
 
@@ -30,7 +36,11 @@ export function createNotificationsService(options: NotificationsServiceOptions)
 
   async function deliver(docs: NotificationDoc[]): Promise<Notification[]> {
     const dtos = docs.map(toNotificationDto);
-    docs.forEach((doc, i) => fanout.toUsers([hex(doc.userId)], 'notification:new', { notification: dtos[i] as Notification }));
+    docs.forEach((doc, i) =>
+      fanout.toUsers([hex(doc.userId)], 'notification:new', {
+        notification: dtos[i] as Notification,
+      }),
+    );
     const online = await presence.isOnline(docs.map((d) => hex(d.userId)));
     const offline = docs.filter((d) => !online.has(hex(d.userId)));
     await offlineDelivery.enqueue(
@@ -65,7 +75,10 @@ export function createNotificationsService(options: NotificationsServiceOptions)
       return dto;
     },
 
-    async list(userHex: string, query: { unread?: boolean; limit?: number }): Promise<{ notifications: Notification[] }> {
+    async list(
+      userHex: string,
+      query: { unread?: boolean; limit?: number },
+    ): Promise<{ notifications: Notification[] }> {
       const docs = await store.notifications.listForUser(oid(userHex), {
         ...(query.unread !== undefined ? { unread: query.unread } : {}),
         ...(query.limit !== undefined ? { limit: query.limit } : {}),
@@ -75,12 +88,17 @@ export function createNotificationsService(options: NotificationsServiceOptions)
 
     /** Ids of other users' notifications are ignored silently: they reveal nothing. */
     async markRead(userHex: string, body: NotificationsReadBody): Promise<void> {
-      const target = 'ids' in body ? { ids: body.ids.map((id) => oid(id, 'ids')) } : { all: true as const };
+      const target =
+        'ids' in body ? { ids: body.ids.map((id) => oid(id, 'ids')) } : { all: true as const };
       await store.notifications.markRead(oid(userHex), target);
     },
 
     /** The conversations service's `onMembersAdded`: "<someone> added you to <group>". */
-    async membersAdded(input: { conversation: ConversationDoc; addedBy: ObjectId; userIds: ObjectId[] }): Promise<void> {
+    async membersAdded(input: {
+      conversation: ConversationDoc;
+      addedBy: ObjectId;
+      userIds: ObjectId[];
+    }): Promise<void> {
       const targets = input.userIds.filter((id) => !id.equals(input.addedBy));
       if (targets.length === 0) return;
       const adder = await store.users.findById(input.addedBy);
@@ -101,7 +119,10 @@ export function createNotificationsService(options: NotificationsServiceOptions)
       } catch (err) {
         // The membership change already happened and was announced; failing the request
         // now would make the caller retry an add that succeeded.
-        logger.warn({ err, conversationId: hex(input.conversation._id) }, 'member-added notifications failed');
+        logger.warn(
+          { err, conversationId: hex(input.conversation._id) },
+          'member-added notifications failed',
+        );
       }
     },
   };

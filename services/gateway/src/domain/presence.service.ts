@@ -27,7 +27,9 @@ export function createPresenceService(options: PresenceServiceOptions) {
   const graceTimers = new Set<NodeJS.Timeout>();
 
   async function announce(event: Presence): Promise<void> {
-    const conversationIds = (await store.memberships.listConversationIdsOfUser(oid(event.userId))).map(hex);
+    const conversationIds = (
+      await store.memberships.listConversationIdsOfUser(oid(event.userId))
+    ).map(hex);
     fanout.toConversations(conversationIds, 'presence', event);
   }
 
@@ -94,7 +96,9 @@ export function createPresenceService(options: PresenceServiceOptions) {
       const unknown = states.filter((s) => !s.online && s.lastSeen === undefined);
       if (unknown.length === 0) return states;
       const docs = await store.users.findByIds(unknown.map((s) => oid(s.userId)));
-      const seen = new Map(docs.flatMap((d) => (d.lastSeenAt ? [[hex(d._id), d.lastSeenAt.toISOString()]] : [])));
+      const seen = new Map(
+        docs.flatMap((d) => (d.lastSeenAt ? [[hex(d._id), d.lastSeenAt.toISOString()]] : [])),
+      );
       return states.map((s) => {
         const lastSeen = s.lastSeen ?? seen.get(s.userId);
         return lastSeen === undefined ? s : { ...s, lastSeen };

@@ -11,9 +11,18 @@ export type ReceiptsService = ReturnType<typeof createReceiptsService>;
  * and a lower one is accepted and ignored. Only real moves are broadcast.
  */
 export function createReceiptsService({ store, fanout }: { store: MongoStore; fanout: Fanout }) {
-  async function advance(kind: 'read' | 'delivered', userHex: string, conversationHex: string, seq: number) {
+  async function advance(
+    kind: 'read' | 'delivered',
+    userHex: string,
+    conversationHex: string,
+    seq: number,
+  ) {
     const userId = oid(userHex);
-    const { conversation } = await requireMember(store, oid(conversationHex, 'conversationId'), userId);
+    const { conversation } = await requireMember(
+      store,
+      oid(conversationHex, 'conversationId'),
+      userId,
+    );
     const target = Math.min(seq, conversation.seq);
     const at = new Date();
     const move =
@@ -33,7 +42,8 @@ export function createReceiptsService({ store, fanout }: { store: MongoStore; fa
   }
 
   return {
-    read: (userHex: string, conversationHex: string, seq: number) => advance('read', userHex, conversationHex, seq),
+    read: (userHex: string, conversationHex: string, seq: number) =>
+      advance('read', userHex, conversationHex, seq),
     delivered: (userHex: string, conversationHex: string, seq: number) =>
       advance('delivered', userHex, conversationHex, seq),
   };

@@ -4,7 +4,13 @@ import { toConversationDtos } from './conversation-views.js';
 import { hex, oid } from './ids.js';
 
 export interface SyncResult {
-  conversations: Array<{ conversationId: string; messages: Message[]; hasMore: boolean; seq: number; readSeq: number }>;
+  conversations: Array<{
+    conversationId: string;
+    messages: Message[];
+    hasMore: boolean;
+    seq: number;
+    readSeq: number;
+  }>;
   /** Conversations of the user that the client did not name in its cursors (joined meanwhile). */
   changed: Conversation[];
   /**
@@ -34,17 +40,29 @@ export function createSyncService(options: SyncServiceOptions) {
   const { store } = options;
 
   return {
-    async sync(userHex: string, input: { cursors: Array<{ conversationId: string; seq: number }>; limit?: number }): Promise<SyncResult> {
+    async sync(
+      userHex: string,
+      input: { cursors: Array<{ conversationId: string; seq: number }>; limit?: number },
+    ): Promise<SyncResult> {
       const userId = oid(userHex);
       const limit = input.limit ?? options.defaultLimit;
       const cursors = new Map(input.cursors.map((c) => [c.conversationId, c.seq]));
       const [memberships, allMine] = await Promise.all([
-        store.memberships.findForUser(userId, [...cursors.keys()].map((id) => oid(id, 'conversationId'))),
+        store.memberships.findForUser(
+          userId,
+          [...cursors.keys()].map((id) => oid(id, 'conversationId')),
+        ),
         store.memberships.listConversationIdsOfUser(userId),
       ]);
-      const conversations = await store.conversations.findByIds(memberships.map((m) => m.conversationId));
-      const open = new Map<string, ConversationDoc>(conversations.filter((c) => !c.closedAt).map((c) => [hex(c._id), c]));
-      const mine = new Map<string, MembershipDoc>(memberships.map((m) => [hex(m.conversationId), m]));
+      const conversations = await store.conversations.findByIds(
+        memberships.map((m) => m.conversationId),
+      );
+      const open = new Map<string, ConversationDoc>(
+        conversations.filter((c) => !c.closedAt).map((c) => [hex(c._id), c]),
+      );
+      const mine = new Map<string, MembershipDoc>(
+        memberships.map((m) => [hex(m.conversationId), m]),
+      );
 
       const results = await Promise.all(
         [...cursors].flatMap(([conversationId, seq]) => {
@@ -57,7 +75,9 @@ export function createSyncService(options: SyncServiceOptions) {
                 viewerId: userId,
                 after: seq,
                 limit,
-                ...(membership.hiddenBefore !== undefined ? { hiddenBefore: membership.hiddenBefore } : {}),
+                ...(membership.hiddenBefore !== undefined
+                  ? { hiddenBefore: membership.hiddenBefore }
+                  : {}),
               });
               return {
                 conversationId,
@@ -73,12 +93,16 @@ export function createSyncService(options: SyncServiceOptions) {
       const removed = [...cursors.keys()].filter((id) => !open.has(id) || !mine.has(id));
 
       const unknownIds = allMine.filter((id) => !cursors.has(hex(id))).slice(0, options.maxChanged);
-      const unknownConversations = (await store.conversations.findByIds(unknownIds)).filter((c) => !c.closedAt);
+      const unknownConversations = (await store.conversations.findByIds(unknownIds)).filter(
+        (c) => !c.closedAt,
+      );
       const unknownMemberships = new Map(
-        (await store.memberships.findForUser(userId, unknownConversations.map((c) => c._id))).map((m) => [
-          hex(m.conversationId),
-          m,
-        ]),
+        (
+          await store.memberships.findForUser(
+            userId,
+            unknownConversations.map((c) => c._id),
+          )
+        ).map((m) => [hex(m.conversationId), m]),
       );
       const changed = await toConversationDtos(
         store,

@@ -25,9 +25,11 @@ export type TypingService = ReturnType<typeof createTypingService>;
 function typingKeys(prefix: string) {
   return {
     /** Exists while a relayed `start` must not be repeated (SET NX PX throttle). */
-    throttle: (conversationId: string, userId: string) => `${prefix}typing:throttle:${conversationId}:${userId}`,
+    throttle: (conversationId: string, userId: string) =>
+      `${prefix}typing:throttle:${conversationId}:${userId}`,
     /** Token of the latest start while the user counts as typing; the node that wrote it owns the automatic stop. */
-    active: (conversationId: string, userId: string) => `${prefix}typing:active:${conversationId}:${userId}`,
+    active: (conversationId: string, userId: string) =>
+      `${prefix}typing:active:${conversationId}:${userId}`,
   };
 }
 
@@ -49,13 +51,19 @@ export function createTypingService(options: TypingServiceOptions) {
       await requireMember(store, oid(conversationId, 'conversationId'), oid(userId));
     } catch (err) {
       // The issue asks FORBIDDEN here (requireMember's NOT_FOUND hides existence for reads).
-      if (err instanceof AppError && err.code === 'NOT_FOUND') throw AppError.forbidden('Not a member of this conversation');
+      if (err instanceof AppError && err.code === 'NOT_FOUND')
+        throw AppError.forbidden('Not a member of this conversation');
       throw err;
     }
   }
 
   function relay(userId: string, conversationId: string, state: 'start' | 'stop'): void {
-    fanout.toConversations([conversationId], 'typing', { conversationId, userId, state }, { exceptUsers: [userId] });
+    fanout.toConversations(
+      [conversationId],
+      'typing',
+      { conversationId, userId, state },
+      { exceptUsers: [userId] },
+    );
   }
 
   /** Returns whether an automatic stop was still pending here. */
@@ -96,7 +104,13 @@ export function createTypingService(options: TypingServiceOptions) {
       const token = randomUUID();
       const results = await redis
         .multi()
-        .set(keys.throttle(conversationId, userId), '1', 'PX', Math.max(1, options.throttleMs), 'NX')
+        .set(
+          keys.throttle(conversationId, userId),
+          '1',
+          'PX',
+          Math.max(1, options.throttleMs),
+          'NX',
+        )
         .set(keys.active(conversationId, userId), token, 'PX', options.expireMs + ACTIVE_MARGIN_MS)
         .exec();
       const relayed = results?.[0]?.[1] === 'OK';
@@ -107,7 +121,10 @@ export function createTypingService(options: TypingServiceOptions) {
     async stop(userId: string, conversationId: string): Promise<void> {
       await requireMemberOrForbidden(userId, conversationId);
       // Clearing the throttle lets a start right after this stop through at once.
-      const removed = await redis.del(keys.active(conversationId, userId), keys.throttle(conversationId, userId));
+      const removed = await redis.del(
+        keys.active(conversationId, userId),
+        keys.throttle(conversationId, userId),
+      );
       const pending = clearExpiry(`${conversationId}:${userId}`);
       // Nothing active and no automatic stop due: the others already show "not typing".
       if (removed > 0 || pending) relay(userId, conversationId, 'stop');

@@ -62,7 +62,14 @@ export function createUploadsService(options: UploadsServiceOptions) {
 
   function toDto(doc: AttachmentDoc): Attachment {
     const id = hex(doc._id);
-    return { id, name: doc.name, size: doc.size, mime: doc.mime, kind: doc.kind, url: signer.url(id, doc.name) };
+    return {
+      id,
+      name: doc.name,
+      size: doc.size,
+      mime: doc.mime,
+      kind: doc.kind,
+      url: signer.url(id, doc.name),
+    };
   }
 
   return {
@@ -84,11 +91,14 @@ export function createUploadsService(options: UploadsServiceOptions) {
         throw err;
       }
       try {
-        if (stored.size === 0) throw AppError.validation({ fields: [{ path: '/file', message: 'The file is empty' }] });
+        if (stored.size === 0)
+          throw AppError.validation({ fields: [{ path: '/file', message: 'The file is empty' }] });
         const type = await sniffFile(stored.path, allowed.has('text/plain'));
         const mime = type ? baseType(type.mime) : undefined;
         if (!type || !mime || !allowed.has(mime)) {
-          throw AppError.unsupportedMediaType('This file type is not allowed (judged from its content)');
+          throw AppError.unsupportedMediaType(
+            'This file type is not allowed (judged from its content)',
+          );
         }
         const doc = await store.attachments.create({
           _id: new ObjectId(),
@@ -111,12 +121,21 @@ export function createUploadsService(options: UploadsServiceOptions) {
      * before any lookup); a signed id that no longer exists is NOT_FOUND.
      */
     async resolve(request: SignedFileRequest): Promise<ServableFile> {
-      if (!/^[0-9a-f]{24}$/.test(request.id) || !signer.verify(request.id, request.name, request.exp, request.sig)) {
+      if (
+        !/^[0-9a-f]{24}$/.test(request.id) ||
+        !signer.verify(request.id, request.name, request.exp, request.sig)
+      ) {
         throw AppError.forbidden('Invalid or expired file link');
       }
       const doc = await store.attachments.findById(oid(request.id));
       if (!doc) throw AppError.notFound('File not found');
-      return { path: storage.pathOf(doc.storageKey), size: doc.size, mime: doc.mime, kind: doc.kind, name: doc.name };
+      return {
+        path: storage.pathOf(doc.storageKey),
+        size: doc.size,
+        mime: doc.mime,
+        kind: doc.kind,
+        name: doc.name,
+      };
     },
   };
 }

@@ -5,12 +5,20 @@ import { oid } from './ids.js';
 
 /** Presence lookup; the Redis presence store implements it (issue 4). */
 export interface PresenceReader {
-  query(userIds: string[]): Promise<Array<{ userId: string; online: boolean; lastSeen?: string; devices: number }>>;
+  query(
+    userIds: string[],
+  ): Promise<Array<{ userId: string; online: boolean; lastSeen?: string; devices: number }>>;
 }
 
 export type UsersService = ReturnType<typeof createUsersService>;
 
-export function createUsersService({ store, presence }: { store: MongoStore; presence?: PresenceReader }) {
+export function createUsersService({
+  store,
+  presence,
+}: {
+  store: MongoStore;
+  presence?: PresenceReader;
+}) {
   return {
     async me(userHex: string): Promise<User> {
       const doc = await store.users.findById(oid(userHex));

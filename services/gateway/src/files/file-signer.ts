@@ -26,7 +26,9 @@ export function createFileSigner(options: FileSignerOptions): FileSigner {
 
   return {
     url(id, name) {
-      const exp = String(Math.ceil((now() + options.ttlMs) / 1000 / EXP_STEP_SECONDS) * EXP_STEP_SECONDS);
+      const exp = String(
+        Math.ceil((now() + options.ttlMs) / 1000 / EXP_STEP_SECONDS) * EXP_STEP_SECONDS,
+      );
       const sig = mac(id, name, exp).toString('base64url');
       return `/files/${id}/${encodeURIComponent(name)}?exp=${exp}&sig=${sig}`;
     },

@@ -28,7 +28,14 @@ describe('file signer', () => {
     expect(signer.verify('b'.repeat(24), 'a b/ü.png', exp, sig)).toBe(false);
     expect(signer.verify(ID, 'a b/ü.png', String(Number(exp) + 1), sig)).toBe(false);
     expect(signer.verify(ID, 'a b/ü.png', exp, sig.slice(1))).toBe(false);
-    expect(createFileSigner({ secret: Buffer.alloc(32, 2), ttlMs: 1000, now: () => now }).verify(ID, 'a b/ü.png', exp, sig)).toBe(false);
+    expect(
+      createFileSigner({ secret: Buffer.alloc(32, 2), ttlMs: 1000, now: () => now }).verify(
+        ID,
+        'a b/ü.png',
+        exp,
+        sig,
+      ),
+    ).toBe(false);
     now = Number(exp) * 1000;
     expect(signer.verify(ID, 'a b/ü.png', exp, sig)).toBe(false);
   });
@@ -85,7 +92,9 @@ describe('storage and sniffing', () => {
     const ok = await storage.write(Readable.from([Buffer.alloc(10), Buffer.alloc(10)]), 20);
     expect(ok.size).toBe(20);
     expect(ok.key).toMatch(/^[0-9a-f]{32}$/);
-    await expect(storage.write(Readable.from([Buffer.alloc(15), Buffer.alloc(15)]), 20)).rejects.toBeInstanceOf(FileTooLargeError);
+    await expect(
+      storage.write(Readable.from([Buffer.alloc(15), Buffer.alloc(15)]), 20),
+    ).rejects.toBeInstanceOf(FileTooLargeError);
     expect(await readdir(join(dir, 'store'))).toEqual([ok.key]);
     expect(() => storage.pathOf('../etc/passwd')).toThrow();
   });
@@ -102,7 +111,10 @@ describe('storage and sniffing', () => {
     expect(await sniffFile(await write('h', '  <html><script>x</script>'), true)).toBeUndefined();
     expect(await sniffFile(await write('b', Buffer.from([0x41, 0, 0x42])), true)).toBeUndefined();
     expect(await sniffFile(await write('l', Buffer.from([0xc3, 0x28])), true)).toBeUndefined();
-    expect(await sniffFile(await write('p', '%PDF-1.4\n%%EOF\n'), false)).toEqual({ mime: 'application/pdf', ext: 'pdf' });
+    expect(await sniffFile(await write('p', '%PDF-1.4\n%%EOF\n'), false)).toEqual({
+      mime: 'application/pdf',
+      ext: 'pdf',
+    });
   });
 });
 
@@ -115,8 +127,13 @@ describe('uploads config', () => {
     expect(config.maxBytes).toBe(25 * 1024 * 1024);
     expect(config.allowedTypes).toContain('image/png');
 
-    const bad = createEnvReader({ UPLOAD_ALLOWED_TYPES: 'image/png,image/svg+xml,text/html', FILES_SIGNING_SECRET: 'short' });
+    const bad = createEnvReader({
+      UPLOAD_ALLOWED_TYPES: 'image/png,image/svg+xml,text/html',
+      FILES_SIGNING_SECRET: 'short',
+    });
     readUploadsConfig(bad, 'j'.repeat(40));
-    expect(() => bad.done()).toThrow(/UPLOAD_ALLOWED_TYPES[\s\S]*FILES_SIGNING_SECRET|FILES_SIGNING_SECRET[\s\S]*UPLOAD_ALLOWED_TYPES/);
+    expect(() => bad.done()).toThrow(
+      /UPLOAD_ALLOWED_TYPES[\s\S]*FILES_SIGNING_SECRET|FILES_SIGNING_SECRET[\s\S]*UPLOAD_ALLOWED_TYPES/,
+    );
   });
 });

@@ -14,7 +14,10 @@ const TEXT_PROBE_BYTES = 8192;
  * counts as text/plain if its start is valid UTF-8 without NUL bytes and does not open
  * with `<` (markup is refused rather than served as text).
  */
-export async function sniffFile(path: string, allowText: boolean): Promise<DetectedType | undefined> {
+export async function sniffFile(
+  path: string,
+  allowText: boolean,
+): Promise<DetectedType | undefined> {
   const detected = await fileTypeFromFile(path);
   if (detected) return { mime: detected.mime, ext: detected.ext };
   if (!allowText) return undefined;
@@ -22,7 +25,9 @@ export async function sniffFile(path: string, allowText: boolean): Promise<Detec
   try {
     const buffer = Buffer.alloc(TEXT_PROBE_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, TEXT_PROBE_BYTES, 0);
-    return looksLikePlainText(buffer.subarray(0, bytesRead)) ? { mime: 'text/plain', ext: 'txt' } : undefined;
+    return looksLikePlainText(buffer.subarray(0, bytesRead))
+      ? { mime: 'text/plain', ext: 'txt' }
+      : undefined;
   } finally {
     await handle.close();
   }
@@ -37,5 +42,8 @@ function looksLikePlainText(head: Buffer): boolean {
   } catch {
     return false;
   }
-  return !text.replace(/^\uFEFF/, '').trimStart().startsWith('<');
+  return !text
+    .replace(/^\uFEFF/, '')
+    .trimStart()
+    .startsWith('<');
 }

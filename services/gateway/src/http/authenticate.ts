@@ -23,7 +23,8 @@ export function authenticate(auth: AuthService, accept: 'user' | 'service' = 'us
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const { principal, identity } = await auth.identify(bearer(request));
     if (accept === 'user' && !identity) throw AppError.forbidden('A user token is required');
-    if (accept === 'service' && principal.kind !== 'service') throw AppError.forbidden('A service token is required');
+    if (accept === 'service' && principal.kind !== 'service')
+      throw AppError.forbidden('A service token is required');
     request.principal = principal;
     request.identity = identity;
   };

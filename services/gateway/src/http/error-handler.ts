@@ -4,7 +4,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** fastify's own client errors mapped onto protocol codes. */
 function fromFastify(err: FastifyError): AppError | undefined {
-  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413) return AppError.payloadTooLarge();
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413)
+    return AppError.payloadTooLarge();
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.statusCode === 415) {
     return AppError.unsupportedMediaType('Unsupported Content-Type');
   }
@@ -17,7 +18,9 @@ function fromFastify(err: FastifyError): AppError | undefined {
 
 function isRedisUnavailable(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out|max retries per request/.test(message);
+  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out|max retries per request/.test(
+    message,
+  );
 }
 
 /** Unwraps the AppError a validator compiler or hook may have thrown inside fastify's wrappers. */
@@ -33,9 +36,11 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
   app.setErrorHandler((err, request, reply) => {
     const appError = toAppError(err);
     const body = toErrorBody(appError ?? err);
-    if (body.code === 'INTERNAL') logger.error({ err, reqId: request.id, url: request.url }, 'request failed');
+    if (body.code === 'INTERNAL')
+      logger.error({ err, reqId: request.id, url: request.url }, 'request failed');
     // Outages are logged once per state change by the dependency monitor, not per request.
-    else if (body.code === 'UNAVAILABLE') logger.debug({ err, reqId: request.id }, 'dependency unavailable');
+    else if (body.code === 'UNAVAILABLE')
+      logger.debug({ err, reqId: request.id }, 'dependency unavailable');
     const retryAfterMs = body.details?.retryAfterMs;
     if (body.code === 'RATE_LIMITED' && typeof retryAfterMs === 'number') {
       void reply.header('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
@@ -43,6 +48,13 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     void reply.status(statusOf(appError ?? err)).send({ error: body });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` } });
+    void reply
+      .status(404)
+      .send({
+        error: {
+          code: 'NOT_FOUND',
+          message: `No route ${request.method} ${request.url.split('?')[0]}`,
+        },
+      });
   });
 }

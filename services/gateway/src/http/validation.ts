@@ -14,7 +14,8 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const validate = createValidator(schema);
   const convert = httpPart === 'querystring' || httpPart === 'params';
   return (data: unknown) => {
-    const input = convert && data && typeof data === 'object' ? Value.Convert(schema, { ...data }) : data;
+    const input =
+      convert && data && typeof data === 'object' ? Value.Convert(schema, { ...data }) : data;
     const result = validate(input);
     return result.ok ? { value: result.value } : { error: AppError.fromValidation(result) };
   };

@@ -6,11 +6,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * This gives those the protocol's coded error instead (fastify's `frameworkErrors` option).
  */
 export function frameworkErrors(nodeId: string) {
-  return (error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void => {
-    const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'Malformed URL';
+  return (
+    error: Error & { code?: string },
+    _request: FastifyRequest,
+    reply: FastifyReply,
+  ): void => {
+    const message =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'Malformed URL';
     void reply
       .status(400)
       .header('X-Node-Id', nodeId)
-      .send({ error: { code: 'VALIDATION_FAILED', message, details: { fields: [{ path: '/url', message }] } } });
+      .send({
+        error: {
+          code: 'VALIDATION_FAILED',
+          message,
+          details: { fields: [{ path: '/url', message }] },
+        },
+      });
   };
 }

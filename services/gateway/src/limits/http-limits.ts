@@ -56,7 +56,8 @@ export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptio
     const userId = request.identity?.userId;
     if (userId === undefined) return;
     await consume(rateLimits.httpUser, userId);
-    if (route === SEND_ROUTE && request.method === 'POST') await consume(rateLimits.userMessages, userId);
+    if (route === SEND_ROUTE && request.method === 'POST')
+      await consume(rateLimits.userMessages, userId);
   });
 
   /**
@@ -77,9 +78,10 @@ export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptio
   app.addHook('onResponse', async (request, reply) => {
     if (request.routeOptions.url !== '/api/auth/login' || reply.statusCode !== 200) return;
     const ipUser = `${request.ip}|${loginName(request.body)}`;
-    await Promise.all([rateLimits.loginIpUsername.delete(ipUser), rateLimits.loginIp.reward(request.ip, 1)]).catch(
-      (err: unknown) => logger.warn({ err }, 'login limiter reset failed'),
-    );
+    await Promise.all([
+      rateLimits.loginIpUsername.delete(ipUser),
+      rateLimits.loginIp.reward(request.ip, 1),
+    ]).catch((err: unknown) => logger.warn({ err }, 'login limiter reset failed'));
   });
 }
 

@@ -34,19 +34,46 @@ export interface AbuseLimitsConfig {
 }
 
 export function readAbuseLimits(r: EnvReader): AbuseLimitsConfig {
-  const burst = r.int('RATE_SOCKET_BURST', { default: LIMITS.socketEventsBurst, min: 1, max: 1_000_000 });
+  const burst = r.int('RATE_SOCKET_BURST', {
+    default: LIMITS.socketEventsBurst,
+    min: 1,
+    max: 1_000_000,
+  });
   return {
     socket: {
       burst,
-      perSecond: r.int('RATE_SOCKET_PER_SEC', { default: LIMITS.socketEventsPerSecond, min: 1, max: 1_000_000 }),
-      floodDisconnectAfter: r.int('RATE_SOCKET_FLOOD_DISCONNECT', { default: 50, min: 1, max: 1_000_000 }),
-      backlogMaxBytes: r.int('SOCKET_BACKLOG_MAX_BYTES', { default: 4 * 1024 * 1024, min: 64 * 1024, max: 1024 ** 3 }),
+      perSecond: r.int('RATE_SOCKET_PER_SEC', {
+        default: LIMITS.socketEventsPerSecond,
+        min: 1,
+        max: 1_000_000,
+      }),
+      floodDisconnectAfter: r.int('RATE_SOCKET_FLOOD_DISCONNECT', {
+        default: 50,
+        min: 1,
+        max: 1_000_000,
+      }),
+      backlogMaxBytes: r.int('SOCKET_BACKLOG_MAX_BYTES', {
+        default: 4 * 1024 * 1024,
+        min: 64 * 1024,
+        max: 1024 ** 3,
+      }),
       maxPerUser: r.int('MAX_SOCKETS_PER_USER', { default: 20, min: 1, max: 100_000 }),
-      connectsPerIpPerMinute: r.int('RATE_CONNECT_PER_IP_PER_MIN', { default: 120, min: 1, max: 10_000_000 }),
+      connectsPerIpPerMinute: r.int('RATE_CONNECT_PER_IP_PER_MIN', {
+        default: 120,
+        min: 1,
+        max: 10_000_000,
+      }),
     },
     messages: {
-      perWindow: r.int('RATE_MESSAGES_PER_WINDOW', { default: LIMITS.userMessagesPerWindow, min: 1, max: 10_000_000 }),
-      windowMs: r.duration('RATE_MESSAGES_WINDOW_MS', { default: LIMITS.userMessagesWindowMs, min: 1000 }),
+      perWindow: r.int('RATE_MESSAGES_PER_WINDOW', {
+        default: LIMITS.userMessagesPerWindow,
+        min: 1,
+        max: 10_000_000,
+      }),
+      windowMs: r.duration('RATE_MESSAGES_WINDOW_MS', {
+        default: LIMITS.userMessagesWindowMs,
+        min: 1000,
+      }),
     },
     login: {
       failuresPerIpUsername: r.int('RATE_LOGIN_PER_IP_USERNAME', {
@@ -54,11 +81,19 @@ export function readAbuseLimits(r: EnvReader): AbuseLimitsConfig {
         min: 1,
         max: 10_000_000,
       }),
-      failuresPerIp: r.int('RATE_LOGIN_PER_IP', { default: LIMITS.loginFailuresPerIpPerMinute, min: 1, max: 10_000_000 }),
+      failuresPerIp: r.int('RATE_LOGIN_PER_IP', {
+        default: LIMITS.loginFailuresPerIpPerMinute,
+        min: 1,
+        max: 10_000_000,
+      }),
       windowMs: r.duration('RATE_LOGIN_WINDOW_MS', { default: 60_000, min: 1000 }),
     },
     register: {
-      perIpPerHour: r.int('RATE_REGISTER_PER_HOUR', { default: LIMITS.registrationsPerIpPerHour, min: 1, max: 10_000_000 }),
+      perIpPerHour: r.int('RATE_REGISTER_PER_HOUR', {
+        default: LIMITS.registrationsPerIpPerHour,
+        min: 1,
+        max: 10_000_000,
+      }),
     },
     http: {
       perIp: r.int('RATE_HTTP_PER_IP', { default: 600, min: 1, max: 100_000_000 }),

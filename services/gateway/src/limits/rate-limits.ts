@@ -28,7 +28,11 @@ export interface RateLimits {
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function createRateLimits(redis: Redis, keyPrefix: string, limits: AbuseLimitsConfig): RateLimits {
+export function createRateLimits(
+  redis: Redis,
+  keyPrefix: string,
+  limits: AbuseLimitsConfig,
+): RateLimits {
   const make = (name: string, points: number, durationMs: number, insurance?: RateLimiterMemory) =>
     new RateLimiterRedis({
       storeClient: redis,
@@ -60,7 +64,11 @@ export function createRateLimits(redis: Redis, keyPrefix: string, limits: AbuseL
  * failure → UNAVAILABLE (never a silent pass: a limit that vanishes when Redis hiccups is
  * exactly what an attacker waits for).
  */
-export async function consume(limiter: RateLimiterRedis, key: string, points = 1): Promise<RateLimiterRes> {
+export async function consume(
+  limiter: RateLimiterRedis,
+  key: string,
+  points = 1,
+): Promise<RateLimiterRes> {
   try {
     return await limiter.consume(key, points);
   } catch (err) {

@@ -35,7 +35,10 @@ interface RawWebSocket {
 export function createSocketGuard(options: SocketGuardOptions) {
   const { limits, rateLimits, logger } = options;
 
-  function allowRequest(req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void): void {
+  function allowRequest(
+    req: IncomingMessage,
+    callback: (err: string | null | undefined, success: boolean) => void,
+  ): void {
     if (!options.originAllowed(req.headers)) {
       callback('FORBIDDEN', false);
       return;
@@ -55,7 +58,11 @@ export function createSocketGuard(options: SocketGuardOptions) {
         (existing) => {
           if (existing.length < limits.maxPerUser) return next();
           const err = new Error('RATE_LIMITED') as Error & { data?: unknown };
-          err.data = { code: 'RATE_LIMITED', message: 'Too many connections for this user', maxSockets: limits.maxPerUser };
+          err.data = {
+            code: 'RATE_LIMITED',
+            message: 'Too many connections for this user',
+            maxSockets: limits.maxPerUser,
+          };
           next(err);
         },
         (err: unknown) => {
@@ -83,12 +90,19 @@ export function createSocketGuard(options: SocketGuardOptions) {
       }
       refusedInARow += 1;
       if (refusedInARow >= limits.floodDisconnectAfter) {
-        logger.warn({ socketId: socket.id, userId: socket.data.userId }, 'socket kept flooding after RATE_LIMITED; disconnecting');
+        logger.warn(
+          { socketId: socket.id, userId: socket.data.userId },
+          'socket kept flooding after RATE_LIMITED; disconnecting',
+        );
         socket.disconnect(true);
         return;
       }
       const retryAfterMs = Math.ceil(((1 - tokens) / limits.perSecond) * 1000);
-      answer(socket, packet, AppError.rateLimited(retryAfterMs, 'Too many events on this connection'));
+      answer(
+        socket,
+        packet,
+        AppError.rateLimited(retryAfterMs, 'Too many events on this connection'),
+      );
     });
     watchBacklog(socket);
   }
@@ -155,5 +169,10 @@ function answer(socket: ChatSocket, packet: unknown[], err: AppError): void {
   const body = toErrorBody(err);
   const ack = packet[packet.length - 1];
   if (typeof ack === 'function') (ack as (r: unknown) => void)({ ok: false, error: body });
-  else socket.emit('error', { event: String(packet[0]).slice(0, 64), code: body.code, message: body.message });
+  else
+    socket.emit('error', {
+      event: String(packet[0]).slice(0, 64),
+      code: body.code,
+      message: body.message,
+    });
 }

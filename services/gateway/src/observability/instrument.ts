@@ -43,7 +43,10 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
       metrics.events.inc({ event, result });
       if (result === 'RATE_LIMITED') metrics.rateLimited.inc({ scope: 'socket' });
       if (event === 'message:send') {
-        metrics.sendAckSeconds.observe({ result }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+        metrics.sendAckSeconds.observe(
+          { result },
+          Number(process.hrtime.bigint() - startedAt) / 1e9,
+        );
       }
     };
   };
@@ -69,7 +72,9 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     }
   };
   deps.sub.on('messageBuffer', onProbe);
-  deps.sub.subscribe(PROBE_CHANNEL).catch((err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'));
+  deps.sub
+    .subscribe(PROBE_CHANNEL)
+    .catch((err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'));
   const probe = setInterval(() => {
     if (deps.pub.status !== 'ready') return;
     deps.pub.publish(PROBE_CHANNEL, String(Date.now())).catch(() => {
@@ -83,13 +88,17 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     metrics.inFlightHandlers.set(inFlight.count);
     const depth = await Promise.race([
       deps.offlineDelivery.depth().catch(() => undefined),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), QUEUE_DEPTH_TIMEOUT_MS).unref()),
+      new Promise<undefined>((resolve) =>
+        setTimeout(() => resolve(undefined), QUEUE_DEPTH_TIMEOUT_MS).unref(),
+      ),
     ]);
     if (depth) {
       metrics.queueJobs.set({ state: 'pending' }, depth.pending);
       metrics.queueJobs.set({ state: 'failed' }, depth.failed);
     }
-    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply
+      .header('content-type', metrics.registry.contentType)
+      .send(await metrics.registry.metrics());
   });
 
   return {
@@ -114,7 +123,8 @@ function trackDependencies({ deps, metrics, logger }: InstrumentOptions): { clos
   // ioredis re-subscribes by itself on reconnect; count it so ops see adapter flaps.
   let subLost = false;
   const onSubClose = () => {
-    if (!subLost) logger.warn('adapter subscriber lost its Redis connection; cross-node events pause');
+    if (!subLost)
+      logger.warn('adapter subscriber lost its Redis connection; cross-node events pause');
     subLost = true;
   };
   const onSubReady = () => {
@@ -134,7 +144,10 @@ function trackDependencies({ deps, metrics, logger }: InstrumentOptions): { clos
     if (!mongoUp) return;
     mongoUp = false;
     metrics.dependencyUp.set({ dependency: 'mongo' }, 0);
-    logger.warn({ err: event.failure }, 'mongo unreachable; requests answer UNAVAILABLE until it returns');
+    logger.warn(
+      { err: event.failure },
+      'mongo unreachable; requests answer UNAVAILABLE until it returns',
+    );
   };
   const onHeartbeatSucceeded = () => {
     if (mongoUp) return;

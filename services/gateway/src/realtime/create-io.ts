@@ -6,7 +6,12 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AuthService } from '../domain/auth.service.js';
 import { rooms } from '../domain/fanout.js';
-import { defineHandler, type HandlerHook, type HandlerObserver, type RegisteredHandler } from './define-handler.js';
+import {
+  defineHandler,
+  type HandlerHook,
+  type HandlerObserver,
+  type RegisteredHandler,
+} from './define-handler.js';
 import type { ChatServer, ChatSocket } from './types.js';
 
 export interface SocketLifecycle {
@@ -24,7 +29,10 @@ export interface SocketServerOptions {
   pingTimeoutMs: number;
   maxFrameBytes: number;
   /** Runs on the handshake of both transports (origin, per-IP connection limits). */
-  allowRequest?: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => void;
+  allowRequest?: (
+    req: IncomingMessage,
+    callback: (err: string | null | undefined, success: boolean) => void,
+  ) => void;
 }
 
 /** The Socket.IO server with the Redis adapter; handlers come later via attachRealtime. */
@@ -93,7 +101,8 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
 
   const renew = defineHandler('auth:renew', AuthRenewPayload, async ({ token }, { socket }) => {
     const { identity } = await options.auth.identify(token);
-    if (!identity || identity.userId !== socket.data.userId) throw AppError.unauthenticated('Token is for another user');
+    if (!identity || identity.userId !== socket.data.userId)
+      throw AppError.unauthenticated('Token is for another user');
     socket.data.tokenExp = identity.exp;
     armExpiry(socket);
     return { exp: identity.exp };
@@ -103,7 +112,8 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
     const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
     // Own room first, synchronously: a membership change from now on reaches this socket.
     void socket.join(rooms.user(socket.data.userId));
-    for (const register of [...options.handlers, renew]) register(socket, socketLogger, options.before, options.observe);
+    for (const register of [...options.handlers, renew])
+      register(socket, socketLogger, options.before, options.observe);
     armExpiry(socket);
     socket.on('disconnect', (reason) => {
       clearExpiry(socket);

@@ -38,15 +38,23 @@ export function defineHandler<S extends TSchema, R extends object>(
   handler: EventHandler<S, R>,
 ) {
   const validate = createValidator(schema);
-  return (socket: ChatSocket, logger: Logger, before?: HandlerHook, observe?: HandlerObserver): void => {
+  return (
+    socket: ChatSocket,
+    logger: Logger,
+    before?: HandlerHook,
+    observe?: HandlerObserver,
+  ): void => {
     // socket.io's typed `on` cannot express "any arity, any types" for hostile clients.
-    (socket.on as (e: string, l: (...args: unknown[]) => void) => void)(event, (...args: unknown[]) => {
-      const ackIndex = args.findIndex((a) => typeof a === 'function');
-      const ack = ackIndex >= 0 ? (args[ackIndex] as (response: unknown) => void) : undefined;
-      const payload = ackIndex === 0 ? undefined : args[0];
-      const ctx: HandlerContext = { socket, userId: socket.data.userId, logger };
-      void run(payload, ctx, ack);
-    });
+    (socket.on as (e: string, l: (...args: unknown[]) => void) => void)(
+      event,
+      (...args: unknown[]) => {
+        const ackIndex = args.findIndex((a) => typeof a === 'function');
+        const ack = ackIndex >= 0 ? (args[ackIndex] as (response: unknown) => void) : undefined;
+        const payload = ackIndex === 0 ? undefined : args[0];
+        const ctx: HandlerContext = { socket, userId: socket.data.userId, logger };
+        void run(payload, ctx, ack);
+      },
+    );
 
     async function run(payload: unknown, ctx: HandlerContext, ack?: (response: unknown) => void) {
       const finished = observe?.(event);
@@ -63,7 +71,8 @@ export function defineHandler<S extends TSchema, R extends object>(
         outcome = body.code;
         if (body.code === 'INTERNAL') logger.error({ err, event }, 'socket handler failed');
         // Outages are logged once per state change by the dependency monitor, not per request.
-        else if (body.code === 'UNAVAILABLE') logger.debug({ err, event }, 'dependency unavailable');
+        else if (body.code === 'UNAVAILABLE')
+          logger.debug({ err, event }, 'dependency unavailable');
         if (ack) ack({ ok: false, error: body });
         else socket.emit('error', { event, code: body.code, message: body.message });
       } finally {

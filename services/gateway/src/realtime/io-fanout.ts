@@ -11,7 +11,10 @@ export function createIoFanout(io: ChatServer): Fanout {
     toConversation(conversationId, event, payload) {
       // The generic event/payload pair is checked by Fanout's signature; socket.io's
       // overloads cannot follow a generic key, hence the cast.
-      (io.to(rooms.conversation(conversationId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+      (io.to(rooms.conversation(conversationId)).emit as (e: string, p: unknown) => boolean)(
+        event,
+        payload,
+      );
     },
     toUsers(userIds, event, payload) {
       if (userIds.length === 0) return;

@@ -73,7 +73,10 @@ export function createPresenceLifecycle(options: PresenceLifecycleOptions): Pres
   /** Redis may have restarted empty: write every local lease back within one round. */
   async function reRegisterAll(): Promise<void> {
     const entries = [...local.values()];
-    logger.info({ connections: entries.length }, 'presence: redis is back; re-registering local connections');
+    logger.info(
+      { connections: entries.length },
+      'presence: redis is back; re-registering local connections',
+    );
     for (let i = 0; i < entries.length; i += REREGISTER_BATCH) {
       try {
         await service.reRegister(entries.slice(i, i + REREGISTER_BATCH));
@@ -87,7 +90,11 @@ export function createPresenceLifecycle(options: PresenceLifecycleOptions): Pres
   return {
     async connected(socket: ChatSocket) {
       if (!socket.connected) return;
-      const entry: ConnectionEntry = { userId: socket.data.userId, connId: socket.id, nodeId: options.nodeId };
+      const entry: ConnectionEntry = {
+        userId: socket.data.userId,
+        connId: socket.id,
+        nodeId: options.nodeId,
+      };
       local.set(socket.id, entry);
       socket.conn.on('heartbeat', () => {
         if (local.has(socket.id)) beating.add(socket.id);

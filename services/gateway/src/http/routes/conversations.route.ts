@@ -18,22 +18,28 @@ export function conversationsRoutes(conversations: ConversationsService) {
       '/api/conversations/direct',
       { schema: { body: DirectConversationBody } },
       async (request, reply) => {
-        const { conversation, created } = await conversations.openDirect(userIdOf(request), request.body.userId);
+        const { conversation, created } = await conversations.openDirect(
+          userIdOf(request),
+          request.body.userId,
+        );
         return reply.status(created ? 201 : 200).send(conversation);
       },
     );
     app.post<{ Body: GroupConversationBody }>(
       '/api/conversations/group',
       { schema: { body: GroupConversationBody } },
-      async (request, reply) => reply.status(201).send(await conversations.createGroup(userIdOf(request), request.body)),
+      async (request, reply) =>
+        reply.status(201).send(await conversations.createGroup(userIdOf(request), request.body)),
     );
     app.get<{ Querystring: ListConversationsQuery }>(
       '/api/conversations',
       { schema: { querystring: ListConversationsQuery } },
       async (request) => conversations.list(userIdOf(request), request.query),
     );
-    app.get<{ Params: IdParams }>('/api/conversations/:id', { schema: { params: IdParams } }, async (request) =>
-      conversations.get(userIdOf(request), request.params.id),
+    app.get<{ Params: IdParams }>(
+      '/api/conversations/:id',
+      { schema: { params: IdParams } },
+      async (request) => conversations.get(userIdOf(request), request.params.id),
     );
     app.patch<{ Params: IdParams; Body: PatchConversationBody }>(
       '/api/conversations/:id',
@@ -51,13 +57,18 @@ export function conversationsRoutes(conversations: ConversationsService) {
     app.post<{ Params: IdParams; Body: AddMembersBody }>(
       '/api/conversations/:id/members',
       { schema: { params: IdParams, body: AddMembersBody } },
-      async (request) => conversations.addMembers(userIdOf(request), request.params.id, request.body.userIds),
+      async (request) =>
+        conversations.addMembers(userIdOf(request), request.params.id, request.body.userIds),
     );
     app.delete<{ Params: MemberParams }>(
       '/api/conversations/:id/members/:userId',
       { schema: { params: MemberParams } },
       async (request, reply) => {
-        await conversations.removeMember(userIdOf(request), request.params.id, request.params.userId);
+        await conversations.removeMember(
+          userIdOf(request),
+          request.params.id,
+          request.params.userId,
+        );
         return reply.status(204).send();
       },
     );
@@ -65,7 +76,12 @@ export function conversationsRoutes(conversations: ConversationsService) {
       '/api/conversations/:id/members/:userId',
       { schema: { params: MemberParams, body: PatchMemberBody } },
       async (request) =>
-        conversations.setRole(userIdOf(request), request.params.id, request.params.userId, request.body.role),
+        conversations.setRole(
+          userIdOf(request),
+          request.params.id,
+          request.params.userId,
+          request.body.role,
+        ),
     );
   };
 }

@@ -14,7 +14,10 @@ interface FileQuery {
 }
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n`: one range; anything else (incl. multi-range) → whole file. */
-export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   let start: number;
@@ -57,31 +60,34 @@ function setSafeHeaders(reply: FastifyReply, file: ServableFile): void {
  */
 export function filesRoutes(uploads: UploadsService) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get<{ Params: FileParams; Querystring: FileQuery }>('/files/:id/:name', async (request, reply) => {
-      const { exp, sig } = request.query;
-      const file = await uploads.resolve({
-        id: request.params.id,
-        name: request.params.name,
-        exp: typeof exp === 'string' ? exp : '',
-        sig: typeof sig === 'string' ? sig : '',
-      });
-      const onDisk = await stat(file.path).catch(() => undefined);
-      if (!onDisk?.isFile()) throw AppError.notFound('File not found');
-      const size = onDisk.size;
-      setSafeHeaders(reply, file);
-      const range = file.kind === 'file' ? undefined : parseRange(request.headers.range, size);
-      if (range === 'unsatisfiable') {
-        return reply.status(416).header('Content-Range', `bytes */${size}`).send();
-      }
-      if (range) {
-        void reply
-          .status(206)
-          .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
-          .header('Content-Length', String(range.end - range.start + 1));
-        return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
-      }
-      void reply.header('Content-Length', String(size));
-      return reply.send(createReadStream(file.path));
-    });
+    app.get<{ Params: FileParams; Querystring: FileQuery }>(
+      '/files/:id/:name',
+      async (request, reply) => {
+        const { exp, sig } = request.query;
+        const file = await uploads.resolve({
+          id: request.params.id,
+          name: request.params.name,
+          exp: typeof exp === 'string' ? exp : '',
+          sig: typeof sig === 'string' ? sig : '',
+        });
+        const onDisk = await stat(file.path).catch(() => undefined);
+        if (!onDisk?.isFile()) throw AppError.notFound('File not found');
+        const size = onDisk.size;
+        setSafeHeaders(reply, file);
+        const range = file.kind === 'file' ? undefined : parseRange(request.headers.range, size);
+        if (range === 'unsatisfiable') {
+          return reply.status(416).header('Content-Range', `bytes */${size}`).send();
+        }
+        if (range) {
+          void reply
+            .status(206)
+            .header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
+            .header('Content-Length', String(range.end - range.start + 1));
+          return reply.send(createReadStream(file.path, { start: range.start, end: range.end }));
+        }
+        void reply.header('Content-Length', String(size));
+        return reply.send(createReadStream(file.path));
+      },
+    );
   };
 }

@@ -18,7 +18,12 @@ export function healthRoutes(readiness: Readiness) {
       try {
         await Promise.race([
           readiness.check(),
-          new Promise((_, reject) => setTimeout(() => reject(new Error('readiness check timed out')), CHECK_TIMEOUT_MS).unref()),
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error('readiness check timed out')),
+              CHECK_TIMEOUT_MS,
+            ).unref(),
+          ),
         ]);
         return { status: 'ready' };
       } catch {

@@ -8,7 +8,11 @@ export function messagesRoutes(messages: MessagesService) {
     app.get<{ Params: IdParams; Querystring: HistoryQuery }>(
       '/api/conversations/:id/messages',
       { schema: { params: IdParams, querystring: HistoryQuery } },
-      async (request) => messages.history(userIdOf(request), { conversationId: request.params.id, ...request.query }),
+      async (request) =>
+        messages.history(userIdOf(request), {
+          conversationId: request.params.id,
+          ...request.query,
+        }),
     );
     app.post<{ Params: IdParams; Body: PostMessageBody }>(
       '/api/conversations/:id/messages',
@@ -24,7 +28,8 @@ export function messagesRoutes(messages: MessagesService) {
     app.get<{ Params: IdParams; Querystring: SearchMessagesQuery }>(
       '/api/conversations/:id/messages/search',
       { schema: { params: IdParams, querystring: SearchMessagesQuery } },
-      async (request) => messages.search(userIdOf(request), request.params.id, request.query.q, request.query.limit),
+      async (request) =>
+        messages.search(userIdOf(request), request.params.id, request.query.q, request.query.limit),
     );
   };
 }

@@ -1,4 +1,8 @@
-import { NotificationsListQuery, NotificationsReadBody, PostNotificationBody } from '@chat/protocol';
+import {
+  NotificationsListQuery,
+  NotificationsReadBody,
+  PostNotificationBody,
+} from '@chat/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { NotificationsService } from '../../domain/notifications.service.js';
 import { userIdOf } from '../authenticate.js';

@@ -5,9 +5,13 @@ import { defineHandler } from '../define-handler.js';
 
 export function conversationHandlers(receipts: ReceiptsService, sync: SyncService) {
   return [
-    defineHandler('conversation:read', ConversationReadPayload, async ({ conversationId, seq }, { userId }) => ({
-      readSeq: await receipts.read(userId, conversationId, seq),
-    })),
+    defineHandler(
+      'conversation:read',
+      ConversationReadPayload,
+      async ({ conversationId, seq }, { userId }) => ({
+        readSeq: await receipts.read(userId, conversationId, seq),
+      }),
+    ),
     defineHandler(
       'conversation:delivered',
       ConversationDeliveredPayload,
