@@ -13,13 +13,15 @@ import { startFaultCluster, type FaultCluster, type FaultUser } from './fault-cl
  */
 
 const ENV = {
-  PING_INTERVAL: '1000',
-  PING_TIMEOUT: '2000',
-  // Production keeps TTL (45 s) far above a reconnect; a 2-node roll behind nginx's 5 s fail_timeout
-  // can take a client ~5 s to land, so the lease must outlive that here too.
-  PRESENCE_TTL_MS: '10000',
+  PING_INTERVAL: '2000',
+  PING_TIMEOUT: '5000',
+  // Production keeps the lease (45 s) and grace (5 s) far above a reconnect. Here the box is
+  // also restarting nodes under tsx while it runs the traffic, so a ping can stall for a
+  // few seconds and a client bounced by a draining node can take several seconds to land:
+  // the lease and grace must outlive that, or the roll "flaps" for reasons of the test rig.
+  PRESENCE_TTL_MS: '20000',
   PRESENCE_FLUSH_MS: '300',
-  PRESENCE_GRACE_MS: '3000',
+  PRESENCE_GRACE_MS: '8000',
   PRESENCE_SWEEP_INTERVAL_MS: '500',
   DRAIN_TIMEOUT: '10s',
 };
