@@ -1,4 +1,9 @@
-import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoOperationTimeoutError,
+  MongoServerSelectionError,
+} from 'mongodb';
 
 /**
  * A unique index rejected a write (E11000). Callers map it to `CONFLICT` or use it
@@ -85,5 +90,10 @@ export async function mapDuplicate<T>(op: () => Promise<T>): Promise<T> {
  * to `UNAVAILABLE`, retryable), as opposed to bugs or rejected writes.
  */
 export function isMongoUnavailableError(err: unknown): boolean {
-  return err instanceof MongoNetworkError || err instanceof MongoServerSelectionError;
+  return (
+    err instanceof MongoNetworkError ||
+    err instanceof MongoServerSelectionError ||
+    // The operation timeout (connectMongo's operationTimeoutMS) ran out: a stalled server.
+    err instanceof MongoOperationTimeoutError
+  );
 }
