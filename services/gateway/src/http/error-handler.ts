@@ -48,13 +48,11 @@ export function installErrorHandler(app: FastifyInstance, logger: Logger): void 
     void reply.status(statusOf(appError ?? err)).send({ error: body });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send({
-        error: {
-          code: 'NOT_FOUND',
-          message: `No route ${request.method} ${request.url.split('?')[0]}`,
-        },
-      });
+    void reply.status(404).send({
+      error: {
+        code: 'NOT_FOUND',
+        message: `No route ${request.method} ${request.url.split('?')[0]}`,
+      },
+    });
   });
 }
