@@ -4,6 +4,7 @@ import {
   DuplicateKeyError,
   ObjectId,
   previewKindOf,
+  toAttachmentDto,
   toMessageDto,
   type AttachmentDoc,
   type MessageDoc,
@@ -63,6 +64,16 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return new Map(found.map((a) => [hex(a._id), a]));
   }
 
+  /** Attachment ids → DTOs with fresh signed URLs; unknown ids (or no signer) are dropped. */
+  function resolveAttachments(byId: ReadonlyMap<string, AttachmentDoc>) {
+    const url = options.attachmentUrl;
+    return (ids: readonly ObjectId[]) =>
+      ids.flatMap((id) => {
+        const a = byId.get(hex(id));
+        return a && url ? [toAttachmentDto(a, url(a))] : [];
+      });
+  }
+
   /** Message DTOs with reactions and freshly signed attachment URLs, in the given order. */
   async function toDtos(docs: readonly MessageDoc[]): Promise<Message[]> {
     if (docs.length === 0) return [];
@@ -70,26 +81,10 @@ export function createMessagesService(options: MessagesServiceOptions) {
       store.messages.reactionsOf(docs.map((d) => d._id)),
       attachmentsById(docs),
     ]);
-    const url = options.attachmentUrl;
     return docs.map((doc) =>
       toMessageDto(doc, {
         reactionsOf,
-        attachmentsOf: (ids) =>
-          ids.flatMap((id) => {
-            const a = attachments.get(hex(id));
-            return a && url
-              ? [
-                  {
-                    id: hex(a._id),
-                    name: a.name,
-                    size: a.size,
-                    mime: a.mime,
-                    kind: a.kind,
-                    url: url(a),
-                  },
-                ]
-              : [];
-          }),
+        attachmentsOf: resolveAttachments(attachments),
       }),
     );
   }
@@ -99,25 +94,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
    * attachments are already loaded, so the two lookups toDtos makes are skipped (hot path).
    */
   function newMessageDto(doc: MessageDoc, attachments: readonly AttachmentDoc[]): Message {
-    const url = options.attachmentUrl;
-    const byId = new Map(attachments.map((a) => [hex(a._id), a]));
     return toMessageDto(doc, {
-      attachmentsOf: (ids) =>
-        ids.flatMap((id) => {
-          const a = byId.get(hex(id));
-          return a && url
-            ? [
-                {
-                  id: hex(a._id),
-                  name: a.name,
-                  size: a.size,
-                  mime: a.mime,
-                  kind: a.kind,
-                  url: url(a),
-                },
-              ]
-            : [];
-        }),
+      attachmentsOf: resolveAttachments(new Map(attachments.map((a) => [hex(a._id), a]))),
     });
   }
 
