@@ -5,7 +5,15 @@
 // purpose: TypeScript tooling does not exist yet when this starts.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  readFileSync,
+  writeFileSync,
+  mkdirSync,
+  rmSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -121,6 +129,31 @@ function ensureDependencies(pnpm) {
   writeFileSync(stamp, digest);
 }
 
+/** Newest modification time of any file below `dir` (0 when it does not exist). */
+function newestMtime(dir) {
+  if (!existsSync(dir)) return 0;
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The gateways serve the web UI from packages/web/dist: build it when missing or stale. */
+function ensureWebBuild(pnpm) {
+  const web = join(root, 'packages', 'web');
+  const built = join(web, 'dist', 'index.html');
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (
+    builtAt > 0 &&
+    builtAt >= Math.max(newestMtime(join(web, 'src')), newestMtime(join(web, 'index.html')))
+  )
+    return;
+  log('building the web UI (packages/web)');
+  if (run([...pnpm, '--filter', '@chat/web', 'run', 'build']) !== 0) fail('web UI build failed');
+}
+
 function main() {
   const [command, ...rest] = process.argv.slice(2);
   if (!command || !(command in COMMANDS))
@@ -129,6 +162,7 @@ function main() {
   ensureSystemPackages(command);
   const pnpm = resolvePnpm();
   ensureDependencies(pnpm);
+  if (command === 'start') ensureWebBuild(pnpm);
 
   // Every process below resolves workspace packages to their TypeScript source.
   const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=@chat/source']
