@@ -10,11 +10,13 @@ export {
 } from './wait.js';
 export {
   spawnManaged,
+  spawnTsEntry,
   startError,
   waitUntilReady,
   type ExitInfo,
   type ManagedProcess,
   type SpawnManagedOptions,
+  type SpawnTsEntryOptions,
 } from './managed-process.js';
 export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';
 export {

@@ -195,3 +195,29 @@ export async function waitUntilReady(
     settled = true;
   }
 }
+
+export interface SpawnTsEntryOptions extends SpawnManagedOptions {
+  /** Ready once this returns true for the output so far (e.g. a log line). */
+  readyWhen: (output: string) => boolean;
+  /** @default 30_000 */
+  timeout?: number;
+}
+
+/**
+ * Starts a TypeScript entry the way the runner does (`node --conditions=@chat/source
+ * --import tsx <file>`, so the pid is node itself) and waits for its ready signal; a child
+ * that exits or stays silent is stopped and reported with its last output.
+ */
+export async function spawnTsEntry(
+  file: string,
+  options: SpawnTsEntryOptions,
+): Promise<ManagedProcess> {
+  const { readyWhen, timeout = 30_000, ...spawnOptions } = options;
+  const child = await spawnManaged(
+    process.execPath,
+    ['--conditions=@chat/source', '--import', 'tsx', file],
+    spawnOptions,
+  );
+  await waitUntilReady(child, () => readyWhen(child.output()), { timeout, what: `${file} ready` });
+  return child;
+}

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { spawnManaged, waitFor, type ManagedProcess } from '@chat/testkit';
+import { spawnTsEntry, type ManagedProcess } from '@chat/testkit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -73,22 +73,12 @@ export async function startReceiver(secret: string): Promise<Receiver> {
   return receiver;
 }
 
-/** The real worker process, started as in production (tsx on the TypeScript source). */
-export async function startWorker(env: Record<string, string>): Promise<ManagedProcess> {
-  const proc = await spawnManaged(
-    process.execPath,
-    ['--conditions=@chat/source', '--import', 'tsx', 'services/worker/src/main.ts'],
-    { cwd: repoRoot, env: { ...process.env, LOG_LEVEL: 'info', ...env }, name: 'worker' },
-  );
-  await waitFor(
-    () => {
-      if (proc.exitInfo) throw new Error(`worker exited early:\n${proc.output()}`);
-      return proc.output().includes('"msg":"worker ready"');
-    },
-    { timeout: 30_000, message: 'worker ready' },
-  ).catch(async (err: unknown) => {
-    await proc.stop(1_000);
-    throw err;
+/** The real worker process (services/worker/src/main.ts), once it logged "worker ready". */
+export function startWorker(env: Record<string, string>): Promise<ManagedProcess> {
+  return spawnTsEntry('services/worker/src/main.ts', {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    name: 'worker',
+    readyWhen: (output) => output.includes('"msg":"worker ready"'),
   });
-  return proc;
 }
