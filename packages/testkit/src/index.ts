@@ -32,3 +32,8 @@ export {
   type StartNginxOptions,
 } from './nginx.js';
 export { startMongo, type MongoFixture, type MongoKind } from './mongo.js';
+export {
+  startWebhookReceiver,
+  type WebhookDelivery,
+  type WebhookReceiver,
+} from './webhook-receiver.js';

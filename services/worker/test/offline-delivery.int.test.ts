@@ -87,7 +87,7 @@ afterAll(async () => {
 describe('offline delivery worker', () => {
   it('retries a failing receiver with growing delays and delivers exactly once, signed', async () => {
     const job = newJob();
-    receiver.respond.set(job.deliveryId, (n) => (n <= 2 ? 503 : 200));
+    receiver.respond = (id, n) => (id === job.deliveryId && n <= 2 ? 503 : 200);
     await producer.enqueue([job]);
 
     await waitFor(
@@ -127,8 +127,8 @@ describe('offline delivery worker', () => {
   it('dead-letters after the last attempt, and at once on a permanent 4xx, and counts it', async () => {
     const failing = newJob();
     const rejected = newJob();
-    receiver.respond.set(failing.deliveryId, () => 500);
-    receiver.respond.set(rejected.deliveryId, () => 400);
+    receiver.respond = (id) =>
+      id === failing.deliveryId ? 500 : id === rejected.deliveryId ? 400 : 200;
     await producer.enqueue([failing, rejected]);
     await waitFor(
       async () =>
