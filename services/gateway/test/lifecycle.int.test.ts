@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ack,
   collect,
+  createGroup,
+  sendText,
   startTestCluster,
   type ClientSocket,
   type TestCluster,
@@ -13,6 +15,8 @@ import {
 
 let cluster: TestCluster;
 let counter = 0;
+const group = (owner: TestUser, members: TestUser[]) => createGroup(cluster, owner, members);
+const send = sendText;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
 beforeAll(async () => {
@@ -21,31 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.close();
 });
-
-async function group(owner: TestUser, members: TestUser[]): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/group', {
-    token: owner.token,
-    body: { title: 'team', memberIds: members.map((m) => m.id) },
-  });
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-async function send(
-  socket: ClientSocket,
-  conversationId: string,
-  text: string,
-  extra: Record<string, unknown> = {},
-) {
-  const res = await ack<{ message: Message }>(socket, 'message:send', {
-    conversationId,
-    clientMsgId: `c-${Math.random()}`,
-    text,
-    ...extra,
-  });
-  expect(res.ok, JSON.stringify(res.error)).toBe(true);
-  return res.message;
-}
 
 async function history(user: TestUser, conversationId: string, node = 0): Promise<Message[]> {
   const res = await cluster.http<{ messages: Message[] }>(

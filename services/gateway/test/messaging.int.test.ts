@@ -4,14 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ack,
   collect,
+  createGroup,
+  sendText,
   startTestCluster,
-  type ClientSocket,
   type TestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
 let cluster: TestCluster;
 let counter = 0;
+const group = (owner: TestUser, members: TestUser[]) => createGroup(cluster, owner, members);
+const send = sendText;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
 beforeAll(async () => {
@@ -28,30 +31,6 @@ async function direct(a: TestUser, b: TestUser, node = 0): Promise<Conversation>
   });
   expect([200, 201]).toContain(res.status);
   return res.body;
-}
-
-async function group(owner: TestUser, members: TestUser[], node = 0): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(node, 'POST', '/api/conversations/group', {
-    token: owner.token,
-    body: { title: 'team', memberIds: members.map((m) => m.id) },
-  });
-  expect(res.status).toBe(201);
-  return res.body;
-}
-
-async function send(
-  socket: ClientSocket,
-  conversationId: string,
-  text: string,
-  clientMsgId = `c-${text}-${Math.random()}`,
-) {
-  const res = await ack<{ message: Message }>(socket, 'message:send', {
-    conversationId,
-    clientMsgId,
-    text,
-  });
-  expect(res.ok, JSON.stringify(res.error)).toBe(true);
-  return res.message;
 }
 
 describe('messaging across nodes', () => {
@@ -88,7 +67,9 @@ describe('messaging across nodes', () => {
     await Promise.all(
       senders.map((socket, s) =>
         Promise.all(
-          Array.from({ length: 30 }, (_, i) => send(socket, conv.id, `s${s}-m${i}`, `s${s}-m${i}`)),
+          Array.from({ length: 30 }, (_, i) =>
+            send(socket, conv.id, `s${s}-m${i}`, { clientMsgId: `s${s}-m${i}` }),
+          ),
         ),
       ),
     );
@@ -125,8 +106,12 @@ describe('messaging across nodes', () => {
     const alice = await cluster.register(name('alice'));
     const bob = await cluster.register(name('bob'));
     const conv = await direct(alice, bob);
-    const first = await send(await cluster.connect(alice, 0), conv.id, 'once', 'same-id');
-    const again = await send(await cluster.connect(alice, 1), conv.id, 'once', 'same-id');
+    const first = await send(await cluster.connect(alice, 0), conv.id, 'once', {
+      clientMsgId: 'same-id',
+    });
+    const again = await send(await cluster.connect(alice, 1), conv.id, 'once', {
+      clientMsgId: 'same-id',
+    });
     const viaHttp = await cluster.http<Message>(
       2,
       'POST',
