@@ -17,6 +17,15 @@ const ID_INDEX: IndexSpec = {
   extra: {},
 };
 const MAX_LOOKUP_KEYS = 1000;
+/** Nested $or plans deeper than this scan instead (MongoDB itself caps nesting at 100). */
+const MAX_OR_DEPTH = 4;
+
+/** Candidate ids from index lookups; `size` is the number of ids, used to pick the cheapest plan. */
+interface Plan {
+  ids: Set<string>;
+  size: number;
+  exact: boolean;
+}
 
 /** A scalar that equality lookups can find through index keys without changing the result set. */
 const isIndexable = (v: unknown): boolean => {
@@ -145,11 +154,16 @@ export class Collection {
    * `exact` means the lookup alone decided the match (every condition was an equality it used).
    */
   candidates(filter: unknown): { docs: Doc[]; exact: boolean } {
-    const all = (): { docs: Doc[]; exact: boolean } => ({
-      docs: [...this.docs.values()],
-      exact: false,
-    });
-    if (!isPlainObject(filter)) return all();
+    const plan = isPlainObject(filter) ? this.plan(filter, 0) : undefined;
+    if (!plan) return { docs: [...this.docs.values()], exact: false };
+    return { docs: this.collect(plan.ids), exact: plan.exact };
+  }
+
+  /**
+   * The ids an index lookup yields for a filter (a superset of its matches, without duplicates),
+   * or undefined when only a full scan can answer it.
+   */
+  private plan(filter: Doc, depth: number): Plan | undefined {
     const conditions = Object.keys(filter).length;
     const eq = new Map<string, unknown[]>();
     for (const [field, cond] of Object.entries(filter)) {
@@ -157,9 +171,23 @@ export class Collection {
       const values = equalityValues(cond);
       if (values) eq.set(field, values);
     }
-    if (eq.size === 0) return all();
+    const byEquality = eq.size > 0 ? this.planEquality(eq, conditions) : undefined;
+    // A top-level $or (a batched lookup: one clause per request) can use the indexes when every
+    // clause can; the union of the clauses' candidates then holds every match.
+    const byOr =
+      Array.isArray(filter.$or) && depth < MAX_OR_DEPTH
+        ? this.planOr(filter.$or, conditions === 1, depth)
+        : undefined;
+    if (byEquality && byOr) return byOr.size < byEquality.size ? byOr : byEquality;
+    return byEquality ?? byOr;
+  }
+
+  private planEquality(eq: Map<string, unknown[]>, conditions: number): Plan | undefined {
     const ids = eq.get('_id');
-    if (ids) return { docs: this.collect(new Set(ids.map(keyOf))), exact: conditions === 1 };
+    if (ids) {
+      const set = new Set(ids.map(keyOf));
+      return { ids: set, size: set.size, exact: conditions === 1 };
+    }
     let best: { sets: Set<string>[]; used: number } | undefined;
     let bestSize = Infinity;
     for (const ix of this.secondary()) {
@@ -174,13 +202,32 @@ export class Collection {
         bestSize = size;
       }
     }
-    if (!best) return all();
+    if (!best) return undefined;
     // Keep index order within one key; several keys ($in) are merged without duplicates.
-    const idsFound =
+    const found =
       best.sets.length === 1
         ? (best.sets[0] as Set<string>)
         : new Set(best.sets.flatMap((s) => [...s]));
-    return { docs: this.collect(idsFound), exact: best.used === conditions };
+    return { ids: found, size: found.size, exact: best.used === conditions };
+  }
+
+  /**
+   * Union of the clauses' plans; undefined as soon as one clause needs a scan. Exact when the
+   * $or is the whole filter and every clause's lookup was exact: the union of exact match sets
+   * is exactly the set of documents matching at least one clause.
+   */
+  private planOr(clauses: unknown[], alone: boolean, depth: number): Plan | undefined {
+    if (clauses.length === 0) return undefined;
+    const ids = new Set<string>();
+    let exact = alone;
+    for (const clause of clauses) {
+      if (!isPlainObject(clause)) return undefined;
+      const p = this.plan(clause, depth + 1);
+      if (!p) return undefined;
+      for (const id of p.ids) ids.add(id);
+      exact &&= p.exact;
+    }
+    return { ids, size: ids.size, exact };
   }
 
   /**
@@ -265,7 +312,7 @@ export class Collection {
     };
   }
 
-  /** Ids come from one Set (no duplicates) or from a merged Set ($in), so no dedupe is needed. */
+  /** Ids come from a Set, so no dedupe is needed. */
   private collect(ids: Iterable<string>): Doc[] {
     const out: Doc[] = [];
     for (const id of ids) {

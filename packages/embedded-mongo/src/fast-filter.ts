@@ -4,7 +4,7 @@ import { compareValues, isPlainObject, typeRank, type Doc } from './bson-values.
  * A matcher for the filters hot paths send (top-level fields compared with scalars), built
  * without mingo: creating a mingo Query initializes its operator context on every call, which
  * showed up as ~15 % of the server's CPU under chat load. Anything outside the shapes below
- * (dotted paths, arrays or documents in the filter or in the stored field, regexes, $or...)
+ * (dotted paths, arrays or documents in the filter or in the stored field, regexes, $nor...)
  * returns undefined and the caller uses mingo, so semantics never depend on this file alone.
  */
 export type FastMatch = (doc: Doc) => boolean | undefined;
@@ -85,7 +85,14 @@ function fieldTest(cond: unknown): Test | undefined {
 /** Compiles a fast matcher, or undefined when the filter has a shape it does not cover. */
 export function compileFastFilter(filter: Doc): FastMatch | undefined {
   const fields: [string, Test][] = [];
+  const logical: FastMatch[] = [];
   for (const [field, cond] of Object.entries(filter)) {
+    if (field === '$or' || field === '$and') {
+      const m = compileLogical(field, cond);
+      if (!m) return undefined;
+      logical.push(m);
+      continue;
+    }
     if (field.startsWith('$') || field.includes('.')) return undefined;
     const test = fieldTest(cond);
     if (!test) return undefined;
@@ -99,6 +106,35 @@ export function compileFastFilter(filter: Doc): FastMatch | undefined {
       if (value !== null && value !== undefined && !isScalar(value)) return undefined;
       if (!test(value, present && value !== undefined)) return false;
     }
+    for (const m of logical) {
+      const r = m(doc);
+      if (r !== true) return r;
+    }
     return true;
+  };
+}
+
+/**
+ * `$or`/`$and` of clauses this file covers (the batched lookups: one equality clause per request).
+ * A clause that declines a document only decides the result when no other clause already did.
+ */
+function compileLogical(op: '$or' | '$and', clauses: unknown): FastMatch | undefined {
+  if (!Array.isArray(clauses) || clauses.length === 0) return undefined;
+  const ms: FastMatch[] = [];
+  for (const c of clauses) {
+    if (!isPlainObject(c)) return undefined;
+    const m = compileFastFilter(c);
+    if (!m) return undefined;
+    ms.push(m);
+  }
+  const decisive = op === '$or';
+  return (doc) => {
+    let unknown = false;
+    for (const m of ms) {
+      const r = m(doc);
+      if (r === decisive) return decisive;
+      if (r === undefined) unknown = true;
+    }
+    return unknown ? undefined : !decisive;
   };
 }

@@ -36,6 +36,17 @@ const FILTERS: Doc[] = [
   { d: when },
   { b: false },
   { s: 'x', a: { $eq: 1 } },
+  { $or: [{ a: 1 }, { s: 'y' }] },
+  {
+    $or: [
+      { _id: oid, s: 'x' },
+      { _id: 3, s: 'x' },
+      { _id: 4, s: 'nope' },
+    ],
+  },
+  { $or: [{ a: { $gt: 1 } }, { b: false }], s: { $ne: '' } },
+  { $and: [{ a: { $gte: 0 } }, { s: 'x' }] },
+  { $or: [{ $and: [{ s: 'x' }, { d: when }] }, { n: 7 }] },
 ];
 
 describe('compileFastFilter', () => {
@@ -53,7 +64,9 @@ describe('compileFastFilter', () => {
   it('declines shapes it does not cover', () => {
     for (const filter of [
       { 'a.b': 1 },
-      { $or: [{ a: 1 }] },
+      { $nor: [{ a: 1 }] },
+      { $or: [{ a: 1 }, { a: /x/ }] },
+      { $or: [] },
       { a: null },
       { a: { $in: [null] } },
       { a: /x/ },
@@ -66,6 +79,12 @@ describe('compileFastFilter', () => {
 
   it('defers documents whose field is an array or embedded document to mingo', () => {
     expect(compileFastFilter({ a: 1 })?.({ a: [1, 2] })).toBeUndefined();
+    // One clause declines, none matches: undecided. One clause matches: decided.
+    expect(
+      compileFastFilter({ $or: [{ a: 1 }, { s: 'x' }] })?.({ a: [1], s: 'y' }),
+    ).toBeUndefined();
+    expect(compileFastFilter({ $or: [{ a: 1 }, { s: 'x' }] })?.({ a: [1], s: 'x' })).toBe(true);
+    expect(compileFastFilter({ $and: [{ a: 1 }, { s: 'x' }] })?.({ a: [1], s: 'y' })).toBe(false);
     expect(
       compileFastFilter({ nested: { $exists: true } })?.({ nested: { k: 1 } }),
     ).toBeUndefined();
@@ -181,5 +200,89 @@ describe('Collection.orderedScan', () => {
     const coll = new Collection('db', 'x');
     coll.insert({ _id: 1, c: 'a', s: 1 });
     expect(coll.orderedScan({ c: 'a' }, { s: 1 }, 5, () => true)).toBeUndefined();
+  });
+});
+
+describe('Collection.candidates with $or', () => {
+  const coll = new Collection('db', 'messages');
+  coll.createIndex({ name: 's_c', key: { s: 1, c: 1 }, unique: true, sparse: false, extra: {} });
+  coll.createIndex({ name: 'k', key: { k: 1 }, unique: false, sparse: false, extra: {} });
+  for (let i = 0; i < 400; i++)
+    coll.insert({ _id: i, s: `u${i % 20}`, c: `m${i}`, k: i % 7, t: i % 3 === 0 ? [i] : i });
+  const all = [...coll.docs.values()];
+
+  const cases: { filter: Doc; indexed: boolean }[] = [
+    {
+      filter: {
+        $or: [
+          { s: 'u1', c: 'm1' },
+          { s: 'u2', c: 'm22' },
+          { s: 'u3', c: 'm3' },
+        ],
+      },
+      indexed: true,
+    },
+    {
+      filter: { $or: [{ _id: 5 }, { _id: { $in: [6, 7, 5] } }, { s: 'u9', c: 'm9' }] },
+      indexed: true,
+    },
+    {
+      filter: {
+        $or: [
+          { s: 'u1', c: 'm1' },
+          { s: 'u1', c: 'm1' },
+        ],
+      },
+      indexed: true,
+    },
+    { filter: { $or: [{ s: 'u1' }, { k: 3 }] }, indexed: true },
+    {
+      filter: {
+        $or: [
+          { s: 'u1', c: 'm1' },
+          { k: 2, t: { $gt: 100 } },
+        ],
+        t: { $ne: 2 },
+      },
+      indexed: true,
+    },
+    {
+      filter: {
+        $or: [
+          { s: 'u4', c: 'm4', t: 4 },
+          { s: 'u5', c: 'm5', t: 6 },
+        ],
+      },
+      indexed: true,
+    },
+    { filter: { $or: [{ $or: [{ k: 1 }, { _id: 2 }] }, { s: 'u6', c: 'm6' }] }, indexed: true },
+    { filter: { $or: [{ s: 'u1', c: 'm1' }, { t: 3 }] }, indexed: false },
+    { filter: { $or: [{ s: 'u1', c: 'm1' }, { c: 'm2' }] }, indexed: false },
+  ];
+
+  it('returns exactly what a full scan returns, from the index when every clause has one', () => {
+    for (const { filter, indexed } of cases) {
+      const expected = all.filter((d) => new Query(filter).test(d)).map((d) => d._id);
+      const { docs, exact } = coll.candidates(filter);
+      const match = compileFilter(filter);
+      const got = (exact ? docs : docs.filter(match)).map((d) => d._id);
+      expect([...got].sort(), JSON.stringify(filter)).toEqual([...expected].sort());
+      expect(new Set(got).size, 'no duplicates').toBe(got.length);
+      if (indexed) expect(docs.length, JSON.stringify(filter)).toBeLessThan(all.length / 2);
+      else expect(docs.length, JSON.stringify(filter)).toBe(all.length);
+    }
+  });
+
+  it('is exact only when the $or is the whole filter and every clause lookup is exact', () => {
+    expect(coll.candidates({ $or: [{ s: 'u1', c: 'm1' }, { _id: 3 }] }).exact).toBe(true);
+    expect(
+      coll.candidates({
+        $or: [
+          { s: 'u1', c: 'm1' },
+          { s: 'u1', t: 1 },
+        ],
+      }).exact,
+    ).toBe(false);
+    expect(coll.candidates({ $or: [{ s: 'u1', c: 'm1' }], k: 1 }).exact).toBe(false);
   });
 });
