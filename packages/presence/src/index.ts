@@ -2,6 +2,7 @@ export { createPresenceKeys, DEFAULT_PRESENCE_PREFIX, type PresenceKeys } from '
 export {
   createPresenceStore,
   DEFAULT_PRESENCE_TTL_MS,
+  type Admission,
   MAX_PRESENCE_QUERY,
   type ConnectionEntry,
   type ConnectionRef,

@@ -34,6 +34,10 @@ export interface ConnectionEntry extends ConnectionRef {
   device?: string;
 }
 
+export type Admission =
+  | { accepted: true; cameOnline: boolean; devices: number }
+  | { accepted: false; devices: number };
+
 export interface UserPresence {
   userId: string;
   online: boolean;
@@ -47,6 +51,12 @@ export interface PresenceStore {
   readonly ttlMs: number;
   /** Registers a live connection. `cameOnline` is true when the user had no other live connection. */
   connect(entry: ConnectionEntry): Promise<{ cameOnline: boolean; devices: number }>;
+  /**
+   * `connect` with a cap, in one atomic step: refused (nothing written) when the user
+   * already holds `maxConnections` live connections anywhere in the cluster. One round
+   * trip, no cross-node request; concurrent handshakes cannot overshoot the cap.
+   */
+  admit(entry: ConnectionEntry, maxConnections: number): Promise<Admission>;
   /**
    * Refreshes many connections in one pipeline (call it for all local sockets on each
    * engine.io heartbeat or on a timer shorter than the TTL). Returns the connections
@@ -112,7 +122,7 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
   const commands = redis as unknown as Redis & PresenceCommands;
   const pipeline = (): PresencePipeline => redis.pipeline() as PresencePipeline;
 
-  const connectArgs = (e: ConnectionEntry, now: number): ScriptArg[] => [
+  const connectArgs = (e: ConnectionEntry, now: number, maxConnections = 0): ScriptArg[] => [
     keys.user(e.userId),
     keys.index(),
     keys.conn(e.connId),
@@ -123,6 +133,7 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     now + ttlMs,
     ttlMs,
     JSON.stringify({ userId: e.userId, nodeId: e.nodeId, device: e.device, since: now }),
+    maxConnections,
   ];
 
   async function presenceOf(userIds: string[]): Promise<UserPresence[]> {
@@ -156,6 +167,16 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     async connect(entry) {
       const [came, devices] = await commands.chatPresenceConnect(...connectArgs(entry, clock()));
       return { cameOnline: came === 1, devices };
+    },
+
+    async admit(entry, maxConnections) {
+      if (!Number.isInteger(maxConnections) || maxConnections < 1)
+        throw new RangeError(`maxConnections must be a positive integer (got ${maxConnections})`);
+      const [came, devices] = await commands.chatPresenceConnect(
+        ...connectArgs(entry, clock(), maxConnections),
+      );
+      if (came === -1) return { accepted: false, devices };
+      return { accepted: true, cameOnline: came === 1, devices };
     },
 
     async heartbeat(entries) {

@@ -9,15 +9,23 @@
  */
 
 /**
+ * Registers a connection, refusing it when the user already holds `maxConnections` live
+ * ones. Counting and adding in one script is what makes the cap exact across nodes:
+ * concurrent handshakes of one user are serialized here, so at most the cap get in.
  * KEYS: userKey, indexKey, connKey, lastSeenKey
- * ARGV: connId, userId, now, expiresAt, ttlMs, connValue
- * Returns: [cameOnline (0|1), devices]
+ * ARGV: connId, userId, now, expiresAt, ttlMs, connValue, maxConnections (0 = no cap)
+ * Returns: [cameOnline (0|1), devices], or [-1, devices] when refused by the cap.
  */
 export const CONNECT_LUA = `
 local now = tonumber(ARGV[3])
 local expiresAt = tonumber(ARGV[4])
+local maxConnections = tonumber(ARGV[7])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local before = redis.call('ZCARD', KEYS[1])
+-- A connection already registered (a retried call) is not a new one: never refuse it.
+if maxConnections > 0 and before >= maxConnections and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  return {-1, before}
+end
 redis.call('ZADD', KEYS[1], expiresAt, ARGV[1])
 local devices = redis.call('ZCARD', KEYS[1])
 redis.call('ZADD', KEYS[2], 'GT', expiresAt, ARGV[2])
