@@ -1,4 +1,5 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
+import { createCoalescer } from './batching/coalescer.js';
 import { isDuplicateKeyError } from './errors.js';
 import type { BlockDoc } from './types.js';
 
@@ -16,6 +17,24 @@ export interface BlocksRepository {
 
 export function createBlocksRepository(db: Db): BlocksRepository {
   const collection = db.collection<BlockDoc>('blocks');
+  const pairKey = (a: ObjectId, b: ObjectId) => `${a.toHexString()}:${b.toHexString()}`;
+  // Checked on every direct send: one query for all the sends in flight.
+  const blockedEitherWay = createCoalescer<readonly [ObjectId, ObjectId], boolean>(
+    async (batch) => {
+      const clauses = batch.flatMap(([a, b]) => [
+        { blockerId: a, blockedId: b },
+        { blockerId: b, blockedId: a },
+      ]);
+      const found = await collection
+        .find({ $or: clauses }, { projection: { blockerId: 1, blockedId: 1 } })
+        .toArray();
+      const blocked = new Set(found.map((d) => pairKey(d.blockerId, d.blockedId)));
+      return batch.map(([a, b]) => ({
+        status: 'fulfilled',
+        value: blocked.has(pairKey(a, b)) || blocked.has(pairKey(b, a)),
+      }));
+    },
+  );
   return {
     collection,
 
@@ -43,18 +62,7 @@ export function createBlocksRepository(db: Db): BlocksRepository {
       return (await collection.countDocuments({ blockerId, blockedId }, { limit: 1 })) > 0;
     },
 
-    async isBlockedEitherWay(a, b) {
-      const n = await collection.countDocuments(
-        {
-          $or: [
-            { blockerId: a, blockedId: b },
-            { blockerId: b, blockedId: a },
-          ],
-        },
-        { limit: 1 },
-      );
-      return n > 0;
-    },
+    isBlockedEitherWay: (a, b) => blockedEitherWay([a, b]),
 
     async listBlockedBy(blockerId, limit = 1000) {
       const docs = await collection

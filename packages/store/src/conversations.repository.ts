@@ -1,5 +1,7 @@
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { decodeActivityCursor, encodeActivityCursor } from './cursor.js';
+import { batchedFindOneByKey } from './batching/batched-ops.js';
+import { createCoalescer } from './batching/coalescer.js';
 import { isDuplicateKeyError } from './errors.js';
 import { clampLimit } from './regex.js';
 import type { ConversationDoc, LastMessagePreview, MembershipDoc } from './types.js';
@@ -69,6 +71,11 @@ export interface ConversationsRepository {
   changedSince(userId: ObjectId, since: Date, limit?: number): Promise<ConversationView[]>;
 }
 
+interface AllocateRequest {
+  id: ObjectId;
+  preview: LastMessagePreview;
+}
+
 export class InvalidCursorError extends Error {
   readonly code = 'INVALID_CURSOR';
   constructor() {
@@ -87,8 +94,60 @@ function view(conversation: ConversationDoc, membership: MembershipDoc): Convers
 
 export function createConversationsRepository(db: Db): ConversationsRepository {
   const collection = db.collection<ConversationDoc>('conversations');
-  const memberships = db.collection<MembershipDoc>('memberships');
   const open: Filter<ConversationDoc> = { closedAt: { $exists: false } };
+  const findById = batchedFindOneByKey(collection, ['_id'] as const);
+  const allocate = createCoalescer<AllocateRequest, number | null>(allocateBatch);
+
+  /**
+   * Sends to the same conversation in one batch share one atomic `$inc` of their count and take
+   * consecutive seqs in call order; the preview is the last one's, which holds the highest seq.
+   * Different conversations are separate findAndModify commands (MongoDB has no multi-document
+   * form that returns the new values), run concurrently.
+   */
+  async function allocateBatch(
+    batch: readonly AllocateRequest[],
+  ): Promise<PromiseSettledResult<number | null>[]> {
+    const groups = new Map<string, number[]>();
+    batch.forEach((req, i) => {
+      const key = req.id.toHexString();
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
+    });
+    const results: PromiseSettledResult<number | null>[] = new Array(batch.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const requests = indexes.map((i) => batch[i] as AllocateRequest);
+        const last = requests[requests.length - 1] as AllocateRequest;
+        const latest = new Date(Math.max(...requests.map((r) => r.preview.createdAt.getTime())));
+        try {
+          // The preview carries no seq of its own: this single atomic update sets both, so
+          // the stored lastMessage always belongs to the stored seq (ConversationDoc docs).
+          // $max keeps the list order sane if node clocks disagree slightly.
+          const updated = await collection.findOneAndUpdate(
+            { _id: last.id, ...open },
+            {
+              $inc: { seq: requests.length },
+              $set: { lastMessage: compact(last.preview) },
+              $max: { lastActivityAt: latest },
+            },
+            { returnDocument: 'after', projection: { seq: 1 } },
+          );
+          indexes.forEach((batchIndex, k) => {
+            results[batchIndex] = {
+              status: 'fulfilled',
+              value: updated ? updated.seq - requests.length + 1 + k : null,
+            };
+          });
+        } catch (err) {
+          for (const batchIndex of indexes)
+            results[batchIndex] = { status: 'rejected', reason: err };
+        }
+      }),
+    );
+    return results;
+  }
+  const memberships = db.collection<MembershipDoc>('memberships');
 
   function directKeyOf(a: ObjectId, b: ObjectId): string {
     const [x, y] = [a.toHexString(), b.toHexString()].sort();
@@ -163,7 +222,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
       return doc;
     },
 
-    findById: (id) => collection.findOne({ _id: id }),
+    findById: (id) => findById([id]),
 
     async findByIds(ids) {
       if (ids.length === 0) return [];
@@ -186,21 +245,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
         { returnDocument: 'after' },
       ),
 
-    async allocateSeq(id, preview) {
-      // The preview carries no seq of its own: this single atomic update sets both, so
-      // the stored lastMessage always belongs to the stored seq (ConversationDoc docs).
-      // $max keeps the list order sane if node clocks disagree slightly.
-      const updated = await collection.findOneAndUpdate(
-        { _id: id, ...open },
-        {
-          $inc: { seq: 1 },
-          $set: { lastMessage: compact(preview) },
-          $max: { lastActivityAt: preview.createdAt },
-        },
-        { returnDocument: 'after', projection: { seq: 1 } },
-      );
-      return updated ? updated.seq : null;
-    },
+    allocateSeq: (id, preview) => allocate({ id, preview }),
 
     async touchActivity(id, at = new Date()) {
       // $max: a late touch must not move the list position backwards.

@@ -1,5 +1,10 @@
 import type { ObjectId } from 'mongodb';
 import { type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import {
+  batchedFindByField,
+  batchedFindOneByKey,
+  batchedUpdateOne,
+} from './batching/batched-ops.js';
 import { isDuplicateKeyError } from './errors.js';
 import type { MemberRole, MembershipDoc } from './types.js';
 
@@ -59,6 +64,11 @@ export interface MembershipsRepository {
     seq: number,
     at?: Date,
   ): Promise<CursorMove | null>;
+  /**
+   * The sender's own cursors after a send: both move forward to `seq` (filtered updates, like
+   * advanceRead), batched with other sends; nothing is returned because nobody reads it.
+   */
+  moveOwnCursors(conversationId: ObjectId, userId: ObjectId, seq: number, at: Date): Promise<void>;
   /** Forward-only. Returns null when the user is not a member. */
   advanceDelivered(
     conversationId: ObjectId,
@@ -93,6 +103,12 @@ function newMembership(
 
 export function createMembershipsRepository(db: Db): MembershipsRepository {
   const collection = db.collection<MembershipDoc>('memberships');
+  // Send-path operations, batched across concurrent sends (batching/coalescer.ts).
+  const findOne = batchedFindOneByKey(collection, ['conversationId', 'userId'] as const);
+  const membersOf = batchedFindByField(collection, 'conversationId', {
+    projection: { conversationId: 1, userId: 1 },
+  });
+  const updateOne = batchedUpdateOne(collection);
 
   /**
    * Decision 4: one filtered update `{ field: { $lt: seq } }` + `$set`, so concurrent
@@ -167,15 +183,13 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
       return res.deletedCount > 0;
     },
 
-    find: (conversationId, userId) => collection.findOne({ conversationId, userId }),
+    find: (conversationId, userId) => findOne([conversationId, userId]),
 
     listMembers: (conversationId, limit = 10_000) =>
       collection.find({ conversationId }).sort({ joinedAt: 1, _id: 1 }).limit(limit).toArray(),
 
     async listMemberIds(conversationId) {
-      const docs = await collection
-        .find({ conversationId }, { projection: { userId: 1 } })
-        .toArray();
+      const docs = await membersOf(conversationId);
       return docs.map((d) => d.userId);
     },
 
@@ -216,6 +230,17 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
       const read = await advance('readSeq', conversationId, userId, seq, at);
       if (read) await advance('deliveredSeq', conversationId, userId, seq, at);
       return read;
+    },
+
+    async moveOwnCursors(conversationId, userId, seq, at) {
+      const move = (field: 'readSeq' | 'deliveredSeq', atField: 'readAt' | 'deliveredAt') =>
+        updateOne({
+          updateOne: {
+            filter: { conversationId, userId, [field]: { $lt: seq } },
+            update: { $set: { [field]: seq, [atField]: at } },
+          },
+        });
+      await Promise.all([move('readSeq', 'readAt'), move('deliveredSeq', 'deliveredAt')]);
     },
 
     advanceDelivered: (conversationId, userId, seq, at = new Date()) =>

@@ -1,4 +1,5 @@
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { batchedFindOneByKey, batchedInsertOne } from './batching/batched-ops.js';
 import { mapDuplicate } from './errors.js';
 import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
 import { clampLimit, escapeRegex } from './regex.js';
@@ -83,6 +84,9 @@ export function createMessagesRepository(db: Db): MessagesRepository {
   const collection = db.collection<MessageDoc>('messages');
   const reactionsCollection = db.collection<ReactionDoc>('reactions');
   const reactions = createReactionOps(collection, reactionsCollection);
+  // The send path's two message operations, batched across concurrent sends.
+  const insertOne = batchedInsertOne(collection);
+  const findByClientMsgId = batchedFindOneByKey(collection, ['senderId', 'clientMsgId'] as const);
 
   /**
    * "Delete for me" is a `hiddenFor` array on the message: it can only hold members of
@@ -124,7 +128,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         replyTo: input.replyTo ? compact(input.replyTo) : undefined,
         createdAt: input.createdAt ?? new Date(),
       });
-      await mapDuplicate(() => collection.insertOne(doc));
+      await mapDuplicate(() => insertOne(doc));
       return doc;
     },
 
@@ -135,7 +139,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
       return collection.find({ _id: { $in: [...ids] } }).toArray();
     },
 
-    findByClientMsgId: (senderId, clientMsgId) => collection.findOne({ senderId, clientMsgId }),
+    findByClientMsgId: (senderId, clientMsgId) => findByClientMsgId([senderId, clientMsgId]),
 
     async history(conversationId, query) {
       const limit = clampLimit(query.limit, 50, 100);

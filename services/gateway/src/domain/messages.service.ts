@@ -7,6 +7,7 @@ import {
   toAttachmentDto,
   toMessageDto,
   type AttachmentDoc,
+  type InsertMessageInput,
   type MessageDoc,
   type MongoStore,
   type ReplyToSnapshot,
@@ -140,6 +141,14 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return snapshot;
   }
 
+  /** Member ids for the offline hand-off; a direct conversation's two are in its key. */
+  async function memberIdsOf(view: MemberView): Promise<ObjectId[]> {
+    const { conversation } = view;
+    if (conversation.type === 'direct' && conversation.directKey)
+      return conversation.directKey.split(':').map((id) => oid(id));
+    return store.memberships.listMemberIds(conversation._id);
+  }
+
   async function assertNotBlocked(view: MemberView, senderId: ObjectId): Promise<void> {
     if (view.conversation.type !== 'direct' || !view.conversation.directKey) return;
     const otherHex = view.conversation.directKey.split(':').find((id) => id !== hex(senderId));
@@ -228,19 +237,35 @@ export function createMessagesService(options: MessagesServiceOptions) {
       });
       if (seq === null) throw AppError.notFound('Conversation not found');
 
+      const toInsert: InsertMessageInput = {
+        _id: id,
+        conversationId: view.conversation._id,
+        seq,
+        senderId,
+        clientMsgId: input.clientMsgId,
+        ...(text.text !== undefined ? { text: text.text } : {}),
+        attachmentIds: attachments.map((a) => a._id),
+        ...(replyTo ? { replyTo } : {}),
+        createdAt,
+      };
+      // The insert and the writes/reads that do not depend on it share one round trip. The
+      // sender's cursors may move a moment before the insert lands: a seq is never reused.
+      const alongside = Promise.all([
+        attachments.length > 0
+          ? store.attachments.markUsed(
+              attachments.map((a) => a._id),
+              senderId,
+            )
+          : undefined,
+        store.memberships.moveOwnCursors(view.conversation._id, senderId, seq, createdAt),
+        // Only the offline hand-off needs the recipients.
+        options.onMessageSent ? memberIdsOf(view) : [],
+      ]);
+      // Awaited below; this only keeps a failure from being unhandled if the insert throws first.
+      alongside.catch(() => undefined);
       let doc: MessageDoc;
       try {
-        doc = await store.messages.insert({
-          _id: id,
-          conversationId: view.conversation._id,
-          seq,
-          senderId,
-          clientMsgId: input.clientMsgId,
-          ...(text.text !== undefined ? { text: text.text } : {}),
-          attachmentIds: attachments.map((a) => a._id),
-          ...(replyTo ? { replyTo } : {}),
-          createdAt,
-        });
+        doc = await store.messages.insert(toInsert);
       } catch (err) {
         // The same clientMsgId raced in on another node and won: answer with its message.
         // The seq we allocated stays unused (a gap only clients of this race can see).
@@ -250,18 +275,7 @@ export function createMessagesService(options: MessagesServiceOptions) {
         }
         throw err;
       }
-      // Independent writes/reads after the insert run together (one round trip, not three).
-      const [, , memberIds] = await Promise.all([
-        attachments.length > 0
-          ? store.attachments.markUsed(
-              attachments.map((a) => a._id),
-              senderId,
-            )
-          : undefined,
-        store.memberships.advanceRead(view.conversation._id, senderId, seq, createdAt),
-        // Only the offline hand-off needs the recipients.
-        options.onMessageSent ? store.memberships.listMemberIds(view.conversation._id) : [],
-      ]);
+      const [, , memberIds] = await alongside;
 
       const message = newMessageDto(doc, attachments);
       fanout.toConversation(input.conversationId, 'message:new', { message });
