@@ -17,9 +17,9 @@ export class CommandError extends Error {
     return { ok: 0, errmsg: this.message, code: this.code, codeName: this.codeName, ...this.extra };
   }
 
-  /** The shape used inside `writeErrors` entries. */
+  /** The shape of a `writeErrors` entry: mongod writes no codeName there (WriteError::serialize). */
   toWriteError(index: number): Record<string, unknown> {
-    return { index, code: this.code, codeName: this.codeName, errmsg: this.message, ...this.extra };
+    return { index, code: this.code, errmsg: this.message, ...this.extra };
   }
 }
 
