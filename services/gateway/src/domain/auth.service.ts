@@ -22,7 +22,27 @@ export interface Identity {
 
 const WRONG_CREDENTIALS = 'Wrong username or password';
 
-export function createAuthService({ store, tokens }: { store: MongoStore; tokens: TokenService }) {
+/**
+ * How long a user id that was found stays known without asking Mongo again. Users are
+ * never deleted (no route or job removes one), so a positive answer cannot go stale
+ * today; the bound only keeps memory flat and gives a future delete/ban a short,
+ * known delay (or it adds an explicit check here). @default 300_000
+ */
+const KNOWN_USER_TTL_MS = 5 * 60_000;
+/** ~100 bytes each: at most ~10 MB per node. @default 100_000 */
+const KNOWN_USER_MAX = 100_000;
+/** Lookups in one `$in` query at most. */
+const LOOKUP_BATCH = 200;
+
+export interface AuthServiceOptions {
+  store: MongoStore;
+  tokens: TokenService;
+  /** Milliseconds since epoch, for the known-users cache. @default Date.now */
+  clock?: () => number;
+}
+
+export function createAuthService({ store, tokens, clock = Date.now }: AuthServiceOptions) {
+  const usernameOf = createUserLookup(store, clock);
   async function issue(user: { _id: ObjectId; username: string }) {
     const { token } = await tokens.signAccessToken({
       userId: hex(user._id),
@@ -83,12 +103,80 @@ export function createAuthService({ store, tokens }: { store: MongoStore; tokens
           identity: { userId: hex(user._id), username: user.username, exp: principal.exp },
         };
       }
-      const user = await store.users.findById(oid(principal.userId));
-      if (!user) throw AppError.unauthenticated('Unknown user');
+      // A validly signed token for a user that does not exist (a wiped database, a token
+      // minted by hand) is refused, so the existence check stays; it is cached and batched
+      // because every socket handshake and HTTP request pays for it.
+      const username = await usernameOf(principal.userId);
+      if (username === undefined) throw AppError.unauthenticated('Unknown user');
       return {
         principal,
-        identity: { userId: principal.userId, username: user.username, exp: principal.exp },
+        identity: { userId: principal.userId, username, exp: principal.exp },
       };
     },
+  };
+}
+
+interface Waiter {
+  resolve: (username: string | undefined) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * userId → username, or undefined for no such user. Known users are answered from memory
+ * for KNOWN_USER_TTL_MS; concurrent misses (a reconnect storm) share one `$in` query per
+ * event-loop turn instead of one findOne each: the driver's CPU cost is per command.
+ * Unknown ids are never cached, so a user registered a moment ago is found at once.
+ */
+function createUserLookup(
+  store: MongoStore,
+  clock: () => number,
+): (userId: string) => Promise<string | undefined> {
+  const known = new Map<string, { username: string; until: number }>();
+  let waiting = new Map<string, Waiter[]>();
+  let scheduled = false;
+
+  function remember(userId: string, username: string): void {
+    if (known.size >= KNOWN_USER_MAX) {
+      // Map iterates in insertion order: drop the oldest entry.
+      const oldest = known.keys().next();
+      if (!oldest.done) known.delete(oldest.value);
+    }
+    known.set(userId, { username, until: clock() + KNOWN_USER_TTL_MS });
+  }
+
+  async function run(batch: Map<string, Waiter[]>): Promise<void> {
+    const ids = [...batch.keys()];
+    for (let i = 0; i < ids.length; i += LOOKUP_BATCH) {
+      const chunk = ids.slice(i, i + LOOKUP_BATCH);
+      const docs = await store.users.findByIds(chunk.map((id) => oid(id)));
+      const found = new Map(docs.map((d) => [hex(d._id), d.username]));
+      for (const id of chunk) {
+        const username = found.get(id);
+        if (username !== undefined) remember(id, username);
+        for (const waiter of batch.get(id) ?? []) waiter.resolve(username);
+      }
+    }
+  }
+
+  return (userId) => {
+    const hit = known.get(userId);
+    if (hit && hit.until > clock()) return Promise.resolve(hit.username);
+    if (hit) known.delete(userId);
+    return new Promise<string | undefined>((resolve, reject) => {
+      const callers = waiting.get(userId) ?? [];
+      callers.push({ resolve, reject });
+      waiting.set(userId, callers);
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const batch = waiting;
+        waiting = new Map();
+        run(batch).catch((err: unknown) => {
+          // Every caller of the batch sees the failure (UNAVAILABLE when Mongo is down).
+          for (const callers of batch.values()) for (const waiter of callers) waiter.reject(err);
+        });
+      });
+    });
   };
 }

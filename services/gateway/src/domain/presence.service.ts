@@ -1,5 +1,5 @@
 import type { Logger } from '@chat/core';
-import type { ConnectionEntry, ConnectionRef, PresenceStore } from '@chat/presence';
+import type { Admission, ConnectionEntry, ConnectionRef, PresenceStore } from '@chat/presence';
 import type { Presence } from '@chat/protocol';
 import type { MongoStore } from '@chat/store';
 import type { Fanout } from './fanout.js';
@@ -33,6 +33,11 @@ export function createPresenceService(options: PresenceServiceOptions) {
     fanout.toConversations(conversationIds, 'presence', event);
   }
 
+  /** No Redis `devices` read: the admission's count is what the event reports. */
+  function announceCameOnline(userId: string, devices: number, conversationIds: readonly string[]) {
+    fanout.toConversations(conversationIds, 'presence', { userId, online: true, devices });
+  }
+
   async function announceOnline(userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
     // devices from the same read as the event, so late joiners of the count still agree.
@@ -55,6 +60,25 @@ export function createPresenceService(options: PresenceServiceOptions) {
   return {
     reRegister,
 
+    /**
+     * Registers a connection during its handshake; with `maxConnections`, refused when
+     * the user already holds that many anywhere in the cluster (one atomic Redis script).
+     * Nothing is announced yet: the socket has no rooms and may still fail to connect.
+     */
+    async admit(entry: ConnectionEntry, maxConnections?: number): Promise<Admission> {
+      if (maxConnections !== undefined) return presence.admit(entry, maxConnections);
+      return { accepted: true, ...(await presence.connect(entry)) };
+    },
+
+    /**
+     * After an admission that brought the user online, once the socket sits in its
+     * conversation rooms: tells the people who share one of `conversationIds` (the
+     * socket's rooms, so no second membership read from Mongo). A user who was already
+     * online (another device) is not announced again.
+     */
+    cameOnline: announceCameOnline,
+
+    /** Registration and announcement in one step, for sockets that skipped admission. */
     async connected(entry: ConnectionEntry): Promise<void> {
       const { cameOnline, devices } = await presence.connect(entry);
       if (cameOnline) await announce({ userId: entry.userId, online: true, devices });

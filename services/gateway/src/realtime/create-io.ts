@@ -15,6 +15,13 @@ import {
 import type { ChatServer, ChatSocket } from './types.js';
 
 export interface SocketLifecycle {
+  /**
+   * During the handshake, after authentication. Throwing an AppError refuses the
+   * connection: the client gets `connect_error` with `message` = the code and
+   * `data` = `{ code, message, ...details }`. A socket admitted here that never reaches
+   * `connected` (the client left mid-handshake) is the hook's to release.
+   */
+  admit?(socket: ChatSocket): Promise<void>;
   /** After the socket joined its rooms, before `session` is sent. */
   connected?(socket: ChatSocket): Promise<void> | void;
   disconnected?(socket: ChatSocket, reason: string): Promise<void> | void;
@@ -88,7 +95,7 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
         socket.data.userId = identity.userId;
         if (identity.username !== undefined) socket.data.username = identity.username;
         socket.data.tokenExp = identity.exp;
-        next();
+        admit(socket).then(() => next(), next);
       },
       (err: unknown) => {
         const code = toErrorBody(err).code;
@@ -98,6 +105,26 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
       },
     );
   });
+
+  /** The lifecycles' admission checks, in order; the first refusal wins. */
+  async function admit(socket: ChatSocket): Promise<void> {
+    for (const l of options.lifecycle ?? []) {
+      if (!l.admit) continue;
+      try {
+        await l.admit(socket);
+      } catch (err) {
+        let body = toErrorBody(err);
+        if (body.code === 'INTERNAL') {
+          logger.error({ err }, 'socket admission failed');
+          // As for authentication: the client learns only that it may retry.
+          body = toErrorBody(AppError.unavailable(err));
+        }
+        const refusal = new Error(body.code) as Error & { data?: unknown };
+        refusal.data = { code: body.code, message: body.message, ...body.details };
+        throw refusal;
+      }
+    }
+  }
 
   const renew = defineHandler('auth:renew', AuthRenewPayload, async ({ token }, { socket }) => {
     const { identity } = await options.auth.identify(token);

@@ -1,6 +1,7 @@
-import type { Logger } from '@chat/core';
+import { AppError, type Logger } from '@chat/core';
 import type { ConnectionEntry } from '@chat/presence';
 import type { Redis } from 'ioredis';
+import { rooms } from '../domain/fanout.js';
 import type { PresenceService } from '../domain/presence.service.js';
 import type { SocketLifecycle } from './create-io.js';
 import type { ChatSocket } from './types.js';
@@ -14,8 +15,16 @@ export interface PresenceLifecycleOptions {
   flushMs: number;
   /** While draining, leases are left to expire instead of being removed (see disconnected). */
   isDraining: () => boolean;
+  /**
+   * MAX_SOCKETS_PER_USER, enforced at admission in the same Redis script that registers
+   * the connection: exact across nodes, no cross-node request. Unset: no cap here.
+   */
+  maxSocketsPerUser?: number;
   logger: Logger;
 }
+
+/** Room names of conversations; the socket's own rooms say where to announce it. */
+const CONVERSATION_ROOM_PREFIX = rooms.conversation('');
 
 /** Bounds each re-registration pipeline after an outage (a node may hold ~10k sockets). */
 const REREGISTER_BATCH = 500;
@@ -33,6 +42,8 @@ export interface PresenceLifecycle extends SocketLifecycle {
 export function createPresenceLifecycle(options: PresenceLifecycleOptions): PresenceLifecycle {
   const { service, redis, logger } = options;
   const local = new Map<string, ConnectionEntry>();
+  /** Admitted sockets that brought their user online: device count to announce at `connected`. */
+  const toAnnounce = new Map<string, number>();
   /** Sockets whose engine.io heartbeat (pong) arrived since the last flush. */
   const beating = new Set<string>();
 
@@ -87,18 +98,76 @@ export function createPresenceLifecycle(options: PresenceLifecycleOptions): Pres
     }
   }
 
+  /** Removes a connection's lease once, whichever of disconnect / abandoned handshake comes first. */
+  async function release(socketId: string): Promise<void> {
+    const entry = local.get(socketId);
+    if (!entry) return;
+    local.delete(socketId);
+    beating.delete(socketId);
+    toAnnounce.delete(socketId);
+    // A draining node's clients reconnect elsewhere within seconds: leaving the lease to
+    // expire avoids an offline/online flap, and if one does not come back the worker's
+    // sweep announces it (this process is about to exit and could not).
+    if (options.isDraining()) return;
+    await service.disconnected({ userId: entry.userId, connId: entry.connId });
+  }
+
+  function entryOf(socket: ChatSocket): ConnectionEntry {
+    return { userId: socket.data.userId, connId: socket.id, nodeId: options.nodeId };
+  }
+
   return {
+    async admit(socket: ChatSocket) {
+      const entry = entryOf(socket);
+      local.set(socket.id, entry);
+      // Socket.IO emits no 'disconnect' for a socket that never connected (the client left
+      // during the handshake): release the lease when the transport goes away. After a
+      // normal disconnect this finds nothing left to do.
+      socket.conn.once('close', () => {
+        release(socket.id).catch((err: unknown) =>
+          logger.warn({ err, userId: entry.userId }, 'presence: release failed'),
+        );
+      });
+      let admission;
+      try {
+        admission = await service.admit(entry, options.maxSocketsPerUser);
+      } catch (err) {
+        // Fail open as before: the socket stays usable and its first heartbeat flush finds
+        // the lease missing and adds it. A Redis that is down already refused the handshake
+        // at the per-IP limiter, so this is a transient error, not a way around the cap.
+        beating.add(socket.id);
+        logger.warn({ err, userId: entry.userId }, 'presence: admission failed; allowing');
+        return;
+      }
+      if (!admission.accepted) {
+        local.delete(socket.id);
+        throw new AppError('RATE_LIMITED', 'Too many connections for this user', {
+          details: { maxSockets: options.maxSocketsPerUser },
+        });
+      }
+      if (admission.cameOnline) toAnnounce.set(socket.id, admission.devices);
+    },
+
     async connected(socket: ChatSocket) {
       if (!socket.connected) return;
-      const entry: ConnectionEntry = {
-        userId: socket.data.userId,
-        connId: socket.id,
-        nodeId: options.nodeId,
-      };
-      local.set(socket.id, entry);
       socket.conn.on('heartbeat', () => {
         if (local.has(socket.id)) beating.add(socket.id);
       });
+      if (local.has(socket.id)) {
+        const devices = toAnnounce.get(socket.id);
+        toAnnounce.delete(socket.id);
+        if (devices === undefined) return;
+        const conversationIds = [...socket.rooms].flatMap((room) =>
+          room.startsWith(CONVERSATION_ROOM_PREFIX)
+            ? [room.slice(CONVERSATION_ROOM_PREFIX.length)]
+            : [],
+        );
+        service.cameOnline(socket.data.userId, devices, conversationIds);
+        return;
+      }
+      // Not admitted by this lifecycle (it was not wired into the handshake): register now.
+      const entry = entryOf(socket);
+      local.set(socket.id, entry);
       try {
         await service.connected(entry);
       } catch (err) {
@@ -109,15 +178,7 @@ export function createPresenceLifecycle(options: PresenceLifecycleOptions): Pres
     },
 
     async disconnected(socket: ChatSocket) {
-      const entry = local.get(socket.id);
-      if (!entry) return;
-      local.delete(socket.id);
-      beating.delete(socket.id);
-      // A draining node's clients reconnect elsewhere within seconds: leaving the lease to
-      // expire avoids an offline/online flap, and if one does not come back the worker's
-      // sweep announces it (this process is about to exit and could not).
-      if (options.isDraining()) return;
-      await service.disconnected({ userId: entry.userId, connId: entry.connId });
+      await release(socket.id);
     },
 
     close() {
