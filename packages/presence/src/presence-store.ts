@@ -35,8 +35,7 @@ export interface ConnectionEntry extends ConnectionRef {
 }
 
 export type Admission =
-  | { accepted: true; cameOnline: boolean; devices: number }
-  | { accepted: false; devices: number };
+  { accepted: true; cameOnline: boolean; devices: number } | { accepted: false; devices: number };
 
 export interface UserPresence {
   userId: string;
