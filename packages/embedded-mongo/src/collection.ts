@@ -6,6 +6,7 @@ import {
   lowerBound,
   sameIndexOptions,
   upperBound,
+  type IndexKey,
   type IndexSpec,
 } from './indexes.js';
 
@@ -25,6 +26,21 @@ interface Plan {
   ids: Set<string>;
   size: number;
   exact: boolean;
+}
+
+/**
+ * Same keys in the same order. The ordered two-field lists also hold the raw second value, whose
+ * type may change without changing the key (1 vs 1.0 vs Long 1): keys then count as different.
+ */
+function sameKeys(a: IndexKey[], b: IndexKey[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as IndexKey;
+    const y = b[i] as IndexKey;
+    if (x.key !== y.key) return false;
+    for (let j = 0; j < x.values.length; j++) if (x.values[j] !== y.values[j]) return false;
+  }
+  return true;
 }
 
 /** A scalar that equality lookups can find through index keys without changing the result set. */
@@ -92,9 +108,14 @@ export class Collection {
         "Performing an update on the path '_id' would modify the immutable field '_id'",
       );
     }
-    const planned = this.secondary().map(
-      (ix) => [ix, ix.keysOf(oldDoc), ix.keysOf(newDoc)] as const,
-    );
+    // Most updates leave the indexed fields alone ($set of a flag, $inc of a counter): those
+    // indexes are neither checked nor touched (re-adding would re-sort the ordered lists).
+    const planned: [Index, IndexKey[], IndexKey[]][] = [];
+    for (const ix of this.secondary()) {
+      const before = ix.keysOf(oldDoc);
+      const after = ix.keysOf(newDoc);
+      if (!sameKeys(before, after)) planned.push([ix, before, after]);
+    }
     for (const [ix, , keys] of planned) ix.checkUnique(this.ns, id, keys);
     for (const [ix, before, after] of planned) {
       ix.remove(id, before);
@@ -252,7 +273,7 @@ export class Collection {
       if (ix.spec.partialFilterExpression || ix.spec.sparse || ix.fields[1] !== sortField) continue;
       const values = equalityValues(filter[ix.fields[0] as string]);
       if (!values || values.length !== 1) continue;
-      const list = ix.orderedFor(values[0]);
+      const list = ix.orderedFor(values[0], this.docs);
       if (!list) continue;
       const range = filter[sortField];
       const bound = (op: string): unknown =>

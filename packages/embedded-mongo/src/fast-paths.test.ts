@@ -162,43 +162,64 @@ describe('project with a simple inclusion', () => {
 });
 
 describe('Collection.orderedScan', () => {
-  it('returns what filter + sort + limit returns, after inserts, updates and removals', () => {
-    const coll = new Collection('db', 'messages');
-    coll.createIndex({ name: 'c_s', key: { c: 1, s: 1 }, unique: false, sparse: false, extra: {} });
-    const convs = ['a', 'b'];
-    for (let i = 0; i < 300; i++)
-      coll.insert({ _id: i, c: convs[i % 2], s: (i * 37) % 101, h: i % 5 === 0 ? ['x'] : [] });
-    // Updates move documents within the order; removals take them out.
-    for (let i = 0; i < 300; i += 7) {
-      const doc = coll.docs.get(keyOf(i)) as Doc;
-      coll.replace(doc, { ...doc, s: (doc.s as number) + 50 });
-    }
-    for (let i = 3; i < 300; i += 11) coll.remove(coll.docs.get(keyOf(i)) as Doc);
-    const cases: [Doc, Doc, number][] = [
-      [{ c: 'a' }, { s: 1 }, 10],
-      [{ c: 'a', s: { $gt: 40 } }, { s: 1 }, 25],
-      [{ c: 'b', s: { $gte: 40, $lt: 90 } }, { s: 1 }, 100],
-      [{ c: 'b', s: { $lt: 60 } }, { s: -1 }, 15],
-      [{ c: 'a', s: { $lte: 60 }, h: { $ne: 'x' } }, { s: -1 }, 20],
-      [{ c: 'zzz' }, { s: 1 }, 5],
-    ];
-    for (const [filter, sort, limit] of cases) {
-      const scanned = coll.orderedScan(filter, sort, limit, compileFilter(filter));
-      expect(scanned, JSON.stringify(filter)).toBeDefined();
-      const match = compileFilter(filter);
-      const expected = sortDocs([...coll.docs.values()].filter(match), sort).slice(0, limit);
-      // Values must agree exactly; ties (equal s) may come in any order, as in MongoDB.
-      expect(
-        scanned?.map((d) => d.s),
-        JSON.stringify(filter),
-      ).toEqual(expected.map((d) => d.s));
-      expect(new Set(scanned?.map((d) => d._id)).size).toBe(scanned?.length);
-    }
-  });
+  // The ordered lists are built on the first scan: once before the writes (then maintained by
+  // them), once after (then built from the final documents). Both must agree with a full sort.
+  for (const builtEarly of [true, false]) {
+    it(`returns what filter + sort + limit returns, after inserts, updates and removals (lists built ${builtEarly ? 'before' : 'after'} the writes)`, () => {
+      const coll = new Collection('db', 'messages');
+      coll.createIndex({
+        name: 'c_s',
+        key: { c: 1, s: 1 },
+        unique: false,
+        sparse: false,
+        extra: {},
+      });
+      const convs = ['a', 'b'];
+      for (let i = 0; i < 300; i++)
+        coll.insert({ _id: i, c: convs[i % 2], s: (i * 37) % 101, h: i % 5 === 0 ? ['x'] : [] });
+      if (builtEarly) expect(coll.orderedScan({ c: 'a' }, { s: 1 }, 1, () => true)).toHaveLength(1);
+      // Updates move documents within the order; removals take them out; inserts add.
+      for (let i = 0; i < 300; i += 7) {
+        const doc = coll.docs.get(keyOf(i)) as Doc;
+        coll.replace(doc, { ...doc, s: (doc.s as number) + 50 });
+      }
+      for (let i = 3; i < 300; i += 11) coll.remove(coll.docs.get(keyOf(i)) as Doc);
+      for (let i = 300; i < 340; i++) coll.insert({ _id: i, c: convs[i % 2], s: (i * 13) % 120 });
+      const cases: [Doc, Doc, number][] = [
+        [{ c: 'a' }, { s: 1 }, 10],
+        [{ c: 'a', s: { $gt: 40 } }, { s: 1 }, 25],
+        [{ c: 'b', s: { $gte: 40, $lt: 90 } }, { s: 1 }, 100],
+        [{ c: 'b', s: { $lt: 60 } }, { s: -1 }, 15],
+        [{ c: 'a', s: { $lte: 60 }, h: { $ne: 'x' } }, { s: -1 }, 20],
+        [{ c: 'zzz' }, { s: 1 }, 5],
+      ];
+      for (const [filter, sort, limit] of cases) {
+        const scanned = coll.orderedScan(filter, sort, limit, compileFilter(filter));
+        expect(scanned, JSON.stringify(filter)).toBeDefined();
+        const match = compileFilter(filter);
+        const expected = sortDocs([...coll.docs.values()].filter(match), sort).slice(0, limit);
+        // Values must agree exactly; ties (equal s) may come in any order, as in MongoDB.
+        expect(
+          scanned?.map((d) => d.s),
+          JSON.stringify(filter),
+        ).toEqual(expected.map((d) => d.s));
+        expect(new Set(scanned?.map((d) => d._id)).size).toBe(scanned?.length);
+      }
+    });
+  }
 
   it('declines when no two-field index has the sort field second', () => {
     const coll = new Collection('db', 'x');
     coll.insert({ _id: 1, c: 'a', s: 1 });
+    expect(coll.orderedScan({ c: 'a' }, { s: 1 }, 5, () => true)).toBeUndefined();
+  });
+
+  it('stops offering the order once a document is multikey on the index', () => {
+    const coll = new Collection('db', 'x');
+    coll.createIndex({ name: 'c_s', key: { c: 1, s: 1 }, unique: false, sparse: false, extra: {} });
+    coll.insert({ _id: 1, c: 'a', s: 2 });
+    expect(coll.orderedScan({ c: 'a' }, { s: 1 }, 5, () => true)).toHaveLength(1);
+    coll.insert({ _id: 2, c: 'a', s: [1, 3] });
     expect(coll.orderedScan({ c: 'a' }, { s: 1 }, 5, () => true)).toBeUndefined();
   });
 });

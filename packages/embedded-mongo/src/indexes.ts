@@ -1,5 +1,5 @@
 import { Query } from 'mingo';
-import { compareValues, keyOf, pathValues, type Doc } from './bson-values.js';
+import { compareValues, isPlainObject, keyOf, pathValues, type Doc } from './bson-values.js';
 import { CommandError } from './errors.js';
 
 /** An index as listIndexes reports it, plus the parsed key fields. */
@@ -18,6 +18,8 @@ export interface IndexSpec {
 export interface IndexKey {
   key: string;
   values: unknown[];
+  /** The canonical form of the first field's value (the byFirst and ordered-list key). */
+  first: string;
 }
 
 const CARTESIAN_CAP = 1000;
@@ -37,8 +39,10 @@ export class Index {
    * (BSON order), so "equality on the first + sort on the second + limit" walks only the page
    * it returns (a history page of a long conversation) instead of sorting every document.
    * A multikey document makes the order ambiguous: the index then stops offering it.
+   * The lists are built on the first request and maintained from then on, so indexes that
+   * never serve such a page (a unique dedupe key) do not pay for sorted inserts on every write.
    */
-  readonly ordered: Map<string, OrderedEntry[]> | undefined;
+  private ordered: Map<string, OrderedEntry[]> | undefined;
   private orderedValid: boolean;
 
   constructor(readonly spec: IndexSpec) {
@@ -48,18 +52,41 @@ export class Index {
       ? new Query(spec.partialFilterExpression)
       : undefined;
     this.orderedValid = this.fields.length === 2;
-    this.ordered = this.orderedValid ? new Map() : undefined;
   }
 
-  /** The ids with this first-field value ordered by the second field, if this index keeps that. */
-  orderedFor(first: unknown): readonly OrderedEntry[] | undefined {
-    if (!this.orderedValid || !this.ordered) return undefined;
+  /**
+   * The ids with this first-field value ordered by the second field, if this index offers that.
+   * `docs` are the collection's documents by id, read once to build the lists.
+   */
+  orderedFor(first: unknown, docs: ReadonlyMap<string, Doc>): readonly OrderedEntry[] | undefined {
+    if (!this.orderedValid) return undefined;
+    this.ordered ??= this.buildOrdered(docs);
     return this.ordered.get(keyOf(first)) ?? [];
+  }
+
+  private buildOrdered(docs: ReadonlyMap<string, Doc>): Map<string, OrderedEntry[]> {
+    const lists = new Map<string, OrderedEntry[]>();
+    for (const [id, doc] of docs) {
+      // add() already turned the order off for multikey documents, so each has at most one key.
+      const k = this.keysOf(doc)[0];
+      if (!k) continue;
+      let list = lists.get(k.first);
+      if (!list) {
+        list = [];
+        lists.set(k.first, list);
+      }
+      list.push({ value: k.values[1], id });
+    }
+    // Array sort is stable: ties keep the collection's insertion order.
+    for (const list of lists.values()) list.sort((a, b) => compareValues(a.value, b.value));
+    return lists;
   }
 
   /** The keys a document contributes, empty when the index skips it (sparse or partial). */
   keysOf(doc: Doc): IndexKey[] {
     if (this.partial && !this.partial.test(doc)) return [];
+    const simple = this.simpleKeys(doc);
+    if (simple) return simple;
     const perField = this.parts.map((p) => pathValues(doc, p));
     if (this.spec.sparse && perField.every((vs) => vs.length === 0)) return [];
     let combos: unknown[][] = [[]];
@@ -72,10 +99,43 @@ export class Index {
     }
     const seen = new Map<string, IndexKey>();
     for (const values of combos) {
-      const key = values.map(keyOf).join('|');
-      if (!seen.has(key)) seen.set(key, { key, values });
+      const parts = values.map(keyOf);
+      const key = parts.join('|');
+      if (!seen.has(key)) seen.set(key, { key, values, first: parts[0] as string });
     }
     return [...seen.values()];
+  }
+
+  /**
+   * The keys of a document whose indexed paths cross no array (the usual case), without the
+   * per-path value lists and cartesian product below; undefined when an array is involved.
+   */
+  private simpleKeys(doc: Doc): IndexKey[] | undefined {
+    const values: unknown[] = [];
+    let present = 0;
+    let key = '';
+    let first = '';
+    for (const parts of this.parts) {
+      let cur: unknown = doc;
+      let found = true;
+      for (const part of parts) {
+        if (Array.isArray(cur)) return undefined;
+        if (isPlainObject(cur) && Object.prototype.hasOwnProperty.call(cur, part)) cur = cur[part];
+        else {
+          found = false;
+          break;
+        }
+      }
+      if (Array.isArray(cur)) return undefined;
+      if (found) present++;
+      // A missing field is indexed as null, like pathValues' empty result below.
+      const value = found ? cur : null;
+      values.push(value);
+      if (values.length === 1) key = first = keyOf(value);
+      else key = `${key}|${keyOf(value)}`;
+    }
+    if (this.spec.sparse && present === 0) return [];
+    return [{ key, values, first }];
   }
 
   /** Throws E11000 if any of the keys belongs to another document. */
@@ -91,21 +151,21 @@ export class Index {
   add(id: string, keys: IndexKey[]): void {
     for (const k of keys) {
       addTo(this.entries, k.key, id);
-      addTo(this.byFirst, keyOf(k.values[0]), id);
+      addTo(this.byFirst, k.first, id);
     }
-    if (!this.orderedValid || !this.ordered) return;
+    if (!this.orderedValid) return;
     if (keys.length > 1) {
       this.orderedValid = false;
-      this.ordered.clear();
+      this.ordered = undefined;
       return;
     }
+    if (!this.ordered) return;
     const k = keys[0];
     if (!k) return;
-    const firstKey = keyOf(k.values[0]);
-    let list = this.ordered.get(firstKey);
+    let list = this.ordered.get(k.first);
     if (!list) {
       list = [];
-      this.ordered.set(firstKey, list);
+      this.ordered.set(k.first, list);
     }
     // After every equal value, so ties keep insertion order (ids are usually appended).
     list.splice(upperBound(list, k.values[1]), 0, { value: k.values[1], id });
@@ -114,12 +174,11 @@ export class Index {
   remove(id: string, keys: IndexKey[]): void {
     for (const k of keys) {
       removeFrom(this.entries, k.key, id);
-      removeFrom(this.byFirst, keyOf(k.values[0]), id);
+      removeFrom(this.byFirst, k.first, id);
     }
     if (!this.orderedValid || !this.ordered) return;
     for (const k of keys) {
-      const firstKey = keyOf(k.values[0]);
-      const list = this.ordered.get(firstKey);
+      const list = this.ordered.get(k.first);
       if (!list) continue;
       for (
         let i = lowerBound(list, k.values[1]);
@@ -131,14 +190,14 @@ export class Index {
           break;
         }
       }
-      if (list.length === 0) this.ordered.delete(firstKey);
+      if (list.length === 0) this.ordered.delete(k.first);
     }
   }
 
   clear(): void {
     this.entries.clear();
     this.byFirst.clear();
-    this.ordered?.clear();
+    this.ordered = undefined;
     this.orderedValid = this.fields.length === 2;
   }
 }

@@ -129,10 +129,8 @@ describe('batched update, ordered: false', () => {
   });
 
   it('surfaces through the driver bulkWrite as matched/modified counts', async () => {
-    const coll = m.db.collection('driver_update');
-    await coll.insertMany(
-      Array.from({ length: 10 }, (_, i) => ({ _id: i, readSeq: i })) as Document[],
-    );
+    const coll = m.db.collection<{ _id: number; readSeq: number }>('driver_update');
+    await coll.insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: i, readSeq: i })));
     const res = await coll.bulkWrite(
       Array.from({ length: 10 }, (_, i) => ({
         updateOne: { filter: { _id: i, readSeq: { $lt: 5 } }, update: { $set: { readSeq: 5 } } },
@@ -199,7 +197,7 @@ describe('batched find', () => {
   });
 
   it('answers $in on _id and on an indexed field with a projection', async () => {
-    const coll = m.db.collection('conversations');
+    const coll = m.db.collection<{ _id: number; conversationId: string }>('conversations');
     await coll.createIndex({ conversationId: 1 });
     await coll.insertMany(
       Array.from({ length: 20 }, (_, i) => ({
@@ -207,12 +205,12 @@ describe('batched find', () => {
         conversationId: `c${i % 5}`,
         title: `t${i}`,
         secret: 's',
-      })) as Document[],
+      })),
     );
     const byId = await coll
-      .find({ _id: { $in: [3, 7, 7, 42] } } as Document, { projection: { title: 1 } })
+      .find({ _id: { $in: [3, 7, 7, 42] } }, { projection: { title: 1 } })
       .toArray();
-    expect(byId.sort((a, b) => (a._id as number) - (b._id as number))).toEqual([
+    expect(byId.sort((a, b) => a._id - b._id)).toEqual([
       { _id: 3, title: 't3' },
       { _id: 7, title: 't7' },
     ]);
