@@ -71,6 +71,9 @@ export interface ConversationsRepository {
   changedSince(userId: ObjectId, since: Date, limit?: number): Promise<ConversationView[]>;
 }
 
+/** Batched allocations remembered per conversation (see allocateMany). */
+const SEQ_GRANTS_KEPT = 32;
+
 interface AllocateRequest {
   id: ObjectId;
   preview: LastMessagePreview;
@@ -94,60 +97,140 @@ function view(conversation: ConversationDoc, membership: MembershipDoc): Convers
 
 export function createConversationsRepository(db: Db): ConversationsRepository {
   const collection = db.collection<ConversationDoc>('conversations');
+  const memberships = db.collection<MembershipDoc>('memberships');
   const open: Filter<ConversationDoc> = { closedAt: { $exists: false } };
   const findById = batchedFindOneByKey(collection, ['_id'] as const);
   const allocate = createCoalescer<AllocateRequest, number | null>(allocateBatch);
 
+  /** One conversation's share of a batch: `count` seqs, the preview of the last message. */
+  interface Grant {
+    id: ObjectId;
+    count: number;
+    preview: LastMessagePreview;
+    latest: Date;
+    /** Batch indexes in call order; they take consecutive seqs. */
+    indexes: number[];
+  }
+
+  /** The classic single allocation: one atomic findAndModify (DESIGN decision 3). */
+  async function allocateOne(grant: Grant): Promise<number | null> {
+    // The preview carries no seq of its own: this single atomic update sets both, so
+    // the stored lastMessage always belongs to the stored seq (ConversationDoc docs).
+    // $max keeps the list order sane if node clocks disagree slightly.
+    const updated = await collection.findOneAndUpdate(
+      { _id: grant.id, ...open },
+      {
+        $inc: { seq: grant.count },
+        $set: { lastMessage: compact(grant.preview) },
+        $max: { lastActivityAt: grant.latest },
+      },
+      { returnDocument: 'after', projection: { seq: 1 } },
+    );
+    return updated ? updated.seq : null;
+  }
+
+  /**
+   * Many conversations in two commands instead of one findAndModify each (the driver's cost is
+   * per command): one unordered bulk of pipeline updates, each the same atomic `$inc` plus a
+   * record `{ t: token, s: newSeq }` in the bounded `seqGrants`, then one read of those records.
+   * Returns the end seq per conversation; null when it is closed or missing, undefined when the
+   * record was already pushed out by more than SEQ_GRANTS_KEPT later batches (never seen in
+   * practice; the caller then allocates again, leaving a gap).
+   */
+  async function allocateMany(grants: readonly Grant[]): Promise<Array<number | null | undefined>> {
+    const token = new ObjectId();
+    await collection.bulkWrite(
+      grants.map((g) => ({
+        updateOne: {
+          filter: { _id: g.id, ...open },
+          update: [
+            {
+              $set: {
+                seq: { $add: ['$seq', g.count] },
+                // $literal: a preview text starting with "$" is data, not a field path.
+                lastMessage: { $literal: compact(g.preview) },
+                lastActivityAt: { $max: ['$lastActivityAt', g.latest] },
+              },
+            },
+            {
+              $set: {
+                seqGrants: {
+                  $slice: [
+                    {
+                      $concatArrays: [
+                        { $ifNull: ['$seqGrants', []] },
+                        [{ t: { $literal: token }, s: '$seq' }],
+                      ],
+                    },
+                    -SEQ_GRANTS_KEPT,
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      })),
+      { ordered: false },
+    );
+    const docs = await collection
+      .find(
+        { _id: { $in: grants.map((g) => g.id) } },
+        { projection: { seqGrants: 1, closedAt: 1 } },
+      )
+      .toArray();
+    const byId = new Map(docs.map((d) => [d._id.toHexString(), d]));
+    return grants.map((g) => {
+      const doc = byId.get(g.id.toHexString());
+      if (!doc) return null;
+      const mine = doc.seqGrants?.find((r) => r.t.equals(token));
+      if (mine) return mine.s;
+      return doc.closedAt ? null : undefined;
+    });
+  }
+
   /**
    * Sends to the same conversation in one batch share one atomic `$inc` of their count and take
    * consecutive seqs in call order; the preview is the last one's, which holds the highest seq.
-   * Different conversations are separate findAndModify commands (MongoDB has no multi-document
-   * form that returns the new values), run concurrently.
    */
   async function allocateBatch(
     batch: readonly AllocateRequest[],
   ): Promise<PromiseSettledResult<number | null>[]> {
-    const groups = new Map<string, number[]>();
+    const grants = new Map<string, Grant>();
     batch.forEach((req, i) => {
       const key = req.id.toHexString();
-      const group = groups.get(key);
-      if (group) group.push(i);
-      else groups.set(key, [i]);
+      const grant = grants.get(key);
+      if (!grant) {
+        grants.set(key, {
+          id: req.id,
+          count: 1,
+          preview: req.preview,
+          latest: req.preview.createdAt,
+          indexes: [i],
+        });
+        return;
+      }
+      grant.count++;
+      grant.preview = req.preview;
+      if (req.preview.createdAt > grant.latest) grant.latest = req.preview.createdAt;
+      grant.indexes.push(i);
     });
+    const list = [...grants.values()];
+    const ends =
+      list.length === 1 ? [await allocateOne(list[0] as Grant)] : await allocateMany(list);
     const results: PromiseSettledResult<number | null>[] = new Array(batch.length);
     await Promise.all(
-      [...groups.values()].map(async (indexes) => {
-        const requests = indexes.map((i) => batch[i] as AllocateRequest);
-        const last = requests[requests.length - 1] as AllocateRequest;
-        const latest = new Date(Math.max(...requests.map((r) => r.preview.createdAt.getTime())));
-        try {
-          // The preview carries no seq of its own: this single atomic update sets both, so
-          // the stored lastMessage always belongs to the stored seq (ConversationDoc docs).
-          // $max keeps the list order sane if node clocks disagree slightly.
-          const updated = await collection.findOneAndUpdate(
-            { _id: last.id, ...open },
-            {
-              $inc: { seq: requests.length },
-              $set: { lastMessage: compact(last.preview) },
-              $max: { lastActivityAt: latest },
-            },
-            { returnDocument: 'after', projection: { seq: 1 } },
-          );
-          indexes.forEach((batchIndex, k) => {
-            results[batchIndex] = {
-              status: 'fulfilled',
-              value: updated ? updated.seq - requests.length + 1 + k : null,
-            };
-          });
-        } catch (err) {
-          for (const batchIndex of indexes)
-            results[batchIndex] = { status: 'rejected', reason: err };
-        }
+      list.map(async (grant, g) => {
+        const end = ends[g] === undefined ? await allocateOne(grant) : (ends[g] ?? null);
+        grant.indexes.forEach((batchIndex, k) => {
+          results[batchIndex] = {
+            status: 'fulfilled',
+            value: end === null ? null : end - grant.count + 1 + k,
+          };
+        });
       }),
     );
     return results;
   }
-  const memberships = db.collection<MembershipDoc>('memberships');
 
   function directKeyOf(a: ObjectId, b: ObjectId): string {
     const [x, y] = [a.toHexString(), b.toHexString()].sort();

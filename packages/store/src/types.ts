@@ -62,6 +62,17 @@ export interface ConversationDoc {
   lastMessage?: LastMessagePreview;
   /** Group deleted by its owner: kept for history, no longer served or writable. */
   closedAt?: Date;
+  /**
+   * The last few batched seq allocations (`t` = the batch's token, `s` = the seq it ended at),
+   * bounded: how a batch learns its range after one multi-conversation update (see
+   * conversations.repository allocateSeq). Internal; never part of a DTO.
+   */
+  seqGrants?: SeqGrant[];
+}
+
+export interface SeqGrant {
+  t: ObjectId;
+  s: number;
 }
 
 export type MemberRole = 'owner' | 'admin' | 'member';
