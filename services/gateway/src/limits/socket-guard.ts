@@ -49,7 +49,13 @@ export function createSocketGuard(options: SocketGuardOptions) {
     );
   }
 
-  /** io.use after authentication: a user holds at most MAX_SOCKETS_PER_USER sockets cluster-wide. */
+  /**
+   * io.use after authentication: a user holds at most MAX_SOCKETS_PER_USER sockets cluster-wide.
+   * @deprecated Superseded by presence admission (createPresenceLifecycle's `maxSocketsPerUser`):
+   * exact under concurrent handshakes and without this cross-node `fetchSockets`, which makes
+   * every node answer every connect. Delete once app.ts passes the cap there and
+   * abuse-guards stops installing this.
+   */
   function maxSocketsPerUser(socket: ChatSocket, next: (err?: Error) => void): void {
     socket.nsp
       .in(rooms.user(socket.data.userId))
