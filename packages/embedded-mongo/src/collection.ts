@@ -213,8 +213,8 @@ export class Collection {
     let bestSize = Infinity;
     for (const ix of this.secondary()) {
       // Equality on a non-null value implies the field exists, so sparse indexes are complete for it;
-      // partial indexes would need an implication check, so they are not used for lookups.
-      if (ix.spec.partialFilterExpression) continue;
+      // a partial index only when the equalities imply its filter (the idempotency key's index).
+      if (!ix.coversEquality(eq)) continue;
       const found = this.lookup(ix, eq);
       if (!found) continue;
       const size = found.sets.reduce((n, s) => n + s.size, 0);

@@ -307,3 +307,50 @@ describe('Collection.candidates with $or', () => {
     expect(coll.candidates({ $or: [{ s: 'u1', c: 'm1' }], k: 1 }).exact).toBe(false);
   });
 });
+
+describe('Collection.candidates with a partial index', () => {
+  // The send path's idempotency key: unique (senderId, clientMsgId) for string clientMsgIds only.
+  const coll = new Collection('db', 'messages');
+  coll.createIndex({
+    name: 'sender_cmid',
+    key: { s: 1, c: 1 },
+    unique: true,
+    sparse: false,
+    partialFilterExpression: { c: { $type: 'string' } },
+    extra: {},
+  });
+  for (let i = 0; i < 400; i++)
+    coll.insert({ _id: i, s: `u${i % 20}`, c: i % 10 === 0 ? i : `m${i}` });
+  const all = [...coll.docs.values()];
+
+  const cases: { filter: Doc; indexed: boolean }[] = [
+    // Equality on a string implies { c: { $type: 'string' } }: every match is in the index.
+    { filter: { s: 'u1', c: 'm1' }, indexed: true },
+    {
+      filter: {
+        $or: [
+          { s: 'u1', c: 'm1' },
+          { s: 'u2', c: 'm22' },
+        ],
+      },
+      indexed: true,
+    },
+    // A number is not in the partial index: only a scan finds { c: 10 }.
+    { filter: { s: 'u10', c: 10 }, indexed: false },
+    { filter: { s: 'u3', c: { $in: ['m3', 30] } }, indexed: false },
+    // No equality on the partial filter's field: the index cannot answer.
+    { filter: { s: 'u1' }, indexed: false },
+  ];
+
+  it('is used only when the equalities imply the partial filter, and misses nothing', () => {
+    for (const { filter, indexed } of cases) {
+      const expected = all.filter((d) => new Query(filter).test(d)).map((d) => d._id);
+      const { docs, exact } = coll.candidates(filter);
+      const got = (exact ? docs : docs.filter(compileFilter(filter))).map((d) => d._id);
+      expect([...got].sort(), JSON.stringify(filter)).toEqual([...expected].sort());
+      expect(expected.length, JSON.stringify(filter)).toBeGreaterThan(0);
+      if (indexed) expect(docs.length, JSON.stringify(filter)).toBeLessThan(10);
+      else expect(docs.length, JSON.stringify(filter)).toBe(all.length);
+    }
+  });
+});

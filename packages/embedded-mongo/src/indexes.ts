@@ -32,6 +32,8 @@ export class Index {
   readonly fields: string[];
   private readonly parts: string[][];
   private readonly partial: Query | undefined;
+  /** The partial filter split per top-level field, when it has no top-level operators. */
+  private readonly partialByField: Array<[string, Query]> | undefined;
   readonly entries = new Map<string, Set<string>>();
   readonly byFirst = new Map<string, Set<string>>();
   /**
@@ -48,10 +50,27 @@ export class Index {
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
     this.parts = this.fields.map((f) => f.split('.'));
-    this.partial = spec.partialFilterExpression
-      ? new Query(spec.partialFilterExpression)
-      : undefined;
+    const pfe = spec.partialFilterExpression;
+    this.partial = pfe ? new Query(pfe) : undefined;
+    this.partialByField =
+      pfe && Object.keys(pfe).every((f) => !f.startsWith('$') && !f.includes('.'))
+        ? Object.entries(pfe).map(([f, cond]): [string, Query] => [f, new Query({ [f]: cond })])
+        : undefined;
     this.orderedValid = this.fields.length === 2;
+  }
+
+  /**
+   * Whether every document matching these equalities is in the index, so a lookup misses none:
+   * always for a full index; for a partial one when each equality value alone satisfies the
+   * partial filter on its field (e.g. `clientMsgId: "x"` under `{ clientMsgId: { $type: "string" } }`).
+   */
+  coversEquality(eq: ReadonlyMap<string, readonly unknown[]>): boolean {
+    if (!this.partial) return true;
+    if (!this.partialByField) return false;
+    return this.partialByField.every(([field, query]) => {
+      const values = eq.get(field);
+      return values !== undefined && values.every((v) => query.test({ [field]: v }));
+    });
   }
 
   /**
