@@ -13,7 +13,10 @@
 export interface CoalescerOptions {
   /** Calls per batch at most. @default 100 */
   maxBatch?: number;
-  /** Batches running at once; more calls queue. @default 2 */
+  /**
+   * Batches running at once; more calls queue. One keeps batches largest (a call waits at most
+   * one command's round trip), which is what a CPU-bound node needs. @default 1
+   */
   maxInFlight?: number;
 }
 
@@ -36,7 +39,7 @@ export function createCoalescer<In, Out>(
   options: CoalescerOptions = {},
 ): (input: In) => Promise<Out> {
   const maxBatch = options.maxBatch ?? 100;
-  const maxInFlight = options.maxInFlight ?? 2;
+  const maxInFlight = options.maxInFlight ?? 1;
   let queue: Pending<In, Out>[] = [];
   let inFlight = 0;
   let scheduled = false;
