@@ -145,6 +145,9 @@ export function createPresenceLifecycle(options: PresenceLifecycleOptions): Pres
           details: { maxSockets: options.maxSocketsPerUser },
         });
       }
+      // The transport closed while Redis answered: release already ran (after this script,
+      // on the same connection), so there is nothing left to announce.
+      if (!local.has(socket.id)) return;
       if (admission.cameOnline) toAnnounce.set(socket.id, admission.devices);
     },
 
