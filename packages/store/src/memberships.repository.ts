@@ -109,6 +109,10 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
     projection: { conversationId: 1, userId: 1 },
   });
   const updateOne = batchedUpdateOne(collection);
+  // Every connecting socket joins its conversations' rooms: one query for a storm of connects.
+  const conversationsOf = batchedFindByField(collection, 'userId', {
+    projection: { userId: 1, conversationId: 1 },
+  });
 
   /**
    * Decision 4: one filtered update `{ field: { $lt: seq } }` + `$set`, so concurrent
@@ -194,9 +198,7 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
     },
 
     async listConversationIdsOfUser(userId) {
-      const docs = await collection
-        .find({ userId }, { projection: { conversationId: 1 } })
-        .toArray();
+      const docs = await conversationsOf(userId);
       return docs.map((d) => d.conversationId);
     },
 

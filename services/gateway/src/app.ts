@@ -167,6 +167,8 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     nodeId: config.nodeId,
     flushMs: config.presence.flushMs,
     isDraining: () => readiness.draining,
+    // The per-user socket cap is part of presence admission: one atomic script, no cross-node count.
+    maxSocketsPerUser: config.abuse.socket.maxPerUser,
     logger,
   });
   app.addHook('onClose', async () => {

@@ -32,9 +32,8 @@ export function createAbuseGuards(deps: GatewayDeps) {
         logger,
       });
     },
-    /** After attachRealtime: its authentication middleware must run before the socket count. */
+    /** Per-socket event limits. The per-user socket cap is presence admission (presence-lifecycle). */
     attachSockets(io: ChatServer): void {
-      io.use(socket.maxSocketsPerUser);
       io.on('connection', socket.install);
     },
   };

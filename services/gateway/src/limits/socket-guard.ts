@@ -1,6 +1,5 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
 import type { IncomingMessage } from 'node:http';
-import { rooms } from '../domain/fanout.js';
 import type { HandlerHook } from '../realtime/define-handler.js';
 import type { ChatSocket } from '../realtime/types.js';
 import type { AbuseLimitsConfig } from './limits-config.js';
@@ -47,36 +46,6 @@ export function createSocketGuard(options: SocketGuardOptions) {
       () => callback(null, true),
       (err: unknown) => callback(toErrorBody(err).code, false),
     );
-  }
-
-  /**
-   * io.use after authentication: a user holds at most MAX_SOCKETS_PER_USER sockets cluster-wide.
-   * @deprecated Superseded by presence admission (createPresenceLifecycle's `maxSocketsPerUser`):
-   * exact under concurrent handshakes and without this cross-node `fetchSockets`, which makes
-   * every node answer every connect. Delete once app.ts passes the cap there and
-   * abuse-guards stops installing this.
-   */
-  function maxSocketsPerUser(socket: ChatSocket, next: (err?: Error) => void): void {
-    socket.nsp
-      .in(rooms.user(socket.data.userId))
-      .fetchSockets()
-      .then(
-        (existing) => {
-          if (existing.length < limits.maxPerUser) return next();
-          const err = new Error('RATE_LIMITED') as Error & { data?: unknown };
-          err.data = {
-            code: 'RATE_LIMITED',
-            message: 'Too many connections for this user',
-            maxSockets: limits.maxPerUser,
-          };
-          next(err);
-        },
-        (err: unknown) => {
-          // The adapter's cross-node request timed out: a lost count must not lock users out.
-          logger.warn({ err }, 'socket count unavailable; allowing connection');
-          next();
-        },
-      );
   }
 
   /** Per-socket token bucket over every incoming event, known or not, plus flood disconnect. */
@@ -143,7 +112,7 @@ export function createSocketGuard(options: SocketGuardOptions) {
     if (event === 'message:send') await consume(rateLimits.userMessages, ctx.userId);
   };
 
-  return { allowRequest, maxSocketsPerUser, install, before };
+  return { allowRequest, install, before };
 }
 
 export type SocketGuard = ReturnType<typeof createSocketGuard>;
