@@ -82,6 +82,7 @@ export class Collection {
     // indexes are neither checked nor touched (re-adding would re-sort the ordered lists).
     const planned: [Index, IndexKey[], IndexKey[]][] = [];
     for (const ix of this.secondary()) {
+      if (ix.unchangedBy(oldDoc, newDoc)) continue;
       const before = ix.keysOf(oldDoc);
       const after = ix.keysOf(newDoc);
       if (!sameKeys(before, after)) planned.push([ix, before, after]);

@@ -354,3 +354,46 @@ describe('Collection.candidates with a partial index', () => {
     }
   });
 });
+
+describe('Collection.replace keeps the indexes in step with copy-on-write updates', () => {
+  it('re-keys only what changed, including dotted paths and partial-filter fields', () => {
+    const coll = new Collection('db', 'users');
+    const spec = { unique: true, sparse: false, extra: {} };
+    coll.createIndex({ ...spec, name: 'pk', key: { 'p.k': 1 } });
+    coll.createIndex({
+      ...spec,
+      name: 'email_active',
+      key: { email: 1 },
+      partialFilterExpression: { active: true },
+    });
+    coll.insert({ _id: 1, p: { k: 'a' }, email: 'x@y', active: true, n: 0 });
+    coll.insert({ _id: 2, p: { k: 'b' }, email: 'x@y', active: false, n: 0 });
+    const update = (id: number, u: Doc): void => {
+      const doc = coll.docs.get(keyOf(id)) as Doc;
+      const res = fastUpdate(doc, u);
+      expect(res, JSON.stringify(u)).toBeDefined();
+      coll.replace(doc, (res as { doc: Doc }).doc);
+    };
+    const ids = (filter: Doc): unknown[] =>
+      matchingIds(coll.candidates(filter), compileFilter(filter));
+
+    update(1, { $inc: { n: 1 } }); // no indexed field touched
+    expect(ids({ 'p.k': 'a' })).toEqual([1]);
+    update(1, { $set: { 'p.k': 'c' } }); // dotted indexed path: new embedded object
+    expect(ids({ 'p.k': 'a' })).toEqual([]);
+    expect(ids({ 'p.k': 'c' })).toEqual([1]);
+    expect(() => update(2, { $set: { 'p.k': 'c' } })).toThrow(/E11000/);
+    // Activating 2 puts it into the partial unique index, where 1 already holds x@y.
+    expect(() => update(2, { $set: { active: true } })).toThrow(/E11000/);
+    update(1, { $set: { active: false } });
+    update(2, { $set: { active: true } });
+    expect(() => update(1, { $set: { active: true } })).toThrow(/E11000/);
+  });
+});
+
+function matchingIds(
+  { docs, exact }: { docs: Doc[]; exact: boolean },
+  match: (d: Doc) => boolean,
+): unknown[] {
+  return (exact ? docs : docs.filter(match)).map((d) => d._id);
+}

@@ -90,6 +90,7 @@ export function fastUpdate(doc: Doc, ops: Doc): { doc: Doc; modified: boolean } 
       default:
         return undefined;
     }
+    if (present && value === current) continue; // the common "already that value" case
     if (!present || keyOf(value) !== keyOf(current) || typeof value !== typeof current) {
       parent[leaf] = value;
       modified = true;

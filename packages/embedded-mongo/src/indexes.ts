@@ -101,6 +101,22 @@ export class Index {
     return lists;
   }
 
+  /**
+   * True when a replacement cannot change this document's keys: every indexed path starts at a
+   * top-level field holding the very same value (stored documents are never mutated in place, and
+   * copy-on-write updates share what they did not touch). A partial index also depends on the
+   * fields of its filter, so it always recomputes.
+   */
+  unchangedBy(oldDoc: Doc, newDoc: Doc): boolean {
+    if (this.partial) return false;
+    for (const parts of this.parts) {
+      const top = parts[0] as string;
+      if (oldDoc[top] !== newDoc[top]) return false;
+      if (Object.hasOwn(oldDoc, top) !== Object.hasOwn(newDoc, top)) return false;
+    }
+    return true;
+  }
+
   /** The keys a document contributes, empty when the index skips it (sparse or partial). */
   keysOf(doc: Doc): IndexKey[] {
     if (this.partial && !this.partial.test(doc)) return [];
