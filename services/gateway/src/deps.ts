@@ -28,9 +28,6 @@ export function createRedis(url: string, logger: Logger, name: string): Redis {
     commandTimeout: 5000,
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    // Commands issued in the same event-loop turn (rate limits, presence, adapter publishes of
-    // concurrent sends) leave in one write: syscalls are a large share of the per-message cost.
-    enableAutoPipelining: true,
   });
   let down = false;
   redis.on('error', (err) => {
@@ -53,7 +50,6 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
   const sub = pub.duplicate({
     connectionName: `${config.nodeId}:sub`,
     commandTimeout: undefined,
-    enableAutoPipelining: false,
   });
   sub.on('error', () => undefined);
   const tokens = createTokenService({

@@ -12,7 +12,8 @@ import {
   type MongoStore,
   type ReplyToSnapshot,
 } from '@chat/store';
-import { requireMember, type MemberView } from './conversation-views.js';
+import { requireMember } from './conversation-views.js';
+import { createSendAccess, type SendAccess } from './send-access.js';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
 
@@ -57,6 +58,7 @@ export type MessagesService = ReturnType<typeof createMessagesService>;
 
 export function createMessagesService(options: MessagesServiceOptions) {
   const { store, fanout } = options;
+  const sendAccess = createSendAccess(store);
 
   async function attachmentsById(docs: readonly MessageDoc[]): Promise<Map<string, AttachmentDoc>> {
     const ids = docs.flatMap((d) => (d.deletedAt ? [] : d.attachmentIds));
@@ -120,16 +122,19 @@ export function createMessagesService(options: MessagesServiceOptions) {
   }
 
   async function replySnapshot(
-    view: MemberView,
+    access: SendAccess,
     viewerId: ObjectId,
     replyToHex: string,
   ): Promise<ReplyToSnapshot> {
-    const target = await store.messages.findById(oid(replyToHex, 'replyToId'));
+    const [target, membership] = await Promise.all([
+      store.messages.findById(oid(replyToHex, 'replyToId')),
+      sendAccess.membershipOf(access, viewerId),
+    ]);
     const hidden =
       !target ||
-      !target.conversationId.equals(view.conversation._id) ||
+      !target.conversationId.equals(access.conversationId) ||
       (target.hiddenFor ?? []).some((id) => id.equals(viewerId)) ||
-      target.seq <= (view.membership.hiddenBefore ?? 0);
+      target.seq <= (membership.hiddenBefore ?? 0);
     if (hidden) throw AppError.notFound('Message to reply to not found');
     const snapshot: ReplyToSnapshot = {
       id: target._id,
@@ -139,21 +144,6 @@ export function createMessagesService(options: MessagesServiceOptions) {
     if (!target.deletedAt && target.text !== undefined)
       snapshot.text = target.text.slice(0, PREVIEW_CHARS);
     return snapshot;
-  }
-
-  /** Member ids for the offline hand-off; a direct conversation's two are in its key. */
-  async function memberIdsOf(view: MemberView): Promise<ObjectId[]> {
-    const { conversation } = view;
-    if (conversation.type === 'direct' && conversation.directKey)
-      return conversation.directKey.split(':').map((id) => oid(id));
-    return store.memberships.listMemberIds(conversation._id);
-  }
-
-  async function assertNotBlocked(view: MemberView, senderId: ObjectId): Promise<void> {
-    if (view.conversation.type !== 'direct' || !view.conversation.directKey) return;
-    const otherHex = view.conversation.directKey.split(':').find((id) => id !== hex(senderId));
-    if (otherHex && (await store.blocks.isBlockedEitherWay(senderId, oid(otherHex))))
-      throw AppError.forbidden('Blocked');
   }
 
   async function existingSend(
@@ -186,10 +176,10 @@ export function createMessagesService(options: MessagesServiceOptions) {
       const conversationId = oid(input.conversationId, 'conversationId');
       // The idempotency lookup and the membership check are independent reads: one round trip
       // instead of two. A resend still wins over a failed membership check, as before.
-      const [previous, member] = await Promise.all([
+      const [previous, checked] = await Promise.all([
         store.messages.findByClientMsgId(senderId, input.clientMsgId),
-        requireMember(store, conversationId, senderId).then(
-          (view) => ({ view }),
+        sendAccess.check(conversationId, senderId).then(
+          (access) => ({ access }),
           (error: unknown) => ({ error }),
         ),
       ]);
@@ -209,8 +199,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
         return resent;
       }
 
-      if ('error' in member) throw member.error;
-      const { view } = member;
+      if ('error' in checked) throw checked.error;
+      const { access } = checked;
       const attachments = await loadOwnAttachments(senderId, input.attachmentIds ?? []);
       const text = checkMessageText(input.text, attachments.length > 0, options.textMaxChars);
       if (!text.ok) {
@@ -218,14 +208,14 @@ export function createMessagesService(options: MessagesServiceOptions) {
           ? AppError.payloadTooLarge(text.message)
           : AppError.validation({ fields: [{ path: '/text', message: text.message }] });
       }
-      await assertNotBlocked(view, senderId);
       const replyTo = input.replyToId
-        ? await replySnapshot(view, senderId, input.replyToId)
+        ? await replySnapshot(access, senderId, input.replyToId)
         : undefined;
 
       const id = new ObjectId();
       const createdAt = new Date();
-      const seq = await store.conversations.allocateSeq(view.conversation._id, {
+      // Refuses a closed conversation (send-access does not read the group's document).
+      const seq = await store.conversations.allocateSeq(conversationId, {
         id,
         senderId,
         ...(text.text !== undefined ? { text: text.text.slice(0, PREVIEW_CHARS) } : {}),
@@ -239,7 +229,7 @@ export function createMessagesService(options: MessagesServiceOptions) {
 
       const toInsert: InsertMessageInput = {
         _id: id,
-        conversationId: view.conversation._id,
+        conversationId,
         seq,
         senderId,
         clientMsgId: input.clientMsgId,
@@ -257,9 +247,9 @@ export function createMessagesService(options: MessagesServiceOptions) {
               senderId,
             )
           : undefined,
-        store.memberships.moveOwnCursors(view.conversation._id, senderId, seq, createdAt),
+        store.memberships.moveOwnCursors(conversationId, senderId, seq, createdAt),
         // Only the offline hand-off needs the recipients.
-        options.onMessageSent ? memberIdsOf(view) : [],
+        options.onMessageSent ? sendAccess.memberIds(access) : [],
       ]);
       // Awaited below; this only keeps a failure from being unhandled if the insert throws first.
       alongside.catch(() => undefined);
