@@ -72,7 +72,7 @@ export interface ConversationsRepository {
 }
 
 /** Batched allocations remembered per conversation (see allocateMany). */
-const SEQ_GRANTS_KEPT = 32;
+const SEQ_GRANTS_KEPT = 16;
 
 interface AllocateRequest {
   id: ObjectId;
@@ -99,7 +99,10 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
   const collection = db.collection<ConversationDoc>('conversations');
   const memberships = db.collection<MembershipDoc>('memberships');
   const open: Filter<ConversationDoc> = { closedAt: { $exists: false } };
-  const findById = batchedFindOneByKey(collection, ['_id'] as const);
+  // seqGrants is allocateSeq's bookkeeping: no reader needs it.
+  const findById = batchedFindOneByKey(collection, ['_id'] as const, {
+    projection: { seqGrants: 0 },
+  });
   const allocate = createCoalescer<AllocateRequest, number | null>(allocateBatch);
 
   /** One conversation's share of a batch: `count` seqs, the preview of the last message. */
