@@ -26,14 +26,13 @@ export interface ConnectMongoOptions {
   dbName: string;
   /** How long an operation waits for a reachable server before failing (→ UNAVAILABLE). @default 5000 */
   serverSelectionTimeoutMS?: number;
-  /** The driver default is infinite: a half-dead server would hang requests forever. @default 10000 */
-  socketTimeoutMS?: number;
   /**
-   * Upper bound of one whole operation, retries and pool waits included (the driver's
-   * client-side operation timeout). Without it a frozen server costs socketTimeoutMS per
-   * attempt, and a request that reads twice with a retry took ~45 s to fail. @default 5000
+   * The driver default is infinite: a half-dead server would hang requests forever. This is the
+   * only bound on a frozen server: driver 7.x ignores the client-wide `timeoutMS` (it logs a
+   * deprecation warning and does nothing), so an operation waits up to this per attempt.
+   * @default 10000
    */
-  operationTimeoutMS?: number;
+  socketTimeoutMS?: number;
   /** @default 20 */
   maxPoolSize?: number;
   /** Sent in the handshake; shows up in server logs/currentOp. @default 'chat' */
@@ -64,7 +63,6 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
   const client = new MongoClient(options.url, {
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
     socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
-    timeoutMS: options.operationTimeoutMS ?? 5000,
     maxPoolSize: options.maxPoolSize ?? 20,
     appName: options.appName ?? 'chat',
   });

@@ -93,7 +93,7 @@ export function isMongoUnavailableError(err: unknown): boolean {
   return (
     err instanceof MongoNetworkError ||
     err instanceof MongoServerSelectionError ||
-    // The operation timeout (connectMongo's operationTimeoutMS) ran out: a stalled server.
+    // A per-operation timeoutMS ran out (callers may pass one): a stalled server.
     err instanceof MongoOperationTimeoutError
   );
 }
