@@ -1,5 +1,5 @@
 import type { Conversation, Message } from '@chat/protocol';
-import type { ConversationDoc, MembershipDoc, MessageDoc, MongoStore } from '@chat/store';
+import type { ConversationDoc, MembershipDoc, MessageDoc, MongoStore, ObjectId } from '@chat/store';
 import { toConversationDtos } from './conversation-views.js';
 import { hex, oid } from './ids.js';
 
@@ -39,6 +39,26 @@ export type SyncService = ReturnType<typeof createSyncService>;
 export function createSyncService(options: SyncServiceOptions) {
   const { store } = options;
 
+  /** The user's open conversations among `ids`, as DTOs (none to load: no query). */
+  async function conversationsNew(
+    userId: ObjectId,
+    ids: readonly ObjectId[],
+  ): Promise<Conversation[]> {
+    if (ids.length === 0) return [];
+    const [found, memberships] = await Promise.all([
+      store.conversations.findByIds(ids),
+      store.memberships.findForUser(userId, ids),
+    ]);
+    const byConversation = new Map(memberships.map((m) => [hex(m.conversationId), m]));
+    return toConversationDtos(
+      store,
+      found.flatMap((conversation) => {
+        const membership = byConversation.get(hex(conversation._id));
+        return !conversation.closedAt && membership ? [{ conversation, membership }] : [];
+      }),
+    );
+  }
+
   return {
     async sync(
       userHex: string,
@@ -64,6 +84,10 @@ export function createSyncService(options: SyncServiceOptions) {
         memberships.map((m) => [hex(m.conversationId), m]),
       );
 
+      // Conversations the client has no cursor for load alongside the pages, not after them.
+      const unknownIds = allMine.filter((id) => !cursors.has(hex(id))).slice(0, options.maxChanged);
+      const changedPromise = conversationsNew(userId, unknownIds);
+      changedPromise.catch(() => undefined); // awaited below; a page failure must not leave it unhandled
       const results = await Promise.all(
         [...cursors].flatMap(([conversationId, seq]) => {
           const conversation = open.get(conversationId);
@@ -92,25 +116,7 @@ export function createSyncService(options: SyncServiceOptions) {
       );
       const removed = [...cursors.keys()].filter((id) => !open.has(id) || !mine.has(id));
 
-      const unknownIds = allMine.filter((id) => !cursors.has(hex(id))).slice(0, options.maxChanged);
-      const unknownConversations = (await store.conversations.findByIds(unknownIds)).filter(
-        (c) => !c.closedAt,
-      );
-      const unknownMemberships = new Map(
-        (
-          await store.memberships.findForUser(
-            userId,
-            unknownConversations.map((c) => c._id),
-          )
-        ).map((m) => [hex(m.conversationId), m]),
-      );
-      const changed = await toConversationDtos(
-        store,
-        unknownConversations.flatMap((conversation) => {
-          const membership = unknownMemberships.get(hex(conversation._id));
-          return membership ? [{ conversation, membership }] : [];
-        }),
-      );
+      const changed = await changedPromise;
       return { conversations: results, changed, removed };
     },
   };
