@@ -206,4 +206,25 @@ describe('Sequencer', () => {
     vi.advanceTimersByTime(5000);
     expect(gaps).toEqual([]);
   });
+
+  it('delivers, late and once, a message for a seq a sync jumped (a send still in flight when it read)', () => {
+    const { seq, seqs } = setup();
+    seq.seed(C, 10);
+    seq.push(msg(11));
+    seq.push(msg(13));
+    // The sync read 13 but not 12, whose insert was still in flight on another node.
+    seq.merge(C, [msg(13)], { hasMore: false, seq: 13 });
+    expect(seqs()).toEqual([11, 13]);
+    expect(seq.cursor(C)).toBe(13);
+    expect(seq.push(msg(12))).toBe(true);
+    expect(seqs()).toEqual([11, 13, 12]);
+    expect(seq.push(msg(12))).toBe(false);
+    // A jumped seq that a later sync returns is delivered the same way, once.
+    seq.merge(C, [msg(15)], { hasMore: false, seq: 16 });
+    expect(seqs()).toEqual([11, 13, 12, 15]);
+    seq.merge(C, [msg(14), msg(16)], { hasMore: false, seq: 16 });
+    expect(seqs()).toEqual([11, 13, 12, 15, 14, 16]);
+    seq.merge(C, [msg(14), msg(16)], { hasMore: false, seq: 16 });
+    expect(seqs()).toHaveLength(6);
+  });
 });

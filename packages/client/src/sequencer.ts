@@ -36,7 +36,16 @@ interface ConversationState<M> {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** onGap fired and neither merge() nor rearm() came back yet. */
   awaitingSync: boolean;
+  /**
+   * Seqs a sync let the cursor jump (nothing stored there when it read). Most are permanent
+   * (deleted for me, a sender that crashed after taking a seq), but one may be a send still in
+   * flight on another node: if it shows up after all, it is delivered late instead of dropped.
+   */
+  jumped: Set<number>;
 }
+
+/** Jumped seqs remembered per conversation (the most recent ones: in-flight sends are recent). */
+const MAX_JUMPED = 1000;
 
 /**
  * Puts live messages of each conversation in seq order (PROTOCOL §3: `message:new` from
@@ -63,6 +72,7 @@ export class Sequencer<M extends SequencedMessage> {
   push(message: M): boolean {
     const state = this.#state(message.conversationId);
     state.cursor ??= message.seq - 1;
+    if (this.#deliverLate(state, message)) return true;
     if (message.seq <= state.cursor || state.buffer.has(message.seq)) return false;
     const before = state.cursor;
     state.buffer.set(message.seq, message);
@@ -86,6 +96,7 @@ export class Sequencer<M extends SequencedMessage> {
     state.cursor ??= (sorted[0]?.seq ?? coveredUpTo + 1) - 1;
     const before = state.cursor;
     for (const m of sorted) {
+      if (this.#deliverLate(state, m)) continue;
       if (m.seq > state.cursor && !state.buffer.has(m.seq)) state.buffer.set(m.seq, m);
     }
     // Deliver everything known up to the covered seq in order, jumping the holes the
@@ -94,10 +105,14 @@ export class Sequencer<M extends SequencedMessage> {
     for (const seq of covered) {
       const m = state.buffer.get(seq);
       state.buffer.delete(seq);
+      this.#rememberJumped(state, state.cursor, seq);
       state.cursor = seq;
       if (m !== undefined) this.#deliver(m);
     }
-    state.cursor = Math.max(state.cursor, coveredUpTo);
+    if (coveredUpTo > state.cursor) {
+      this.#rememberJumped(state, state.cursor, coveredUpTo + 1);
+      state.cursor = coveredUpTo;
+    }
     this.#flush(state);
     this.#updateTimer(conversationId, state, state.cursor !== before);
   }
@@ -156,10 +171,31 @@ export class Sequencer<M extends SequencedMessage> {
   #state(conversationId: string): ConversationState<M> {
     let state = this.#conversations.get(conversationId);
     if (state === undefined) {
-      state = { cursor: undefined, buffer: new Map(), timer: undefined, awaitingSync: false };
+      state = {
+        cursor: undefined,
+        buffer: new Map(),
+        timer: undefined,
+        awaitingSync: false,
+        jumped: new Set(),
+      };
       this.#conversations.set(conversationId, state);
     }
     return state;
+  }
+
+  /** A message for a seq a sync jumped: deliver it now (late, out of order) exactly once. */
+  #deliverLate(state: ConversationState<M>, message: M): boolean {
+    if (!state.jumped.delete(message.seq)) return false;
+    this.#deliver(message);
+    return true;
+  }
+
+  /** Records the seqs strictly between `from` and `to` as jumped, keeping the newest MAX_JUMPED. */
+  #rememberJumped(state: ConversationState<M>, from: number, to: number): void {
+    for (let seq = Math.max(from + 1, to - MAX_JUMPED); seq < to; seq++) state.jumped.add(seq);
+    if (state.jumped.size <= MAX_JUMPED) return;
+    const floor = to - MAX_JUMPED;
+    for (const seq of state.jumped) if (seq < floor) state.jumped.delete(seq);
   }
 
   #flush(state: ConversationState<M>): void {
