@@ -174,8 +174,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
     async send(senderHex: string, input: SendInput): Promise<SentMessage> {
       const senderId = oid(senderHex);
       const conversationId = oid(input.conversationId, 'conversationId');
-      // The idempotency lookup and the membership check are independent reads: one round trip
-      // instead of two. A resend still wins over a failed membership check, as before.
+      // The idempotency lookup and the access check (membership, blocks) are independent reads
+      // and run together. A resend still wins over a failed access check, as before.
       const [previous, checked] = await Promise.all([
         store.messages.findByClientMsgId(senderId, input.clientMsgId),
         sendAccess.check(conversationId, senderId).then(
