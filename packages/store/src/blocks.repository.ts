@@ -1,7 +1,8 @@
 import type { Collection, Db, ObjectId } from 'mongodb';
 import { createCoalescer } from './batching/coalescer.js';
 import { isDuplicateKeyError } from './errors.js';
-import type { BlockDoc } from './types.js';
+import type { BlockDoc, ConversationDoc } from './types.js';
+import { directKeyOf } from './util.js';
 
 export interface BlocksRepository {
   readonly collection: Collection<BlockDoc>;
@@ -17,6 +18,30 @@ export interface BlocksRepository {
 
 export function createBlocksRepository(db: Db): BlocksRepository {
   const collection = db.collection<BlockDoc>('blocks');
+  const conversations = db.collection<ConversationDoc>('conversations');
+
+  /**
+   * Mirrors the block state onto the pair's direct conversation (ConversationDoc.blocked), where
+   * allocateSeq checks it. Set after a block is stored; on unblock, cleared only when no block is
+   * left either way, read after the delete, so a concurrent block by the other member (which sets
+   * the flag after storing its block) always wins.
+   */
+  async function mirrorOnConversation(a: ObjectId, b: ObjectId): Promise<void> {
+    const stillBlocked =
+      (await collection.countDocuments(
+        {
+          $or: [
+            { blockerId: a, blockedId: b },
+            { blockerId: b, blockedId: a },
+          ],
+        },
+        { limit: 1 },
+      )) > 0;
+    await conversations.updateOne(
+      { directKey: directKeyOf(a, b), type: 'direct' },
+      stillBlocked ? { $set: { blocked: true } } : { $unset: { blocked: '' } },
+    );
+  }
   const pairKey = (a: ObjectId, b: ObjectId) => `${a.toHexString()}:${b.toHexString()}`;
   // Checked on every direct send: one query for all the sends in flight.
   const blockedEitherWay = createCoalescer<readonly [ObjectId, ObjectId], boolean>(
@@ -39,22 +64,29 @@ export function createBlocksRepository(db: Db): BlocksRepository {
     collection,
 
     async block(blockerId, blockedId, at = new Date()) {
+      let added: boolean;
       try {
         const res = await collection.updateOne(
           { blockerId, blockedId },
           { $setOnInsert: { blockerId, blockedId, createdAt: at } },
           { upsert: true },
         );
-        return res.upsertedCount > 0;
+        added = res.upsertedCount > 0;
       } catch (err) {
         // Two concurrent upserts can both miss and one then hits the unique index.
-        if (isDuplicateKeyError(err)) return false;
-        throw err;
+        if (!isDuplicateKeyError(err)) throw err;
+        added = false;
       }
+      await conversations.updateOne(
+        { directKey: directKeyOf(blockerId, blockedId), type: 'direct' },
+        { $set: { blocked: true } },
+      );
+      return added;
     },
 
     async unblock(blockerId, blockedId) {
       const res = await collection.deleteOne({ blockerId, blockedId });
+      await mirrorOnConversation(blockerId, blockedId);
       return res.deletedCount > 0;
     },
 

@@ -4,8 +4,8 @@ import { batchedFindOneByKey } from './batching/batched-ops.js';
 import { createCoalescer } from './batching/coalescer.js';
 import { isDuplicateKeyError } from './errors.js';
 import { clampLimit } from './regex.js';
-import type { ConversationDoc, LastMessagePreview, MembershipDoc } from './types.js';
-import { compact } from './util.js';
+import type { BlockDoc, ConversationDoc, LastMessagePreview, MembershipDoc } from './types.js';
+import { compact, directKeyOf } from './util.js';
 
 /** A conversation as one member sees it in lists and sync. */
 export interface ConversationView {
@@ -98,7 +98,10 @@ function view(conversation: ConversationDoc, membership: MembershipDoc): Convers
 export function createConversationsRepository(db: Db): ConversationsRepository {
   const collection = db.collection<ConversationDoc>('conversations');
   const memberships = db.collection<MembershipDoc>('memberships');
+  const blocks = db.collection<BlockDoc>('blocks');
   const open: Filter<ConversationDoc> = { closedAt: { $exists: false } };
+  /** Where a message may be added: open, and not a direct conversation under a block. */
+  const writable: Filter<ConversationDoc> = { ...open, blocked: { $exists: false } };
   // seqGrants is allocateSeq's bookkeeping: no reader needs it.
   const findById = batchedFindOneByKey(collection, ['_id'] as const, {
     projection: { seqGrants: 0 },
@@ -121,7 +124,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
     // the stored lastMessage always belongs to the stored seq (ConversationDoc docs).
     // $max keeps the list order sane if node clocks disagree slightly.
     const updated = await collection.findOneAndUpdate(
-      { _id: grant.id, ...open },
+      { _id: grant.id, ...writable },
       {
         $inc: { seq: grant.count },
         $set: { lastMessage: compact(grant.preview) },
@@ -145,7 +148,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
     await collection.bulkWrite(
       grants.map((g) => ({
         updateOne: {
-          filter: { _id: g.id, ...open },
+          filter: { _id: g.id, ...writable },
           update: [
             {
               $set: {
@@ -178,7 +181,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
     const docs = await collection
       .find(
         { _id: { $in: grants.map((g) => g.id) } },
-        { projection: { seqGrants: 1, closedAt: 1 } },
+        { projection: { seqGrants: 1, closedAt: 1, blocked: 1 } },
       )
       .toArray();
     const byId = new Map(docs.map((d) => [d._id.toHexString(), d]));
@@ -187,7 +190,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
       if (!doc) return null;
       const mine = doc.seqGrants?.find((r) => r.t.equals(token));
       if (mine) return mine.s;
-      return doc.closedAt ? null : undefined;
+      return doc.closedAt || doc.blocked ? null : undefined;
     });
   }
 
@@ -235,11 +238,6 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
     return results;
   }
 
-  function directKeyOf(a: ObjectId, b: ObjectId): string {
-    const [x, y] = [a.toHexString(), b.toHexString()].sort();
-    return `${x}:${y}`;
-  }
-
   async function membershipsByConversation(userId: ObjectId, ids: readonly ObjectId[]) {
     const docs =
       ids.length === 0
@@ -281,6 +279,20 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
       };
       try {
         await collection.insertOne(doc);
+        // A block made while this was being created found no conversation to flag: look again.
+        const blockedNow = await blocks.countDocuments(
+          {
+            $or: [
+              { blockerId: a, blockedId: b },
+              { blockerId: b, blockedId: a },
+            ],
+          },
+          { limit: 1 },
+        );
+        if (blockedNow > 0) {
+          await collection.updateOne({ _id: doc._id }, { $set: { blocked: true } });
+          doc.blocked = true;
+        }
         return { conversation: doc, created: true };
       } catch (err) {
         if (!isDuplicateKeyError(err)) throw err;

@@ -63,6 +63,11 @@ export interface ConversationDoc {
   /** Group deleted by its owner: kept for history, no longer served or writable. */
   closedAt?: Date;
   /**
+   * Direct only: set while either member blocks the other (the `blocks` collection is the
+   * record; this copy lets allocateSeq refuse a blocked send in the same atomic update).
+   */
+  blocked?: true;
+  /**
    * The last few batched seq allocations (`t` = the batch's token, `s` = the seq it ended at),
    * bounded: how a batch learns its range after one multi-conversation update (see
    * conversations.repository allocateSeq). Internal; never part of a DTO.

@@ -12,6 +12,12 @@ export function parseObjectId(value: string): ObjectId | undefined {
   return /^[0-9a-fA-F]{24}$/.test(value) ? new ObjectId(value) : undefined;
 }
 
+/** A direct conversation's unique key: `<smaller id hex>:<larger id hex>`. */
+export function directKeyOf(a: ObjectId, b: ObjectId): string {
+  const [x, y] = [a.toHexString(), b.toHexString()].sort();
+  return `${x}:${y}`;
+}
+
 /** Removes duplicate ids while keeping order. */
 export function uniqueIds(ids: readonly ObjectId[]): ObjectId[] {
   const seen = new Set<string>();

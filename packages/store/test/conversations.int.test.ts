@@ -70,6 +70,43 @@ describe('blocks', () => {
     expect(await store.blocks.unblock(a, b)).toBe(false);
     expect(await store.blocks.isBlockedEitherWay(a, b)).toBe(false);
   });
+
+  it("a block refuses seq allocation in the pair's direct conversation until no block is left", async () => {
+    const { store } = ctx;
+    const [a, b] = [new ObjectId(), new ObjectId()];
+    const { conversation } = await store.conversations.getOrCreateDirect(a, b);
+    const preview = () => ({
+      id: new ObjectId(),
+      senderId: a,
+      kind: 'text' as const,
+      createdAt: new Date(),
+    });
+    expect(await store.conversations.allocateSeq(conversation._id, preview())).toBe(1);
+    await store.blocks.block(a, b);
+    await store.blocks.block(b, a);
+    expect(await store.conversations.allocateSeq(conversation._id, preview())).toBeNull();
+    expect((await store.conversations.findById(conversation._id))?.blocked).toBe(true);
+    // One block lifted, the other still stands.
+    await store.blocks.unblock(a, b);
+    expect(await store.conversations.allocateSeq(conversation._id, preview())).toBeNull();
+    await store.blocks.unblock(b, a);
+    expect(await store.conversations.allocateSeq(conversation._id, preview())).toBe(2);
+  });
+
+  it('a direct conversation created while a block exists starts blocked', async () => {
+    const { store } = ctx;
+    const [a, b] = [new ObjectId(), new ObjectId()];
+    await store.blocks.block(b, a);
+    const { conversation } = await store.conversations.getOrCreateDirect(a, b);
+    expect(conversation.blocked).toBe(true);
+    const preview = {
+      id: new ObjectId(),
+      senderId: a,
+      kind: 'text' as const,
+      createdAt: new Date(),
+    };
+    expect(await store.conversations.allocateSeq(conversation._id, preview)).toBeNull();
+  });
 });
 
 describe('direct conversations', () => {

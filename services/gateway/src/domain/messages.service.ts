@@ -146,6 +146,14 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return snapshot;
   }
 
+  /** Why allocateSeq refused: a block stands between the two members, or it is gone (rare path). */
+  async function refusal(conversationId: ObjectId): Promise<AppError> {
+    const conversation = await store.conversations.findById(conversationId);
+    return conversation?.blocked && !conversation.closedAt
+      ? AppError.forbidden('Blocked')
+      : AppError.notFound('Conversation not found');
+  }
+
   async function existingSend(
     senderId: ObjectId,
     input: SendInput,
@@ -174,8 +182,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
     async send(senderHex: string, input: SendInput): Promise<SentMessage> {
       const senderId = oid(senderHex);
       const conversationId = oid(input.conversationId, 'conversationId');
-      // The idempotency lookup and the access check (membership, blocks) are independent reads
-      // and run together. A resend still wins over a failed access check, as before.
+      // The idempotency lookup and the membership check are independent reads and run
+      // together. A resend still wins over a failed access check, as before.
       const [previous, checked] = await Promise.all([
         store.messages.findByClientMsgId(senderId, input.clientMsgId),
         sendAccess.check(conversationId, senderId).then(
@@ -214,7 +222,8 @@ export function createMessagesService(options: MessagesServiceOptions) {
 
       const id = new ObjectId();
       const createdAt = new Date();
-      // Refuses a closed conversation (send-access does not read the group's document).
+      // Refuses a closed group and a blocked direct conversation in the same atomic update
+      // (send-access reads neither the group's document nor the blocks).
       const seq = await store.conversations.allocateSeq(conversationId, {
         id,
         senderId,
@@ -225,7 +234,7 @@ export function createMessagesService(options: MessagesServiceOptions) {
         ),
         createdAt,
       });
-      if (seq === null) throw AppError.notFound('Conversation not found');
+      if (seq === null) throw await refusal(conversationId);
 
       const toInsert: InsertMessageInput = {
         _id: id,

@@ -24,9 +24,9 @@ const MAX_KINDS = 50_000;
  * Who may send where, in as few Mongo commands as the rules allow (each costs 200–400 µs of
  * driver CPU here). Direct conversations never change members and are never closed
  * (conversations.service refuses both), so once a node has seen one, its key answers
- * "is the sender a member" without a read. Group membership is read on every send; a closed
- * group is refused by allocateSeq, whose filter only matches open conversations. Blocks between
- * the two members of a direct conversation are checked on every send.
+ * "is the sender a member" without a read. Group membership is read on every send. What can
+ * change on the conversation document itself (a group closed, a block between the two members
+ * of a direct one) is refused by allocateSeq, whose filter only matches writable conversations.
  */
 export function createSendAccess(store: MongoStore) {
   const kinds = new Map<string, ConversationKind>();
@@ -44,35 +44,22 @@ export function createSendAccess(store: MongoStore) {
     return kind;
   }
 
-  async function assertNotBlocked(kind: ConversationKind, senderId: ObjectId): Promise<void> {
-    if (kind.type !== 'direct' || !kind.directKey) return;
-    const otherHex = kind.directKey.split(':').find((id) => id !== hex(senderId));
-    if (otherHex && (await store.blocks.isBlockedEitherWay(senderId, oid(otherHex))))
-      throw AppError.forbidden('Blocked');
-  }
-
-  async function load(conversationId: ObjectId, senderId: ObjectId): Promise<SendAccess> {
-    const known = kinds.get(hex(conversationId));
-    if (known?.type === 'direct') {
-      if (!known.directKey?.split(':').includes(hex(senderId)))
-        throw AppError.notFound('Conversation not found');
-      return { conversationId, kind: known };
-    }
-    if (known) {
-      const membership = await store.memberships.find(conversationId, senderId);
-      if (!membership) throw AppError.notFound('Conversation not found');
-      return { conversationId, kind: known, membership };
-    }
-    const view = await requireMember(store, conversationId, senderId);
-    return { conversationId, kind: remember(view.conversation), membership: view.membership };
-  }
-
   return {
-    /** NOT_FOUND unless the sender may post there; FORBIDDEN when a block stands between the two. */
+    /** NOT_FOUND unless the sender is a member (closed and blocked: see allocateSeq). */
     async check(conversationId: ObjectId, senderId: ObjectId): Promise<SendAccess> {
-      const access = await load(conversationId, senderId);
-      await assertNotBlocked(access.kind, senderId);
-      return access;
+      const known = kinds.get(hex(conversationId));
+      if (known?.type === 'direct') {
+        if (!known.directKey?.split(':').includes(hex(senderId)))
+          throw AppError.notFound('Conversation not found');
+        return { conversationId, kind: known };
+      }
+      if (known) {
+        const membership = await store.memberships.find(conversationId, senderId);
+        if (!membership) throw AppError.notFound('Conversation not found');
+        return { conversationId, kind: known, membership };
+      }
+      const view = await requireMember(store, conversationId, senderId);
+      return { conversationId, kind: remember(view.conversation), membership: view.membership };
     },
 
     /** The sender's membership (reply visibility needs its hiddenBefore). */
