@@ -1,5 +1,4 @@
-import type { Collection, Db, ObjectId } from 'mongodb';
-import { createCoalescer } from './batching/coalescer.js';
+import type { Collection, Db, Filter, ObjectId } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import type { BlockDoc, ConversationDoc } from './types.js';
 import { directKeyOf } from './util.js';
@@ -16,9 +15,22 @@ export interface BlocksRepository {
   listBlockedBy(blockerId: ObjectId, limit?: number): Promise<ObjectId[]>;
 }
 
+/** Blocks between the two users, in either direction. */
+export function eitherWay(a: ObjectId, b: ObjectId): Filter<BlockDoc> {
+  return {
+    $or: [
+      { blockerId: a, blockedId: b },
+      { blockerId: b, blockedId: a },
+    ],
+  };
+}
+
 export function createBlocksRepository(db: Db): BlocksRepository {
   const collection = db.collection<BlockDoc>('blocks');
   const conversations = db.collection<ConversationDoc>('conversations');
+
+  const isBlockedEitherWay = async (a: ObjectId, b: ObjectId): Promise<boolean> =>
+    (await collection.countDocuments(eitherWay(a, b), { limit: 1 })) > 0;
 
   /**
    * Mirrors the block state onto the pair's direct conversation (ConversationDoc.blocked), where
@@ -27,39 +39,12 @@ export function createBlocksRepository(db: Db): BlocksRepository {
    * the flag after storing its block) always wins.
    */
   async function mirrorOnConversation(a: ObjectId, b: ObjectId): Promise<void> {
-    const stillBlocked =
-      (await collection.countDocuments(
-        {
-          $or: [
-            { blockerId: a, blockedId: b },
-            { blockerId: b, blockedId: a },
-          ],
-        },
-        { limit: 1 },
-      )) > 0;
     await conversations.updateOne(
       { directKey: directKeyOf(a, b), type: 'direct' },
-      stillBlocked ? { $set: { blocked: true } } : { $unset: { blocked: '' } },
+      (await isBlockedEitherWay(a, b)) ? { $set: { blocked: true } } : { $unset: { blocked: '' } },
     );
   }
-  const pairKey = (a: ObjectId, b: ObjectId) => `${a.toHexString()}:${b.toHexString()}`;
-  // Checked on every direct send: one query for all the sends in flight.
-  const blockedEitherWay = createCoalescer<readonly [ObjectId, ObjectId], boolean>(
-    async (batch) => {
-      const clauses = batch.flatMap(([a, b]) => [
-        { blockerId: a, blockedId: b },
-        { blockerId: b, blockedId: a },
-      ]);
-      const found = await collection
-        .find({ $or: clauses }, { projection: { blockerId: 1, blockedId: 1 } })
-        .toArray();
-      const blocked = new Set(found.map((d) => pairKey(d.blockerId, d.blockedId)));
-      return batch.map(([a, b]) => ({
-        status: 'fulfilled',
-        value: blocked.has(pairKey(a, b)) || blocked.has(pairKey(b, a)),
-      }));
-    },
-  );
+
   return {
     collection,
 
@@ -94,7 +79,7 @@ export function createBlocksRepository(db: Db): BlocksRepository {
       return (await collection.countDocuments({ blockerId, blockedId }, { limit: 1 })) > 0;
     },
 
-    isBlockedEitherWay: (a, b) => blockedEitherWay([a, b]),
+    isBlockedEitherWay,
 
     async listBlockedBy(blockerId, limit = 1000) {
       const docs = await collection

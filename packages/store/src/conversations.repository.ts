@@ -1,6 +1,7 @@
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { decodeActivityCursor, encodeActivityCursor } from './cursor.js';
 import { batchedFindOneByKey } from './batching/batched-ops.js';
+import { eitherWay } from './blocks.repository.js';
 import { createCoalescer } from './batching/coalescer.js';
 import { isDuplicateKeyError } from './errors.js';
 import { clampLimit } from './regex.js';
@@ -280,15 +281,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
       try {
         await collection.insertOne(doc);
         // A block made while this was being created found no conversation to flag: look again.
-        const blockedNow = await blocks.countDocuments(
-          {
-            $or: [
-              { blockerId: a, blockedId: b },
-              { blockerId: b, blockedId: a },
-            ],
-          },
-          { limit: 1 },
-        );
+        const blockedNow = await blocks.countDocuments(eitherWay(a, b), { limit: 1 });
         if (blockedNow > 0) {
           await collection.updateOne({ _id: doc._id }, { $set: { blocked: true } });
           doc.blocked = true;
