@@ -85,16 +85,3 @@ export function createCoalescer<In, Out>(
       schedule();
     });
 }
-
-/** Settled results for a batch whose items all map through `byKey` (found or `fallback`). */
-export function settleByKey<In, Out>(
-  batch: readonly In[],
-  keyOf: (input: In) => string,
-  byKey: ReadonlyMap<string, Out>,
-  fallback: Out,
-): PromiseSettledResult<Out>[] {
-  return batch.map((input) => ({
-    status: 'fulfilled',
-    value: byKey.get(keyOf(input)) ?? fallback,
-  }));
-}

@@ -79,5 +79,3 @@ export function createSendAccess(store: MongoStore) {
     },
   };
 }
-
-export type SendAccessChecker = ReturnType<typeof createSendAccess>;
