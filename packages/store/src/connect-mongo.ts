@@ -8,6 +8,7 @@ import {
   createConversationsRepository,
   type ConversationsRepository,
 } from './conversations.repository.js';
+import { createOwnCursorWriter } from './batching/own-cursor-writer.js';
 import { ensureIndexes } from './ensure-indexes.js';
 import {
   createMembershipsRepository,
@@ -75,14 +76,18 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
   }
   const db = client.db(options.dbName);
   logger?.info({ dbName: options.dbName }, 'mongo connected');
+  // Shared: the conversation views read the cursors the memberships repository writes behind.
+  const ownCursors = createOwnCursorWriter(db.collection('memberships'), {
+    ...(logger ? { logger } : {}),
+  });
 
   let closing: Promise<void> | undefined;
   return {
     client,
     db,
     users: createUsersRepository(db),
-    conversations: createConversationsRepository(db),
-    memberships: createMembershipsRepository(db),
+    conversations: createConversationsRepository(db, ownCursors.overlay),
+    memberships: createMembershipsRepository(db, ownCursors),
     messages: createMessagesRepository(db),
     attachments: createAttachmentsRepository(db),
     notifications: createNotificationsRepository(db),
@@ -95,8 +100,10 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
       await db.command({ ping: 1 });
     },
     close() {
-      closing ??= client
-        .close()
+      // Queued own-cursor moves go out before the connection does.
+      closing ??= ownCursors
+        .flush()
+        .then(() => client.close())
         .then(() => logger?.info({ dbName: options.dbName }, 'mongo closed'));
       return closing;
     },

@@ -96,7 +96,14 @@ function view(conversation: ConversationDoc, membership: MembershipDoc): Convers
   };
 }
 
-export function createConversationsRepository(db: Db): ConversationsRepository {
+/**
+ * `currentMembership` lays this node's pending write-behind cursor moves over a stored
+ * membership (memberships.repository `moveOwnCursors`), so unread counts are right at once.
+ */
+export function createConversationsRepository(
+  db: Db,
+  currentMembership: (doc: MembershipDoc) => MembershipDoc = (doc) => doc,
+): ConversationsRepository {
   const collection = db.collection<ConversationDoc>('conversations');
   const memberships = db.collection<MembershipDoc>('memberships');
   const blocks = db.collection<BlockDoc>('blocks');
@@ -255,7 +262,7 @@ export function createConversationsRepository(db: Db): ConversationsRepository {
     for (const c of convs) {
       const m = byConv.get(c._id.toHexString());
       // Left between the two reads: not theirs any more.
-      if (m) out.push(view(c, m));
+      if (m) out.push(view(c, currentMembership(m)));
     }
     return out;
   }

@@ -1,10 +1,7 @@
 import type { ObjectId } from 'mongodb';
 import { type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
-import {
-  batchedFindByField,
-  batchedFindOneByKey,
-  batchedUpdateOne,
-} from './batching/batched-ops.js';
+import { batchedFindByField, batchedFindOneByKey } from './batching/batched-ops.js';
+import { createOwnCursorWriter, type OwnCursorWriter } from './batching/own-cursor-writer.js';
 import { isDuplicateKeyError } from './errors.js';
 import type { MemberRole, MembershipDoc } from './types.js';
 
@@ -65,10 +62,13 @@ export interface MembershipsRepository {
     at?: Date,
   ): Promise<CursorMove | null>;
   /**
-   * The sender's own cursors after a send: both move forward to `seq` (filtered updates, like
-   * advanceRead), batched with other sends; nothing is returned because nobody reads it.
+   * The sender's own cursors after a send: both move forward to `seq`. Write-behind
+   * (batching/own-cursor-writer.ts): returns at once; this node's reads show the move
+   * immediately, other nodes within tens of milliseconds.
    */
-  moveOwnCursors(conversationId: ObjectId, userId: ObjectId, seq: number, at: Date): Promise<void>;
+  moveOwnCursors(conversationId: ObjectId, userId: ObjectId, seq: number, at: Date): void;
+  /** Stores the queued own-cursor moves (shutdown, tests). */
+  flushOwnCursors(): Promise<void>;
   /** Forward-only. Returns null when the user is not a member. */
   advanceDelivered(
     conversationId: ObjectId,
@@ -101,14 +101,17 @@ function newMembership(
   return doc;
 }
 
-export function createMembershipsRepository(db: Db): MembershipsRepository {
+export function createMembershipsRepository(
+  db: Db,
+  ownCursors: OwnCursorWriter = createOwnCursorWriter(db.collection('memberships')),
+): MembershipsRepository {
   const collection = db.collection<MembershipDoc>('memberships');
+  const current = ownCursors.overlay;
   // Send-path operations, batched across concurrent sends (batching/coalescer.ts).
   const findOne = batchedFindOneByKey(collection, ['conversationId', 'userId'] as const);
   const membersOf = batchedFindByField(collection, 'conversationId', {
     projection: { conversationId: 1, userId: 1 },
   });
-  const updateOne = batchedUpdateOne(collection);
   // Every connecting socket joins its conversations' rooms: one query for a storm of connects.
   const conversationsOf = batchedFindByField(collection, 'userId', {
     projection: { userId: 1, conversationId: 1 },
@@ -187,10 +190,19 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
       return res.deletedCount > 0;
     },
 
-    find: (conversationId, userId) => findOne([conversationId, userId]),
+    async find(conversationId, userId) {
+      const doc = await findOne([conversationId, userId]);
+      return doc && current(doc);
+    },
 
-    listMembers: (conversationId, limit = 10_000) =>
-      collection.find({ conversationId }).sort({ joinedAt: 1, _id: 1 }).limit(limit).toArray(),
+    async listMembers(conversationId, limit = 10_000) {
+      const docs = await collection
+        .find({ conversationId })
+        .sort({ joinedAt: 1, _id: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map(current);
+    },
 
     async listMemberIds(conversationId) {
       const docs = await membersOf(conversationId);
@@ -204,7 +216,10 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
 
     async findForUser(userId, conversationIds) {
       if (conversationIds.length === 0) return [];
-      return collection.find({ userId, conversationId: { $in: [...conversationIds] } }).toArray();
+      const docs = await collection
+        .find({ userId, conversationId: { $in: [...conversationIds] } })
+        .toArray();
+      return docs.map(current);
     },
 
     setRole: (conversationId, userId, role) =>
@@ -234,16 +249,11 @@ export function createMembershipsRepository(db: Db): MembershipsRepository {
       return read;
     },
 
-    async moveOwnCursors(conversationId, userId, seq, at) {
-      const move = (field: 'readSeq' | 'deliveredSeq', atField: 'readAt' | 'deliveredAt') =>
-        updateOne({
-          updateOne: {
-            filter: { conversationId, userId, [field]: { $lt: seq } },
-            update: { $set: { [field]: seq, [atField]: at } },
-          },
-        });
-      await Promise.all([move('readSeq', 'readAt'), move('deliveredSeq', 'deliveredAt')]);
+    moveOwnCursors(conversationId, userId, seq, at) {
+      ownCursors.move({ conversationId, userId, seq, at });
     },
+
+    flushOwnCursors: () => ownCursors.flush(),
 
     advanceDelivered: (conversationId, userId, seq, at = new Date()) =>
       advance('deliveredSeq', conversationId, userId, seq, at),

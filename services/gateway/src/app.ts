@@ -3,6 +3,7 @@ import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
 import { createMessageLifecycleService } from './domain/message-lifecycle.service.js';
 import { createMessagesService } from './domain/messages.service.js';
+import { createSendClaims } from './domain/send-claims.js';
 import { createNotificationsService } from './domain/notifications.service.js';
 import { createMessageOfflineDelivery } from './domain/offline-delivery.js';
 import { createPresenceService } from './domain/presence.service.js';
@@ -144,6 +145,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     attachmentUrl: uploads.urlOf,
     textMaxChars: config.limits.textMaxChars,
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
+    sendClaims: createSendClaims({ redis, keyPrefix: config.redis.keyPrefix, logger }),
     onMessageSent: createMessageOfflineDelivery({ presence: presenceStore, offlineDelivery }),
   });
   const lifecycle = createMessageLifecycleService({

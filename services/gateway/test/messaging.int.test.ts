@@ -1,5 +1,6 @@
 import type { Conversation, Message, ReceiptEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ack,
@@ -135,6 +136,36 @@ describe('messaging across nodes', () => {
     expect(history.body.messages).toHaveLength(1);
   });
 
+  it('still answers a resend with the original after Redis lost the send claim', async () => {
+    const alice = await cluster.register(name('alice'));
+    const bob = await cluster.register(name('bob'));
+    const conv = await direct(alice, bob);
+    const first = await send(await cluster.connect(alice, 0), conv.id, 'kept', {
+      clientMsgId: 'claim-lost',
+    });
+    // The fast path's hint is gone (Redis restarted empty, or the TTL passed): the unique
+    // index on (senderId, clientMsgId) must still turn the resend into the original.
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const keys = await redis.keys(`*sent:${alice.id}:claim-lost`);
+      expect(keys).toHaveLength(1);
+      await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+    const again = await send(await cluster.connect(alice, 1), conv.id, 'kept', {
+      clientMsgId: 'claim-lost',
+    });
+    expect(again).toEqual(first);
+    const history = await cluster.http<{ messages: Message[] }>(
+      0,
+      'GET',
+      `/api/conversations/${conv.id}/messages`,
+      { token: bob.token },
+    );
+    expect(history.body.messages.map((m) => m.text)).toEqual(['kept']);
+  });
+
   it('creates exactly one direct conversation under concurrent get-or-create from both sides on two nodes', async () => {
     const alice = await cluster.register(name('alice'));
     const bob = await cluster.register(name('bob'));
@@ -224,7 +255,14 @@ describe('messaging across nodes', () => {
         })
       ).body;
     expect(await unreadOf(bob)).toMatchObject({ seq: 3, readSeq: 0, unreadCount: 3 });
-    expect(await unreadOf(alice)).toMatchObject({ seq: 3, readSeq: 3, unreadCount: 0 });
+    // The sender's own cursor is written behind: the sending node shows it at once, another
+    // node (2 here) once the batched write lands, tens of milliseconds later.
+    expect(
+      await waitFor(async () => {
+        const view = await unreadOf(alice);
+        return view.readSeq === 3 ? view : undefined;
+      }),
+    ).toMatchObject({ seq: 3, readSeq: 3, unreadCount: 0 });
 
     const receipt = waitForEvent<ReceiptEvent>(aliceSocket, 'receipt', {
       filter: (r) => r.userId === bob.id,

@@ -1,7 +1,6 @@
 import {
   MongoBulkWriteError,
   ObjectId,
-  type AnyBulkWriteOperation,
   type Collection,
   type Document,
   type Filter,
@@ -123,24 +122,6 @@ export function batchedInsertOne<T extends Document>(
   return createCoalescer<OptionalUnlessRequiredId<T>, undefined>(async (batch) => {
     try {
       await collection.insertMany([...batch], { ordered: false });
-      return batch.map(() => ({ status: 'fulfilled', value: undefined }));
-    } catch (err) {
-      return settleBulk(collection.collectionName, batch.length, err, () => undefined);
-    }
-  }, options);
-}
-
-/**
- * `updateOne(filter, update)` calls batched into one unordered `bulkWrite`. Callers learn only
- * that their update ran (matched or not): use it for writes whose outcome nobody reads.
- */
-export function batchedUpdateOne<T extends Document>(
-  collection: Collection<T>,
-  options: CoalescerOptions = {},
-): (op: AnyBulkWriteOperation<T>) => Promise<void> {
-  return createCoalescer<AnyBulkWriteOperation<T>, undefined>(async (batch) => {
-    try {
-      await collection.bulkWrite([...batch], { ordered: false });
       return batch.map(() => ({ status: 'fulfilled', value: undefined }));
     } catch (err) {
       return settleBulk(collection.collectionName, batch.length, err, () => undefined);

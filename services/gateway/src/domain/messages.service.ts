@@ -14,6 +14,7 @@ import {
 } from '@chat/store';
 import { requireMember } from './conversation-views.js';
 import { createSendAccess, type SendAccess } from './send-access.js';
+import type { SendClaims } from './send-claims.js';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
 
@@ -50,6 +51,8 @@ export interface MessagesServiceOptions {
   attachmentUrl?: (doc: AttachmentDoc) => string;
   textMaxChars: number;
   attachmentsPerMessage: number;
+  /** Lets a first send skip the MongoDB idempotency lookup; without it every send looks up. */
+  sendClaims?: SendClaims;
   /** Called after a new message was stored and broadcast (offline delivery). */
   onMessageSent?: (sent: SentMessage) => Promise<void>;
 }
@@ -172,6 +175,15 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return { message, recipientIds: [], created: false };
   }
 
+  async function lookUpResend(
+    senderId: ObjectId,
+    senderHex: string,
+    clientMsgId: string,
+  ): Promise<MessageDoc | null> {
+    if (await options.sendClaims?.isFirst(senderHex, clientMsgId)) return null;
+    return store.messages.findByClientMsgId(senderId, clientMsgId);
+  }
+
   return {
     toDtos,
 
@@ -183,9 +195,10 @@ export function createMessagesService(options: MessagesServiceOptions) {
       const senderId = oid(senderHex);
       const conversationId = oid(input.conversationId, 'conversationId');
       // The idempotency lookup and the membership check are independent reads and run
-      // together. A resend still wins over a failed access check, as before.
+      // together. A resend still wins over a failed access check, as before. A first send
+      // (claimed in Redis) needs no lookup: the unique index still catches what the hint misses.
       const [previous, checked] = await Promise.all([
-        store.messages.findByClientMsgId(senderId, input.clientMsgId),
+        lookUpResend(senderId, senderHex, input.clientMsgId),
         sendAccess.check(conversationId, senderId).then(
           (access) => ({ access }),
           (error: unknown) => ({ error }),
@@ -247,8 +260,10 @@ export function createMessagesService(options: MessagesServiceOptions) {
         ...(replyTo ? { replyTo } : {}),
         createdAt,
       };
-      // The insert and the writes/reads that do not depend on it share one round trip. The
-      // sender's cursors may move a moment before the insert lands: a seq is never reused.
+      // Written behind (batched with other sends, shown at once by this node's reads). It may
+      // land a moment before the insert does: a seq is never reused.
+      store.memberships.moveOwnCursors(conversationId, senderId, seq, createdAt);
+      // The insert and the writes/reads that do not depend on it share one round trip.
       const alongside = Promise.all([
         attachments.length > 0
           ? store.attachments.markUsed(
@@ -256,7 +271,6 @@ export function createMessagesService(options: MessagesServiceOptions) {
               senderId,
             )
           : undefined,
-        store.memberships.moveOwnCursors(conversationId, senderId, seq, createdAt),
         // Only the offline hand-off needs the recipients.
         options.onMessageSent ? sendAccess.memberIds(access) : [],
       ]);
@@ -274,7 +288,7 @@ export function createMessagesService(options: MessagesServiceOptions) {
         }
         throw err;
       }
-      const [, , memberIds] = await alongside;
+      const [, memberIds] = await alongside;
 
       const message = newMessageDto(doc, attachments);
       fanout.toConversation(input.conversationId, 'message:new', { message });
