@@ -13,8 +13,10 @@ export interface ConversationKind {
 export interface SendAccess {
   conversationId: ObjectId;
   kind: ConversationKind;
-  /** Read for groups and on a first send; a known direct conversation needs no read. */
+  /** Read on a first send; later sends read it only when a reply needs it. */
   membership?: MembershipDoc;
+  /** A group's members, read to check the sender: the offline hand-off needs them too. */
+  memberIds?: ObjectId[];
 }
 
 /** Entries kept; each is a few dozen bytes. Oldest first out. */
@@ -24,7 +26,8 @@ const MAX_KINDS = 50_000;
  * Who may send where, in as few Mongo commands as the rules allow (each costs 200–400 µs of
  * driver CPU here). Direct conversations never change members and are never closed
  * (conversations.service refuses both), so once a node has seen one, its key answers
- * "is the sender a member" without a read. Group membership is read on every send. What can
+ * "is the sender a member" without a read. A group's member ids are read on every send (one
+ * read serves the check and the offline hand-off). What can
  * change on the conversation document itself (a group closed, a block between the two members
  * of a direct one) is refused by allocateSeq, whose filter only matches writable conversations.
  */
@@ -54,9 +57,11 @@ export function createSendAccess(store: MongoStore) {
         return { conversationId, kind: known };
       }
       if (known) {
-        const membership = await store.memberships.find(conversationId, senderId);
-        if (!membership) throw AppError.notFound('Conversation not found');
-        return { conversationId, kind: known, membership };
+        // One read answers both "is the sender a member" and "who gets it" (offline hand-off).
+        const memberIds = await store.memberships.listMemberIds(conversationId);
+        if (!memberIds.some((id) => id.equals(senderId)))
+          throw AppError.notFound('Conversation not found');
+        return { conversationId, kind: known, memberIds };
       }
       const view = await requireMember(store, conversationId, senderId);
       return { conversationId, kind: remember(view.conversation), membership: view.membership };
@@ -73,6 +78,7 @@ export function createSendAccess(store: MongoStore) {
     /** Member ids for the offline hand-off; a direct conversation's two are in its key. */
     async memberIds(access: SendAccess): Promise<ObjectId[]> {
       const { kind } = access;
+      if (access.memberIds) return access.memberIds;
       if (kind.type === 'direct' && kind.directKey)
         return kind.directKey.split(':').map((id) => oid(id));
       return store.memberships.listMemberIds(access.conversationId);
