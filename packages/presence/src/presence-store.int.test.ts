@@ -91,6 +91,39 @@ describe('presence store', () => {
     expect(await store.isOnline(['u1'])).toEqual(new Set());
   });
 
+  it('answers isOnline for a whole group in one command: live, expired, gone and repeated ids', async () => {
+    const t0 = now;
+    const users = Array.from({ length: 60 }, (_, i) => `g${i}`);
+    for (const [i, userId] of users.entries()) {
+      if (i % 3 !== 0) await store.connect({ userId, connId: `c${i}`, nodeId: 'n1' });
+    }
+    // Every third never connected; g1 leaves; g2's only connection expires below.
+    await store.disconnect({ userId: 'g1', connId: 'c1' });
+    now = t0 + 30_000;
+    await store.heartbeat(
+      users
+        .filter((_, i) => i % 3 !== 0 && i !== 2)
+        .map((userId) => ({ userId, connId: `c${userId.slice(1)}` })),
+    );
+    now = t0 + TTL + 1;
+    const expected = users.filter((_, i) => i % 3 !== 0 && i !== 1 && i !== 2);
+    // Loads the script first: the very first call is an EVALSHA answered NOSCRIPT, then an EVAL.
+    await store.isOnline(['warm-1', 'warm-2']);
+    const commands: string[] = [];
+    const monitor = await redis.duplicate().monitor();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() !== 'select') commands.push(args[0]?.toLowerCase() ?? '');
+    });
+    try {
+      expect(await store.isOnline([...users, 'g4', 'g5'])).toEqual(new Set(expected));
+      // MONITOR sees commands run by scripts too; the client sent one EVALSHA (or EVAL).
+      await waitFor(() => commands.some((c) => c.startsWith('eval')));
+      expect(commands.filter((c) => c.startsWith('eval'))).toHaveLength(1);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
   it('keeps a user with one live device out of the sweep', async () => {
     const t0 = now;
     await store.connect({ userId: 'u1', connId: 'old', nodeId: 'crashed' });

@@ -1,6 +1,12 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import { createPresenceKeys, DEFAULT_PRESENCE_PREFIX, type PresenceKeys } from './keys.js';
-import { CONNECT_LUA, DISCONNECT_LUA, HEARTBEAT_LUA, SWEEP_USER_LUA } from './scripts.js';
+import {
+  CONNECT_LUA,
+  DISCONNECT_LUA,
+  HEARTBEAT_LUA,
+  ONLINE_COUNTS_LUA,
+  SWEEP_USER_LUA,
+} from './scripts.js';
 
 /**
  * Socket.IO's default pingInterval is 25 s: two missed heartbeats plus a 10 s margin
@@ -87,6 +93,8 @@ interface PresenceCommands {
   chatPresenceHeartbeat(...args: ScriptArg[]): Promise<number>;
   chatPresenceDisconnect(...args: ScriptArg[]): Promise<[number, number]>;
   chatPresenceSweepUser(...args: ScriptArg[]): Promise<[string, string] | null>;
+  /** Variable key count: the first argument is the number of keys. */
+  chatPresenceOnlineCounts(...args: ScriptArg[]): Promise<number[]>;
 }
 type PresencePipeline = ChainableCommander & {
   [K in keyof PresenceCommands]: (...args: ScriptArg[]) => PresencePipeline;
@@ -97,6 +105,7 @@ function defineCommands(redis: Redis): void {
   redis.defineCommand('chatPresenceHeartbeat', { numberOfKeys: 4, lua: HEARTBEAT_LUA });
   redis.defineCommand('chatPresenceDisconnect', { numberOfKeys: 4, lua: DISCONNECT_LUA });
   redis.defineCommand('chatPresenceSweepUser', { numberOfKeys: 3, lua: SWEEP_USER_LUA });
+  redis.defineCommand('chatPresenceOnlineCounts', { lua: ONLINE_COUNTS_LUA });
 }
 
 /** Unwraps a pipeline result, rethrowing the first command error. */
@@ -219,10 +228,17 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
       const ids = uniq(userIds);
       if (ids.length === 0) return new Set();
       const now = clock();
-      const p = pipeline();
-      for (const id of ids) p.zcount(keys.user(id), `(${now}`, '+inf');
-      const values = results(await p.exec());
-      return new Set(ids.filter((_, i) => Number(values[i]) > 0));
+      const [only] = ids;
+      if (ids.length === 1 && only !== undefined) {
+        const live = await redis.zcount(keys.user(only), `(${now}`, '+inf');
+        return new Set(live > 0 ? ids : []);
+      }
+      const counts = await commands.chatPresenceOnlineCounts(
+        ids.length,
+        ...ids.map(keys.user),
+        now,
+      );
+      return new Set(ids.filter((_, i) => Number(counts[i]) > 0));
     },
 
     async sweepExpired(now = clock()) {
