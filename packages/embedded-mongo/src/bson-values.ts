@@ -177,6 +177,37 @@ export function keyOf(v: unknown): string {
 }
 
 /**
+ * `keyOf(a) === keyOf(b)` without building both strings: documents and arrays are compared part
+ * by part, and parts that are the very same object (shared by copy-on-write updates) are equal
+ * without looking inside.
+ */
+export function sameKey(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameKey(a[i], b[i])) return false;
+    return true;
+  }
+  // keyOf reads a `_bsontype` field as a BSON value's tag: leave such objects to it.
+  if (
+    isPlainObject(a) &&
+    isPlainObject(b) &&
+    a._bsontype === undefined &&
+    b._bsontype === undefined
+  ) {
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length) return false;
+    for (let i = 0; i < ka.length; i++) {
+      const k = ka[i] as string;
+      if (k !== kb[i] || !sameKey(a[k], b[k])) return false;
+    }
+    return true;
+  }
+  return keyOf(a) === keyOf(b);
+}
+
+/**
  * Every value reachable along a dotted path, descending into arrays like MongoDB does
  * (terminal arrays contribute their elements, as for multikey indexes).
  */

@@ -1,4 +1,4 @@
-import { compareValues, isPlainObject, keyOf, type Doc } from './bson-values.js';
+import { compareValues, isPlainObject, sameKey, type Doc } from './bson-values.js';
 
 /**
  * Operator updates without mingo for the shapes the hot paths send: $set, $unset, $inc, $min
@@ -91,7 +91,7 @@ export function fastUpdate(doc: Doc, ops: Doc): { doc: Doc; modified: boolean } 
         return undefined;
     }
     if (present && value === current) continue; // the common "already that value" case
-    if (!present || keyOf(value) !== keyOf(current) || typeof value !== typeof current) {
+    if (!present || typeof value !== typeof current || !sameKey(value, current)) {
       parent[leaf] = value;
       modified = true;
     }

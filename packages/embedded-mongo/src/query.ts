@@ -1,9 +1,10 @@
-import { Context, find, Query } from 'mingo';
+import { Context } from 'mingo';
 import { Lazy } from 'mingo/lazy';
 import type { Options } from 'mingo/types';
 import { compareValues, isPlainObject, pathValues, type Doc } from './bson-values.js';
 import { badValue, CommandError, notImplemented } from './errors.js';
 import { compileFastFilter } from './fast-filter.js';
+import { newQuery } from './mingo-options.js';
 
 const FIELD_OPERATORS = new Set([
   '$eq',
@@ -159,13 +160,13 @@ export function compileFilter(filter: unknown): (doc: Doc) => boolean {
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) return () => true;
   const fast = compileFastFilter(filter);
   if (!fast) {
-    const q = wrapMingo(() => new Query(filter, BASE_OPTIONS));
+    const q = wrapMingo(() => newQuery(filter));
     return (doc) => wrapMingo(() => q.test(doc));
   }
   // Mingo only for the documents the fast matcher declines (array or embedded-document fields).
-  let q: Query | undefined;
+  let q: ReturnType<typeof newQuery> | undefined;
   const slow = (doc: Doc): boolean => {
-    q ??= wrapMingo(() => new Query(filter, BASE_OPTIONS));
+    q ??= wrapMingo(() => newQuery(filter));
     const query = q;
     return wrapMingo(() => query.test(doc));
   };
@@ -175,12 +176,15 @@ export function compileFilter(filter: unknown): (doc: Doc) => boolean {
 /** Applies a find projection to already filtered documents. */
 export function project(docs: Doc[], projection: Doc | undefined, filter: Doc | undefined): Doc[] {
   if (!projection || Object.keys(projection).length === 0 || docs.length === 0) return docs;
-  const simple = simpleInclusion(projection);
+  const simple = simpleInclusion(projection) ?? simpleExclusion(projection);
   if (simple) return docs.map(simple);
   // The positional projection `arr.$` needs the query condition; otherwise skip re-filtering.
   const positional = Object.keys(projection).some((k) => k.endsWith('.$'));
   return wrapMingo(
-    () => find(docs, positional && filter ? filter : {}, projection, BASE_OPTIONS).all() as Doc[],
+    () =>
+      newQuery(positional && filter ? filter : {})
+        .find(docs, projection)
+        .all() as Doc[],
   );
 }
 
@@ -203,6 +207,23 @@ function simpleInclusion(projection: Doc): ((doc: Doc) => Doc) | undefined {
     const out: Doc = {};
     if (withId && doc._id !== undefined) out._id = doc._id;
     for (const f of fields) if (Object.prototype.hasOwnProperty.call(doc, f)) out[f] = doc[f];
+    return out;
+  };
+}
+
+/**
+ * `{ a: 0, b: 0 }` on top-level fields (e.g. findById's `{ seqGrants: 0 }`), without mingo:
+ * every other field in stored order. Anything else returns undefined.
+ */
+function simpleExclusion(projection: Doc): ((doc: Doc) => Doc) | undefined {
+  const excluded = new Set<string>();
+  for (const [field, v] of Object.entries(projection)) {
+    if (field.includes('.') || field.startsWith('$') || (v !== 0 && v !== false)) return undefined;
+    excluded.add(field);
+  }
+  return (doc) => {
+    const out: Doc = {};
+    for (const k of Object.keys(doc)) if (!excluded.has(k)) out[k] = doc[k];
     return out;
   };
 }

@@ -97,27 +97,36 @@ function serveConnection(
   socket.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
     buffered += chunk.length;
+    // Replies to every request in this chunk leave in one write (one syscall, not one each).
+    const replies: Buffer[] = [];
+    const flush = (): void => {
+      if (replies.length === 1) socket.write(replies[0] as Buffer);
+      else if (replies.length > 1) socket.write(Buffer.concat(replies));
+    };
     while (buffered >= 4) {
       const head = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       chunks = [head];
       const length = head.readInt32LE(0);
       if (length < 16 || length > MAX_MESSAGE_SIZE) {
         logger?.warn({ length }, 'embedded-mongo: invalid message length, closing connection');
+        flush();
         socket.destroy();
         return;
       }
-      if (buffered < length) return;
+      if (buffered < length) break;
       const message = head.subarray(0, length);
       const rest = head.subarray(length);
       chunks = rest.length ? [rest] : [];
       buffered = rest.length;
       const reply = handleMessage(message, base, logger);
       if (reply === null) {
+        flush();
         socket.destroy();
         return;
       }
-      if (reply) socket.write(reply);
+      if (reply) replies.push(reply);
     }
+    flush();
   });
 }
 

@@ -1,9 +1,18 @@
 import { ObjectId } from 'bson';
-import { update as mingoUpdate, updateOne as mingoUpdateOne } from 'mingo';
-import type { Modifier, PipelineStage } from 'mingo/updater';
-import { cloneDoc, idFirst, isPlainObject, keyOf, setPath, type Doc } from './bson-values.js';
+import { update as mingoUpdate } from 'mingo';
+import type { Modifier } from 'mingo/updater';
+import {
+  cloneDoc,
+  idFirst,
+  isPlainObject,
+  keyOf,
+  sameKey,
+  setPath,
+  type Doc,
+} from './bson-values.js';
 import { CommandError, failedToParse } from './errors.js';
 import { fastUpdate } from './fast-update.js';
+import { runUpdatePipeline } from './mingo-options.js';
 import { BASE_OPTIONS, validateFilter, wrapMingo } from './query.js';
 
 const UPDATE_OPERATORS = new Set([
@@ -109,16 +118,17 @@ export function applyUpdate(
   ctx: UpdateContext,
 ): { doc: Doc; modified: boolean } {
   if (Array.isArray(u)) {
-    const holder = [cloneDoc(doc)];
-    const res = wrapMingo(() => mingoUpdateOne(holder, {}, u as PipelineStage[], {}, BASE_OPTIONS));
-    const out = holder[0] as Doc;
-    if (out._id === undefined && doc._id !== undefined) out._id = doc._id;
+    // $set/$addFields of top-level fields copy the root and assign to the copy: the stored
+    // document needs no deep copy (unchanged fields are shared, as with fastUpdate).
+    const input = u.every(setsTopLevelOnly) ? doc : cloneDoc(doc);
+    let out = wrapMingo(() => runUpdatePipeline(input, u));
+    if (out._id === undefined && doc._id !== undefined) out = { ...out, _id: doc._id };
     const next = idFirst(out);
-    return { doc: next, modified: res.modifiedCount > 0 && keyOf(next) !== keyOf(doc) };
+    return { doc: next, modified: !sameKey(next, doc) };
   }
   if (!isOperatorUpdate(u)) {
     const next = idFirst(cloneDoc({ ...u, _id: u._id ?? doc._id }));
-    return { doc: next, modified: keyOf(next) !== keyOf(doc) };
+    return { doc: next, modified: !sameKey(next, doc) };
   }
   const ops: Doc = {};
   for (const [op, arg] of Object.entries(u)) {
@@ -142,6 +152,12 @@ export function applyUpdate(
     ),
   );
   return { doc: idFirst(copy), modified: fields.length > 0 };
+}
+
+/** A `$set`/`$addFields` stage whose field names are all top-level (no dotted paths). */
+function setsTopLevelOnly(stage: Doc): boolean {
+  const fields = stage.$set ?? stage.$addFields;
+  return isPlainObject(fields) && Object.keys(fields).every((f) => !f.includes('.'));
 }
 
 /** Copies the equality conditions of a filter into a new document, as MongoDB does for upserts. */
