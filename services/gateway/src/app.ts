@@ -3,7 +3,7 @@ import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
 import { createMessageLifecycleService } from './domain/message-lifecycle.service.js';
 import { createMessagesService } from './domain/messages.service.js';
-import { createSendClaims } from './domain/send-claims.js';
+import { createSendAdmission } from './domain/send-admission.js';
 import { createNotificationsService } from './domain/notifications.service.js';
 import { createMessageOfflineDelivery } from './domain/offline-delivery.js';
 import { createPresenceService } from './domain/presence.service.js';
@@ -145,7 +145,11 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     attachmentUrl: uploads.urlOf,
     textMaxChars: config.limits.textMaxChars,
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
-    sendClaims: createSendClaims({ redis, keyPrefix: config.redis.keyPrefix, logger }),
+    admission: createSendAdmission({
+      redis,
+      keyPrefix: config.redis.keyPrefix,
+      ...config.abuse.messages,
+    }),
     onMessageSent: createMessageOfflineDelivery({ presence: presenceStore, offlineDelivery }),
   });
   const lifecycle = createMessageLifecycleService({
@@ -182,7 +186,6 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     auth,
     nodeId: config.nodeId,
     logger,
-    before: guards.socket.before,
     observe: instrumentation.observe,
     lifecycle: [presenceLifecycle],
     conversationIdsOf: async (userId) =>

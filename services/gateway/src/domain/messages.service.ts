@@ -14,7 +14,7 @@ import {
 } from '@chat/store';
 import { requireMember } from './conversation-views.js';
 import { createSendAccess, type SendAccess } from './send-access.js';
-import type { SendClaims } from './send-claims.js';
+import type { SendAdmission } from './send-admission.js';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
 
@@ -51,8 +51,11 @@ export interface MessagesServiceOptions {
   attachmentUrl?: (doc: AttachmentDoc) => string;
   textMaxChars: number;
   attachmentsPerMessage: number;
-  /** Lets a first send skip the MongoDB idempotency lookup; without it every send looks up. */
-  sendClaims?: SendClaims;
+  /**
+   * The sender's message budget and the idempotency claim (one Redis round trip). Without it
+   * nothing is rate limited and every send looks its clientMsgId up in MongoDB.
+   */
+  admission?: SendAdmission;
   /** Called after a new message was stored and broadcast (offline delivery). */
   onMessageSent?: (sent: SentMessage) => Promise<void>;
 }
@@ -175,12 +178,14 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return { message, recipientIds: [], created: false };
   }
 
-  async function lookUpResend(
+  /** Admits the send, then finds the message an earlier attempt stored, if it may exist. */
+  async function admitAndLookUp(
     senderId: ObjectId,
     senderHex: string,
     clientMsgId: string,
   ): Promise<MessageDoc | null> {
-    if (await options.sendClaims?.isFirst(senderHex, clientMsgId)) return null;
+    const admitted = await options.admission?.admit(senderHex, clientMsgId);
+    if (admitted?.first) return null;
     return store.messages.findByClientMsgId(senderId, clientMsgId);
   }
 
@@ -194,11 +199,12 @@ export function createMessagesService(options: MessagesServiceOptions) {
     async send(senderHex: string, input: SendInput): Promise<SentMessage> {
       const senderId = oid(senderHex);
       const conversationId = oid(input.conversationId, 'conversationId');
-      // The idempotency lookup and the membership check are independent reads and run
-      // together. A resend still wins over a failed access check, as before. A first send
-      // (claimed in Redis) needs no lookup: the unique index still catches what the hint misses.
+      // Admission (budget + idempotency claim), the resend lookup and the membership check
+      // are independent and run together. A refused admission fails the send; a resend still
+      // wins over a failed access check. A first send (claimed in Redis) needs no lookup: the
+      // unique index still catches what the claim misses.
       const [previous, checked] = await Promise.all([
-        lookUpResend(senderId, senderHex, input.clientMsgId),
+        admitAndLookUp(senderId, senderHex, input.clientMsgId),
         sendAccess.check(conversationId, senderId).then(
           (access) => ({ access }),
           (error: unknown) => ({ error }),

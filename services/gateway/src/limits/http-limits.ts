@@ -15,7 +15,6 @@ export interface HttpLimitsOptions {
 
 /** Operational routes the balancer and Prometheus poll; never limited. */
 const UNLIMITED = /^\/(healthz|readyz|metrics)(\?|$)/;
-const SEND_ROUTE = '/api/conversations/:id/messages';
 
 /**
  * Security headers, CORS and the HTTP rate limits, on the root instance before any route
@@ -55,9 +54,8 @@ export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptio
     }
     const userId = request.identity?.userId;
     if (userId === undefined) return;
+    // A POST of a message also spends the sender's message budget, inside messages.send.
     await consume(rateLimits.httpUser, userId);
-    if (route === SEND_ROUTE && request.method === 'POST')
-      await consume(rateLimits.userMessages, userId);
   });
 
   /**

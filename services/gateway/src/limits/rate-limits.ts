@@ -5,11 +5,11 @@ import type { AbuseLimitsConfig } from './limits-config.js';
 
 /**
  * The cluster-wide limiters: counters live in Redis, so a user or IP spreading requests
- * over devices and nodes draws from one budget. One key prefix per limit.
+ * over devices and nodes draws from one budget. One key prefix per limit. Messages per user
+ * are counted by the send itself, in one script with its idempotency claim
+ * (domain/send-admission.ts).
  */
 export interface RateLimits {
-  /** Messages per user (socket `message:send` and HTTP POST messages). */
-  userMessages: RateLimiterRedis;
   /** Login attempts per (IP, username) and per IP; a success gives its points back. */
   loginIpUsername: RateLimiterRedis;
   loginIp: RateLimiterRedis;
@@ -44,7 +44,6 @@ export function createRateLimits(
       ...(insurance ? { insuranceLimiter: insurance } : {}),
     });
   return {
-    userMessages: make('msg', limits.messages.perWindow, limits.messages.windowMs),
     loginIpUsername: make('login-iu', limits.login.failuresPerIpUsername, limits.login.windowMs),
     loginIp: make('login-ip', limits.login.failuresPerIp, limits.login.windowMs),
     register: make('register', limits.register.perIpPerHour, 3_600_000),

@@ -1,6 +1,5 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
 import type { IncomingMessage } from 'node:http';
-import type { HandlerHook } from '../realtime/define-handler.js';
 import type { ChatSocket } from '../realtime/types.js';
 import type { AbuseLimitsConfig } from './limits-config.js';
 import type { OriginCheck } from './origin.js';
@@ -108,11 +107,7 @@ export function createSocketGuard(options: SocketGuardOptions) {
     });
   }
 
-  const before: HandlerHook = async (event, ctx) => {
-    if (event === 'message:send') await consume(rateLimits.userMessages, ctx.userId);
-  };
-
-  return { allowRequest, install, before };
+  return { allowRequest, install };
 }
 
 export type SocketGuard = ReturnType<typeof createSocketGuard>;

@@ -6,12 +6,7 @@ import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AuthService } from '../domain/auth.service.js';
 import { rooms } from '../domain/fanout.js';
-import {
-  defineHandler,
-  type HandlerHook,
-  type HandlerObserver,
-  type RegisteredHandler,
-} from './define-handler.js';
+import { defineHandler, type HandlerObserver, type RegisteredHandler } from './define-handler.js';
 import type { ChatServer, ChatSocket } from './types.js';
 
 export interface SocketLifecycle {
@@ -70,7 +65,6 @@ export interface RealtimeOptions {
   /** Conversations whose rooms a new socket joins. */
   conversationIdsOf: (userId: string) => Promise<string[]>;
   handlers: RegisteredHandler[];
-  before?: HandlerHook;
   /** Metrics and the drain's in-flight count. */
   observe?: HandlerObserver;
   lifecycle?: SocketLifecycle[];
@@ -140,7 +134,7 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
     // Own room first, synchronously: a membership change from now on reaches this socket.
     void socket.join(rooms.user(socket.data.userId));
     for (const register of [...options.handlers, renew])
-      register(socket, socketLogger, options.before, options.observe);
+      register(socket, socketLogger, options.observe);
     armExpiry(socket);
     socket.on('disconnect', (reason) => {
       clearExpiry(socket);

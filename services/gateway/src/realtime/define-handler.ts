@@ -15,9 +15,6 @@ export type EventHandler<S extends TSchema, R extends object> = (
   ctx: HandlerContext,
 ) => Promise<R>;
 
-/** Lets middleware (rate limits, metrics) wrap every handler without touching each one. */
-export type HandlerHook = (event: ClientEventName, ctx: HandlerContext) => void | Promise<void>;
-
 /**
  * Sees every handler run: `started` is called when the event arrives and returns the
  * function called once with the result (`ok` or the error code) after the ack went out.
@@ -38,12 +35,7 @@ export function defineHandler<S extends TSchema, R extends object>(
   handler: EventHandler<S, R>,
 ) {
   const validate = createValidator(schema);
-  return (
-    socket: ChatSocket,
-    logger: Logger,
-    before?: HandlerHook,
-    observe?: HandlerObserver,
-  ): void => {
+  return (socket: ChatSocket, logger: Logger, observe?: HandlerObserver): void => {
     // socket.io's typed `on` cannot express "any arity, any types" for hostile clients.
     (socket.on as (e: string, l: (...args: unknown[]) => void) => void)(
       event,
@@ -60,7 +52,6 @@ export function defineHandler<S extends TSchema, R extends object>(
       const finished = observe?.(event);
       let outcome = 'ok';
       try {
-        await before?.(event, ctx);
         const result = validate(payload);
         if (!result.ok) throw AppError.fromValidation(result);
         const data = await handler(result.value, ctx);
