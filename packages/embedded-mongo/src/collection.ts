@@ -40,22 +40,34 @@ function sameKeys(a: IndexKey[], b: IndexKey[]): boolean {
  */
 export class Collection {
   readonly docs = new Map<string, Doc>();
-  readonly indexes = new Map<string, Index>();
+  /** Change through createIndex/dropIndex only (the secondary list is cached). */
+  readonly indexes: ReadonlyMap<string, Index>;
+  private readonly indexMap = new Map<string, Index>();
   readonly createdAt = new Date();
 
   constructor(
     readonly db: string,
     readonly name: string,
   ) {
-    this.indexes.set('_id_', new Index(ID_INDEX));
+    this.indexes = this.indexMap;
+    this.indexMap.set('_id_', new Index(ID_INDEX));
   }
 
   get ns(): string {
     return `${this.db}.${this.name}`;
   }
 
+  private secondaryList: Index[] | undefined;
+
+  /** The indexes besides `_id_`, listed once per change of the index set (not per write). */
   private secondary(): Index[] {
-    return [...this.indexes.values()].filter((i) => i.spec.name !== '_id_');
+    this.secondaryList ??= [...this.indexes.values()].filter((i) => i.spec.name !== '_id_');
+    return this.secondaryList;
+  }
+
+  dropIndex(name: string): boolean {
+    this.secondaryList = undefined;
+    return this.indexMap.delete(name);
   }
 
   insert(doc: Doc): void {
@@ -137,7 +149,8 @@ export class Collection {
       ix.checkUnique(this.ns, id, keys);
       ix.add(id, keys);
     }
-    this.indexes.set(spec.name, ix);
+    this.indexMap.set(spec.name, ix);
+    this.secondaryList = undefined;
     return true;
   }
 

@@ -57,6 +57,10 @@ function operatorTest(op: string, arg: unknown): Test | undefined {
     case '$in':
       if (!Array.isArray(arg) || !arg.every(isScalar)) return undefined;
       return (v, present) => present && arg.some((x) => equals(v, x));
+    case '$type':
+      // The alias partial indexes use (`{ clientMsgId: { $type: 'string' } }`); others are mingo's.
+      if (arg !== 'string' && arg !== 2) return undefined;
+      return (v, present) => present && typeof v === 'string';
     case '$exists':
       if (typeof arg !== 'boolean') return undefined;
       return (_v, present) => present === arg;

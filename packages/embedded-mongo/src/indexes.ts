@@ -1,6 +1,18 @@
 import { Query } from 'mingo';
 import { compareValues, isPlainObject, keyOf, pathValues, type Doc } from './bson-values.js';
 import { CommandError } from './errors.js';
+import { compileFastFilter, type FastMatch } from './fast-filter.js';
+
+/**
+ * The ids holding one key: a bare id while there is one (unique indexes, and most keys of the
+ * others), a Set from the second on. A Set per key cost an allocation per insert per index.
+ */
+export type Ids = string | Set<string>;
+
+export const idCount = (ids: Ids): number => (typeof ids === 'string' ? 1 : ids.size);
+
+/** The ids as an iterable (a bare id must not be iterated as characters). */
+export const idList = (ids: Ids): Iterable<string> => (typeof ids === 'string' ? [ids] : ids);
 
 /** An index as listIndexes reports it, plus the parsed key fields. */
 export interface IndexSpec {
@@ -32,10 +44,12 @@ export class Index {
   readonly fields: string[];
   private readonly parts: string[][];
   private readonly partial: Query | undefined;
+  /** The partial filter without mingo when its shape allows (e.g. `{ f: { $type: 'string' } }`). */
+  private readonly partialFast: FastMatch | undefined;
   /** The partial filter split per top-level field, when it has no top-level operators. */
   private readonly partialByField: Array<[string, Query]> | undefined;
-  readonly entries = new Map<string, Set<string>>();
-  readonly byFirst = new Map<string, Set<string>>();
+  readonly entries = new Map<string, Ids>();
+  readonly byFirst = new Map<string, Ids>();
   /**
    * Two-field indexes also keep, per first-field value, the ids ordered by the second field
    * (BSON order), so "equality on the first + sort on the second + limit" walks only the page
@@ -52,6 +66,7 @@ export class Index {
     this.parts = this.fields.map((f) => f.split('.'));
     const pfe = spec.partialFilterExpression;
     this.partial = pfe ? new Query(pfe) : undefined;
+    this.partialFast = pfe ? compileFastFilter(pfe) : undefined;
     this.partialByField =
       pfe && Object.keys(pfe).every((f) => !f.startsWith('$') && !f.includes('.'))
         ? Object.entries(pfe).map(([f, cond]): [string, Query] => [f, new Query({ [f]: cond })])
@@ -119,7 +134,7 @@ export class Index {
 
   /** The keys a document contributes, empty when the index skips it (sparse or partial). */
   keysOf(doc: Doc): IndexKey[] {
-    if (this.partial && !this.partial.test(doc)) return [];
+    if (this.partial && !(this.partialFast?.(doc) ?? this.partial.test(doc))) return [];
     const simple = this.simpleKeys(doc);
     if (simple) return simple;
     const perField = this.parts.map((p) => pathValues(doc, p));
@@ -178,8 +193,8 @@ export class Index {
     if (!this.spec.unique) return;
     for (const k of keys) {
       const holders = this.entries.get(k.key);
-      if (!holders) continue;
-      for (const other of holders) if (other !== id) throw duplicateKey(ns, this, k.values);
+      if (holders === undefined) continue;
+      for (const other of idList(holders)) if (other !== id) throw duplicateKey(ns, this, k.values);
     }
   }
 
@@ -266,17 +281,24 @@ export function upperBound(list: readonly OrderedEntry[], v: unknown): number {
   return lo;
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
-  const set = map.get(key);
-  if (set) set.add(id);
-  else map.set(key, new Set([id]));
+function addTo(map: Map<string, Ids>, key: string, id: string): void {
+  const ids = map.get(key);
+  if (ids === undefined) map.set(key, id);
+  else if (typeof ids !== 'string') ids.add(id);
+  else if (ids !== id) map.set(key, new Set([ids, id]));
 }
 
-function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(id);
-  if (set.size === 0) map.delete(key);
+function removeFrom(map: Map<string, Ids>, key: string, id: string): void {
+  const ids = map.get(key);
+  if (ids === undefined) return;
+  if (typeof ids === 'string') {
+    if (ids === id) map.delete(key);
+    return;
+  }
+  ids.delete(id);
+  // Back to a bare id, so a key's representation does not depend on its history.
+  if (ids.size === 1) map.set(key, ids.values().next().value as string);
+  else if (ids.size === 0) map.delete(key);
 }
 
 export function duplicateKey(ns: string, index: Index, values: unknown[]): CommandError {

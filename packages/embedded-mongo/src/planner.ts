@@ -1,5 +1,5 @@
 import { isPlainObject, keyOf, type Doc } from './bson-values.js';
-import type { Index } from './indexes.js';
+import { idCount, idList, type Ids, type Index } from './indexes.js';
 
 /**
  * Which documents a filter can be answered from through the indexes (equality, $in and $or of
@@ -12,7 +12,8 @@ const MAX_OR_DEPTH = 4;
 
 /** Candidate ids from index lookups; `size` is the number of ids, used to pick the cheapest plan. */
 export interface Plan {
-  ids: Set<string>;
+  /** Without duplicates. */
+  ids: Iterable<string>;
   size: number;
   exact: boolean;
 }
@@ -75,29 +76,35 @@ function planEquality(
 ): Plan | undefined {
   const ids = eq.get('_id');
   if (ids) {
+    if (ids.length === 1) return { ids: [keyOf(ids[0])], size: 1, exact: conditions === 1 };
     const set = new Set(ids.map(keyOf));
     return { ids: set, size: set.size, exact: conditions === 1 };
   }
-  let best: { sets: Set<string>[]; used: number } | undefined;
+  // Canonical keys per field, computed once for all the indexes that use the field.
+  const keys = new Map<string, string[]>();
+  let best: { sets: Ids[]; used: number } | undefined;
   let bestSize = Infinity;
   for (const ix of indexes) {
     // Equality on a non-null value implies the field exists, so sparse indexes are complete for it;
     // a partial index only when the equalities imply its filter (the idempotency key's index).
     if (!ix.coversEquality(eq)) continue;
-    const found = lookup(ix, eq);
+    const found = lookup(ix, eq, keys);
     if (!found) continue;
-    const size = found.sets.reduce((n, s) => n + s.size, 0);
+    const size = found.sets.reduce((n, s) => n + idCount(s), 0);
     if (size < bestSize || (size === bestSize && best && found.used > best.used)) {
       best = found;
       bestSize = size;
+      // No other index can give fewer candidates or a more exact answer.
+      if (size === 0 || (size === 1 && found.used === conditions)) break;
     }
   }
   if (!best) return undefined;
   // Keep index order within one key; several keys ($in) are merged without duplicates.
-  const found =
-    best.sets.length === 1
-      ? (best.sets[0] as Set<string>)
-      : new Set(best.sets.flatMap((s) => [...s]));
+  const first = best.sets[0];
+  if (best.sets.length === 1 && first !== undefined)
+    return { ids: idList(first), size: bestSize, exact: best.used === conditions };
+  const found = new Set<string>();
+  for (const s of best.sets) for (const id of idList(s)) found.add(id);
   return { ids: found, size: found.size, exact: best.used === conditions };
 }
 
@@ -125,29 +132,50 @@ function planOr(
   return { ids, size: ids.size, exact };
 }
 
+/** The canonical keys of a field's equality values, cached in `keys` across indexes. */
+function keysOfField(eq: Map<string, unknown[]>, keys: Map<string, string[]>, f: string): string[] {
+  let k = keys.get(f);
+  if (!k) {
+    k = (eq.get(f) as unknown[]).map(keyOf);
+    keys.set(f, k);
+  }
+  return k;
+}
+
 function lookup(
   ix: Index,
   eq: Map<string, unknown[]>,
-): { sets: Set<string>[]; used: number } | undefined {
+  keys: Map<string, string[]>,
+): { sets: Ids[]; used: number } | undefined {
   const first = ix.fields[0] as string;
   if (ix.fields.every((f) => eq.has(f))) {
     let combos: string[] = [''];
     for (const f of ix.fields) {
-      const values = eq.get(f) as unknown[];
-      combos = combos.flatMap((c) => values.map((v) => (c === '' ? keyOf(v) : `${c}|${keyOf(v)}`)));
+      const values = keysOfField(eq, keys, f);
+      if (values.length === 1) {
+        // One value per field (the usual lookup): extend each combination in place.
+        const k = values[0] as string;
+        for (let i = 0; i < combos.length; i++) {
+          const c = combos[i] as string;
+          combos[i] = c === '' ? k : `${c}|${k}`;
+        }
+        continue;
+      }
+      combos = combos.flatMap((c) => values.map((k) => (c === '' ? k : `${c}|${k}`)));
       if (combos.length > MAX_LOOKUP_KEYS) return undefined;
     }
-    const sets = combos
-      .map((k) => ix.entries.get(k))
-      .filter((s): s is Set<string> => s !== undefined);
+    const sets: Ids[] = [];
+    for (const k of combos) {
+      const ids = ix.entries.get(k);
+      if (ids !== undefined) sets.push(ids);
+    }
     return { sets, used: ix.fields.length };
   }
-  const values = eq.get(first);
-  if (!values) return undefined;
-  return {
-    sets: values
-      .map((v) => ix.byFirst.get(keyOf(v)))
-      .filter((s): s is Set<string> => s !== undefined),
-    used: 1,
-  };
+  if (!eq.has(first)) return undefined;
+  const sets: Ids[] = [];
+  for (const k of keysOfField(eq, keys, first)) {
+    const ids = ix.byFirst.get(k);
+    if (ids !== undefined) sets.push(ids);
+  }
+  return { sets, used: 1 };
 }

@@ -154,9 +154,9 @@ export const aggregateOptions = (resolve: (name: string) => Doc[]): Partial<Opti
   collectionResolver: resolve,
 });
 
-/** A compiled filter. Empty filters match everything without calling mingo. */
-export function compileFilter(filter: unknown): (doc: Doc) => boolean {
-  validateFilter(filter);
+/** A compiled filter (`validated`: validateFilter already passed). Empty filters match everything without calling mingo. */
+export function compileFilter(filter: unknown, validated = false): (doc: Doc) => boolean {
+  if (!validated) validateFilter(filter);
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) return () => true;
   const fast = compileFastFilter(filter);
   if (!fast) {
@@ -164,13 +164,15 @@ export function compileFilter(filter: unknown): (doc: Doc) => boolean {
     return (doc) => wrapMingo(() => q.test(doc));
   }
   // Mingo only for the documents the fast matcher declines (array or embedded-document fields).
+  // (No named closure here: tsx wraps each one it creates in a defineProperty call.)
   let q: ReturnType<typeof newQuery> | undefined;
-  const slow = (doc: Doc): boolean => {
+  return (doc) => {
+    const r = fast(doc);
+    if (r !== undefined) return r;
     q ??= wrapMingo(() => newQuery(filter));
     const query = q;
     return wrapMingo(() => query.test(doc));
   };
-  return (doc) => fast(doc) ?? slow(doc);
 }
 
 /** Applies a find projection to already filtered documents. */

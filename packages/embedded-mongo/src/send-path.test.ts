@@ -1,7 +1,10 @@
 import { Int32, Long, ObjectId } from 'bson';
-import { aggregate, find } from 'mingo';
+import { aggregate, find, Query } from 'mingo';
 import { describe, expect, it } from 'vitest';
 import { cloneDoc, keyOf, sameKey, type Doc } from './bson-values.js';
+import { Collection } from './collection.js';
+import { compileFastFilter } from './fast-filter.js';
+import { fastPipeline } from './fast-pipeline.js';
 import { project } from './query.js';
 import { applyUpdate } from './update.js';
 
@@ -17,7 +20,8 @@ const DOCS: Doc[] = [
     seqGrants: Array.from({ length: 16 }, (_, i) => ({ t: new ObjectId(), s: i })),
     s: 'x',
   },
-  { _id: 'c', s: '$notAPath', arr: [{ a: 1 }, { a: 2 }] },
+  // null, not missing: mingo's $max answers null when an operand is missing (MongoDB ignores it).
+  { _id: 'c', s: '$notAPath', arr: [{ a: 1 }, { a: 2 }], lastActivityAt: null },
 ];
 
 /** allocateMany's pipeline (packages/store conversations.repository.ts), then other shapes. */
@@ -74,6 +78,40 @@ describe('pipeline updates', () => {
     }
   });
 
+  it('run the batched seq allocation without mingo, with MongoDB semantics for missing operands', () => {
+    const allocate = PIPELINES[0] as Doc[];
+    for (const doc of DOCS) expect(fastPipeline(doc, allocate)).toBeDefined();
+    const out = fastPipeline({ _id: 1, seq: 1 }, allocate);
+    expect(out).toEqual({
+      _id: 1,
+      seq: 3,
+      lastMessage: { id: token, text: '$looks like a path', kind: 'text' },
+      lastActivityAt: when,
+      seqGrants: [{ t: token, s: 3 }],
+    });
+    expect(fastPipeline({ _id: 1 }, [{ $set: { a: { $slice: ['$missing', -2] } } }])).toEqual({
+      _id: 1,
+      a: null,
+    });
+  });
+
+  it('leave other shapes to mingo', () => {
+    const doc = DOCS[0] as Doc;
+    for (const pipeline of [
+      [{ $set: { 'nested.k': 5 } }],
+      [{ $set: { nested: { q: 1 } } }],
+      [{ $set: { r: '$$ROOT' } }],
+      [{ $set: { r: '$nested.k' } }],
+      [{ $set: { r: { $add: ['$lastActivityAt', 1] } } }],
+      [{ $set: { r: { $max: ['$nested'] } } }],
+      [{ $set: { r: { $slice: ['$seq', 1, 2] } } }],
+      [{ $set: { r: { $toUpper: 'x' } } }],
+      [{ $project: { s: 1 } }],
+      [{ $unset: 's' }],
+    ])
+      expect(fastPipeline(doc, pipeline), JSON.stringify(pipeline)).toBeUndefined();
+  });
+
   it('reports an unchanged document as not modified', () => {
     const doc = DOCS[0] as Doc;
     const res = applyUpdate(doc, [{ $set: { seq: '$seq', nested: '$nested' } }], {
@@ -124,5 +162,48 @@ describe('project with a simple exclusion', () => {
     for (const projection of [{ seqGrants: 0 }, { _id: 0, s: 0 }, { missing: 0 }, { s: false }]) {
       expect(project(DOCS, projection, undefined)).toEqual(find(DOCS, {}, projection).all());
     }
+  });
+});
+
+describe('index keys held by one or several documents', () => {
+  it('answers lookups and unique checks as the key gains and loses holders', () => {
+    const coll = new Collection('db', 'c');
+    coll.createIndex({ name: 'g_1', key: { g: 1 }, unique: false, sparse: false, extra: {} });
+    coll.createIndex({ name: 'u_1', key: { u: 1 }, unique: true, sparse: false, extra: {} });
+    const ids = (filter: Doc): unknown[] => coll.candidates(filter).docs.map((d) => d._id);
+    coll.insert({ _id: 1, g: 'a', u: 1 });
+    expect(ids({ g: 'a' })).toEqual([1]);
+    coll.insert({ _id: 2, g: 'a', u: 2 });
+    coll.insert({ _id: 3, g: 'a', u: 3 });
+    expect(ids({ g: 'a' })).toEqual([1, 2, 3]);
+    coll.remove({ _id: 2, g: 'a', u: 2 });
+    coll.remove({ _id: 1, g: 'a', u: 1 });
+    expect(ids({ g: 'a' })).toEqual([3]);
+    expect(ids({ g: { $in: ['a', 'b'] } })).toEqual([3]);
+    coll.replace({ _id: 3, g: 'a', u: 3 }, { _id: 3, g: 'b', u: 3 });
+    expect(ids({ g: 'a' })).toEqual([]);
+    expect(ids({ g: 'b', u: 3 })).toEqual([3]);
+    // u: 1 and u: 2 are free again; u: 3 is still taken by document 3 only.
+    coll.insert({ _id: 4, g: 'b', u: 1 });
+    expect(() => coll.insert({ _id: 5, u: 3 })).toThrow(/E11000/);
+    expect(() =>
+      coll.replace({ _id: 3, g: 'b', u: 3 }, { _id: 3, g: 'b', u: 3, x: 1 }),
+    ).not.toThrow();
+    expect(ids({ $or: [{ u: 1 }, { u: 3 }, { u: 9 }] })).toEqual([4, 3]);
+  });
+});
+
+describe('compileFastFilter with $type string', () => {
+  it('agrees with mingo', () => {
+    const docs: Doc[] = [{ a: 'x' }, { a: 1 }, { a: null }, {}, { a: ['x'] }, { a: { b: 'x' } }];
+    for (const filter of [{ a: { $type: 'string' } }, { a: { $type: 2 } }]) {
+      const fast = compileFastFilter(filter);
+      expect(fast).toBeDefined();
+      for (const doc of docs) {
+        const r = fast?.(doc);
+        if (r !== undefined) expect(r, JSON.stringify(doc)).toBe(new Query(filter).test(doc));
+      }
+    }
+    expect(compileFastFilter({ a: { $type: 'number' } })).toBeUndefined();
   });
 });

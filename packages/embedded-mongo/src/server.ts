@@ -99,17 +99,13 @@ function serveConnection(
     buffered += chunk.length;
     // Replies to every request in this chunk leave in one write (one syscall, not one each).
     const replies: Buffer[] = [];
-    const flush = (): void => {
-      if (replies.length === 1) socket.write(replies[0] as Buffer);
-      else if (replies.length > 1) socket.write(Buffer.concat(replies));
-    };
     while (buffered >= 4) {
       const head = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       chunks = [head];
       const length = head.readInt32LE(0);
       if (length < 16 || length > MAX_MESSAGE_SIZE) {
         logger?.warn({ length }, 'embedded-mongo: invalid message length, closing connection');
-        flush();
+        writeAll(socket, replies);
         socket.destroy();
         return;
       }
@@ -120,14 +116,23 @@ function serveConnection(
       buffered = rest.length;
       const reply = handleMessage(message, base, logger);
       if (reply === null) {
-        flush();
+        writeAll(socket, replies);
         socket.destroy();
         return;
       }
       if (reply) replies.push(reply);
     }
-    flush();
+    writeAll(socket, replies);
   });
+}
+
+/**
+ * One write for all the replies. A module-level function, not a closure per chunk: the dev
+ * runner (tsx) wraps every named closure it creates in a defineProperty call.
+ */
+function writeAll(socket: net.Socket, replies: Buffer[]): void {
+  if (replies.length === 1) socket.write(replies[0] as Buffer);
+  else if (replies.length > 1) socket.write(Buffer.concat(replies));
 }
 
 /** Returns the reply bytes, undefined when no reply is expected, null when the connection must close. */

@@ -11,6 +11,7 @@ import {
   type Doc,
 } from './bson-values.js';
 import { CommandError, failedToParse } from './errors.js';
+import { fastPipeline } from './fast-pipeline.js';
 import { fastUpdate } from './fast-update.js';
 import { runUpdatePipeline } from './mingo-options.js';
 import { BASE_OPTIONS, validateFilter, wrapMingo } from './query.js';
@@ -118,10 +119,12 @@ export function applyUpdate(
   ctx: UpdateContext,
 ): { doc: Doc; modified: boolean } {
   if (Array.isArray(u)) {
-    // $set/$addFields of top-level fields copy the root and assign to the copy: the stored
-    // document needs no deep copy (unchanged fields are shared, as with fastUpdate).
-    const input = u.every(setsTopLevelOnly) ? doc : cloneDoc(doc);
-    let out = wrapMingo(() => runUpdatePipeline(input, u));
+    // The batched seq allocation's shape runs without mingo. Otherwise $set/$addFields of
+    // top-level fields copy the root and assign to the copy: the stored document needs no deep
+    // copy (unchanged fields are shared, as with fastUpdate).
+    let out =
+      fastPipeline(doc, u) ??
+      wrapMingo(() => runUpdatePipeline(u.every(setsTopLevelOnly) ? doc : cloneDoc(doc), u));
     if (out._id === undefined && doc._id !== undefined) out = { ...out, _id: doc._id };
     const next = idFirst(out);
     return { doc: next, modified: !sameKey(next, doc) };

@@ -42,7 +42,7 @@ const CONCURRENCY = 8;
 interface Target {
   name: string;
   shapes: Shape[];
-  cpuUs: () => number;
+  cpuUs: () => [number, number];
   close: () => Promise<void>;
 }
 
@@ -69,10 +69,12 @@ async function startTarget(name: string, cli: string): Promise<Target> {
   });
 
   const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
-  const serverCpuUs = (): number => {
+  /** [user + system, system] CPU of the server process so far, in µs. */
+  const serverCpuUs = (): [number, number] => {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+    const sys = Number(fields[12]) * TICK_US;
+    return [Number(fields[11]) * TICK_US + sys, sys];
   };
 
   const client = new MongoClient(url, { maxPoolSize: CONCURRENCY });
@@ -354,6 +356,8 @@ interface Result {
   commands: number;
   cpuUs: number;
   usPerCmd: number;
+  /** The kernel's share of usPerCmd (loopback TCP is largely charged to the writer). */
+  sysUsPerCmd: number;
   wallMs: number;
 }
 const results: Result[] = [];
@@ -367,9 +371,10 @@ async function run(target: Target, shape: Shape, mode: Result['mode']): Promise<
   const workers = mode === 'seq' ? 1 : CONCURRENCY;
   for (let w = 0; w < 50; w++) await shape.op(calls + w); // warm-up (JIT)
   const started = performance.now();
-  const before = target.cpuUs();
+  const [before, sysBefore] = target.cpuUs();
   await Promise.all(Array.from({ length: workers }, worker));
-  const cpuUs = target.cpuUs() - before;
+  const [after, sysAfter] = target.cpuUs();
+  const cpuUs = after - before;
   const commands = calls * shape.commands;
   results.push({
     target: target.name,
@@ -378,6 +383,7 @@ async function run(target: Target, shape: Shape, mode: Result['mode']): Promise<
     commands,
     cpuUs,
     usPerCmd: Math.round(cpuUs / commands),
+    sysUsPerCmd: Math.round((sysAfter - sysBefore) / commands),
     wallMs: Math.round(performance.now() - started),
   });
 }
@@ -411,7 +417,7 @@ console.log(
   `server CPU per command (${N} commands per phase, ${PRELOAD} preloaded messages, node ${process.version})`,
 );
 console.log(
-  `${'shape'.padEnd(56)} ${'mode'.padEnd(6)} ${'µs/cmd'.padStart(7)}${comparing ? ' before'.padStart(8) + ' change'.padStart(8) : ''} ${'cmds/s'.padStart(7)}`,
+  `${'shape'.padEnd(56)} ${'mode'.padEnd(6)} ${'µs/cmd'.padStart(7)}${comparing ? ' before'.padStart(8) + ' change'.padStart(8) : ''} ${'sys'.padStart(5)} ${'cmds/s'.padStart(7)}`,
 );
 for (const r of results.filter((x) => x.target === 'current')) {
   const b = base(r);
@@ -422,7 +428,7 @@ for (const r of results.filter((x) => x.target === 'current')) {
       : '';
   const rate = Math.round(r.commands / (r.wallMs / 1000));
   console.log(
-    `${r.shape.padEnd(56)} ${r.mode.padEnd(6)} ${String(r.usPerCmd).padStart(7)}${cmp} ${String(rate).padStart(7)}`,
+    `${r.shape.padEnd(56)} ${r.mode.padEnd(6)} ${String(r.usPerCmd).padStart(7)}${cmp} ${String(r.sysUsPerCmd).padStart(5)} ${String(rate).padStart(7)}`,
   );
 }
 const outDir = fileURLToPath(new URL('../bench-results/', import.meta.url));

@@ -109,7 +109,7 @@ const dropIndexes: Handler = (cmd, ctx) => {
     if (!coll.indexes.has(n))
       throw new CommandError(27, 'IndexNotFound', `index not found with name [${n}]`);
   }
-  for (const n of names) coll.indexes.delete(n);
+  for (const n of names) coll.dropIndex(n);
   return ok({ nIndexesWas });
 };
 

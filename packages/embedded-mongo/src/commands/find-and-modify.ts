@@ -5,6 +5,11 @@ import { applyUpdate, buildUpsertDoc, validateUpdate, type UpdateContext } from 
 import { collectionName, optionalDoc, ok, type Handler } from './context.js';
 import { matching } from './read.js';
 
+/** The returned document with the `fields` projection applied. */
+function shape(d: Doc | undefined, fields: Doc | undefined, filter: Doc): Doc | null {
+  return d ? (project([d], fields, filter)[0] ?? null) : null;
+}
+
 /** findAndModify: one document, found, changed and returned in a single synchronous step. */
 const findAndModify: Handler = (cmd, ctx) => {
   const commandName = 'findAndModify' in cmd ? 'findAndModify' : 'findandmodify';
@@ -33,13 +38,11 @@ const findAndModify: Handler = (cmd, ctx) => {
   let docs = matching(ctx.storage.get(ctx.db, name), filter);
   if (sort && Object.keys(sort).length > 0) docs = sortDocs(docs, sort);
   const target = docs[0];
-  const shape = (d: Doc | undefined): Doc | null =>
-    d ? (project([d], fields, filter)[0] ?? null) : null;
 
   if (remove || spec === undefined) {
     if (!target) return ok({ lastErrorObject: { n: 0 }, value: null });
     ctx.storage.get(ctx.db, name)?.remove(target);
-    return ok({ lastErrorObject: { n: 1 }, value: shape(target) });
+    return ok({ lastErrorObject: { n: 1 }, value: shape(target, fields, filter) });
   }
   if (target) {
     const uctx: UpdateContext = { filter, inserting: false };
@@ -48,7 +51,7 @@ const findAndModify: Handler = (cmd, ctx) => {
     if (res.modified) ctx.storage.getOrCreate(ctx.db, name).replace(target, res.doc);
     return ok({
       lastErrorObject: { n: 1, updatedExisting: true },
-      value: shape(returnNew ? res.doc : target),
+      value: shape(returnNew ? res.doc : target, fields, filter),
     });
   }
   if (!upsert) return ok({ lastErrorObject: { n: 0, updatedExisting: false }, value: null });
@@ -56,7 +59,7 @@ const findAndModify: Handler = (cmd, ctx) => {
   ctx.storage.getOrCreate(ctx.db, name).insert(doc);
   return ok({
     lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },
-    value: returnNew ? shape(doc) : null,
+    value: returnNew ? shape(doc, fields, filter) : null,
   });
 };
 

@@ -22,10 +22,14 @@ import {
 
 /** Documents of a collection matching a filter, using an index when the filter allows. */
 export function matching(coll: Collection | undefined, filter: Doc | undefined): Doc[] {
-  const match = compileFilter(filter);
-  if (!coll) return [];
+  validateFilter(filter);
+  if (!coll) {
+    compileFilter(filter, true); // a filter mingo cannot compile fails even on a missing collection
+    return [];
+  }
   const { docs, exact } = coll.candidates(filter);
-  return exact ? docs : docs.filter(match);
+  // An exact index answer needs no matcher: skip compiling one (the batched lookups).
+  return exact ? docs : docs.filter(compileFilter(filter, true));
 }
 
 const find: Handler = (cmd, ctx) => {
