@@ -59,6 +59,8 @@ export class Index {
    * never serve such a page (a unique dedupe key) do not pay for sorted inserts on every write.
    */
   private ordered: Map<string, OrderedEntry[]> | undefined;
+  /** The top-level fields the keys and the partial filter read; undefined: read everything. */
+  private readonly dependsOn: string[] | undefined;
   private orderedValid: boolean;
 
   constructor(readonly spec: IndexSpec) {
@@ -72,6 +74,12 @@ export class Index {
         ? Object.entries(pfe).map(([f, cond]): [string, Query] => [f, new Query({ [f]: cond })])
         : undefined;
     this.orderedValid = this.fields.length === 2;
+    const filterFields = pfe ? Object.keys(pfe) : [];
+    const tops = [
+      ...this.parts.map((p) => p[0] as string),
+      ...filterFields.map((f) => f.split('.')[0] as string),
+    ];
+    this.dependsOn = filterFields.some((f) => f.startsWith('$')) ? undefined : [...new Set(tops)];
   }
 
   /**
@@ -120,12 +128,11 @@ export class Index {
    * True when a replacement cannot change this document's keys: every indexed path starts at a
    * top-level field holding the very same value (stored documents are never mutated in place, and
    * copy-on-write updates share what they did not touch). A partial index also depends on the
-   * fields of its filter, so it always recomputes.
+   * top-level fields its filter names; one with top-level operators ($and, $or) always recomputes.
    */
   unchangedBy(oldDoc: Doc, newDoc: Doc): boolean {
-    if (this.partial) return false;
-    for (const parts of this.parts) {
-      const top = parts[0] as string;
+    if (!this.dependsOn) return false;
+    for (const top of this.dependsOn) {
       if (oldDoc[top] !== newDoc[top]) return false;
       if (Object.hasOwn(oldDoc, top) !== Object.hasOwn(newDoc, top)) return false;
     }
