@@ -50,7 +50,7 @@ export class Collection {
     readonly name: string,
   ) {
     this.indexes = this.indexMap;
-    this.indexMap.set('_id_', new Index(ID_INDEX));
+    this.indexMap.set('_id_', new Index(ID_INDEX, this.docs));
   }
 
   get ns(): string {
@@ -143,7 +143,7 @@ export class Collection {
         );
       }
     }
-    const ix = new Index(spec);
+    const ix = new Index(spec, this.docs);
     for (const [id, doc] of this.docs) {
       const keys = ix.keysOf(doc);
       ix.checkUnique(this.ns, id, keys);

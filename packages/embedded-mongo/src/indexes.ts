@@ -49,7 +49,13 @@ export class Index {
   /** The partial filter split per top-level field, when it has no top-level operators. */
   private readonly partialByField: Array<[string, Query]> | undefined;
   readonly entries = new Map<string, Ids>();
-  readonly byFirst = new Map<string, Ids>();
+  /**
+   * Ids by the first field's key alone, for equality on a prefix of a compound index. Built on
+   * the first such lookup and maintained from then on: indexes that never serve one (a unique
+   * dedupe key) do not pay a second map update on every write. A one-field index answers from
+   * `entries`, whose keys are the same.
+   */
+  private byFirst: Map<string, Ids> | undefined;
   /**
    * Two-field indexes also keep, per first-field value, the ids ordered by the second field
    * (BSON order), so "equality on the first + sort on the second + limit" walks only the page
@@ -63,7 +69,11 @@ export class Index {
   private readonly dependsOn: string[] | undefined;
   private orderedValid: boolean;
 
-  constructor(readonly spec: IndexSpec) {
+  /** `docs`: the collection's documents by id, read when a lazily built structure is first needed. */
+  constructor(
+    readonly spec: IndexSpec,
+    private readonly docs: ReadonlyMap<string, Doc> = new Map(),
+  ) {
     this.fields = Object.keys(spec.key);
     this.parts = this.fields.map((f) => f.split('.'));
     const pfe = spec.partialFilterExpression;
@@ -94,6 +104,17 @@ export class Index {
       const values = eq.get(field);
       return values !== undefined && values.every((v) => query.test({ [field]: v }));
     });
+  }
+
+  /** The ids whose first indexed field has this canonical key. */
+  idsByFirst(key: string): Ids | undefined {
+    if (this.fields.length === 1) return this.entries.get(key);
+    if (!this.byFirst) {
+      const map = new Map<string, Ids>();
+      for (const [id, doc] of this.docs) for (const k of this.keysOf(doc)) addTo(map, k.first, id);
+      this.byFirst = map;
+    }
+    return this.byFirst.get(key);
   }
 
   /**
@@ -208,7 +229,7 @@ export class Index {
   add(id: string, keys: IndexKey[]): void {
     for (const k of keys) {
       addTo(this.entries, k.key, id);
-      addTo(this.byFirst, k.first, id);
+      if (this.byFirst) addTo(this.byFirst, k.first, id);
     }
     if (!this.orderedValid) return;
     if (keys.length > 1) {
@@ -231,7 +252,7 @@ export class Index {
   remove(id: string, keys: IndexKey[]): void {
     for (const k of keys) {
       removeFrom(this.entries, k.key, id);
-      removeFrom(this.byFirst, k.first, id);
+      if (this.byFirst) removeFrom(this.byFirst, k.first, id);
     }
     if (!this.orderedValid || !this.ordered) return;
     for (const k of keys) {
@@ -253,7 +274,7 @@ export class Index {
 
   clear(): void {
     this.entries.clear();
-    this.byFirst.clear();
+    this.byFirst = undefined;
     this.ordered = undefined;
     this.orderedValid = this.fields.length === 2;
   }

@@ -174,7 +174,7 @@ function lookup(
   if (!eq.has(first)) return undefined;
   const sets: Ids[] = [];
   for (const k of keysOfField(eq, keys, first)) {
-    const ids = ix.byFirst.get(k);
+    const ids = ix.idsByFirst(k);
     if (ids !== undefined) sets.push(ids);
   }
   return { sets, used: 1 };
