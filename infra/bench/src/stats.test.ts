@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cpuBetween, parseProcStatTicks, percentile, summarize } from './stats.js';
+import { readFile } from 'node:fs/promises';
+import {
+  clockTicksPerSecond,
+  cpuBetween,
+  parseProcStatBusyTicks,
+  parseProcStatTicks,
+  percentile,
+  snapshotCpu,
+  summarize,
+} from './stats.js';
 
 describe('percentile (nearest rank)', () => {
   const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -93,5 +102,34 @@ describe('cpuBetween', () => {
     const usage = cpuBetween(before, after);
     expect(usage.get('a')).toEqual({ cpuMicros: 1_000_000, percentOfCore: 50 });
     expect(usage.has('gone')).toBe(false);
+  });
+});
+
+describe('machine CPU outside the watched processes', () => {
+  it('counts user, nice, system, irq and softirq; not idle, iowait or steal', () => {
+    const stat = 'cpu  100 3 50 9000 7 2 5 400 0 0\ncpu0 50 1 25 4500 3 1 2 200 0 0\n';
+    expect(parseProcStatBusyTicks(stat)).toBe(100 + 3 + 50 + 2 + 5);
+    expect(() => parseProcStatBusyTicks('intr 1 2 3\n')).toThrow();
+  });
+
+  it('reports what the machine spent beyond the watched processes as `other`', async () => {
+    const machineMicros = async () =>
+      (parseProcStatBusyTicks(await readFile('/proc/stat', 'utf8')) * 1e6) / clockTicksPerSecond();
+    // This test's own process is watched: its busy loop is `me`, the rest of the machine `other`.
+    const me = [{ name: 'me', pid: process.pid }];
+    const machineBefore = await machineMicros();
+    const before = await snapshotCpu(me);
+    const until = performance.now() + 300;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    const after = await snapshotCpu(me);
+    const machine = (await machineMicros()) - machineBefore;
+    const usage = cpuBetween(before, after);
+    const mine = usage.get('me')?.cpuMicros ?? 0;
+    const other = usage.get('other')?.cpuMicros;
+    expect(mine).toBeGreaterThan(150_000);
+    expect(other).toBeDefined();
+    // other = machine − me, to a few clock ticks (the reads are not simultaneous).
+    const tick = 1e6 / clockTicksPerSecond();
+    expect(Math.abs((other ?? 0) - Math.max(0, machine - mine))).toBeLessThanOrEqual(6 * tick);
   });
 });

@@ -98,10 +98,48 @@ export interface CpuSnapshot {
   micros: Map<string, number | undefined>;
 }
 
+/**
+ * Busy CPU of the whole machine, all cores, from the first line of /proc/stat: user, nice,
+ * system, irq and softirq (idle, iowait and steal are not this machine's work).
+ */
+export function parseProcStatBusyTicks(procStat: string): number {
+  const line = procStat.slice(0, procStat.indexOf('\n'));
+  const fields = line.trim().split(/\s+/);
+  if (fields[0] !== 'cpu' || fields.length < 8) throw new Error('malformed /proc/stat');
+  const [user, nice, system, , , irq, softirq] = fields.slice(1).map(Number);
+  return (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0);
+}
+
+async function readMachineBusyMicros(): Promise<number | undefined> {
+  try {
+    const ticks = parseProcStatBusyTicks(await readFile('/proc/stat', 'utf8'));
+    return (ticks * 1_000_000) / clockTicksPerSecond();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pseudo-process for CPU the machine spent outside the watched processes. */
+export const OTHER_CPU = 'other';
+
+/**
+ * Every watched process's CPU, plus `other`: the machine's busy CPU minus theirs. A step with
+ * a large `other` shared the machine with something else (another job, a test run), so its
+ * throughput and latency say less about the cluster than its CPU per message does.
+ */
 export async function snapshotCpu(processes: readonly WatchedProcess[]): Promise<CpuSnapshot> {
-  const values = await Promise.all(processes.map((p) => readProcessCpuMicros(p.pid)));
+  const [machine, ...values] = await Promise.all([
+    readMachineBusyMicros(),
+    ...processes.map((p) => readProcessCpuMicros(p.pid)),
+  ]);
   const micros = new Map<string, number | undefined>();
   processes.forEach((p, i) => micros.set(p.name, values[i]));
+  if (machine !== undefined && values.every((v) => v !== undefined)) {
+    micros.set(
+      OTHER_CPU,
+      values.reduce<number>((rest, v) => rest - (v ?? 0), machine),
+    );
+  }
   return { atMs: performance.now(), micros };
 }
 
