@@ -8,11 +8,11 @@ const bsonType = (v: object): string | undefined => {
   return typeof t === 'string' ? t : undefined;
 };
 
-export const isPlainObject = (v: unknown): v is Doc =>
-  typeof v === 'object' &&
-  v !== null &&
-  !Array.isArray(v) &&
-  (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+export function isPlainObject(v: unknown): v is Doc {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
 
 /** Numeric value of Int32/Long/Double/Decimal128 wrappers and JS numbers; undefined for non-numbers. */
 export function numericValue(v: unknown): number | undefined {
@@ -147,6 +147,9 @@ export function keyOf(v: unknown): string {
     default:
       break;
   }
+  // ObjectIds first: the most common keyed value (_id and most references).
+  if ((v as { _bsontype?: unknown })._bsontype === 'ObjectId')
+    return 'o' + (v as ObjectId).toHexString();
   if (Array.isArray(v)) return '[' + v.map(keyOf).join(',') + ']';
   if (v instanceof Date) return 'd' + String(v.getTime());
   if (v instanceof RegExp) return 'r' + String(v);

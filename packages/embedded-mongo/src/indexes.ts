@@ -47,7 +47,7 @@ export class Index {
   /** The partial filter without mingo when its shape allows (e.g. `{ f: { $type: 'string' } }`). */
   private readonly partialFast: FastMatch | undefined;
   /** The partial filter split per top-level field, when it has no top-level operators. */
-  private readonly partialByField: Array<[string, Query]> | undefined;
+  private readonly partialByField: Array<[string, (doc: Doc) => boolean]> | undefined;
   readonly entries = new Map<string, Ids>();
   /**
    * Ids by the first field's key alone, for equality on a prefix of a compound index. Built on
@@ -81,7 +81,11 @@ export class Index {
     this.partialFast = pfe ? compileFastFilter(pfe) : undefined;
     this.partialByField =
       pfe && Object.keys(pfe).every((f) => !f.startsWith('$') && !f.includes('.'))
-        ? Object.entries(pfe).map(([f, cond]): [string, Query] => [f, new Query({ [f]: cond })])
+        ? Object.entries(pfe).map(([f, cond]): [string, (doc: Doc) => boolean] => {
+            const query = new Query({ [f]: cond });
+            const fast = compileFastFilter({ [f]: cond });
+            return [f, (doc) => fast?.(doc) ?? query.test(doc)];
+          })
         : undefined;
     this.orderedValid = this.fields.length === 2;
     const filterFields = pfe ? Object.keys(pfe) : [];
@@ -100,10 +104,12 @@ export class Index {
   coversEquality(eq: ReadonlyMap<string, readonly unknown[]>): boolean {
     if (!this.partial) return true;
     if (!this.partialByField) return false;
-    return this.partialByField.every(([field, query]) => {
+    for (const [field, test] of this.partialByField) {
       const values = eq.get(field);
-      return values !== undefined && values.every((v) => query.test({ [field]: v }));
-    });
+      if (values === undefined) return false;
+      for (const v of values) if (!test({ [field]: v })) return false;
+    }
+    return true;
   }
 
   /** The ids whose first indexed field has this canonical key. */

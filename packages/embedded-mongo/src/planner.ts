@@ -148,7 +148,9 @@ function lookup(
   keys: Map<string, string[]>,
 ): { sets: Ids[]; used: number } | undefined {
   const first = ix.fields[0] as string;
-  if (ix.fields.every((f) => eq.has(f))) {
+  let all = true;
+  for (const f of ix.fields) if (!eq.has(f)) all = false;
+  if (all) {
     let combos: string[] = [''];
     for (const f of ix.fields) {
       const values = keysOfField(eq, keys, f);
