@@ -63,6 +63,15 @@ export interface ConversationsRepository {
   touchActivity(id: ObjectId, at?: Date): Promise<void>;
   /** After delete-for-everyone: blank the preview if it shows that message. */
   markLastMessageDeleted(id: ObjectId, messageId: ObjectId): Promise<void>;
+  /**
+   * A send took a seq and set the preview, then its insert lost to the stored message with the
+   * same clientMsgId: show that message again, unless a later send has replaced the preview.
+   */
+  restoreLastMessage(
+    id: ObjectId,
+    unusedMessageId: ObjectId,
+    stored: LastMessagePreview & { seq: number },
+  ): Promise<void>;
   /** The user's open conversations, most recent activity first. @default limit 30, max 100 */
   listForUser(
     userId: ObjectId,
@@ -354,6 +363,13 @@ export function createConversationsRepository(
       await collection.updateOne(
         { _id: id, 'lastMessage.id': messageId },
         { $set: { 'lastMessage.kind': 'deleted' }, $unset: { 'lastMessage.text': '' } },
+      );
+    },
+
+    async restoreLastMessage(id, unusedMessageId, stored) {
+      await collection.updateOne(
+        { _id: id, 'lastMessage.id': unusedMessageId },
+        { $set: { lastMessage: compact(stored) } },
       );
     },
 

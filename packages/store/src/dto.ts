@@ -113,10 +113,11 @@ export function previewKindOf(
 function toLastMessageDto(conv: ConversationDoc): LastMessage | undefined {
   const lm = conv.lastMessage;
   if (!lm) return undefined;
-  // allocateSeq writes preview and seq in one update, so the preview's seq is the conversation's.
+  // allocateSeq writes preview and seq in one update, so the preview's seq is the conversation's
+  // unless a restored preview says otherwise.
   const out: LastMessage = {
     id: hex(lm.id),
-    seq: conv.seq,
+    seq: lm.seq ?? conv.seq,
     senderId: hex(lm.senderId),
     kind: lm.kind,
     createdAt: iso(lm.createdAt),

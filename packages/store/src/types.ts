@@ -42,6 +42,11 @@ export interface LastMessagePreview {
   /** `text`, the first attachment's kind, or `deleted` once deleted for everyone. */
   kind: LastMessageKind;
   createdAt: Date;
+  /**
+   * Only when the preview is not of the conversation's latest seq: a resend whose seq went
+   * unused put back the stored message's preview (conversations.restoreLastMessage).
+   */
+  seq?: number;
 }
 
 export interface ConversationDoc {

@@ -164,6 +164,12 @@ describe('messaging across nodes', () => {
       { token: bob.token },
     );
     expect(history.body.messages.map((m) => m.text)).toEqual(['kept']);
+    // The resend used up seq 2 (a gap members sync over), but the preview shows the stored message.
+    const view = await cluster.http<Conversation>(1, 'GET', `/api/conversations/${conv.id}`, {
+      token: bob.token,
+    });
+    expect(view.body.seq).toBe(2);
+    expect(view.body.lastMessage).toMatchObject({ id: first.id, seq: 1, text: 'kept' });
   });
 
   it('creates exactly one direct conversation under concurrent get-or-create from both sides on two nodes', async () => {

@@ -178,6 +178,32 @@ export function createMessagesService(options: MessagesServiceOptions) {
     return { message, recipientIds: [], created: false };
   }
 
+  /**
+   * The conversation preview was set to the message whose insert just lost to `stored` (same
+   * clientMsgId): show `stored` again. Best effort: the preview is cosmetic, the answer is not.
+   */
+  async function restorePreview(
+    conversationId: ObjectId,
+    unusedId: ObjectId,
+    stored: Message,
+  ): Promise<void> {
+    await store.conversations
+      .restoreLastMessage(conversationId, unusedId, {
+        id: oid(stored.id),
+        seq: stored.seq,
+        senderId: oid(stored.senderId),
+        ...(stored.text !== undefined ? { text: stored.text.slice(0, PREVIEW_CHARS) } : {}),
+        kind: stored.deleted
+          ? 'deleted'
+          : previewKindOf(
+              stored.text,
+              stored.attachments.map((a) => a.kind),
+            ),
+        createdAt: new Date(stored.createdAt),
+      })
+      .catch(() => undefined);
+  }
+
   /** Admits the send, then finds the message an earlier attempt stored, if it may exist. */
   async function admitAndLookUp(
     senderId: ObjectId,
@@ -290,7 +316,10 @@ export function createMessagesService(options: MessagesServiceOptions) {
         // The seq we allocated stays unused (a gap only clients of this race can see).
         if (err instanceof DuplicateKeyError) {
           const winner = await existingSend(senderId, input);
-          if (winner) return winner;
+          if (winner) {
+            await restorePreview(conversationId, id, winner.message);
+            return winner;
+          }
         }
         throw err;
       }
