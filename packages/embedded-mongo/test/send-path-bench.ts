@@ -392,6 +392,15 @@ const targets = [
   await startTarget('current', fileURLToPath(new URL('../src/cli.ts', import.meta.url))),
 ];
 if (values.against) targets.push(await startTarget('against', `${values.against}/src/cli.ts`));
+// Background CPU of an idle server (timers, the GC's idle work after seeding): each phase also
+// pays it for as long as it runs, which weighs most on the slow sequential phases.
+const idleBefore = targets.map((t) => t.cpuUs()[0]);
+await new Promise((resolve) => setTimeout(resolve, 2000));
+targets.forEach((t, i) =>
+  console.log(
+    `${t.name}: idle server CPU ${Math.round((t.cpuUs()[0] - (idleBefore[i] ?? 0)) / 2000)} µs per ms`,
+  ),
+);
 const shapeCount = (targets[0] as Target).shapes.length;
 for (let s = 0; s < shapeCount; s++) {
   const name = (targets[0] as Target).shapes[s]?.name ?? '';
