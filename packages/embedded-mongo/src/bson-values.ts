@@ -186,6 +186,15 @@ export function keyOf(v: unknown): string {
  */
 export function sameKey(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // The common scalar pairs, without building their keys.
+  if (typeof a === 'string' || typeof b === 'string') return false; // a === b handled equal strings
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (a instanceof Date && b instanceof Date) return Object.is(a.getTime(), b.getTime()); // NaN: invalid dates
+  if (
+    (a as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId' &&
+    (b as { _bsontype?: unknown } | null)?._bsontype === 'ObjectId'
+  )
+    return (a as ObjectId).equals(b as ObjectId);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!sameKey(a[i], b[i])) return false;

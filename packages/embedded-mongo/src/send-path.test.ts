@@ -138,6 +138,8 @@ describe('sameKey', () => {
       true,
       when,
       new Date(when.getTime()),
+      new Date(NaN),
+      new Date(NaN),
       token,
       new ObjectId(token.toHexString()),
       [1, 2],
