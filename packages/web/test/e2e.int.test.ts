@@ -343,8 +343,14 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     const reply = bubble(bob, 'Great!');
     await reply.locator('.reply-quote', { hasText: 'all good here' }).waitFor({ timeout: T });
 
-    // Keyboard only: focus the message, Tab to its Edit action, Enter, type, Enter.
-    await bubble(ann, 'Great!').locator('.bubble').focus();
+    // Keyboard only: focus the message, Tab to its Edit action, Enter, type, Enter. Only the
+    // stored message has actions: Ann's copy stays pending until her ack (or her own
+    // message:new) arrives, which under load can be after Bob already has his.
+    const stored = ann.page.locator('li.msg[data-seq]', {
+      has: ann.page.locator('.text', { hasText: 'Great!' }),
+    });
+    await stored.waitFor({ timeout: T });
+    await stored.locator('.bubble').focus();
     for (let i = 0; i < 6; i++) {
       await ann.page.keyboard.press('Tab');
       if (
