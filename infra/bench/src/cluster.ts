@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   getFreePort,
   spawnManaged,
@@ -8,6 +7,7 @@ import {
   type ManagedProcess,
   type RedisServer,
 } from '@chat/testkit';
+import { serverEntryArgs, serverEnv, type ServerBuild } from './server-build.js';
 import type { WatchedProcess } from './stats.js';
 
 export interface GatewayNode {
@@ -36,6 +36,8 @@ export interface StartClusterOptions {
   gatewayLogLevel?: string;
   /** Extra node flags for the gateways and the embedded Mongo (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** @default 'dist' */
+  build?: ServerBuild;
 }
 
 /**
@@ -59,11 +61,6 @@ const BENCH_LIMITS: Record<string, string> = {
 
 const START_TIMEOUT_MS = 60_000;
 
-/** Node runs the TypeScript entry itself (tsx as a loader), so the pid is the real server. */
-export function tsEntryArgs(file: string, nodeArgs: readonly string[] = []): string[] {
-  return [...nodeArgs, '--conditions=@chat/source', '--import', 'tsx', file];
-}
-
 /** Forwards a child's stderr so a crashing gateway is visible while the bench runs. */
 function forwardErrors(name: string, log: (line: string) => void) {
   return (line: string, stream: 'stdout' | 'stderr'): void => {
@@ -75,16 +72,21 @@ async function startMongoProcess(
   repoRoot: string,
   log: (line: string) => void,
   nodeArgs: readonly string[],
+  build: ServerBuild,
 ): Promise<{ child: ManagedProcess; url: string }> {
-  const cli = join(repoRoot, 'packages', 'embedded-mongo', 'src', 'cli.ts');
   const port = await getFreePort();
   let url: string | undefined;
   const child = await spawnManaged(
     process.execPath,
-    [...tsEntryArgs(cli, nodeArgs), '--port', String(port)],
+    [
+      ...serverEntryArgs(repoRoot, 'packages/embedded-mongo', 'cli', build, nodeArgs),
+      '--port',
+      String(port),
+    ],
     {
       name: 'mongo',
       cwd: repoRoot,
+      env: serverEnv(build),
       onLine: (line, stream) => {
         if (stream === 'stderr') log(`[mongo] ${line}`);
         if (url || !line.startsWith('{')) return;
@@ -136,10 +138,10 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
 
   try {
     redis = await startRedis();
-    const mongo = await startMongoProcess(repoRoot, log, options.nodeArgs ?? []);
+    const build = options.build ?? 'dist';
+    const mongo = await startMongoProcess(repoRoot, log, options.nodeArgs ?? [], build);
     started.push(mongo.child);
     const jwtSecret = randomBytes(32).toString('hex');
-    const gatewayEntry = join(repoRoot, 'services', 'gateway', 'src', 'main.ts');
     const gateways: GatewayNode[] = [];
     const children = await Promise.all(
       Array.from({ length: options.nodes }, async (_, i) => {
@@ -147,12 +149,12 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
         const port = await getFreePort();
         const child = await spawnManaged(
           process.execPath,
-          tsEntryArgs(gatewayEntry, options.nodeArgs),
+          serverEntryArgs(repoRoot, 'services/gateway', 'main', build, options.nodeArgs),
           {
             name: `gateway-${i + 1}`,
             cwd: repoRoot,
             env: {
-              ...process.env,
+              ...serverEnv(build),
               ...BENCH_LIMITS,
               PORT: String(port),
               HOST: '127.0.0.1',

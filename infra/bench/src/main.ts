@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startReference } from './reference/cluster.js';
+import { buildServers } from './server-build.js';
 import {
   renderSteps,
   renderSummary,
@@ -52,6 +53,7 @@ function parseOptions() {
       storm: { type: 'string' },
       'sync-missed': { type: 'string', default: '10000' },
       profile: { type: 'string' },
+      'from-source': { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench-results' },
     },
     strict: true,
@@ -95,6 +97,7 @@ function parseOptions() {
       .split(',')
       .map((s) => int('storm', s.trim(), 1, 50_000)),
     syncMissed: int('sync-missed', values['sync-missed'], 1, 1_000_000),
+    build: values['from-source'] ? ('source' as const) : ('dist' as const),
     profileDir: values.profile
       ? resolve(process.env.INIT_CWD ?? process.cwd(), values.profile)
       : undefined,
@@ -167,6 +170,7 @@ async function main(): Promise<number> {
     await mkdir(options.profileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   }
+  if (options.build === 'dist') await buildServers(repoRoot, log);
   const startedAt = new Date().toISOString();
   const report: BenchReport = { ours: {}, reference: {} };
   const t0 = performance.now();
@@ -178,8 +182,14 @@ async function main(): Promise<number> {
       );
       current =
         name === 'ours'
-          ? await startOurs({ nodes: options.nodes, repoRoot, log, nodeArgs })
-          : await startReference({ nodes: options.nodes, repoRoot, log, nodeArgs });
+          ? await startOurs({ nodes: options.nodes, repoRoot, log, nodeArgs, build: options.build })
+          : await startReference({
+              nodes: options.nodes,
+              repoRoot,
+              log,
+              nodeArgs,
+              build: options.build,
+            });
       try {
         report[name] = await runTarget(current, options, abort.signal);
       } finally {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   getFreePort,
   spawnManaged,
@@ -10,7 +9,7 @@ import {
 } from '@chat/testkit';
 import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
-import { tsEntryArgs } from '../cluster.js';
+import { serverEntryArgs, serverEnv, type ServerBuild } from '../server-build.js';
 import type { BenchUserRef, Prepared, SetupPlan, Target, TargetSocket } from '../target.js';
 import { REFERENCE_AUDIENCE, REFERENCE_ISSUER, type ReferenceRelay } from './protocol.js';
 
@@ -19,6 +18,8 @@ export interface StartReferenceOptions {
   repoRoot: string;
   log: (line: string) => void;
   nodeArgs?: string[];
+  /** @default 'dist' */
+  build?: ServerBuild;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -41,7 +42,6 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
   try {
     redis = await startRedis();
     const secret = randomBytes(32).toString('hex');
-    const entry = join(options.repoRoot, 'infra', 'bench', 'src', 'reference', 'server.ts');
     const nodes = await Promise.all(
       Array.from({ length: options.nodes }, async (_, i) => {
         const port = await getFreePort();
@@ -49,7 +49,13 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
         const child = await spawnManaged(
           process.execPath,
           [
-            ...tsEntryArgs(entry, options.nodeArgs),
+            ...serverEntryArgs(
+              options.repoRoot,
+              'infra/bench',
+              'reference/server',
+              options.build ?? 'dist',
+              options.nodeArgs,
+            ),
             '--port',
             String(port),
             '--redis',
@@ -62,6 +68,7 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
           {
             name: `ref-${i + 1}`,
             cwd: options.repoRoot,
+            env: serverEnv(options.build ?? 'dist'),
             onLine: (line, stream) => {
               if (stream === 'stderr') options.log(`[ref-${i + 1}] ${line}`);
               else if (line.includes('"ready":true')) ready = true;
