@@ -19,7 +19,8 @@ export type AddReactionResult = 'added' | 'exists' | 'limit' | 'not-found';
  * react, and the unique index makes "one of each emoji per user" race-free.
  * The 20-distinct-emoji rule needs an atomic check across users, so the message holds a
  * bounded set `reactionEmojis` (≤ 20 strings) that a conditional `$addToSet` reserves a
- * slot in before the reaction is inserted.
+ * slot in before the reaction is inserted. A message without `reactionEmojis` has no
+ * reactions (see `add`), so readers need not look.
  */
 export function createReactionOps(
   messages: Collection<MessageDoc>,
@@ -100,6 +101,14 @@ export function createReactionOps(
           emoji,
           createdAt: at,
         });
+        // Re-assert the reservation: a remove of the last same emoji may have pulled it between
+        // our reserve and our insert. With this and remove's re-check, every stored reaction's
+        // emoji is in reactionEmojis once both calls return, which lets readers skip the
+        // reactions query for messages without any (messages.service toDtos).
+        await messages.updateOne(
+          { _id: message._id, deletedAt: { $exists: false } },
+          { $addToSet: { reactionEmojis: emoji } },
+        );
         return 'added' as const;
       } catch (err) {
         if (isDuplicateKeyError(err)) return 'exists' as const;

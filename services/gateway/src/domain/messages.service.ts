@@ -86,8 +86,11 @@ export function createMessagesService(options: MessagesServiceOptions) {
   /** Message DTOs with reactions and freshly signed attachment URLs, in the given order. */
   async function toDtos(docs: readonly MessageDoc[]): Promise<Message[]> {
     if (docs.length === 0) return [];
+    // A message without reactionEmojis has no reactions (store reactions.ts), and most pages
+    // have none: then there is nothing to ask.
+    const reacted = docs.filter((d) => (d.reactionEmojis?.length ?? 0) > 0).map((d) => d._id);
     const [reactionsOf, attachments] = await Promise.all([
-      store.messages.reactionsOf(docs.map((d) => d._id)),
+      reacted.length > 0 ? store.messages.reactionsOf(reacted) : new Map(),
       attachmentsById(docs),
     ]);
     return docs.map((doc) =>

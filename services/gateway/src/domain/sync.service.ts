@@ -31,6 +31,9 @@ export interface SyncServiceOptions {
 
 export type SyncService = ReturnType<typeof createSyncService>;
 
+/** Up to this many cursors, pages are read before the membership check answers (see sync). */
+const EARLY_PAGE_CURSORS = 4;
+
 /**
  * Catch-up after any outage: for each cursor the messages after it (oldest first), plus
  * conversations the client does not know yet. A client that calls this after every
@@ -59,6 +62,22 @@ export function createSyncService(options: SyncServiceOptions) {
     );
   }
 
+  /** The page after `seq` as this member may see it (messages before hiddenBefore never). */
+  function pageFor(
+    conversationId: ObjectId,
+    userId: ObjectId,
+    seq: number,
+    limit: number,
+    hiddenBefore: number | undefined,
+  ) {
+    return store.messages.history(conversationId, {
+      viewerId: userId,
+      after: seq,
+      limit,
+      ...(hiddenBefore !== undefined ? { hiddenBefore } : {}),
+    });
+  }
+
   return {
     async sync(
       userHex: string,
@@ -67,21 +86,33 @@ export function createSyncService(options: SyncServiceOptions) {
       const userId = oid(userHex);
       const limit = input.limit ?? options.defaultLimit;
       const cursors = new Map(input.cursors.map((c) => [c.conversationId, c.seq]));
-      const [memberships, allMine] = await Promise.all([
-        store.memberships.findForUser(
-          userId,
-          [...cursors.keys()].map((id) => oid(id, 'conversationId')),
-        ),
+      const cursorIds = [...cursors.keys()].map((id) => oid(id, 'conversationId'));
+      // A client paging through one or a few conversations (the catch-up loop) gets its pages
+      // read alongside the membership check instead of after it: one round trip less per page.
+      // The reads are dropped unless the membership allows them, and bounded, so a client
+      // naming many conversations it is not in cannot make the server read their messages.
+      const early =
+        cursors.size <= EARLY_PAGE_CURSORS
+          ? new Map(
+              [...cursors].map(([id, seq]) => {
+                const page = pageFor(oid(id, 'conversationId'), userId, seq, limit, undefined);
+                page.catch(() => undefined); // awaited below or dropped
+                return [id, page] as const;
+              }),
+            )
+          : new Map<string, ReturnType<typeof pageFor>>();
+      const [memberships, allMine, conversations] = await Promise.all([
+        store.memberships.findForUser(userId, cursorIds),
         store.memberships.listConversationIdsOfUser(userId),
+        store.conversations.findByIds(cursorIds),
       ]);
-      const conversations = await store.conversations.findByIds(
-        memberships.map((m) => m.conversationId),
-      );
-      const open = new Map<string, ConversationDoc>(
-        conversations.filter((c) => !c.closedAt).map((c) => [hex(c._id), c]),
-      );
       const mine = new Map<string, MembershipDoc>(
         memberships.map((m) => [hex(m.conversationId), m]),
+      );
+      const open = new Map<string, ConversationDoc>(
+        conversations
+          .filter((c) => !c.closedAt && mine.has(hex(c._id)))
+          .map((c) => [hex(c._id), c]),
       );
 
       // Conversations the client has no cursor for load alongside the pages, not after them.
@@ -93,16 +124,16 @@ export function createSyncService(options: SyncServiceOptions) {
           const conversation = open.get(conversationId);
           const membership = mine.get(conversationId);
           if (!conversation || !membership) return [];
+          const { hiddenBefore } = membership;
+          // The early read did not know hiddenBefore: usable only when it hides nothing here.
+          const read =
+            hiddenBefore === undefined || hiddenBefore <= seq
+              ? early.get(conversationId)
+              : undefined;
           return [
             (async () => {
-              const page = await store.messages.history(conversation._id, {
-                viewerId: userId,
-                after: seq,
-                limit,
-                ...(membership.hiddenBefore !== undefined
-                  ? { hiddenBefore: membership.hiddenBefore }
-                  : {}),
-              });
+              const page = await (read ??
+                pageFor(conversation._id, userId, seq, limit, hiddenBefore));
               return {
                 conversationId,
                 messages: await options.toMessageDtos(page.messages),
