@@ -106,11 +106,13 @@ async function runMessaging(
       recipientsPerMessage: roomSize - 1,
     };
 
-    // JIT, pools and index pages warm up here; not reported.
+    // JIT, pools and index pages warm up here; not reported. As long as the light-load step:
+    // V8 optimizes a function only after many calls, and 2 s at 50/s (the old warm-up) left
+    // the light step measuring partly unoptimized code.
     const warm = await driver.step(
       plan,
-      Math.max(20, Math.floor(search.startRate / 2)),
-      2,
+      Math.max(20, options.lightRate || Math.floor(search.startRate / 2)),
+      options.lightSeconds ?? 5,
       search.drainMs,
       options.signal,
     );
