@@ -7,6 +7,7 @@ import { compileFastFilter } from './fast-filter.js';
 import { fastPipeline } from './fast-pipeline.js';
 import { project } from './query.js';
 import { applyUpdate } from './update.js';
+import { seqGrantPipeline } from '../test/seq-grant-pipeline.js';
 
 const when = new Date('2026-01-01T00:00:00Z');
 const token = new ObjectId();
@@ -26,30 +27,7 @@ const DOCS: Doc[] = [
 
 /** allocateMany's pipeline (packages/store conversations.repository.ts), then other shapes. */
 const PIPELINES: Doc[][] = [
-  [
-    {
-      $set: {
-        seq: { $add: ['$seq', 2] },
-        lastMessage: { $literal: { id: token, text: '$looks like a path', kind: 'text' } },
-        lastActivityAt: { $max: ['$lastActivityAt', when] },
-      },
-    },
-    {
-      $set: {
-        seqGrants: {
-          $slice: [
-            {
-              $concatArrays: [
-                { $ifNull: ['$seqGrants', []] },
-                [{ t: { $literal: token }, s: '$seq' }],
-              ],
-            },
-            -16,
-          ],
-        },
-      },
-    },
-  ],
+  seqGrantPipeline(2, { id: token, text: '$looks like a path', kind: 'text' }, token, when),
   [{ $set: { s: '$s' } }],
   [{ $set: { 'nested.k': 5 } }],
   [{ $addFields: { nested: { q: 1 } } }],

@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MongoClient, ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
+import { seqGrantPipeline } from './seq-grant-pipeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -294,30 +295,7 @@ async function startTarget(name: string, cli: string): Promise<Target> {
           grants.map((c, j) => ({
             updateOne: {
               filter: { _id: c.id, closedAt: { $exists: false }, blocked: { $exists: false } },
-              update: [
-                {
-                  $set: {
-                    seq: { $add: ['$seq', 1] },
-                    lastMessage: { $literal: preview(c, i * 4 + j) },
-                    lastActivityAt: { $max: ['$lastActivityAt', new Date()] },
-                  },
-                },
-                {
-                  $set: {
-                    seqGrants: {
-                      $slice: [
-                        {
-                          $concatArrays: [
-                            { $ifNull: ['$seqGrants', []] },
-                            [{ t: { $literal: token }, s: '$seq' }],
-                          ],
-                        },
-                        -16,
-                      ],
-                    },
-                  },
-                },
-              ],
+              update: seqGrantPipeline(1, preview(c, i * 4 + j), token, new Date()),
             },
           })),
           { ordered: false },

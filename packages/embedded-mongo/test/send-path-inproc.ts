@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type * as CursorsModule from '../src/cursors.js';
 import type * as DispatchModule from '../src/dispatch.js';
 import type * as StorageModule from '../src/storage.js';
+import { seqGrantPipeline } from './seq-grant-pipeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -249,30 +250,7 @@ const SHAPES: Record<string, (i: number) => Document> = {
         const c = convAt(i * 4 + j);
         return {
           q: { _id: c.id, ...writable },
-          u: [
-            {
-              $set: {
-                seq: { $add: ['$seq', 1] },
-                lastMessage: { $literal: preview(c, i) },
-                lastActivityAt: { $max: ['$lastActivityAt', new Date()] },
-              },
-            },
-            {
-              $set: {
-                seqGrants: {
-                  $slice: [
-                    {
-                      $concatArrays: [
-                        { $ifNull: ['$seqGrants', []] },
-                        [{ t: { $literal: token }, s: '$seq' }],
-                      ],
-                    },
-                    -16,
-                  ],
-                },
-              },
-            },
-          ],
+          u: seqGrantPipeline(1, preview(c, i), token, new Date()),
         };
       }),
     };
