@@ -20,7 +20,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MongoClient, ObjectId, type AnyBulkWriteOperation, type Document } from 'mongodb';
+import { MongoClient, ObjectId, type AnyBulkWriteOperation, type IndexDescription } from 'mongodb';
+import { createSendPathData, SEND_PATH_INDEXES, type Sent } from './send-path-data.js';
 import { seqGrantPipeline } from './seq-grant-pipeline.js';
 
 const { values } = parseArgs({
@@ -85,96 +86,15 @@ async function startTarget(name: string, cli: string): Promise<Target> {
   const messages = db.collection('messages');
   const memberships = db.collection('memberships');
 
-  // The store's indexes on these collections (packages/store/src/ensure-indexes.ts).
-  await conversations.createIndexes([
-    {
-      name: 'directKey_unique',
-      key: { directKey: 1 },
-      unique: true,
-      partialFilterExpression: { type: 'direct' },
-    },
-    { name: 'lastActivity', key: { lastActivityAt: -1, _id: -1 } },
-  ]);
-  await memberships.createIndexes([
-    { name: 'conversation_user_unique', key: { conversationId: 1, userId: 1 }, unique: true },
-    { name: 'user_conversation', key: { userId: 1, conversationId: 1 } },
-  ]);
-  await messages.createIndexes([
-    { name: 'conversation_seq_unique', key: { conversationId: 1, seq: 1 }, unique: true },
-    {
-      name: 'sender_clientMsgId_unique',
-      key: { senderId: 1, clientMsgId: 1 },
-      unique: true,
-      partialFilterExpression: { clientMsgId: { $type: 'string' } },
-    },
-  ]);
+  await conversations.createIndexes(SEND_PATH_INDEXES.conversations as IndexDescription[]);
+  await memberships.createIndexes(SEND_PATH_INDEXES.memberships as IndexDescription[]);
+  await messages.createIndexes(SEND_PATH_INDEXES.messages as IndexDescription[]);
 
   // Seed: direct conversations between neighbouring users, two memberships each, messages.
-  const users = Array.from({ length: USERS }, () => new ObjectId());
-  interface Conv {
-    id: ObjectId;
-    members: [ObjectId, ObjectId];
-    seq: number;
-  }
-  const convs: Conv[] = Array.from({ length: CONVERSATIONS }, (_, i) => ({
-    id: new ObjectId(),
-    members: [users[i % USERS] as ObjectId, users[(i + 1) % USERS] as ObjectId],
-    seq: 0,
-  }));
-  const t0 = new Date();
-  await conversations.insertMany(
-    convs.map((c) => ({
-      _id: c.id,
-      type: 'direct',
-      directKey: c.members.map((m) => m.toHexString()).join(':'),
-      createdBy: c.members[0],
-      createdAt: t0,
-      updatedAt: t0,
-      lastActivityAt: t0,
-      seq: 0,
-    })),
-  );
-  await memberships.insertMany(
-    convs.flatMap((c) =>
-      c.members.map((userId) => ({
-        _id: new ObjectId(),
-        conversationId: c.id,
-        userId,
-        role: 'member',
-        joinedAt: t0,
-        readSeq: 0,
-        deliveredSeq: 0,
-      })),
-    ),
-  );
-
-  let msgCounter = 0;
-  const TEXT = 'x'.repeat(60);
-  interface Sent {
-    senderId: ObjectId;
-    clientMsgId: string;
-  }
-  const sent: Sent[] = [];
-  /** A message of a conversation at its next seq (allocated here, as allocateSeq would). */
-  const newMessage = (c: Conv): Document => {
-    const i = msgCounter++;
-    const senderId = c.members[i % 2] as ObjectId;
-    const clientMsgId = `cm-${i.toString(36)}-${senderId.toHexString().slice(-6)}`;
-    sent.push({ senderId, clientMsgId });
-    c.seq++;
-    return {
-      _id: new ObjectId(),
-      conversationId: c.id,
-      seq: c.seq,
-      senderId,
-      clientMsgId,
-      kind: 'text',
-      text: `message ${i} ${TEXT}`.slice(0, 100),
-      attachmentIds: [],
-      createdAt: new Date(),
-    };
-  };
-  const convAt = (i: number): Conv => convs[(i * 7919) % CONVERSATIONS] as Conv;
+  const data = createSendPathData(USERS, CONVERSATIONS);
+  const { convs, sent, convAt, newMessage, preview } = data;
+  await conversations.insertMany(data.conversationDocs());
+  await memberships.insertMany(data.membershipDocs());
   for (let i = 0; i < PRELOAD; i += 1000)
     await messages.insertMany(
       Array.from({ length: Math.min(1000, PRELOAD - i) }, (_, k) => newMessage(convAt(i + k))),
@@ -184,14 +104,6 @@ async function startTarget(name: string, cli: string): Promise<Target> {
     convs.map((c) => ({ updateOne: { filter: { _id: c.id }, update: { $set: { seq: c.seq } } } })),
     { ordered: false },
   );
-
-  const preview = (c: Conv, i: number): Document => ({
-    id: new ObjectId(),
-    senderId: c.members[i % 2],
-    text: `preview ${i} ${TEXT}`.slice(0, 200),
-    kind: 'text',
-    createdAt: new Date(),
-  });
 
   const receiptSeq = new Map<string, number>();
   const shapes: Shape[] = [

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type * as CursorsModule from '../src/cursors.js';
 import type * as DispatchModule from '../src/dispatch.js';
 import type * as StorageModule from '../src/storage.js';
+import { createSendPathData, SEND_PATH_INDEXES } from './send-path-data.js';
 import { seqGrantPipeline } from './seq-grant-pipeline.js';
 
 const { values } = parseArgs({
@@ -54,99 +55,16 @@ async function load(dir: string): Promise<Run> {
 const cmd = (c: Document): Buffer => Buffer.from(serialize({ ...c, $db: 'bench' }));
 
 // Seed commands: the store's indexes, 1,000 direct conversations, 2 memberships each, messages.
-const users = Array.from({ length: 1000 }, () => new ObjectId());
-interface Conv {
-  id: ObjectId;
-  members: [ObjectId, ObjectId];
-  seq: number;
-}
-const convs: Conv[] = Array.from({ length: 1000 }, (_, i) => ({
-  id: new ObjectId(),
-  members: [users[i] as ObjectId, users[(i + 1) % 1000] as ObjectId],
-  seq: 0,
-}));
-const convAt = (i: number): Conv => convs[(i * 7919) % convs.length] as Conv;
-const t0 = new Date();
+const data = createSendPathData(1000, 1000);
+const { convs, sent, convAt, preview } = data;
 const seed: Buffer[] = [
-  cmd({
-    createIndexes: 'conversations',
-    indexes: [
-      {
-        name: 'directKey_unique',
-        key: { directKey: 1 },
-        unique: true,
-        partialFilterExpression: { type: 'direct' },
-      },
-      { name: 'lastActivity', key: { lastActivityAt: -1, _id: -1 } },
-    ],
-  }),
-  cmd({
-    createIndexes: 'memberships',
-    indexes: [
-      { name: 'conversation_user_unique', key: { conversationId: 1, userId: 1 }, unique: true },
-      { name: 'user_conversation', key: { userId: 1, conversationId: 1 } },
-    ],
-  }),
-  cmd({
-    createIndexes: 'messages',
-    indexes: [
-      { name: 'conversation_seq_unique', key: { conversationId: 1, seq: 1 }, unique: true },
-      {
-        name: 'sender_clientMsgId_unique',
-        key: { senderId: 1, clientMsgId: 1 },
-        unique: true,
-        partialFilterExpression: { clientMsgId: { $type: 'string' } },
-      },
-    ],
-  }),
-  cmd({
-    insert: 'conversations',
-    documents: convs.map((c) => ({
-      _id: c.id,
-      type: 'direct',
-      directKey: c.members.map((m) => m.toHexString()).join(':'),
-      createdBy: c.members[0],
-      createdAt: t0,
-      updatedAt: t0,
-      lastActivityAt: t0,
-      seq: 0,
-    })),
-  }),
-  cmd({
-    insert: 'memberships',
-    documents: convs.flatMap((c) =>
-      c.members.map((userId) => ({
-        _id: new ObjectId(),
-        conversationId: c.id,
-        userId,
-        role: 'member',
-        joinedAt: t0,
-        readSeq: 0,
-        deliveredSeq: 0,
-      })),
-    ),
-  }),
+  ...(['conversations', 'memberships', 'messages'] as const).map((name) =>
+    cmd({ createIndexes: name, indexes: SEND_PATH_INDEXES[name] }),
+  ),
+  cmd({ insert: 'conversations', documents: data.conversationDocs() }),
+  cmd({ insert: 'memberships', documents: data.membershipDocs() }),
 ];
-let msgCounter = 0;
-const sent: { senderId: ObjectId; clientMsgId: string }[] = [];
-const message = (c: Conv): Document => {
-  const i = msgCounter++;
-  const senderId = c.members[i % 2] as ObjectId;
-  const clientMsgId = `cm-${i.toString(36)}`;
-  sent.push({ senderId, clientMsgId });
-  c.seq++;
-  return {
-    _id: new ObjectId(),
-    conversationId: c.id,
-    seq: c.seq,
-    senderId,
-    clientMsgId,
-    kind: 'text',
-    text: `message ${i} ${'x'.repeat(90)}`.slice(0, 100),
-    attachmentIds: [],
-    createdAt: new Date(),
-  };
-};
+const message = data.newMessage;
 for (let i = 0; i < PRELOAD; i += 1000)
   seed.push(
     cmd({
@@ -165,13 +83,6 @@ seed.push(
   }),
 );
 
-const preview = (c: Conv, i: number): Document => ({
-  id: new ObjectId(),
-  senderId: c.members[i % 2],
-  text: `preview ${i} ${'y'.repeat(190)}`.slice(0, 200),
-  kind: 'text',
-  createdAt: new Date(),
-});
 const writable = { closedAt: { $exists: false }, blocked: { $exists: false } };
 const receipts = new Map<string, number>();
 
