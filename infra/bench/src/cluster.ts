@@ -20,6 +20,8 @@ export interface BenchCluster {
   redis: { url: string; pid: number };
   mongo: { url: string; pid: number };
   gateways: GatewayNode[];
+  /** The worker: it hands every sent message off (offline delivery) and sweeps presence. */
+  worker: { pid: number };
   /** The HS256 secret the gateways sign and verify access tokens with (the bench mints tokens too). */
   jwtSecret: string;
   /** Every server process whose CPU the bench reports. */
@@ -34,6 +36,8 @@ export interface StartClusterOptions {
   log: (line: string) => void;
   /** @default 'warn' */
   gatewayLogLevel?: string;
+  /** Extra environment for the gateways (A/B runs of a setting: `--gateway-env K=V,...`). */
+  gatewayEnv?: Record<string, string>;
   /** Extra node flags for the gateways and the embedded Mongo (e.g. --cpu-prof). */
   nodeArgs?: string[];
   /** @default 'dist' */
@@ -68,7 +72,8 @@ function forwardErrors(name: string, log: (line: string) => void) {
   };
 }
 
-async function startMongoProcess(
+/** The embedded Mongo as its own process (its CPU is measured apart). */
+export async function startMongoProcess(
   repoRoot: string,
   log: (line: string) => void,
   nodeArgs: readonly string[],
@@ -165,6 +170,7 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
               JWT_SECRET: jwtSecret,
               LOG_LEVEL: options.gatewayLogLevel ?? 'warn',
               NODE_ENV: 'development',
+              ...options.gatewayEnv,
             },
             onLine: forwardErrors(`gateway-${i + 1}`, log),
           },
@@ -182,14 +188,42 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
         }),
       ),
     );
+    let workerReady = false;
+    const worker = await spawnManaged(
+      process.execPath,
+      serverEntryArgs(repoRoot, 'services/worker', 'main', build, options.nodeArgs),
+      {
+        name: 'worker',
+        cwd: repoRoot,
+        env: {
+          ...serverEnv(build),
+          MONGO_URL: mongo.url,
+          MONGO_DB: 'bench',
+          REDIS_URL: redis.url,
+          LOG_LEVEL: 'info',
+          NODE_ENV: 'development',
+        },
+        onLine: (line, stream) => {
+          if (line.includes('worker ready')) workerReady = true;
+          else forwardErrors('worker', log)(line, stream);
+        },
+      },
+    );
+    started.push(worker);
+    await waitUntilReady(worker, () => workerReady, {
+      timeout: START_TIMEOUT_MS,
+      what: 'worker ready',
+    });
     const redisPid = redis.pid;
     return {
       redis: { url: redis.url, pid: redisPid },
       mongo: { url: mongo.url, pid: mongo.child.pid },
       gateways,
+      worker: { pid: worker.pid },
       jwtSecret,
       processes: () => [
         ...gateways.map((g, i) => ({ name: `gateway-${i + 1}`, pid: g.pid })),
+        { name: 'worker', pid: worker.pid },
         { name: 'mongo', pid: mongo.child.pid },
         { name: 'redis', pid: redisPid },
         { name: 'bench', pid: process.pid },

@@ -1,7 +1,8 @@
 /**
- * `pnpm bench [--quick] [--targets reference,ours] [--scenarios one-to-one,fan-out,storm,sync] ...`
- * Starts the reference cluster and ours in turn on loopback, drives both with the same load
- * generator, prints a summary with ours/reference ratios and writes JSON; stops everything.
+ * `pnpm bench [--quick] [--targets reference,persisted,ours] [--scenarios one-to-one,fan-out,storm,sync] ...`
+ * Starts the relay reference, the persisted reference and ours in turn on loopback, drives
+ * each with the same load generator, prints a summary with ours/relay and ours/persisted
+ * ratios and writes JSON; stops everything.
  */
 import { mkdir } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -37,7 +38,7 @@ function parseOptions() {
     args: argv[0] === '--' ? argv.slice(1) : argv,
     options: {
       quick: { type: 'boolean', default: false },
-      targets: { type: 'string', default: 'reference,ours' },
+      targets: { type: 'string', default: 'reference,persisted,ours' },
       scenarios: { type: 'string', default: SCENARIOS.join(',') },
       nodes: { type: 'string', default: '2' },
       clients: { type: 'string', default: '1000' },
@@ -50,10 +51,13 @@ function parseOptions() {
       bisect: { type: 'string' },
       'no-retry': { type: 'boolean', default: false },
       'light-rate': { type: 'string', default: '100' },
+      'fixed-rates': { type: 'string', default: '500,2000' },
       storm: { type: 'string' },
       'sync-missed': { type: 'string', default: '10000' },
       profile: { type: 'string' },
       'from-source': { type: 'boolean', default: false },
+      'gateway-env': { type: 'string', default: '' },
+      'node-args': { type: 'string', default: '' },
       out: { type: 'string', default: 'bench-results' },
     },
     strict: true,
@@ -78,7 +82,7 @@ function parseOptions() {
   const clients = int('clients', values.clients, 4, 20_000);
   return {
     quick,
-    targets: list('targets', values.targets, ['reference', 'ours'] as const),
+    targets: list('targets', values.targets, ['reference', 'persisted', 'ours'] as const),
     scenarios: list('scenarios', values.scenarios, SCENARIOS),
     nodes: int('nodes', values.nodes, 1, 16),
     clients,
@@ -93,11 +97,23 @@ function parseOptions() {
     } satisfies SearchSettings,
     fanStartRate: int('fan-start-rate', values['fan-start-rate'], 1, 1_000_000),
     lightRate: int('light-rate', values['light-rate'], 0, 100_000),
+    fixedRates: values['fixed-rates']
+      .split(',')
+      .filter((r) => r.trim() !== '')
+      .map((r) => int('fixed-rates', r.trim(), 1, 1_000_000)),
     storm: (values.storm ?? (quick ? '1000' : '1000,5000'))
       .split(',')
       .map((s) => int('storm', s.trim(), 1, 50_000)),
     syncMissed: int('sync-missed', values['sync-missed'], 1, 1_000_000),
     build: values['from-source'] ? ('source' as const) : ('dist' as const),
+    // A/B of one setting in the same run is two runs; these say which setting the run had.
+    gatewayEnv: Object.fromEntries(
+      values['gateway-env']
+        .split(',')
+        .filter((kv) => kv.includes('='))
+        .map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]),
+    ),
+    serverNodeArgs: values['node-args'].split(/\s+/).filter(Boolean),
     profileDir: values.profile
       ? resolve(process.env.INIT_CWD ?? process.cwd(), values.profile)
       : undefined,
@@ -124,6 +140,7 @@ async function runTarget(
       search: options.search,
       lightRate: options.lightRate,
       lightSeconds: options.quick ? 2 : 5,
+      fixedRates: options.fixedRates,
       log,
       signal,
     });
@@ -165,25 +182,33 @@ async function main(): Promise<number> {
   }, budgetMs);
   deadline.unref();
 
-  const nodeArgs: string[] = [];
+  const nodeArgs: string[] = [...options.serverNodeArgs];
   if (options.profileDir) {
     await mkdir(options.profileDir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
   }
   if (options.build === 'dist') await buildServers(repoRoot, log);
   const startedAt = new Date().toISOString();
-  const report: BenchReport = { ours: {}, reference: {} };
+  const report: BenchReport = { ours: {}, reference: {}, persisted: {} };
   const t0 = performance.now();
   try {
     for (const name of options.targets) {
       if (abort.signal.aborted) break;
       log(
-        `starting ${name}: redis${name === 'ours' ? ', embedded mongo' : ''} and ${options.nodes} node(s)`,
+        `starting ${name}: redis${name === 'reference' ? '' : ', embedded mongo'} and ${options.nodes} node(s)`,
       );
       current =
         name === 'ours'
-          ? await startOurs({ nodes: options.nodes, repoRoot, log, nodeArgs, build: options.build })
+          ? await startOurs({
+              nodes: options.nodes,
+              repoRoot,
+              log,
+              nodeArgs,
+              build: options.build,
+              gatewayEnv: options.gatewayEnv,
+            })
           : await startReference({
+              persisted: name === 'persisted',
               nodes: options.nodes,
               repoRoot,
               log,
@@ -218,14 +243,16 @@ async function main(): Promise<number> {
   });
   const details = [
     report.reference.oneToOne,
+    report.persisted.oneToOne,
     report.ours.oneToOne,
     report.reference.fanOut,
+    report.persisted.fanOut,
     report.ours.fanOut,
   ]
     .filter((r) => r !== undefined)
     .map(renderSteps);
   process.stdout.write(
-    `\n${details.join('\n\n')}\n\n${renderSummary(report)}\n\nJSON: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+    `\n${details.join('\n\n')}\n\n${renderSummary(report, options.lightRate)}\n\nJSON: ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
   );
   return abort.signal.aborted ? 130 : 0;
 }

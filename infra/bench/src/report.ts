@@ -32,7 +32,10 @@ export interface TargetResults {
 
 export interface BenchReport {
   ours: TargetResults;
+  /** The plain Socket.IO relay: stores nothing, acks nothing. */
   reference: TargetResults;
+  /** The seed-style persisted server: insertOne + updateOne per message, then emit and ack. */
+  persisted: TargetResults;
 }
 
 /** Sum of a CPU measure over the processes whose name starts with one of the prefixes. */
@@ -57,172 +60,163 @@ export function cpuOf(
   return found ? sum : Number.NaN;
 }
 
-const NODES = ['gateway-', 'ref-'];
+const NODES = ['gateway-', 'ref-', 'persisted-'];
 
 interface Row {
   metric: string;
   ours: number;
-  reference: number;
+  persisted: number;
+  relay: number;
   digits: number;
-  /** Ratio ours/reference shown when both exist. */
+  /** Ratios ours/persisted and ours/relay shown when both exist. */
   ratio: boolean;
   target?: string;
   /** Undefined when there is no target for this row. */
   pass?: boolean;
 }
 
-/** The headline numbers, one row each, with ours/reference ratios and the issue's targets. */
-export function summaryRows(report: BenchReport): Row[] {
-  const o = report.ours;
-  const r = report.reference;
-  const oneBest = o.oneToOne?.best;
-  const refOneBest = r.oneToOne?.best;
-  const fanBest = o.fanOut?.best;
-  const refFanBest = r.fanOut?.best;
+type Measure = (t: TargetResults) => number;
+
+/** Steps at the same offered rate, whatever they passed (`--fixed-rates`). */
+const atRate =
+  (rate: number) =>
+  (t: TargetResults): StepResult | undefined =>
+    rate === t.oneToOne?.light?.rate
+      ? t.oneToOne.light
+      : t.oneToOne?.fixed.find((step) => step.rate === rate);
+
+/** The headline numbers with ratios to both references and the send-path targets (issue 14). */
+export function summaryRows(report: BenchReport, light = 100): Row[] {
   const rows: Row[] = [];
-  const ratio = (a: number, b: number): number => a / b;
-  const oneRate = oneBest?.deliveredPerSec ?? Number.NaN;
-  const refOneRate = refOneBest?.deliveredPerSec ?? Number.NaN;
-  rows.push({
-    metric: '1:1 sustained msgs/s',
-    ours: oneRate,
-    reference: refOneRate,
-    digits: 0,
-    ratio: true,
-    target: '≥ 0.5×',
-    pass: ratio(oneRate, refOneRate) >= 0.5,
-  });
-  const oneCpu = cpuOf(oneBest, NODES, 'marginalMicrosPerMessage');
-  const refOneCpu = cpuOf(refOneBest, NODES, 'marginalMicrosPerMessage');
-  rows.push({
-    metric: '1:1 node CPU µs/msg (marginal)',
-    ours: oneCpu,
-    reference: refOneCpu,
-    digits: 0,
-    ratio: true,
-    target: '≤ 1.5×',
-    pass: ratio(oneCpu, refOneCpu) <= 1.5,
-  });
-  rows.push({
-    metric: '1:1 Mongo CPU µs/msg (marginal)',
-    ours: cpuOf(oneBest, ['mongo'], 'marginalMicrosPerMessage'),
-    reference: Number.NaN,
-    digits: 0,
-    ratio: false,
-  });
-  rows.push({
-    metric: '1:1 Redis CPU µs/msg (marginal)',
-    ours: cpuOf(oneBest, ['redis'], 'marginalMicrosPerMessage'),
-    reference: cpuOf(refOneBest, ['redis'], 'marginalMicrosPerMessage'),
-    digits: 0,
-    ratio: true,
-  });
-  rows.push({
-    metric: '1:1 p99 at that rate, ms',
-    ours: oneBest?.latency.p99 ?? Number.NaN,
-    reference: refOneBest?.latency.p99 ?? Number.NaN,
-    digits: 1,
-    ratio: false,
-  });
-  const fanRate = fanBest?.deliveredPerSec ?? Number.NaN;
-  const refFanRate = refFanBest?.deliveredPerSec ?? Number.NaN;
-  rows.push({
-    metric: 'fan-out deliveries/s',
-    ours: fanRate,
-    reference: refFanRate,
-    digits: 0,
-    ratio: true,
-    target: '≥ 0.8×',
-    pass: ratio(fanRate, refFanRate) >= 0.8,
-  });
-  rows.push({
-    metric: 'fan-out msgs/s',
-    ours: fanBest?.sentPerSec ?? Number.NaN,
-    reference: refFanBest?.sentPerSec ?? Number.NaN,
-    digits: 0,
-    ratio: true,
-  });
-  rows.push({
-    metric: 'fan-out node CPU µs/delivery (marginal)',
-    ours: cpuOf(fanBest, NODES, 'marginalMicrosPerDelivery'),
-    reference: cpuOf(refFanBest, NODES, 'marginalMicrosPerDelivery'),
-    digits: 1,
-    ratio: true,
-  });
-  rows.push({
-    metric: 'fan-out Mongo CPU µs/msg (marginal)',
-    ours: cpuOf(fanBest, ['mongo'], 'marginalMicrosPerMessage'),
-    reference: Number.NaN,
-    digits: 0,
-    ratio: false,
-  });
-  const light = o.oneToOne?.light;
-  const refLight = r.oneToOne?.light;
-  const lp50 = light?.latency.p50 ?? Number.NaN;
-  const lp99 = light?.latency.p99 ?? Number.NaN;
-  rows.push({
-    metric: `light 1:1 p50 ms (${num(light?.rate)}/s)`,
-    ours: lp50,
-    reference: refLight?.latency.p50 ?? Number.NaN,
-    digits: 2,
-    ratio: true,
-    target: '≤ 2',
-    pass: lp50 <= 2,
-  });
-  rows.push({
-    metric: 'light 1:1 p99 ms',
-    ours: lp99,
-    reference: refLight?.latency.p99 ?? Number.NaN,
-    digits: 2,
-    ratio: true,
-    target: '≤ 10',
-    pass: lp99 <= 10,
-  });
-  const connects = o.storm?.connectsPerSec ?? Number.NaN;
-  rows.push({
-    metric: 'connects/s',
-    ours: connects,
-    reference: r.storm?.connectsPerSec ?? Number.NaN,
-    digits: 0,
-    ratio: true,
-    target: '≥ 1000',
-    pass: connects >= 1000,
-  });
-  for (const level of o.storm?.levels ?? []) {
-    const ref = r.storm?.levels.find((l) => l.connections === level.connections);
+  const row = (
+    metric: string,
+    of: Measure,
+    digits: number,
+    more: Partial<Pick<Row, 'ratio' | 'target'>> & {
+      met?: (ours: number, persisted: number, relay: number) => boolean;
+    } = {},
+  ): void => {
+    const [ours, persisted, relay] = [of(report.ours), of(report.persisted), of(report.reference)];
     rows.push({
-      metric: `KiB per idle connection @${level.connections}`,
-      ours: level.kibPerConnection,
-      reference: ref?.kibPerConnection ?? Number.NaN,
-      digits: 1,
-      ratio: true,
+      metric,
+      ours,
+      persisted,
+      relay,
+      digits,
+      ratio: more.ratio ?? true,
+      ...(more.target ? { target: more.target } : {}),
+      ...(more.met ? { pass: more.met(ours, persisted, relay) } : {}),
+    });
+  };
+  const oneRate: Measure = (t) => t.oneToOne?.best?.deliveredPerSec ?? Number.NaN;
+  row('1:1 sustained msgs/s (p99 ≤ 100 ms)', oneRate, 0, {
+    target: '≥ 1.0× pers, ≥ 0.5× relay',
+    met: (o, p, r) => o >= p && o >= 0.5 * r,
+  });
+  for (const [rate, limit] of [
+    [500, 2],
+    [2000, 1.5],
+  ] as const) {
+    row(
+      `1:1 node CPU µs/msg @${rate}/s (marginal, all nodes)`,
+      (t) => cpuOf(atRate(rate)(t), NODES, 'marginalMicrosPerMessage'),
+      0,
+      { target: `≤ ${limit}× relay`, met: (o, _p, r) => o <= limit * r },
+    );
+  }
+  for (const [rate, limit] of [
+    [light, 1.0],
+    [2000, 0.2],
+  ] as const) {
+    row(
+      `1:1 Mongo cmds/msg @${rate}/s`,
+      (t) => atRate(rate)(t)?.commands.mongoPerMessage ?? Number.NaN,
+      2,
+      { ratio: false, target: `≤ ${limit}`, met: (o) => o <= limit },
+    );
+  }
+  row(
+    `1:1 Redis cmds sent per msg by the nodes @${light}/s`,
+    (t) => atRate(light)(t)?.commands.redisSentPerMessage ?? Number.NaN,
+    2,
+    { ratio: false, target: '≤ 2', met: (o) => o <= 2 },
+  );
+  row(
+    `1:1 Redis calls/msg @${light}/s (server count, incl. inside scripts)`,
+    (t) => atRate(light)(t)?.commands.redisPerMessage ?? Number.NaN,
+    2,
+    { ratio: false },
+  );
+  row(
+    '1:1 Mongo CPU µs/msg @500/s (marginal)',
+    (t) => cpuOf(atRate(500)(t), ['mongo'], 'marginalMicrosPerMessage'),
+    0,
+  );
+  row(
+    '1:1 Redis CPU µs/msg @500/s (marginal)',
+    (t) => cpuOf(atRate(500)(t), ['redis'], 'marginalMicrosPerMessage'),
+    0,
+  );
+  row(
+    '1:1 worker CPU µs/msg @500/s (marginal)',
+    (t) => cpuOf(atRate(500)(t), ['worker'], 'marginalMicrosPerMessage'),
+    0,
+    { ratio: false },
+  );
+  row('fan-out deliveries/s', (t) => t.fanOut?.best?.deliveredPerSec ?? Number.NaN, 0, {
+    target: '≥ 1.0× pers, ≥ 0.8× relay',
+    met: (o, p, r) => o >= p && o >= 0.8 * r,
+  });
+  row('fan-out msgs/s', (t) => t.fanOut?.best?.sentPerSec ?? Number.NaN, 0);
+  row(
+    'fan-out node CPU µs/delivery (marginal)',
+    (t) => cpuOf(t.fanOut?.best, NODES, 'marginalMicrosPerDelivery'),
+    1,
+  );
+  row(`light 1:1 p50 ms (${light}/s)`, (t) => t.oneToOne?.light?.latency.p50 ?? Number.NaN, 2, {
+    target: '≤ 1.5× relay',
+    met: (o, _p, r) => o <= 1.5 * r,
+  });
+  row('light 1:1 p99 ms', (t) => t.oneToOne?.light?.latency.p99 ?? Number.NaN, 2, {
+    target: '≤ 3× relay',
+    met: (o, _p, r) => o <= 3 * r,
+  });
+  row('connects/s', (t) => t.storm?.connectsPerSec ?? Number.NaN, 0, {
+    target: '≥ 1000',
+    met: (o) => o >= 1000,
+  });
+  for (const level of report.ours.storm?.levels ?? []) {
+    const kib = (t: TargetResults) =>
+      t.storm?.levels.find((l) => l.connections === level.connections)?.kibPerConnection ??
+      Number.NaN;
+    row(`KiB per idle connection @${level.connections}`, kib, 1, {
       target: '≤ 40',
-      pass: level.kibPerConnection <= 40,
+      met: (o) => o <= 40,
     });
   }
-  if (o.sync) {
-    rows.push({
-      metric: `sync of ${o.sync.missed} missed, ms`,
-      ours: o.sync.complete ? o.sync.totalMs : Number.NaN,
-      reference: Number.NaN,
-      digits: 0,
-      ratio: false,
-      target: '< 1000',
-      pass: o.sync.complete && o.sync.totalMs < 1000,
-    });
+  const sync = report.ours.sync;
+  if (sync) {
+    row(
+      `sync of ${sync.missed} missed, ms`,
+      (t) => (t.sync?.complete ? t.sync.totalMs : Number.NaN),
+      0,
+      { ratio: false, target: '< 1000', met: (o) => o < 1000 },
+    );
   }
   return rows;
 }
 
-export function renderSummary(report: BenchReport): string {
-  const rows = summaryRows(report);
+export function renderSummary(report: BenchReport, light?: number): string {
+  const rows = summaryRows(report, light);
   return formatTable(
-    ['metric', 'ours', 'reference', 'ours/ref', 'target', 'met'],
+    ['metric', 'ours', 'persisted', 'relay', 'ours/pers', 'ours/relay', 'target', 'met'],
     rows.map((row) => [
       row.metric,
       num(row.ours, row.digits),
-      num(row.reference, row.digits),
-      row.ratio ? num(row.ours / row.reference, 2) : '-',
+      num(row.persisted, row.digits),
+      num(row.relay, row.digits),
+      row.ratio ? num(row.ours / row.persisted, 2) : '-',
+      row.ratio ? num(row.ours / row.relay, 2) : '-',
       row.target ?? '',
       row.pass === undefined ? '' : row.pass ? 'yes' : 'NO',
     ]),
@@ -231,8 +225,8 @@ export function renderSummary(report: BenchReport): string {
 
 /** Every step of a message scenario: throughput, latency, and CPU per process. */
 export function renderSteps(result: MessagingResult): string {
-  const names = [...new Set(result.steps.flatMap((s) => Object.keys(s.cpu)))];
-  const steps = [...(result.light ? [result.light] : []), ...result.steps];
+  const steps = [...(result.light ? [result.light] : []), ...result.fixed, ...result.steps];
+  const names = [...new Set(steps.flatMap((s) => Object.keys(s.cpu)))];
   const table = formatTable(
     [
       'offered/s',
@@ -247,6 +241,9 @@ export function renderSteps(result: MessagingResult): string {
       'lagms',
       ...names.map((n) => `${n} %`),
       ...names.map((n) => `${n} µs/msg`),
+      'mongo/msg',
+      'redis/msg',
+      'sent/msg',
       'result',
     ],
     steps.map((s) => [
@@ -262,7 +259,10 @@ export function renderSteps(result: MessagingResult): string {
       num(s.generatorMaxLagMs, 0),
       ...names.map((n) => num(s.cpu[n]?.percentOfCore)),
       ...names.map((n) => num(s.cpu[n]?.microsPerMessage)),
-      s === result.light ? 'light' : s.passed ? 'ok' : 'FAIL',
+      num(s.commands.mongoPerMessage, 2),
+      num(s.commands.redisPerMessage, 2),
+      num(s.commands.redisSentPerMessage, 2),
+      s === result.light ? 'light' : result.fixed.includes(s) ? 'fixed' : s.passed ? 'ok' : 'FAIL',
     ]),
   );
   return [

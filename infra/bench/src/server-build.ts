@@ -10,8 +10,8 @@ import { join } from 'node:path';
  */
 export type ServerBuild = 'dist' | 'source';
 
-/** The projects whose compiled output the bench starts: gateway, embedded Mongo, reference. */
-const PROJECTS = ['services/gateway', 'packages/embedded-mongo', 'infra/bench'];
+/** The projects whose compiled output the bench starts: gateway, worker, embedded Mongo, references. */
+const PROJECTS = ['services/gateway', 'services/worker', 'packages/embedded-mongo', 'infra/bench'];
 
 /**
  * Node arguments that start `<packageDir>/{dist,src}/<entry>` as its own process (so the pid

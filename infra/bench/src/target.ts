@@ -1,3 +1,4 @@
+import type { CommandCounts } from './command-counts.js';
 import type { WatchedProcess } from './stats.js';
 
 /** One user of a bench run, on the node its socket connects to. */
@@ -39,15 +40,19 @@ export interface TargetSocket {
   close(): void;
 }
 
+export type TargetName = 'ours' | 'persisted' | 'reference';
+
 export interface Target {
-  readonly name: 'ours' | 'reference';
-  /** Ours acknowledges every send; the reference relays without acks. */
+  readonly name: TargetName;
+  /** Ours and the persisted reference acknowledge every send; the relay does not. */
   readonly acks: boolean;
   readonly nodes: readonly { url: string; pid: number }[];
   /** Every server process whose CPU is reported (plus the bench itself). */
   processes(): WatchedProcess[];
   /** The chat node processes, whose memory per connection is reported. */
   nodeProcesses(): WatchedProcess[];
+  /** The servers' own command counters (cumulative; steps report the difference). */
+  commandCounts(): Promise<CommandCounts>;
   /** Creates users and rooms; may be called again for more (ids stay unique). */
   prepare(plan: SetupPlan): Promise<Prepared>;
   /** Resolves once the server confirmed the session (auth, room joins, presence done). */

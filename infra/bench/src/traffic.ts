@@ -7,6 +7,7 @@ import {
   type LatencySummary,
   type WatchedProcess,
 } from './stats.js';
+import { diffCounts, total, type CommandCounts } from './command-counts.js';
 import type { TargetSocket } from './target.js';
 
 export interface ProcessCpu {
@@ -23,6 +24,18 @@ export interface ProcessCpu {
    */
   marginalMicrosPerMessage: number;
   marginalMicrosPerDelivery: number;
+}
+
+/** What the servers did for the messages of one step, counted by the servers. */
+export interface StepCommands {
+  /** MongoDB data commands per message sent. */
+  mongoPerMessage: number;
+  /** Redis calls per message sent, as INFO commandstats counts them (script internals included). */
+  redisPerMessage: number;
+  /** Redis commands the chat nodes sent per message (a script is one): round trips, at most. */
+  redisSentPerMessage?: number;
+  mongo: Record<string, number>;
+  redis: Record<string, number>;
 }
 
 export interface StepResult {
@@ -45,6 +58,7 @@ export interface StepResult {
   ackLatency: LatencySummary;
   generatorMaxLagMs: number;
   cpu: Record<string, ProcessCpu>;
+  commands: StepCommands;
   passed: boolean;
   failReasons: string[];
 }
@@ -108,6 +122,7 @@ export class TrafficDriver {
 
   constructor(
     private readonly processes: () => WatchedProcess[],
+    private readonly commandCounts: () => Promise<CommandCounts>,
     private readonly limits: StepLimits = DEFAULT_LIMITS,
   ) {}
 
@@ -180,6 +195,7 @@ export class TrafficDriver {
     this.trackers.set(index, tracker);
     const processes = this.processes();
     const fanout = plan.recipientsPerMessage;
+    const countsStart = await this.commandCounts();
     const cpuStart = await snapshotCpu(processes);
     this.inWindow = 0;
     let ackedInWindow = 0;
@@ -218,6 +234,7 @@ export class TrafficDriver {
       await sleep(10);
     }
     const cpuDrainEnd = await snapshotCpu(processes);
+    const countsEnd = await this.commandCounts();
     this.trackers.delete(index);
 
     const windowSeconds = loop.elapsedMs / 1000;
@@ -237,6 +254,18 @@ export class TrafficDriver {
           tracker.delivered > 0 ? marginal / tracker.delivered : Number.NaN,
       };
     }
+    const perMessage = (n: number): number => (tracker.sent > 0 ? n / tracker.sent : Number.NaN);
+    const mongo = diffCounts(countsStart.mongo, countsEnd.mongo);
+    const redis = diffCounts(countsStart.redis, countsEnd.redis);
+    const commands: StepCommands = {
+      mongoPerMessage: perMessage(total(mongo)),
+      redisPerMessage: perMessage(total(redis)),
+      ...(countsStart.redisSent !== undefined && countsEnd.redisSent !== undefined
+        ? { redisSentPerMessage: perMessage(countsEnd.redisSent - countsStart.redisSent) }
+        : {}),
+      mongo,
+      redis,
+    };
     const expected = tracker.sent * fanout;
     const latency = summarize(tracker.latencies);
     const deliveredRatio = expected > 0 ? tracker.delivered / expected : 0;
@@ -272,6 +301,7 @@ export class TrafficDriver {
       ackLatency: summarize(tracker.ackLatencies),
       generatorMaxLagMs: loop.maxLagMs,
       cpu,
+      commands,
       passed: failReasons.length === 0,
       failReasons,
     };

@@ -254,6 +254,7 @@ describe('docker-compose.yml', () => {
       'MONGO_URL',
       'MONGO_DB',
       'REDIS_URL',
+      'REDIS_PREFIX',
       'QUEUE_PREFIX',
       'PRESENCE_PREFIX',
       'PRESENCE_TTL_MS',
@@ -261,6 +262,8 @@ describe('docker-compose.yml', () => {
       expect(worker.env[name], name).toBe(gateway.env[name]);
     }
     expect(worker.config.redisUrl).toBe(gateway.config.redis.url);
+    // The hand-off stream lives under the send path's prefix.
+    expect(worker.config.redisPrefix).toBe(gateway.config.redis.keyPrefix);
     expect(worker.config.mongo).toEqual(gateway.config.mongo);
   });
 

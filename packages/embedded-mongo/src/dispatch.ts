@@ -5,6 +5,7 @@ import type { CommandContext, Handler } from './commands/context.js';
 import { findAndModifyCommands } from './commands/find-and-modify.js';
 import { readCommands } from './commands/read.js';
 import { writeCommands } from './commands/write.js';
+import { countCommand } from './command-metrics.js';
 import { CommandError } from './errors.js';
 
 export interface DispatchLogger {
@@ -27,11 +28,15 @@ export function dispatch(cmd: Doc, ctx: CommandContext, logger?: DispatchLogger)
   const name = Object.keys(cmd)[0];
   const handler = name === undefined ? undefined : COMMANDS.get(name);
   if (!handler) {
+    countCommand('<UNKNOWN>', true);
     return new CommandError(59, 'CommandNotFound', `no such command: '${name ?? ''}'`).toReply();
   }
   try {
-    return handler(cmd, ctx);
+    const reply = handler(cmd, ctx);
+    countCommand(name as string, reply.ok !== 1);
+    return reply;
   } catch (err) {
+    countCommand(name as string, true);
     if (err instanceof CommandError) return err.toReply();
     // A bug here must not kill the connection: answer like the server's InternalError.
     logger?.warn({ err, command: name }, 'embedded-mongo: command failed unexpectedly');

@@ -6,6 +6,7 @@ export {
   notificationDelivery,
   notificationDeliveryId,
   toPreview,
+  webhookPreviewOf,
   type MessageDeliveryJob,
   type NotificationDeliveryJob,
   type OfflineDeliveryJob,

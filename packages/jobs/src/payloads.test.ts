@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { messageDelivery, notificationDelivery, toPreview } from './payloads.js';
+import { messageDelivery, notificationDelivery, toPreview, webhookPreviewOf } from './payloads.js';
 import { offlineDeliveryBackoffMs, offlineDeliveryJobOptions } from './options.js';
 
 const oid = (n: number): string => n.toString(16).padStart(24, '0');
@@ -66,5 +66,15 @@ describe('retry policy', () => {
       removeOnComplete: { age: 86_400 },
       backoff: { type: 'chat-exponential', delay: 1_000 },
     });
+  });
+});
+
+describe('webhookPreviewOf', () => {
+  it('uses the text, else names the attachments', () => {
+    expect(webhookPreviewOf('hi there', [])).toBe('hi there');
+    expect(webhookPreviewOf(undefined, ['photo.png'])).toBe('📎 photo.png');
+    expect(webhookPreviewOf('  ', ['a.png', 'b.png', 'c.png'])).toBe('📎 a.png (+2)');
+    expect(webhookPreviewOf(undefined, [])).toBe('New message');
+    expect([...webhookPreviewOf('x'.repeat(500), [])]).toHaveLength(140);
   });
 });

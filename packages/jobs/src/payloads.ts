@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 /**
  * Offline-delivery job payloads. The job data IS the webhook body (PROTOCOL.md §5),
  * so its fields are the public contract: change them only with PROTOCOL.md.
@@ -28,7 +29,7 @@ export interface NotificationDeliveryJob {
 
 export type OfflineDeliveryJob = MessageDeliveryJob | NotificationDeliveryJob;
 
-export const MAX_PREVIEW_LENGTH = 140;
+export const MAX_PREVIEW_LENGTH = LIMITS.webhookPreviewMaxChars;
 
 /*
  * BullMQ rejects custom job ids that are integers or contain ':' (job.js validateOptions
@@ -44,9 +45,20 @@ export function notificationDeliveryId(notificationId: string, userId: string): 
 }
 
 /** Truncates on a code-point boundary, adding an ellipsis when cut. */
-export function toPreview(text: string, max = MAX_PREVIEW_LENGTH): string {
+export function toPreview(text: string, max: number = MAX_PREVIEW_LENGTH): string {
   const chars = [...text.trim()];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** One line for a push notification: the text, else what is attached. */
+export function webhookPreviewOf(
+  text: string | undefined,
+  attachmentNames: readonly string[],
+): string {
+  if (text !== undefined && text.trim() !== '') return toPreview(text);
+  const [first, ...more] = attachmentNames;
+  if (first === undefined) return 'New message';
+  return toPreview(more.length > 0 ? `📎 ${first} (+${more.length})` : `📎 ${first}`);
 }
 
 export function messageDelivery(

@@ -53,6 +53,8 @@ export const LIMITS = {
   notificationBodyMaxChars: 2000,
   notificationDataMaxProperties: 50,
   tokenMaxChars: 8192,
+  /** Text kept in conversation previews (`lastMessage.text`) and reply quotes, chars. */
+  previewMaxChars: 200,
   /** Webhook `preview` text, chars. */
   webhookPreviewMaxChars: 140,
   /** Events per socket (token bucket). */

@@ -38,6 +38,12 @@ export interface ConnectMongoOptions {
   maxPoolSize?: number;
   /** Sent in the handshake; shows up in server logs/currentOp. @default 'chat' */
   appName?: string;
+  /**
+   * How long the written-behind parts of a send (the conversation's seq and preview, the
+   * sender's own cursors) wait to share one write. Other nodes see them this much plus one
+   * write later; this node at once. @default 500
+   */
+  writeBehindMs?: number;
   logger?: StoreLogger;
 }
 
@@ -77,7 +83,14 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
   const db = client.db(options.dbName);
   logger?.info({ dbName: options.dbName }, 'mongo connected');
   // Shared: the conversation views read the cursors the memberships repository writes behind.
+  const writeBehindMs = options.writeBehindMs ?? 500;
   const ownCursors = createOwnCursorWriter(db.collection('memberships'), {
+    delayMs: writeBehindMs,
+    ...(logger ? { logger } : {}),
+  });
+  const conversations = createConversationsRepository(db, {
+    currentMembership: ownCursors.overlay,
+    activityDelayMs: writeBehindMs,
     ...(logger ? { logger } : {}),
   });
 
@@ -86,7 +99,7 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
     client,
     db,
     users: createUsersRepository(db),
-    conversations: createConversationsRepository(db, ownCursors.overlay),
+    conversations,
     memberships: createMembershipsRepository(db, ownCursors),
     messages: createMessagesRepository(db),
     attachments: createAttachmentsRepository(db),
@@ -100,9 +113,8 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
       await db.command({ ping: 1 });
     },
     close() {
-      // Queued own-cursor moves go out before the connection does.
-      closing ??= ownCursors
-        .flush()
+      // Queued write-behind goes out before the connection does.
+      closing ??= Promise.all([ownCursors.flush(), conversations.flushActivity()])
         .then(() => client.close())
         .then(() => logger?.info({ dbName: options.dbName }, 'mongo closed'));
       return closing;

@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 import type {
   Attachment,
   Conversation,
@@ -16,6 +17,7 @@ import type {
   AttachmentDoc,
   AttachmentKind,
   ConversationDoc,
+  LastMessagePreview,
   MembershipDoc,
   MessageDoc,
   NotificationDoc,
@@ -110,14 +112,31 @@ export function previewKindOf(
   return attachmentKinds[0] ?? 'file';
 }
 
+/** The start of a text as list previews and reply quotes keep it. */
+export const quoteOf = (text: string): string => text.slice(0, LIMITS.previewMaxChars);
+
+/** The one place a conversation's list preview of a message is built. */
+export function lastMessagePreviewOf(
+  message: Pick<MessageDoc, '_id' | 'seq' | 'senderId' | 'text' | 'createdAt'>,
+  attachmentKinds: readonly AttachmentKind[],
+): LastMessagePreview {
+  const preview: LastMessagePreview = {
+    id: message._id,
+    seq: message.seq,
+    senderId: message.senderId,
+    kind: previewKindOf(message.text, attachmentKinds),
+    createdAt: message.createdAt,
+  };
+  if (message.text !== undefined) preview.text = quoteOf(message.text);
+  return preview;
+}
+
 function toLastMessageDto(conv: ConversationDoc): LastMessage | undefined {
   const lm = conv.lastMessage;
   if (!lm) return undefined;
-  // allocateSeq writes preview and seq in one update, so the preview's seq is the conversation's
-  // unless a restored preview says otherwise.
   const out: LastMessage = {
     id: hex(lm.id),
-    seq: lm.seq ?? conv.seq,
+    seq: lm.seq,
     senderId: hex(lm.senderId),
     kind: lm.kind,
     createdAt: iso(lm.createdAt),

@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoError,
   MongoNetworkError,
   MongoOperationTimeoutError,
@@ -89,7 +90,37 @@ export async function mapDuplicate<T>(op: () => Promise<T>): Promise<T> {
  * True for errors that mean "MongoDB is not reachable right now" (the gateway maps these
  * to `UNAVAILABLE`, retryable), as opposed to bugs or rejected writes.
  */
-export function isMongoUnavailableError(err: unknown): boolean {
+/**
+ * A bulk command that failed as a whole (network, timeout) comes back from the driver as a
+ * MongoBulkWriteError with no write errors; the error that really happened is its
+ * `errorResponse`. Anything else is returned unchanged.
+ */
+export function unwrapBulkError(err: unknown): unknown {
+  const writeErrors = err instanceof MongoBulkWriteError ? [err.writeErrors].flat() : undefined;
+  if (err instanceof MongoBulkWriteError && writeErrors?.length === 0) {
+    const original: unknown = err.errorResponse;
+    if (original instanceof Error) return original;
+  }
+  return err;
+}
+
+/** One operation of a bulk command was refused (other than a duplicate key): its own error. */
+export class WriteFailedError extends Error {
+  constructor(
+    message: string,
+    /** The server's error code for this operation. */
+    readonly code: number,
+    /** The operation's index in the bulk command. */
+    readonly index: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WriteFailedError';
+  }
+}
+
+export function isMongoUnavailableError(input: unknown): boolean {
+  const err = unwrapBulkError(input);
   return (
     err instanceof MongoNetworkError ||
     err instanceof MongoServerSelectionError ||

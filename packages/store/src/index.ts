@@ -6,6 +6,8 @@ export {
   isMongoUnavailableError,
   mapDuplicate,
   toStoreError,
+  unwrapBulkError,
+  WriteFailedError,
 } from './errors.js';
 export { clampLimit, escapeRegex, prefixPattern } from './regex.js';
 export { decodeActivityCursor, encodeActivityCursor, type ActivityCursor } from './cursor.js';
@@ -25,6 +27,7 @@ export {
   type ConversationPage,
   type ConversationsRepository,
   type ConversationView,
+  type PreviewRevision,
 } from './conversations.repository.js';
 export {
   createMembershipsRepository,
@@ -51,4 +54,5 @@ export {
   type CreateNotificationInput,
   type NotificationsRepository,
 } from './notifications.repository.js';
+export type { ConversationActivity } from './batching/conversation-activity-writer.js';
 export { ObjectId } from 'mongodb';

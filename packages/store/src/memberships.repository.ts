@@ -42,6 +42,8 @@ export interface MembershipsRepository {
   /** Ordered by joinedAt. @default limit 10 000 (the largest configurable group) */
   listMembers(conversationId: ObjectId, limit?: number): Promise<MembershipDoc[]>;
   listMemberIds(conversationId: ObjectId): Promise<ObjectId[]>;
+  /** Every member of each conversation, ordered by joinedAt (conversation DTOs of a list). */
+  listMembersOf(conversationIds: readonly ObjectId[]): Promise<MembershipDoc[]>;
   /** Every conversation the user belongs to (bounded by how many a user can join). */
   listConversationIdsOfUser(userId: ObjectId): Promise<ObjectId[]>;
   /** Memberships of one user in many conversations (for list/sync assembly). */
@@ -200,6 +202,15 @@ export function createMembershipsRepository(
         .find({ conversationId })
         .sort({ joinedAt: 1, _id: 1 })
         .limit(limit)
+        .toArray();
+      return docs.map(current);
+    },
+
+    async listMembersOf(conversationIds) {
+      if (conversationIds.length === 0) return [];
+      const docs = await collection
+        .find({ conversationId: { $in: [...conversationIds] } })
+        .sort({ joinedAt: 1, _id: 1 })
         .toArray();
       return docs.map(current);
     },

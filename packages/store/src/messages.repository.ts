@@ -10,7 +10,7 @@ import { compact } from './util.js';
 export const MAX_KEPT_EDITS = 50;
 
 export interface InsertMessageInput {
-  /** Pre-generated so the conversation preview (allocateSeq) can reference it. */
+  /** Chosen by the sender's node before the seq: a resend is told it (see @chat/send-state). */
   _id?: ObjectId;
   conversationId: ObjectId;
   seq: number;
@@ -49,6 +49,10 @@ export interface MessagesRepository {
    * with findByClientMsgId — or on a repeated (conversationId, seq) (a bug upstream).
    */
   insert(input: InsertMessageInput): Promise<MessageDoc>;
+  /** The highest stored seq of the conversation (0 when empty): what a lost Redis counter restarts from. */
+  latestSeq(conversationId: ObjectId): Promise<number>;
+  /** Quotes of `messageId` in replies follow its edit (text) or its deletion (undefined). */
+  reviseReplyQuotes(conversationId: ObjectId, messageId: ObjectId, text?: string): Promise<void>;
   findById(id: ObjectId): Promise<MessageDoc | null>;
   findByIds(ids: readonly ObjectId[]): Promise<MessageDoc[]>;
   findByClientMsgId(senderId: ObjectId, clientMsgId: string): Promise<MessageDoc | null>;
@@ -130,6 +134,24 @@ export function createMessagesRepository(db: Db): MessagesRepository {
       });
       await mapDuplicate(() => insertOne(doc));
       return doc;
+    },
+
+    async latestSeq(conversationId) {
+      const [latest] = await collection
+        .find({ conversationId }, { projection: { seq: 1 } })
+        .sort({ seq: -1 })
+        .limit(1)
+        .toArray();
+      return latest?.seq ?? 0;
+    },
+
+    async reviseReplyQuotes(conversationId, messageId, text) {
+      await collection.updateMany(
+        { conversationId, 'replyTo.id': messageId },
+        text === undefined
+          ? { $unset: { 'replyTo.text': '' } }
+          : { $set: { 'replyTo.text': text } },
+      );
     },
 
     findById: (id) => collection.findOne({ _id: id }),

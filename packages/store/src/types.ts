@@ -32,21 +32,18 @@ export interface BlockDoc {
 export type ConversationType = 'direct' | 'group';
 
 /**
- * What the conversation list shows of the newest message; written by allocateSeq in
- * the same atomic update as the seq, so its seq is always the conversation's `seq`.
+ * What the conversation list shows of the newest message. Written behind together with the
+ * conversation's `seq` (conversation-activity-writer.ts), only ever by a newer seq, so it is
+ * always the preview of the stored `seq`.
  */
 export interface LastMessagePreview {
   id: ObjectId;
+  seq: number;
   senderId: ObjectId;
   text?: string;
   /** `text`, the first attachment's kind, or `deleted` once deleted for everyone. */
   kind: LastMessageKind;
   createdAt: Date;
-  /**
-   * Only when the preview is not of the conversation's latest seq: a resend whose seq went
-   * unused put back the stored message's preview (conversations.restoreLastMessage).
-   */
-  seq?: number;
 }
 
 export interface ConversationDoc {
@@ -62,27 +59,19 @@ export interface ConversationDoc {
   updatedAt: Date;
   /** Sort key of the conversation list: new messages and membership changes. */
   lastActivityAt: Date;
-  /** Latest allocated message sequence number; 0 before the first message. */
+  /**
+   * Latest stored message's seq as far as MongoDB knows (written behind, so it may trail the
+   * Redis counter that hands seqs out by the write-behind delay); 0 before the first message.
+   */
   seq: number;
   lastMessage?: LastMessagePreview;
   /** Group deleted by its owner: kept for history, no longer served or writable. */
   closedAt?: Date;
   /**
    * Direct only: set while either member blocks the other (the `blocks` collection is the
-   * record; this copy lets allocateSeq refuse a blocked send in the same atomic update).
+   * record; this copy is what the gateway's membership cache reads to refuse a blocked send).
    */
   blocked?: true;
-  /**
-   * The last few batched seq allocations (`t` = the batch's token, `s` = the seq it ended at),
-   * bounded: how a batch learns its range after one multi-conversation update (see
-   * conversations.repository allocateSeq). Internal; never part of a DTO.
-   */
-  seqGrants?: SeqGrant[];
-}
-
-export interface SeqGrant {
-  t: ObjectId;
-  s: number;
 }
 
 export type MemberRole = 'owner' | 'admin' | 'member';

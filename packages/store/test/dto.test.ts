@@ -121,7 +121,14 @@ describe('toConversationDto', () => {
       updatedAt: at,
       lastActivityAt: at,
       seq: 10,
-      lastMessage: { id: new ObjectId(), senderId: a._id, text: 'hi', kind: 'text', createdAt: at },
+      lastMessage: {
+        id: new ObjectId(),
+        seq: 10,
+        senderId: a._id,
+        text: 'hi',
+        kind: 'text',
+        createdAt: at,
+      },
     };
     const m: MembershipDoc = {
       _id: new ObjectId(),

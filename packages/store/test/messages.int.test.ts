@@ -31,6 +31,27 @@ async function seeded(store: MongoStore, count: number) {
 const seqsOf = (page: { messages: { seq: number }[] }) => page.messages.map((m) => m.seq);
 
 describe('messages: idempotency', () => {
+  it('concurrent inserts share one command; each duplicate fails only its own insert, naming its index', async () => {
+    const { store } = ctx;
+    const conversationId = new ObjectId();
+    const senderId = new ObjectId();
+    const first = await store.messages.insert({ conversationId, seq: 1, senderId, text: 'one' });
+    const [sameId, sameSeq, fine] = await Promise.allSettled([
+      store.messages.insert({ _id: first._id, conversationId, seq: 5, senderId, text: 'again' }),
+      store.messages.insert({ conversationId, seq: 1, senderId, text: 'same seq' }),
+      store.messages.insert({ conversationId, seq: 2, senderId, text: 'two' }),
+    ]);
+    const reason = (r: PromiseSettledResult<unknown>) =>
+      r.status === 'rejected' ? (r.reason as DuplicateKeyError) : undefined;
+    expect(reason(sameId)).toBeInstanceOf(DuplicateKeyError);
+    expect(reason(sameId)?.involves('_id')).toBe(true);
+    expect(reason(sameSeq)?.involves('seq')).toBe(true);
+    expect(reason(sameSeq)?.involves('_id')).toBe(false);
+    expect(fine.status).toBe('fulfilled');
+    expect(await store.messages.latestSeq(conversationId)).toBe(2);
+    expect(await store.messages.latestSeq(new ObjectId())).toBe(0);
+  });
+
   it('a repeated (senderId, clientMsgId) is a DuplicateKeyError and the original is found', async () => {
     const { store } = ctx;
     const conversationId = new ObjectId();

@@ -18,7 +18,12 @@ export {
   type SpawnManagedOptions,
   type SpawnTsEntryOptions,
 } from './managed-process.js';
-export { startRedis, type RedisServer, type StartRedisOptions } from './redis.js';
+export {
+  startRedis,
+  type RedisServer,
+  type RedisSnapshot,
+  type StartRedisOptions,
+} from './redis.js';
 export {
   renderNginxConfig,
   NGINX_PREFIX_DIRECTIVES,

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { spawnManaged, waitUntilReady, type ManagedProcess } from './managed-process.js';
 import { getFreePort } from './ports.js';
 
@@ -16,8 +17,18 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL and wait: a crash. */
   kill(): Promise<void>;
-  /** Stops (if running) and starts again on the same port with EMPTY data. */
-  restart(): Promise<void>;
+  /**
+   * Stops (if running) and starts again on the same port with EMPTY data, or with the data of
+   * `from` (a Redis restored from an older backup).
+   */
+  restart(options?: { from?: RedisSnapshot }): Promise<void>;
+  /** The data as it is now (an RDB file, as a backup would keep it); removed by stop(). */
+  snapshot(): Promise<RedisSnapshot>;
+}
+
+/** A point-in-time copy of a test Redis's data. */
+export interface RedisSnapshot {
+  readonly file: string;
 }
 
 export interface StartRedisOptions {
@@ -61,10 +72,17 @@ interface Launched {
   cleaned: Promise<void>;
 }
 
-async function launch(binary: string, port: number, extra: readonly string[]): Promise<Launched> {
+async function launch(
+  binary: string,
+  port: number,
+  extra: readonly string[],
+  seed?: RedisSnapshot,
+): Promise<Launched> {
   // Redis needs a working dir even without persistence; each process gets its own,
   // removed when that process exits (however it is stopped).
   const dir = await mkdtemp(join(tmpdir(), 'testkit-redis-'));
+  // Redis loads dump.rdb from its dir at start, whatever its save settings.
+  if (seed) await copyFile(seed.file, join(dir, 'dump.rdb'));
   // No persistence at all: a restart must come back empty, and nothing is written
   // outside the temp dir.
   const args = [
@@ -119,10 +137,16 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     }
   }
   let current: Launched = launched;
+  const snapshotDir = mkdtemp(join(tmpdir(), 'testkit-redis-snapshots-'));
+  let snapshots = 0;
 
   const stop = async (): Promise<void> => {
     await current.child.stop();
     await current.cleaned;
+  };
+  const stopAll = async (): Promise<void> => {
+    await stop();
+    await rm(await snapshotDir, { recursive: true, force: true });
   };
   return {
     url: `redis://127.0.0.1:${port}`,
@@ -133,14 +157,30 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     get process() {
       return current.child;
     },
-    stop,
+    stop: stopAll,
     async kill() {
       current.child.kill('SIGKILL');
       await current.cleaned;
     },
-    async restart() {
+    async restart(options = {}) {
       await stop();
-      current = await launch(binary, port, extra);
+      current = await launch(binary, port, extra, options.from);
+    },
+    async snapshot() {
+      const dir = await snapshotDir;
+      // stop() removed it if the server was stopped and started again since.
+      await mkdir(dir, { recursive: true });
+      const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await client.connect();
+        const [, live = ''] = (await client.config('GET', 'dir')) as string[];
+        await client.save();
+        const file = join(dir, `dump-${++snapshots}.rdb`);
+        await copyFile(join(live, 'dump.rdb'), file);
+        return { file };
+      } finally {
+        client.disconnect();
+      }
     },
   };
 }

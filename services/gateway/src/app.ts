@@ -3,9 +3,7 @@ import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
 import { createMessageLifecycleService } from './domain/message-lifecycle.service.js';
 import { createMessagesService } from './domain/messages.service.js';
-import { createSendAdmission } from './domain/send-admission.js';
 import { createNotificationsService } from './domain/notifications.service.js';
-import { createMessageOfflineDelivery } from './domain/offline-delivery.js';
 import { createPresenceService } from './domain/presence.service.js';
 import { createTypingService } from './domain/typing.service.js';
 import { createReceiptsService } from './domain/receipts.service.js';
@@ -48,6 +46,8 @@ import { instrumentNode } from './observability/instrument.js';
 import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { LIMITS } from '@chat/protocol';
 import { createPresenceStore } from '@chat/presence';
+import { createSendState } from '@chat/send-state';
+import { createMembershipCache } from './domain/send/membership-cache.js';
 
 export interface GatewayApp {
   app: FastifyInstance;
@@ -122,11 +122,26 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     offlineDelivery,
     logger,
   });
-  const users = createUsersService({ store, presence: presenceStore });
+  const sendState = createSendState({
+    redis,
+    prefix: config.redis.keyPrefix,
+    budget: config.abuse.messages,
+  });
+  const sendAccess = createMembershipCache({ store, sendState });
+  // A Redis that restarted may hold older membership versions than this node cached.
+  redis.on('ready', () => sendAccess.clear());
+  const counters = sendState.counters;
+  const users = createUsersService({
+    store,
+    presence: presenceStore,
+    onAccessChanged: sendAccess.invalidate,
+  });
   const conversations = createConversationsService({
     store,
     fanout,
     groupMaxMembers: config.limits.groupMaxMembers,
+    onAccessChanged: sendAccess.invalidate,
+    counters,
     onMembersAdded: notifications.membersAdded,
   });
   const uploads = createUploadsService({
@@ -145,12 +160,8 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     attachmentUrl: uploads.urlOf,
     textMaxChars: config.limits.textMaxChars,
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
-    admission: createSendAdmission({
-      redis,
-      keyPrefix: config.redis.keyPrefix,
-      ...config.abuse.messages,
-    }),
-    onMessageSent: createMessageOfflineDelivery({ presence: presenceStore, offlineDelivery }),
+    sendState,
+    access: sendAccess,
   });
   const lifecycle = createMessageLifecycleService({
     store,
@@ -159,12 +170,13 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     editWindowMs: config.limits.editWindowMs,
     textMaxChars: config.limits.textMaxChars,
   });
-  const receipts = createReceiptsService({ store, fanout });
+  const receipts = createReceiptsService({ store, fanout, counters });
   const sync = createSyncService({
     store,
     toMessageDtos: messages.toDtos,
     defaultLimit: LIMITS.syncLimitDefault,
     maxChanged: 100,
+    counters,
   });
 
   const presenceLifecycle = createPresenceLifecycle({

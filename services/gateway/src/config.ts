@@ -12,6 +12,12 @@ export interface GatewayConfig {
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   mongo: { url: string; dbName: string };
+  /**
+   * How long the written-behind parts of a send (the conversation's seq and preview, the
+   * sender's cursors) wait to share one write: what other nodes' previews may trail by.
+   * @default 500
+   */
+  writeBehindMs: number;
   redis: { url: string; keyPrefix: string };
   auth: {
     jwtSecret: string;
@@ -88,6 +94,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
       }),
       dbName: r.str('MONGO_DB', { default: 'chat' }),
     },
+    writeBehindMs: r.int('WRITE_BEHIND_MS', { default: 500, min: 0, max: 5_000 }),
     redis: {
       url: r.url('REDIS_URL', {
         default: 'redis://127.0.0.1:6379',

@@ -42,7 +42,12 @@ export function createRedis(url: string, logger: Logger, name: string): Redis {
 }
 
 export async function createDeps(config: GatewayConfig, logger: Logger): Promise<GatewayDeps> {
-  const store = await connectMongo({ url: config.mongo.url, dbName: config.mongo.dbName, logger });
+  const store = await connectMongo({
+    url: config.mongo.url,
+    dbName: config.mongo.dbName,
+    writeBehindMs: config.writeBehindMs,
+    logger,
+  });
   await store.ensureIndexes();
   const redis = createRedis(config.redis.url, logger, `${config.nodeId}:cmd`);
   const pub = createRedis(config.redis.url, logger, `${config.nodeId}:pub`);

@@ -120,6 +120,8 @@ describe('groups', () => {
     const sent = await send(bobSocket, created.id, 'hello team');
     expect((await toCarol).message.id).toBe(sent.id);
 
+    // Unread counts are current on every node at once; the preview once written behind.
+    await cluster.settle();
     const get = await cluster.http<Conversation>(2, 'GET', `/api/conversations/${created.id}`, {
       token: carol!.token,
     });
@@ -681,6 +683,8 @@ describe('conversation list', () => {
     const bobSocket = await cluster.connect(bob!, 1);
     const m3 = await send(bobSocket, team.id, 'bob in team');
 
+    // Lists order by activity and show previews as written behind: let them land everywhere.
+    await cluster.settle();
     const list = await cluster.http<{ conversations: Conversation[]; nextCursor?: string }>(
       1,
       'GET',
@@ -710,6 +714,7 @@ describe('conversation list', () => {
     expect(read.readSeq).toBe(1);
     await send(aliceSocket, withCarol.id, 'carol, quick one');
     const m5 = await send(aliceSocket, withBob.id, 'third to bob');
+    await cluster.settle();
     const again = await cluster.http<{ conversations: Conversation[] }>(
       2,
       'GET',
@@ -750,6 +755,7 @@ describe('conversation list', () => {
     for (const id of [ids[3]!, ids[0]!, ids[5]!]) await send(aliceSocket, id, `bump ${id}`);
     const expected = [ids[5]!, ids[0]!, ids[3]!, ...[ids[4]!, ids[2]!, ids[1]!]];
     // The group (ids[5]) is bumped, the others untouched keep creation order, newest first.
+    await cluster.settle();
 
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -102,11 +102,17 @@ describe('message:edit', () => {
     );
     expect(doc?.edits?.map((e) => e.text)).toEqual(['helo wrld']);
 
-    // The conversation preview follows the edit.
-    const list = await cluster.http<Conversation>(1, 'GET', `/api/conversations/${conv.id}`, {
-      token: bob.token,
-    });
-    expect(list.body.lastMessage?.text).toBe('hello world');
+    // The conversation preview follows the edit, also when the edit overtook the preview's
+    // own write-behind (the message is a few milliseconds old).
+    await waitFor(
+      async () =>
+        (
+          await cluster.http<Conversation>(1, 'GET', `/api/conversations/${conv.id}`, {
+            token: bob.token,
+          })
+        ).body.lastMessage?.text === 'hello world',
+      { timeout: 10_000, message: 'the preview shows the edited text' },
+    );
   });
 
   it('refuses a non-sender (FORBIDDEN), an outsider (NOT_FOUND) and an edit after the window (EDIT_WINDOW_CLOSED)', async () => {
@@ -175,14 +181,16 @@ describe('message:delete', () => {
     expect(
       await ack(bobSocket, 'message:delete', { messageId: last.id, scope: 'everyone' }),
     ).toEqual({ ok: true });
-    const conversation = await cluster.http<Conversation>(
-      0,
-      'GET',
-      `/api/conversations/${conv.id}`,
-      { token: owner.token },
-    );
-    expect(conversation.body.lastMessage).toMatchObject({ id: last.id, kind: 'deleted' });
-    expect(conversation.body.lastMessage).not.toHaveProperty('text');
+    const preview = () =>
+      cluster
+        .http<Conversation>(0, 'GET', `/api/conversations/${conv.id}`, { token: owner.token })
+        .then((res) => res.body.lastMessage);
+    await waitFor(async () => (await preview())?.kind === 'deleted', {
+      timeout: 10_000,
+      message: 'the preview marked deleted',
+    });
+    expect(await preview()).toMatchObject({ id: last.id, kind: 'deleted' });
+    expect(await preview()).not.toHaveProperty('text');
 
     // A tombstone cannot be edited or reacted to; deleting again is a no-op.
     expect(

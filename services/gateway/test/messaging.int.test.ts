@@ -148,7 +148,7 @@ describe('messaging across nodes', () => {
     // index on (senderId, clientMsgId) must still turn the resend into the original.
     const redis = new Redis(cluster.redis.url);
     try {
-      const keys = await redis.keys(`*sent:${alice.id}:claim-lost`);
+      const keys = await redis.keys(`*:claim:${alice.id}:claim-lost`);
       expect(keys).toHaveLength(1);
       await redis.del(...keys);
     } finally {
@@ -166,6 +166,7 @@ describe('messaging across nodes', () => {
     );
     expect(history.body.messages.map((m) => m.text)).toEqual(['kept']);
     // The resend used up seq 2 (a gap members sync over), but the preview shows the stored message.
+    await cluster.settle();
     const view = await cluster.http<Conversation>(1, 'GET', `/api/conversations/${conv.id}`, {
       token: bob.token,
     });
@@ -202,14 +203,23 @@ describe('messaging across nodes', () => {
     expect(list.body.conversations[0]?.members).toHaveLength(2);
   });
 
-  it('applies membership changes cluster-wide at once, without reconnecting', async () => {
+  /** An owner and carol in a group, dave outside it; their sockets on the given nodes. */
+  async function groupWithOutsider(nodes: [number, number, number]) {
     const owner = await cluster.register(name('owner'));
     const carol = await cluster.register(name('carol'));
     const dave = await cluster.register(name('dave'));
     const conv = await group(owner, [carol]);
-    const ownerSocket = await cluster.connect(owner, 0);
-    const carolSocket = await cluster.connect(carol, 1);
-    const daveSocket = await cluster.connect(dave, 2);
+    const [ownerSocket, carolSocket, daveSocket] = [
+      await cluster.connect(owner, nodes[0]),
+      await cluster.connect(carol, nodes[1]),
+      await cluster.connect(dave, nodes[2]),
+    ];
+    return { owner, carol, dave, conv, ownerSocket, carolSocket, daveSocket };
+  }
+
+  it('applies membership changes cluster-wide at once, without reconnecting', async () => {
+    const { owner, carol, dave, conv, ownerSocket, carolSocket, daveSocket } =
+      await groupWithOutsider([0, 1, 2]);
     const carolMessages = collect<{ message: Message }>(carolSocket, 'message:new');
     const daveMessages = collect<{ message: Message }>(daveSocket, 'message:new');
 
@@ -245,6 +255,54 @@ describe('messaging across nodes', () => {
     });
     expect(carolSend.ok).toBe(false);
     expect(carolSend.error?.code).toBe('NOT_FOUND');
+  });
+
+  it("a node's cached memberships never outlive a change: removal, addition, block and close apply to the next send", async () => {
+    const { owner, carol, dave, conv, ownerSocket, carolSocket, daveSocket } =
+      await groupWithOutsider([0, 1, 1]);
+    const tryToSend = (socket: typeof carolSocket, conversationId: string, clientMsgId: string) =>
+      ack(socket, 'message:send', { conversationId, clientMsgId, text: 'hi' });
+    // Node 1 now knows the group's members (carol, owner) and would admit carol from memory.
+    expect((await tryToSend(carolSocket, conv.id, 'c1')).ok).toBe(true);
+    // Node 1 also remembers that dave is not a member.
+    expect((await tryToSend(daveSocket, conv.id, 'd0')).error?.code).toBe('NOT_FOUND');
+
+    // Changed through node 0: node 1's entry must not admit the old membership any more.
+    expect(
+      (
+        await cluster.http(0, 'DELETE', `/api/conversations/${conv.id}/members/${carol.id}`, {
+          token: owner.token,
+        })
+      ).status,
+    ).toBe(204);
+    expect((await tryToSend(carolSocket, conv.id, 'c2')).error?.code).toBe('NOT_FOUND');
+    expect(
+      (
+        await cluster.http(0, 'POST', `/api/conversations/${conv.id}/members`, {
+          token: owner.token,
+          body: { userIds: [dave.id] },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await tryToSend(daveSocket, conv.id, 'd1')).ok).toBe(true);
+
+    // A block on node 0 refuses the direct conversation node 1 has cached.
+    const pair = await direct(carol, dave);
+    expect((await tryToSend(daveSocket, pair.id, 'p1')).ok).toBe(true);
+    expect(
+      (await cluster.http(0, 'POST', `/api/users/${dave.id}/block`, { token: carol.token })).status,
+    ).toBe(204);
+    expect((await tryToSend(daveSocket, pair.id, 'p2')).error?.code).toBe('FORBIDDEN');
+    await cluster.http(2, 'DELETE', `/api/users/${dave.id}/block`, { token: carol.token });
+    expect((await tryToSend(daveSocket, pair.id, 'p3')).ok).toBe(true);
+
+    // Closing the group on node 0 refuses the next send on node 1.
+    expect(
+      (await cluster.http(0, 'DELETE', `/api/conversations/${conv.id}`, { token: owner.token }))
+        .status,
+    ).toBe(204);
+    expect((await tryToSend(daveSocket, conv.id, 'd2')).error?.code).toBe('NOT_FOUND');
+    expect((await tryToSend(ownerSocket, conv.id, 'o1')).error?.code).toBe('NOT_FOUND');
   });
 
   it('moves read cursors forward only, broadcasts receipts and keeps unread counts right', async () => {

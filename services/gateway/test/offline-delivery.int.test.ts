@@ -140,12 +140,18 @@ describe('offline delivery end to end', () => {
     await cluster.connect(dave, 1);
     const message = await send(aliceSocket, res.body.id, 'group hello');
 
-    // Enqueued before the ack: the queue is already complete now.
-    expect(await jobIdsOfMessage(message.id)).toEqual([messageDeliveryId(message.id, carol.id)]);
+    // The worker hands it off (the hand-off stream, in order): once a later message reached
+    // carol, this one's jobs are all queued.
     await waitFor(() => deliveriesOf(messageDeliveryId(message.id, carol.id)).length > 0, {
       timeout: 15_000,
       message: 'carol',
     });
+    const barrier = await send(aliceSocket, res.body.id, 'barrier');
+    await waitFor(() => deliveriesOf(messageDeliveryId(barrier.id, carol.id)).length > 0, {
+      timeout: 15_000,
+      message: 'barrier',
+    });
+    expect(await jobIdsOfMessage(message.id)).toEqual([messageDeliveryId(message.id, carol.id)]);
     const forMessage = receiver.received.filter((r) => r.body.messageId === message.id);
     expect(forMessage.map((r) => r.body.userId)).toEqual([carol.id]);
   });

@@ -3,6 +3,18 @@ import type { LevelWithSilent } from 'pino';
 
 export interface WorkerConfig {
   redisUrl: string;
+  /** Prefix of the send path's keys, the hand-off stream among them; must match the gateway's. */
+  redisPrefix: string;
+  handoff: {
+    /** Entries per read. */
+    batch: number;
+    /** An entry whose message is not stored yet is looked at again after this long. */
+    retryAfterMs: number;
+    /** An entry whose message never got stored is dropped after this long. */
+    giveUpAfterMs: number;
+    /** After a small batch, wait this long for more entries before reading again. */
+    coalesceMs: number;
+  };
   mongo: { url: string; dbName: string };
   webhook: {
     /** Without it deliveries complete as "skipped" (logged once). */
@@ -48,6 +60,13 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
   }
   const config: WorkerConfig = {
     redisUrl: r.url('REDIS_URL', { protocols: ['redis:', 'rediss:'] }),
+    redisPrefix: r.str('REDIS_PREFIX', { default: 'chat:' }),
+    handoff: {
+      batch: r.int('HANDOFF_BATCH', { default: 500, min: 1, max: 10_000 }),
+      retryAfterMs: r.int('HANDOFF_RETRY_MS', { default: 250, min: 10, max: 60_000 }),
+      giveUpAfterMs: r.int('HANDOFF_GIVE_UP_MS', { default: 120_000, min: 1_000, max: 86_400_000 }),
+      coalesceMs: r.int('HANDOFF_COALESCE_MS', { default: 50, min: 0, max: 10_000 }),
+    },
     mongo: { url: r.str('MONGO_URL'), dbName: r.str('MONGO_DB', { default: 'chat' }) },
     webhook: {
       url: webhookUrl,

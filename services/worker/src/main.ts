@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { createLogger } from '@chat/core';
 import {
   createOfflineDeliveryProducer,
@@ -7,24 +8,36 @@ import {
 } from '@chat/jobs';
 import { createPresenceStore } from '@chat/presence';
 import type { ServerToClientEvents } from '@chat/protocol';
+import { createHandoffStream, createSendKeys, type HandoffStream } from '@chat/send-state';
 import { connectMongo } from '@chat/store';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Redis } from 'ioredis';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { createWorkers } from './create-workers.js';
+import { createMessageHandoff } from './handoff/message-handoff.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { createOfflineDeliveryProcessor } from './processors/offline-delivery.processor.js';
 import { createPresenceSweepProcessor } from './processors/presence-sweep.processor.js';
 
-/** Queue depth is read at scrape time; a stalled Redis must not hang the scrape. */
+/** At most this long for a read at scrape time: a stalled Redis must not hang the scrape. */
+function withinASecond<T>(read: Promise<T>): Promise<T | undefined> {
+  return Promise.race([
+    read.catch(() => undefined),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+  ]);
+}
+
+/** Queue depth and hand-off backlog are read at scrape time. */
 async function refreshQueueDepth(
   metrics: WorkerMetrics,
   queue: OfflineDeliveryProducer,
+  handoff: HandoffStream,
 ): Promise<void> {
-  const depth = await Promise.race([
-    queue.depth().catch(() => undefined),
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+  const [depth, backlog] = await Promise.all([
+    withinASecond(queue.depth()),
+    withinASecond(handoff.length()),
   ]);
+  if (backlog !== undefined) metrics.handoffBacklog.set(backlog);
   if (!depth) return;
   metrics.queueJobs.set({ state: 'pending' }, depth.pending);
   metrics.queueJobs.set({ state: 'failed' }, depth.failed);
@@ -33,6 +46,7 @@ async function refreshQueueDepth(
 function serveMetrics(
   metrics: WorkerMetrics,
   queue: OfflineDeliveryProducer,
+  handoff: HandoffStream,
   port: number,
 ): Promise<Server> {
   const server = createServer((req, res) => {
@@ -40,7 +54,7 @@ function serveMetrics(
       res.writeHead(404).end();
       return;
     }
-    refreshQueueDepth(metrics, queue)
+    refreshQueueDepth(metrics, queue, handoff)
       .then(() => metrics.registry.metrics())
       .then((text) =>
         res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
@@ -73,6 +87,28 @@ async function main(config: WorkerConfig): Promise<void> {
     ttlMs: config.presence.ttlMs,
   });
   const emitter = new Emitter<ServerToClientEvents>(redis);
+  // The hand-off read blocks its connection while the stream is empty.
+  const handoffRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  handoffRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (hand-off) error'));
+  const handoffStream = createHandoffStream({
+    redis: handoffRedis,
+    key: createSendKeys(config.redisPrefix).handoff(),
+    consumer: `${hostname()}-${process.pid}`,
+  });
+  // Jobs are queued on the command connection; the blocking reads keep their own.
+  const offlineDelivery = createOfflineDeliveryProducer({
+    connection: redis,
+    prefix: config.queuePrefix,
+  });
+  const handoff = createMessageHandoff({
+    stream: handoffStream,
+    store,
+    presence,
+    offlineDelivery,
+    logger,
+    metrics,
+    ...config.handoff,
+  });
 
   const workers = createWorkers({
     config,
@@ -87,15 +123,11 @@ async function main(config: WorkerConfig): Promise<void> {
     prefix: config.queuePrefix,
     everyMs: config.presence.sweepIntervalMs,
   });
-  // Used only to read the queue's depth for /metrics.
-  const queueView = createOfflineDeliveryProducer({
-    connection: redis,
-    prefix: config.queuePrefix,
-  });
+  handoff.start();
   const metricsServer =
     config.metricsPort === undefined
       ? undefined
-      : await serveMetrics(metrics, queueView, config.metricsPort);
+      : await serveMetrics(metrics, offlineDelivery, handoffStream, config.metricsPort);
   const address = metricsServer?.address();
   logger.info(
     {
@@ -116,13 +148,12 @@ async function main(config: WorkerConfig): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs);
     hardStop.unref();
-    workers
-      .close()
+    Promise.all([workers.close(), handoff.stop()])
       .then(async () => {
         metricsServer?.close();
-        await queueView.close();
+        await offlineDelivery.close();
         await store.close();
-        await Promise.all([redis.quit(), queueRedis.quit()]);
+        await Promise.all([redis.quit(), queueRedis.quit(), handoffRedis.quit()]);
         logger.info('worker stopped');
         process.exit(0);
       })

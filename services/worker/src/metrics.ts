@@ -5,6 +5,12 @@ export interface WorkerMetrics {
   readonly deliveries: Counter<'outcome'>;
   readonly deadLetters: Counter;
   readonly presenceSwept: Counter;
+  /** Hand-off entries finished (jobs queued for the offline members, or nobody offline). */
+  readonly handoffProcessed: Counter;
+  /** Hand-off entries whose message was never stored (the send failed after its script). */
+  readonly handoffDropped: Counter;
+  /** Entries in the hand-off stream, set at scrape time. */
+  readonly handoffBacklog: Gauge;
   /** Offline-delivery jobs by state (pending = waiting+delayed+active, failed = dead letters), set at scrape time. */
   readonly queueJobs: Gauge<'state'>;
 }
@@ -29,6 +35,21 @@ export function createWorkerMetrics(): WorkerMetrics {
     presenceSwept: new Counter({
       name: 'chat_presence_swept_users_total',
       help: 'Users found offline by the sweep (connections expired without a clean disconnect).',
+      registers: [registry],
+    }),
+    handoffProcessed: new Counter({
+      name: 'chat_handoff_entries_total',
+      help: 'Sent messages handed off: offline members looked up and their webhook jobs queued.',
+      registers: [registry],
+    }),
+    handoffDropped: new Counter({
+      name: 'chat_handoff_dropped_total',
+      help: 'Hand-off entries dropped because their message was never stored (the send failed).',
+      registers: [registry],
+    }),
+    handoffBacklog: new Gauge({
+      name: 'chat_handoff_backlog',
+      help: 'Entries waiting in the hand-off stream (sent messages not yet handed off).',
       registers: [registry],
     }),
     queueJobs: new Gauge({

@@ -9,11 +9,18 @@ import {
 } from '@chat/testkit';
 import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
+import { startMongoProcess } from '../cluster.js';
+import { createCommandCounter } from '../command-counts.js';
 import { serverEntryArgs, serverEnv, type ServerBuild } from '../server-build.js';
 import type { BenchUserRef, Prepared, SetupPlan, Target, TargetSocket } from '../target.js';
 import { REFERENCE_AUDIENCE, REFERENCE_ISSUER, type ReferenceRelay } from './protocol.js';
 
 export interface StartReferenceOptions {
+  /**
+   * The seed-style persisted server instead of the relay: the same server with the embedded
+   * Mongo behind it, storing every message before it relays and acks it (server.ts).
+   */
+  persisted?: boolean;
   nodes: number;
   repoRoot: string;
   log: (line: string) => void;
@@ -25,22 +32,36 @@ export interface StartReferenceOptions {
 const START_TIMEOUT_MS = 60_000;
 
 /**
- * The reference cluster: its own redis-server and N reference server processes, the same
- * node count and the same machine as ours. Users and rooms are ids the bench invents; the
- * token carries the user's rooms (a tutorial server has no database to look them up in).
+ * A reference cluster: its own redis-server (and, persisted, its own embedded Mongo process)
+ * and N reference server processes, the same node count and the same machine as ours. Users
+ * and rooms are ids the bench invents; the token carries the user's rooms (a tutorial server
+ * has no database to look them up in).
  */
 export async function startReference(options: StartReferenceOptions): Promise<Target> {
+  const persisted = options.persisted === true;
+  const prefix = persisted ? 'persisted' : 'ref';
   const started: ManagedProcess[] = [];
   let redis: RedisServer | undefined;
+  let closeCounter: (() => Promise<void>) | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    await closeCounter?.();
     await Promise.all(started.map((p) => p.stop(5_000)));
     await redis?.stop();
   };
   try {
     redis = await startRedis();
+    const mongo = persisted
+      ? await startMongoProcess(
+          options.repoRoot,
+          options.log,
+          options.nodeArgs ?? [],
+          options.build ?? 'dist',
+        )
+      : undefined;
+    if (mongo) started.push(mongo.child);
     const secret = randomBytes(32).toString('hex');
     const nodes = await Promise.all(
       Array.from({ length: options.nodes }, async (_, i) => {
@@ -63,14 +84,15 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
             '--secret',
             secret,
             '--node-id',
-            `ref-${i + 1}`,
+            `${prefix}-${i + 1}`,
+            ...(mongo ? ['--mongo', mongo.url] : []),
           ],
           {
-            name: `ref-${i + 1}`,
+            name: `${prefix}-${i + 1}`,
             cwd: options.repoRoot,
             env: serverEnv(options.build ?? 'dist'),
             onLine: (line, stream) => {
-              if (stream === 'stderr') options.log(`[ref-${i + 1}] ${line}`);
+              if (stream === 'stderr') options.log(`[${prefix}-${i + 1}] ${line}`);
               else if (line.includes('"ready":true')) ready = true;
             },
           },
@@ -78,13 +100,19 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
         started.push(child);
         await waitUntilReady(child, () => ready, {
           timeout: START_TIMEOUT_MS,
-          what: `ref-${i + 1} listening`,
+          what: `${prefix}-${i + 1} listening`,
         });
         return { url: `http://127.0.0.1:${port}`, pid: child.pid };
       }),
     );
     const key = new TextEncoder().encode(secret);
     const redisPid = redis.pid;
+    const counter = await createCommandCounter({
+      redisUrl: redis.url,
+      ...(mongo ? { mongoUrl: mongo.url } : {}),
+    });
+    closeCounter = () => counter.close();
+    const nodeProcesses = () => nodes.map((n, i) => ({ name: `${prefix}-${i + 1}`, pid: n.pid }));
     let nextUser = 0;
     let nextRoom = 0;
 
@@ -99,15 +127,17 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
         .sign(key);
 
     return {
-      name: 'reference',
-      acks: false,
+      name: persisted ? 'persisted' : 'reference',
+      acks: persisted,
       nodes,
       processes: () => [
-        ...nodes.map((n, i) => ({ name: `ref-${i + 1}`, pid: n.pid })),
+        ...nodeProcesses(),
+        ...(mongo ? [{ name: 'mongo', pid: mongo.child.pid }] : []),
         { name: 'redis', pid: redisPid },
         { name: 'bench', pid: process.pid },
       ],
-      nodeProcesses: () => nodes.map((n, i) => ({ name: `ref-${i + 1}`, pid: n.pid })),
+      nodeProcesses,
+      commandCounts: () => counter.read(),
       async prepare(plan: SetupPlan): Promise<Prepared> {
         const ids = Array.from({ length: plan.users }, () => `u${nextUser++}`);
         const roomsOf = ids.map((): string[] => []);
@@ -131,7 +161,7 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
         );
         return { users, directIds, groupIds };
       },
-      connect: (user) => connectReference(user),
+      connect: (user) => connectReference(user, persisted),
       stop,
     };
   } catch (error) {
@@ -140,7 +170,11 @@ export async function startReference(options: StartReferenceOptions): Promise<Ta
   }
 }
 
-function connectReference(user: BenchUserRef, timeoutMs = 15_000): Promise<TargetSocket> {
+function connectReference(
+  user: BenchUserRef,
+  acks: boolean,
+  timeoutMs = 15_000,
+): Promise<TargetSocket> {
   const socket = io(user.nodeUrl, {
     transports: ['websocket'],
     auth: { token: user.token },
@@ -149,8 +183,14 @@ function connectReference(user: BenchUserRef, timeoutMs = 15_000): Promise<Targe
     timeout: timeoutMs,
   });
   const wrapped: TargetSocket = {
-    send(roomId, _clientMsgId, text) {
-      socket.emit('send', { room: roomId, text });
+    send(roomId, _clientMsgId, text, onAck) {
+      if (!acks) {
+        socket.emit('send', { room: roomId, text });
+        return;
+      }
+      socket.emit('send', { room: roomId, text }, (answer: { ok: boolean }) => {
+        onAck?.(answer.ok, answer.ok ? undefined : 'FAILED');
+      });
     },
     onMessage(handler) {
       socket.on('message', (m: ReferenceRelay) =>

@@ -19,6 +19,11 @@ export interface MessagingOptions {
   /** A fixed low-rate step before the search (scenario 5, light load); 0 skips it. */
   lightRate?: number;
   lightSeconds?: number;
+  /**
+   * Steps at these offered rates whatever they pass, run for every target, so CPU and commands
+   * per message compare at the same load (batching changes them with the rate). @default []
+   */
+  fixedRates?: readonly number[];
   log: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -39,6 +44,8 @@ export interface MessagingResult {
   /** First attempts of steps that failed and were tried again (the retry is in `steps`). */
   retriedFailures: StepResult[];
   light?: StepResult;
+  /** One step per `fixedRates` entry, in that order. */
+  fixed: StepResult[];
   steps: StepResult[];
   best?: StepResult;
 }
@@ -95,7 +102,10 @@ async function runMessaging(
     log(
       `${target.name}/${shape.scenario}: ${connected.length} sockets connected in ${(connectMs / 1000).toFixed(1)} s`,
     );
-    const driver = new TrafficDriver(() => target.processes());
+    const driver = new TrafficDriver(
+      () => target.processes(),
+      () => target.commandCounts(),
+    );
     connected.forEach((socket, i) => driver.listen(socket, prepared.users[i]?.userId ?? ''));
     // Sender k: user k mod users, so consecutive messages come from different rooms and nodes.
     const plan: TrafficPlan = {
@@ -138,6 +148,21 @@ async function runMessaging(
         `  light load ${light.rate}/s: p50 ${light.latency.p50.toFixed(2)} ms, p99 ${light.latency.p99.toFixed(2)} ms`,
       );
     }
+    /** One step at `rate` once the cluster worked off the previous one. */
+    const settledStep = async (rate: number): Promise<StepResult> => {
+      if (!(await driver.settle(target.acks, 500, 30_000, options.signal)))
+        log('  note: the cluster did not settle within 30 s after the previous step');
+      return driver.step(plan, rate, search.stepSeconds, search.drainMs, options.signal);
+    };
+    const fixed: StepResult[] = [];
+    for (const rate of options.fixedRates ?? []) {
+      if (options.signal?.aborted) break;
+      const step = await settledStep(rate);
+      fixed.push(step);
+      log(
+        `  fixed ${rate}/s: p99 ${step.latency.p99.toFixed(1)} ms, mongo ${step.commands.mongoPerMessage.toFixed(2)} cmds/msg, redis ${step.commands.redisPerMessage.toFixed(2)} calls/msg`,
+      );
+    }
     const steps: StepResult[] = [];
     const retried: StepResult[] = [];
     for (
@@ -145,21 +170,12 @@ async function runMessaging(
       rate !== undefined && !options.signal?.aborted;
       rate = nextRate(steps, search)
     ) {
-      if (!(await driver.settle(target.acks, 500, 30_000, options.signal)))
-        log('  note: the cluster did not settle within 30 s after the previous step');
-      let step = await driver.step(plan, rate, search.stepSeconds, search.drainMs, options.signal);
+      let step = await settledStep(rate);
       if (!step.passed && (search.confirmFailures ?? true) && !options.signal?.aborted) {
         // On a shared machine one burst of someone else's work can fail a step: a rate counts
         // as failed only when a second try fails too (both are kept in the JSON).
         log(`  ${rate} msgs/s failed (${step.failReasons.join('; ')}); trying once more`);
-        await driver.settle(target.acks, 500, 30_000, options.signal);
-        const retry = await driver.step(
-          plan,
-          rate,
-          search.stepSeconds,
-          search.drainMs,
-          options.signal,
-        );
+        const retry = await settledStep(rate);
         retried.push(step);
         step = retry;
       }
@@ -179,6 +195,7 @@ async function runMessaging(
       idleMicrosPerSec: Object.fromEntries(idle),
       retriedFailures: retried,
       ...(light ? { light } : {}),
+      fixed,
       steps,
       ...(best ? { best } : {}),
     };

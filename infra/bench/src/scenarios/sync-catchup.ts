@@ -47,21 +47,14 @@ export async function runSyncCatchup(
   const senderId = new ObjectId(sender.userId);
   const seedStart = performance.now();
   let next = 0;
-  // A few writers in parallel: seq allocation is atomic, so order is still seq order.
+  // Straight into MongoDB, as the gateways store them (nobody else sends here, so the seqs
+  // are simply 1..missed; a later send would seed its Redis counter from the highest).
   const writer = async (): Promise<void> => {
     while (next < missed) {
-      next += 1;
+      const seq = ++next;
       const id = new ObjectId();
       const createdAt = new Date();
-      const text = `missed message ${next}`.padEnd(100, '.');
-      const seq = await target.store.conversations.allocateSeq(conversationId, {
-        id,
-        senderId,
-        text,
-        kind: 'text',
-        createdAt,
-      });
-      if (seq === null) throw new Error('conversation vanished while seeding');
+      const text = `missed message ${seq}`.padEnd(100, '.');
       await target.store.messages.insert({
         _id: id,
         conversationId,
@@ -71,9 +64,14 @@ export async function runSyncCatchup(
         text,
         createdAt,
       });
+      target.store.conversations.recordMessage({
+        conversationId,
+        preview: { id, seq, senderId, text, kind: 'text', createdAt },
+      });
     }
   };
   await Promise.all(Array.from({ length: 8 }, writer));
+  await target.store.conversations.flushActivity();
   const seedMs = performance.now() - seedStart;
   log(`ours/sync-catchup: ${missed} messages stored in ${(seedMs / 1000).toFixed(1)} s`);
 

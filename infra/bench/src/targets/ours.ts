@@ -2,6 +2,7 @@ import { hashPassword, createTokenService, type TokenService } from '@chat/auth'
 import type { Conversation, MessageEvent } from '@chat/protocol';
 import { connectMongo, type MongoStore } from '@chat/store';
 import { startCluster, type BenchCluster, type StartClusterOptions } from '../cluster.js';
+import { createCommandCounter } from '../command-counts.js';
 import { connectSocket, mapLimit, type BenchSocket } from '../load.js';
 import type { BenchUserRef, Prepared, SetupPlan, Target, TargetSocket } from '../target.js';
 
@@ -60,12 +61,20 @@ function wrap(socket: BenchSocket): TargetSocket {
 export async function startOurs(options: StartClusterOptions): Promise<OursTarget> {
   const cluster = await startCluster(options);
   let store: MongoStore | undefined;
+  let counter: Awaited<ReturnType<typeof createCommandCounter>> | undefined;
   try {
     store = await connectMongo({ url: cluster.mongo.url, dbName: 'bench', maxPoolSize: 20 });
+    counter = await createCommandCounter({
+      redisUrl: cluster.redis.url,
+      mongoUrl: cluster.mongo.url,
+      nodeUrls: cluster.gateways.map((g) => g.url),
+    });
   } catch (error) {
+    await store?.close();
     await cluster.stop();
     throw error;
   }
+  const counts = counter;
   const tokens: TokenService = createTokenService({
     secret: cluster.jwtSecret,
     issuer: ISSUER,
@@ -85,6 +94,7 @@ export async function startOurs(options: StartClusterOptions): Promise<OursTarge
     nodes: cluster.gateways.map((g) => ({ url: g.url, pid: g.pid })),
     processes: () => cluster.processes(),
     nodeProcesses: () => cluster.gateways.map((g, i) => ({ name: `gateway-${i + 1}`, pid: g.pid })),
+    commandCounts: () => counts.read(),
     async prepare(plan: SetupPlan): Promise<Prepared> {
       const users = await mapLimit(
         Array.from({ length: plan.users }, (_, i) => i),
@@ -127,6 +137,7 @@ export async function startOurs(options: StartClusterOptions): Promise<OursTarge
     },
     connectRaw: (user) => connectSocket(user),
     async stop() {
+      await counts.close().catch(() => undefined);
       await seeded.close().catch(() => undefined);
       await cluster.stop();
     },

@@ -1,5 +1,6 @@
 import { isPlainObject } from '../bson-values.js';
 import { compileFilter } from '../query.js';
+import { commandMetrics } from '../command-metrics.js';
 import { ok, type Handler } from './context.js';
 
 export const MAX_BSON_OBJECT_SIZE = 16 * 1024 * 1024;
@@ -64,6 +65,7 @@ const serverStatus: Handler = () =>
     uptime: process.uptime(),
     localTime: new Date(),
     connections: {},
+    metrics: { commands: commandMetrics() },
   });
 
 const noop: Handler = () => ok();

@@ -7,7 +7,7 @@ import {
   type OptionalUnlessRequiredId,
 } from 'mongodb';
 import { INDEXES } from '../ensure-indexes.js';
-import { DuplicateKeyError, toStoreError } from '../errors.js';
+import { DuplicateKeyError, unwrapBulkError, WriteFailedError } from '../errors.js';
 import { createCoalescer, type CoalescerOptions } from './coalescer.js';
 
 /**
@@ -78,6 +78,7 @@ export function batchedFindByField<T extends Document>(
 /** The key pattern of the index named in an E11000 message (`... index: <name> dup key: ...`). */
 function keyPatternOf(collection: string, errmsg: unknown): Record<string, unknown> | undefined {
   const name = typeof errmsg === 'string' ? /index: (\S+)/.exec(errmsg)?.[1] : undefined;
+  if (name === '_id_') return { _id: 1 };
   const index = name === undefined ? undefined : INDEXES[collection]?.find((i) => i.name === name);
   return index ? { ...(index.key as Record<string, unknown>) } : undefined;
 }
@@ -95,8 +96,8 @@ function settleBulk<Out>(
   if (!(err instanceof MongoBulkWriteError)) throw err;
   const raw = err.writeErrors;
   const failed = new Map((Array.isArray(raw) ? raw : [raw]).map((w) => [w.index, w]));
-  // A bulk error with no per-operation errors (e.g. a write concern error) fails them all.
-  if (failed.size === 0) throw err;
+  // No per-operation errors: the command failed as a whole (network, timeout, write concern).
+  if (failed.size === 0) throw unwrapBulkError(err);
   return Array.from({ length: size }, (_, i): PromiseSettledResult<Out> => {
     const w = failed.get(i);
     if (!w) return { status: 'fulfilled', value: ok(i) };
@@ -110,7 +111,10 @@ function settleBulk<Out>(
         }),
       };
     }
-    return { status: 'rejected', reason: toStoreError(err) };
+    return {
+      status: 'rejected',
+      reason: new WriteFailedError(w.errmsg ?? 'write failed', w.code, i, { cause: err }),
+    };
   });
 }
 

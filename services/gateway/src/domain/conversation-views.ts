@@ -9,6 +9,7 @@ import {
 import { AppError } from '@chat/core';
 import type { ObjectId } from '@chat/store';
 import { hex } from './ids.js';
+import { withLatestSeqs, type CounterReader } from './send/latest-seq.js';
 
 export interface MemberView {
   conversation: ConversationDoc;
@@ -41,13 +42,17 @@ export async function requireMember(
 export async function toConversationDtos(
   store: MongoStore,
   views: readonly MemberView[],
+  counters?: CounterReader,
 ): Promise<Conversation[]> {
   if (views.length === 0) return [];
   const ids = views.map((v) => v.conversation._id);
-  const members = await store.memberships.collection
-    .find({ conversationId: { $in: ids } })
-    .sort({ joinedAt: 1, _id: 1 })
-    .toArray();
+  const [members, latest] = await Promise.all([
+    store.memberships.listMembersOf(ids),
+    withLatestSeqs(
+      views.map((v) => v.conversation),
+      counters,
+    ),
+  ]);
   const byConversation = new Map<string, MembershipDoc[]>();
   for (const m of members) {
     const key = hex(m.conversationId);
@@ -59,9 +64,9 @@ export async function toConversationDtos(
     ...new Map(members.map((m) => [hex(m.userId), m.userId])).values(),
   ]);
   const usersById = new Map<string, UserDoc>(users.map((u) => [hex(u._id), u]));
-  return views.map((v) =>
+  return views.map((v, i) =>
     toConversationDto({
-      conversation: v.conversation,
+      conversation: latest[i] ?? v.conversation,
       members: byConversation.get(hex(v.conversation._id)) ?? [],
       usersById,
       viewer: v.membership,
@@ -72,9 +77,13 @@ export async function toConversationDtos(
 /** The same conversation as each member sees it (their own readSeq/unreadCount). */
 export async function conversationForEachMember(
   store: MongoStore,
-  conversation: ConversationDoc,
+  stored: ConversationDoc,
+  counters?: CounterReader,
 ): Promise<Array<{ userId: string; conversation: Conversation }>> {
-  const members = await store.memberships.listMembers(conversation._id);
+  const [members, [conversation = stored]] = await Promise.all([
+    store.memberships.listMembers(stored._id),
+    withLatestSeqs([stored], counters),
+  ]);
   const users = await store.users.findByIds(members.map((m) => m.userId));
   const usersById = new Map<string, UserDoc>(users.map((u) => [hex(u._id), u]));
   return members.map((viewer) => ({

@@ -12,6 +12,7 @@ import {
   toConversationDtos,
 } from './conversation-views.js';
 import type { Fanout } from './fanout.js';
+import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
 
 export interface ConversationsServiceOptions {
@@ -19,6 +20,14 @@ export interface ConversationsServiceOptions {
   fanout: Fanout;
   /** Members per group, owner included. @default 200 */
   groupMaxMembers: number;
+  /**
+   * Who may send into the conversation changed (members, closed): called after the MongoDB
+   * write and before the change is answered, so no node admits a send on what it cached
+   * before (send/membership-cache.ts).
+   */
+  onAccessChanged?: (conversationId: ObjectId) => Promise<void>;
+  /** The Redis seq counters: DTOs count what MongoDB's written-behind seq does not have yet. */
+  counters?: CounterReader;
   /** Called after users were added to a group by someone else (notifications, issue 4). */
   onMembersAdded?: (input: {
     conversation: ConversationDoc;
@@ -39,6 +48,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
     for (const { userId, conversation: dto } of await conversationForEachMember(
       store,
       conversation,
+      options.counters,
     )) {
       fanout.toUsers([userId], 'conversation:updated', { conversation: dto });
     }
@@ -47,7 +57,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
   async function viewOf(conversation: ConversationDoc, userId: ObjectId): Promise<Conversation> {
     const membership = await store.memberships.find(conversation._id, userId);
     if (!membership) throw AppError.notFound('Conversation not found');
-    const [dto] = await toConversationDtos(store, [{ conversation, membership }]);
+    const [dto] = await toConversationDtos(store, [{ conversation, membership }], options.counters);
     if (!dto) throw AppError.notFound('Conversation not found');
     return dto;
   }
@@ -140,7 +150,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
     async list(userHex: string, query: { limit?: number; cursor?: string }) {
       try {
         const page = await store.conversations.listForUser(oid(userHex), query);
-        const conversations = await toConversationDtos(store, page.items);
+        const conversations = await toConversationDtos(store, page.items, options.counters);
         return page.nextCursor ? { conversations, nextCursor: page.nextCursor } : { conversations };
       } catch (err) {
         if (err instanceof InvalidCursorError) {
@@ -152,7 +162,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
 
     async get(userHex: string, conversationHex: string): Promise<Conversation> {
       const view = await requireMember(store, oid(conversationHex), oid(userHex));
-      const [dto] = await toConversationDtos(store, [view]);
+      const [dto] = await toConversationDtos(store, [view], options.counters);
       if (!dto) throw AppError.notFound('Conversation not found');
       return dto;
     },
@@ -197,11 +207,13 @@ export function createConversationsService(options: ConversationsServiceOptions)
         });
       }
       // New members start "caught up": old history is readable but not unread.
+      const startSeq = await latestSeqOf(conversation, options.counters);
       const added = await store.memberships.addMany(
         conversation._id,
-        userIds.map((id) => ({ userId: id, role: 'member' as const, startSeq: conversation.seq })),
+        userIds.map((id) => ({ userId: id, role: 'member' as const, startSeq })),
       );
       if (added.length > 0) {
+        await options.onAccessChanged?.(conversation._id);
         await fanout.joinConversation(added.map(hex), hex(conversation._id));
         await store.conversations.touchActivity(conversation._id);
         await announce(conversation);
@@ -234,6 +246,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
         );
       }
       await store.memberships.remove(conversation._id, targetId);
+      await options.onAccessChanged?.(conversation._id);
       await fanout.leaveConversation([targetHex], hex(conversation._id));
       fanout.toUsers([targetHex], 'conversation:removed', {
         conversationId: hex(conversation._id),
@@ -273,6 +286,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const memberIds = (await store.memberships.listMemberIds(view.conversation._id)).map(hex);
       if (!(await store.conversations.close(view.conversation._id)))
         throw AppError.notFound('Conversation not found');
+      await options.onAccessChanged?.(view.conversation._id);
       const conversationId = hex(view.conversation._id);
       await fanout.leaveConversation(memberIds, conversationId);
       fanout.toUsers(memberIds, 'conversation:removed', { conversationId });

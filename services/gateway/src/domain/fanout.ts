@@ -14,10 +14,12 @@ export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEven
  * implementation lives in realtime/; services stay free of socket.io imports (STYLE.md).
  */
 export interface Fanout {
+  /** `exceptSocket`: that one socket gets nothing (a sender has its message in its ack). */
   toConversation<E extends ServerEvent>(
     conversationId: string,
     event: E,
     payload: ServerPayload<E>,
+    options?: { exceptSocket?: string },
   ): void;
   toUsers<E extends ServerEvent>(
     userIds: readonly string[],

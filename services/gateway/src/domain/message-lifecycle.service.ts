@@ -1,12 +1,15 @@
 import { AppError } from '@chat/core';
 import { checkMessageText, LIMITS, type Message, type Reaction } from '@chat/protocol';
-import { toReactionDtos, type MessageDoc, type MongoStore, type ObjectId } from '@chat/store';
+import {
+  quoteOf,
+  toReactionDtos,
+  type MessageDoc,
+  type MongoStore,
+  type ObjectId,
+} from '@chat/store';
 import { requireMember, type MemberView } from './conversation-views.js';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
-
-/** Same length as the preview written by messages.service on send. */
-const PREVIEW_CHARS = 200;
 
 export interface EditInput {
   messageId: string;
@@ -113,16 +116,14 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       const updated = await store.messages.edit(doc._id, text, at);
       if (!updated) throw AppError.notFound('Message not found');
       // Keep the list preview and the quotes in replies in step with the new text.
-      const preview = text.slice(0, PREVIEW_CHARS);
+      const quote = quoteOf(text);
       await Promise.all([
-        store.conversations.collection.updateOne(
-          { _id: doc.conversationId, 'lastMessage.id': doc._id },
-          { $set: { 'lastMessage.text': preview } },
+        store.conversations.reviseLastMessage(
+          doc.conversationId,
+          { id: doc._id, createdAt: doc.createdAt },
+          { text: quote },
         ),
-        store.messages.collection.updateMany(
-          { conversationId: doc.conversationId, 'replyTo.id': doc._id },
-          { $set: { 'replyTo.text': preview } },
-        ),
+        store.messages.reviseReplyQuotes(doc.conversationId, doc._id, quote),
       ]);
       return { message: await broadcastUpdated(updated) };
     },
@@ -156,11 +157,12 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       if (!tombstone) return {};
       // A deleted text must not live on in previews or in the quotes of replies to it.
       await Promise.all([
-        store.conversations.markLastMessageDeleted(doc.conversationId, doc._id),
-        store.messages.collection.updateMany(
-          { conversationId: doc.conversationId, 'replyTo.id': doc._id },
-          { $unset: { 'replyTo.text': '' } },
+        store.conversations.reviseLastMessage(
+          doc.conversationId,
+          { id: doc._id, createdAt: doc.createdAt },
+          'deleted',
         ),
+        store.messages.reviseReplyQuotes(doc.conversationId, doc._id),
       ]);
       await broadcastUpdated(tombstone);
       return {};

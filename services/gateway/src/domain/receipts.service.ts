@@ -2,6 +2,7 @@ import type { MongoStore } from '@chat/store';
 import { requireMember } from './conversation-views.js';
 import type { Fanout } from './fanout.js';
 import { oid } from './ids.js';
+import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 
 export type ReceiptsService = ReturnType<typeof createReceiptsService>;
 
@@ -10,7 +11,16 @@ export type ReceiptsService = ReturnType<typeof createReceiptsService>;
  * beyond the conversation's latest is clamped (a client cannot pre-read the future),
  * and a lower one is accepted and ignored. Only real moves are broadcast.
  */
-export function createReceiptsService({ store, fanout }: { store: MongoStore; fanout: Fanout }) {
+export function createReceiptsService({
+  store,
+  fanout,
+  counters,
+}: {
+  store: MongoStore;
+  fanout: Fanout;
+  /** The Redis seq counters (MongoDB's seq is written behind). */
+  counters?: CounterReader;
+}) {
   async function advance(
     kind: 'read' | 'delivered',
     userHex: string,
@@ -23,7 +33,10 @@ export function createReceiptsService({ store, fanout }: { store: MongoStore; fa
       oid(conversationHex, 'conversationId'),
       userId,
     );
-    const target = Math.min(seq, conversation.seq);
+    // The stored seq trails the counter by the write-behind delay: a member reading a message
+    // that just arrived must not be clamped below it.
+    const target =
+      seq <= conversation.seq ? seq : Math.min(seq, await latestSeqOf(conversation, counters));
     const at = new Date();
     const move =
       kind === 'read'

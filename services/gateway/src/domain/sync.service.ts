@@ -1,6 +1,7 @@
 import type { Conversation, Message } from '@chat/protocol';
 import type { ConversationDoc, MembershipDoc, MessageDoc, MongoStore, ObjectId } from '@chat/store';
 import { toConversationDtos } from './conversation-views.js';
+import { withLatestSeqs, type CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
 
 export interface SyncResult {
@@ -27,6 +28,8 @@ export interface SyncServiceOptions {
   defaultLimit: number;
   /** Most conversations reported in `changed`. @default 100 */
   maxChanged: number;
+  /** The Redis seq counters: `seq` counts what MongoDB's written-behind copy does not have yet. */
+  counters?: CounterReader;
 }
 
 export type SyncService = ReturnType<typeof createSyncService>;
@@ -59,6 +62,7 @@ export function createSyncService(options: SyncServiceOptions) {
         const membership = byConversation.get(hex(conversation._id));
         return !conversation.closedAt && membership ? [{ conversation, membership }] : [];
       }),
+      options.counters,
     );
   }
 
@@ -104,7 +108,9 @@ export function createSyncService(options: SyncServiceOptions) {
       const [memberships, allMine, conversations] = await Promise.all([
         store.memberships.findForUser(userId, cursorIds),
         store.memberships.listConversationIdsOfUser(userId),
-        store.conversations.findByIds(cursorIds),
+        store.conversations
+          .findByIds(cursorIds)
+          .then((found) => withLatestSeqs(found, options.counters)),
       ]);
       const mine = new Map<string, MembershipDoc>(
         memberships.map((m) => [hex(m.conversationId), m]),

@@ -1,6 +1,6 @@
 import { AppError } from '@chat/core';
 import type { User, UserWithPresence } from '@chat/protocol';
-import { toUserDto, type MongoStore } from '@chat/store';
+import { toUserDto, type MongoStore, type ObjectId } from '@chat/store';
 import { oid } from './ids.js';
 
 /** Presence lookup; the Redis presence store implements it (issue 4). */
@@ -15,10 +15,18 @@ export type UsersService = ReturnType<typeof createUsersService>;
 export function createUsersService({
   store,
   presence,
+  onAccessChanged,
 }: {
   store: MongoStore;
   presence?: PresenceReader;
+  /** A block changes who may send into the pair's direct conversation (conversations.service). */
+  onAccessChanged?: (conversationId: ObjectId) => Promise<void>;
 }) {
+  async function blockChanged(a: ObjectId, b: ObjectId): Promise<void> {
+    const direct = await store.conversations.findDirect(a, b);
+    if (direct) await onAccessChanged?.(direct._id);
+  }
+
   return {
     async me(userHex: string): Promise<User> {
       const doc = await store.users.findById(oid(userHex));
@@ -49,10 +57,12 @@ export function createUsersService({
       }
       if (!(await store.users.findById(target))) throw AppError.notFound('User not found');
       await store.blocks.block(oid(userHex), target);
+      await blockChanged(oid(userHex), target);
     },
 
     async unblock(userHex: string, targetHex: string): Promise<void> {
       await store.blocks.unblock(oid(userHex), oid(targetHex));
+      await blockChanged(oid(userHex), oid(targetHex));
     },
   };
 }

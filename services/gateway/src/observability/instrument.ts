@@ -1,4 +1,5 @@
 import type { Logger } from '@chat/core';
+import type { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.js';
 import type { InFlightTracker } from '../drain.js';
@@ -29,11 +30,25 @@ const PROBE_CHANNEL_BYTES = Buffer.from(PROBE_CHANNEL);
 const QUEUE_DEPTH_TIMEOUT_MS = 1000;
 
 /**
+ * Counts every command a client sends. ioredis has no hook for this; single commands,
+ * pipelines and auto-pipelined batches all go through `sendCommand`, so that is wrapped.
+ */
+function countCommands(client: Redis, count: () => void): void {
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    count();
+    return send(...args);
+  }) as Redis['sendCommand'];
+}
+
+/**
  * Wires the node's metrics: socket events, HTTP statuses, dependency state (logged once per
  * change, not per request), adapter reconnects, a cross-node fan-out probe, and GET /metrics.
  */
 export function instrumentNode(options: InstrumentOptions): Instrumentation {
   const { app, io, deps, metrics, inFlight } = options;
+  countCommands(deps.redis, () => metrics.redisCommands.inc({ connection: 'cmd' }));
+  countCommands(deps.pub, () => metrics.redisCommands.inc({ connection: 'pub' }));
 
   const observe: HandlerObserver = (event) => {
     const done = inFlight.start();

@@ -21,6 +21,8 @@ export interface GatewayMetrics {
   readonly inFlightHandlers: Gauge;
   /** Offline-delivery jobs by state, read from the queue at scrape time. */
   readonly queueJobs: Gauge<'state'>;
+  /** Redis commands this node sent, by connection (`cmd`, `pub`): round trips per message. */
+  readonly redisCommands: Counter<'connection'>;
 }
 
 /** One registry per node (not prom-client's global one): tests run several nodes in one process. */
@@ -92,6 +94,12 @@ export function createGatewayMetrics(): GatewayMetrics {
       name: 'chat_offline_queue_jobs',
       help: 'Offline-delivery jobs by state (waiting, delayed, active, failed = dead letters).',
       labelNames: ['state'],
+      registers,
+    }),
+    redisCommands: new Counter({
+      name: 'chat_redis_commands_total',
+      help: 'Redis commands sent by this node (a script is one), by connection: cmd (commands, scripts, queues) or pub (adapter publishes).',
+      labelNames: ['connection'],
       registers,
     }),
   };

@@ -8,13 +8,14 @@ import type { ChatServer } from './types.js';
  */
 export function createIoFanout(io: ChatServer): Fanout {
   return {
-    toConversation(conversationId, event, payload) {
+    toConversation(conversationId, event, payload, { exceptSocket } = {}) {
+      const target = io.to(rooms.conversation(conversationId));
+      // Every socket is in the room named by its id, on every node: the adapter carries the
+      // exception with the broadcast.
+      const operator = exceptSocket === undefined ? target : target.except(exceptSocket);
       // The generic event/payload pair is checked by Fanout's signature; socket.io's
       // overloads cannot follow a generic key, hence the cast.
-      (io.to(rooms.conversation(conversationId)).emit as (e: string, p: unknown) => boolean)(
-        event,
-        payload,
-      );
+      (operator.emit as (e: string, p: unknown) => boolean)(event, payload);
     },
     toUsers(userIds, event, payload) {
       if (userIds.length === 0) return;

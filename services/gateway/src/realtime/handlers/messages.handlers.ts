@@ -4,8 +4,8 @@ import { defineHandler } from '../define-handler.js';
 
 export function messageHandlers(messages: MessagesService) {
   return [
-    defineHandler('message:send', MessageSendPayload, async (payload, { userId }) => {
-      const { message } = await messages.send(userId, payload);
+    defineHandler('message:send', MessageSendPayload, async (payload, { userId, socket }) => {
+      const { message } = await messages.send(userId, { ...payload, originSocketId: socket.id });
       return { message };
     }),
     defineHandler('message:history', MessageHistoryPayload, (payload, { userId }) =>
