@@ -81,10 +81,22 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     close() {
       closing ??= (async () => {
         await offlineDelivery.close().catch(() => undefined);
+        await settleSubscriber(sub);
         await Promise.allSettled([redis.quit(), pub.quit(), sub.quit()]);
         await store.close();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * The adapter's close() sends UNSUBSCRIBE/PUNSUBSCRIBE without awaiting them, and ioredis
+ * rejects commands still queued when QUIT closes the socket (redis/ioredis#2025): unhandled
+ * rejections at every shutdown. Replies come in order, so once our own unsubscribes answer,
+ * the adapter's have too.
+ */
+async function settleSubscriber(sub: Redis): Promise<void> {
+  if (sub.status !== 'ready') return;
+  await Promise.allSettled([sub.unsubscribe(), sub.punsubscribe()]);
 }
