@@ -34,6 +34,11 @@ export interface StepCommands {
   redisPerMessage: number;
   /** Redis commands the chat nodes sent per message (a script is one): round trips, at most. */
   redisSentPerMessage?: number;
+  /**
+   * As redisSentPerMessage, minus what the nodes send idle (presence heartbeat flushes, the
+   * fan-out probe; measured before the steps): the round trips a send itself makes.
+   */
+  redisSentMarginalPerMessage?: number;
   mongo: Record<string, number>;
   redis: Record<string, number>;
 }
@@ -118,6 +123,7 @@ export class TrafficDriver {
   private lastArrivalAt = 0;
   /** CPU µs per second each process uses with the sockets connected and no traffic. */
   private idleMicrosPerSec = new Map<string, number>();
+  private idleRedisSentPerSec = 0;
   unparsed = 0;
 
   constructor(
@@ -166,10 +172,14 @@ export class TrafficDriver {
   /** Measures every process's CPU with no traffic, the base the marginal costs subtract. */
   async measureIdle(seconds: number, signal?: AbortSignal): Promise<Map<string, number>> {
     const processes = this.processes();
+    const countsBefore = await this.commandCounts();
     const before = await snapshotCpu(processes);
     await sleep(seconds * 1000, undefined, signal ? { signal } : {}).catch(() => undefined);
     const after = await snapshotCpu(processes);
+    const countsAfter = await this.commandCounts();
     const wallSeconds = (after.atMs - before.atMs) / 1000;
+    this.idleRedisSentPerSec =
+      ((countsAfter.redisSent ?? 0) - (countsBefore.redisSent ?? 0)) / wallSeconds;
     this.idleMicrosPerSec = new Map(
       [...cpuBetween(before, after)].map(([name, usage]) => [name, usage.cpuMicros / wallSeconds]),
     );
@@ -261,7 +271,17 @@ export class TrafficDriver {
       mongoPerMessage: perMessage(total(mongo)),
       redisPerMessage: perMessage(total(redis)),
       ...(countsStart.redisSent !== undefined && countsEnd.redisSent !== undefined
-        ? { redisSentPerMessage: perMessage(countsEnd.redisSent - countsStart.redisSent) }
+        ? {
+            redisSentPerMessage: perMessage(countsEnd.redisSent - countsStart.redisSent),
+            redisSentMarginalPerMessage: perMessage(
+              Math.max(
+                0,
+                countsEnd.redisSent -
+                  countsStart.redisSent -
+                  this.idleRedisSentPerSec * totalSeconds,
+              ),
+            ),
+          }
         : {}),
       mongo,
       redis,
