@@ -18,7 +18,7 @@ export interface GatewayConfig {
    * @default 500
    */
   writeBehindMs: number;
-  redis: { url: string; keyPrefix: string; autoPipelining: boolean };
+  redis: { url: string; keyPrefix: string };
   auth: {
     jwtSecret: string;
     issuer: string;
@@ -101,7 +101,6 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
         protocols: ['redis:', 'rediss:'],
       }),
       keyPrefix: r.str('REDIS_PREFIX', { default: 'chat:' }),
-      autoPipelining: r.bool('REDIS_AUTO_PIPELINING', { default: false }),
     },
     auth: {
       jwtSecret,

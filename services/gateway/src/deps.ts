@@ -21,15 +21,9 @@ export interface GatewayDeps {
   close(): Promise<void>;
 }
 
-export function createRedis(
-  url: string,
-  logger: Logger,
-  name: string,
-  options: { autoPipelining?: boolean } = {},
-): Redis {
+export function createRedis(url: string, logger: Logger, name: string): Redis {
   const redis = new Redis(url, {
     connectionName: name,
-    enableAutoPipelining: options.autoPipelining ?? false,
     // A stalled Redis must turn into UNAVAILABLE quickly, not a hung request.
     commandTimeout: 5000,
     maxRetriesPerRequest: 2,
@@ -55,11 +49,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     logger,
   });
   await store.ensureIndexes();
-  // Auto-pipelining only on the command connection: BullMQ's and the subscriber's
-  // connections have their own command patterns (blocking reads, SUBSCRIBE).
-  const redis = createRedis(config.redis.url, logger, `${config.nodeId}:cmd`, {
-    autoPipelining: config.redis.autoPipelining,
-  });
+  const redis = createRedis(config.redis.url, logger, `${config.nodeId}:cmd`);
   const pub = createRedis(config.redis.url, logger, `${config.nodeId}:pub`);
   // The subscriber must keep retrying forever and replay its subscriptions (ioredis does).
   const sub = pub.duplicate({
