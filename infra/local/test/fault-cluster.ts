@@ -132,7 +132,10 @@ export async function startFaultCluster(options: {
     const receiver = createServer((req, res) => {
       void readBody(req).then((raw) => {
         const signature = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
-        if (req.headers['x-chat-signature'] !== signature) return res.writeHead(401).end();
+        if (req.headers['x-chat-signature'] !== signature) {
+          res.writeHead(401).end();
+          return;
+        }
         hooks.push({
           deliveryId: String(req.headers['x-chat-delivery-id']),
           body: JSON.parse(raw) as Record<string, unknown>,
