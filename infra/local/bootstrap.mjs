@@ -12,6 +12,7 @@ import {
   mkdirSync,
   rmSync,
   readdirSync,
+  realpathSync,
   statSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -129,14 +130,17 @@ function ensureDependencies(pnpm) {
   writeFileSync(stamp, digest);
 }
 
-/** Newest modification time of any file below `dir` (0 when it does not exist). */
-function newestMtime(dir) {
-  if (!existsSync(dir)) return 0;
+/**
+ * Newest modification time of `path`: the file itself, or any file below it when it is a
+ * directory (0 when it does not exist). ensureWebBuild asks about both kinds
+ * (`src/` and `index.html`); a directory-only walk crashed every second `npm start`.
+ */
+export function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
   return newest;
 }
 
@@ -180,4 +184,5 @@ function main() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-main();
+// Imported by its test for newestMtime: run only as the entry point.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) main();
