@@ -36,11 +36,16 @@ const SYSTEM_PACKAGES = {
   'service-token': {},
 };
 
+/**
+ * What each command runs: `node` entries run as the direct child of this process (no npx,
+ * pnpm or tsx wrapper in between), so a Ctrl-C reaches the runner once and its exit code
+ * comes back unchanged; `pnpm` entries go through pnpm.
+ */
 const COMMANDS = {
-  start: ['exec', 'tsx', 'infra/local/src/main.ts'],
-  test: ['exec', 'vitest', 'run'],
-  'service-token': ['exec', 'tsx', 'infra/local/src/service-token.ts'],
-  bench: ['--filter', '@chat/bench', 'run', 'bench'],
+  start: { node: 'infra/local/src/main.ts' },
+  test: { pnpm: ['exec', 'vitest', 'run'] },
+  'service-token': { node: 'infra/local/src/service-token.ts' },
+  bench: { pnpm: ['--filter', '@chat/bench', 'run', 'bench'] },
 };
 
 function log(message) {
@@ -172,7 +177,10 @@ function main() {
   const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=@chat/source']
     .join(' ')
     .trim();
-  const [cmd, ...args] = [...pnpm, ...COMMANDS[command], ...rest];
+  const entry = COMMANDS[command];
+  const [cmd, ...args] = entry.node
+    ? [process.execPath, '--import', 'tsx', entry.node, ...rest]
+    : [...pnpm, ...entry.pnpm, ...rest];
   const child = spawn(cmd, args, {
     cwd: root,
     stdio: 'inherit',

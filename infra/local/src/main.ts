@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   try {
     const redis = await provideRedis(supervisor, process.env);
     log(`redis ${redis.url}${redis.pid ? ` (pid ${redis.pid})` : ' (REDIS_URL)'}`);
-    const mongo = await provideMongo(supervisor, process.env, repoRoot, log);
+    const mongo = await provideMongo(supervisor, process.env, repoRoot, options.dataDir, log);
     log(`mongo ${mongo.url}${mongo.pid ? ` (pid ${mongo.pid}, embedded)` : ' (MONGO_URL)'}`);
 
     const url = `http://127.0.0.1:${options.port}`;
