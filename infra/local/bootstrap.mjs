@@ -12,7 +12,6 @@ import {
   mkdirSync,
   rmSync,
   readdirSync,
-  realpathSync,
   statSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,7 +33,9 @@ const SYSTEM_PACKAGES = {
   },
   bench: { 'redis-server': 'redis-server', nginx: 'nginx' },
   'service-token': {},
+  pnpm: {},
 };
+SYSTEM_PACKAGES.check = SYSTEM_PACKAGES.test;
 
 /**
  * What each command runs: `node` entries run as the direct child of this process (no npx,
@@ -46,6 +47,19 @@ const COMMANDS = {
   test: { pnpm: ['exec', 'vitest', 'run'] },
   'service-token': { node: 'infra/local/src/service-token.ts' },
   bench: { pnpm: ['--filter', '@chat/bench', 'run', 'bench'] },
+  // The steps of .ci/run, static checks first (they fail in seconds, the tests take minutes).
+  check: {
+    steps: [
+      ['run', 'typecheck'],
+      ['--filter', '@chat/web', 'run', 'typecheck'],
+      ['run', 'lint'],
+      ['run', 'format:check'],
+      ['run', 'cycles'],
+      ['exec', 'vitest', 'run'],
+    ],
+  },
+  // `npm run pnpm -- <args>`: any pnpm command on a machine without a global pnpm.
+  pnpm: { pnpm: [] },
 };
 
 function log(message) {
@@ -140,7 +154,7 @@ function ensureDependencies(pnpm) {
  * directory (0 when it does not exist). ensureWebBuild asks about both kinds
  * (`src/` and `index.html`); a directory-only walk crashed every second `npm start`.
  */
-export function newestMtime(path) {
+function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
@@ -170,6 +184,7 @@ function main() {
   checkNode();
   ensureSystemPackages(command);
   const pnpm = resolvePnpm();
+  if (command === 'pnpm') process.exit(run([...pnpm, ...rest]));
   ensureDependencies(pnpm);
   if (command === 'start') ensureWebBuild(pnpm);
 
@@ -178,6 +193,17 @@ function main() {
     .join(' ')
     .trim();
   const entry = COMMANDS[command];
+  if (entry.steps) {
+    for (const step of entry.steps) {
+      log(`pnpm ${step.join(' ')}`);
+      // Only the tests run workspace code (tsc, eslint, madge read files; they need no condition).
+      const env = step[0] === 'exec' ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
+      const status = run([...pnpm, ...step], { env });
+      if (status !== 0) fail(`check failed at: pnpm ${step.join(' ')}`);
+    }
+    log('check passed');
+    process.exit(0);
+  }
   const [cmd, ...args] = entry.node
     ? [process.execPath, '--import', 'tsx', entry.node, ...rest]
     : [...pnpm, ...entry.pnpm, ...rest];
@@ -192,5 +218,4 @@ function main() {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-// Imported by its test for newestMtime: run only as the entry point.
-if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+main();
