@@ -128,11 +128,11 @@ export class Collection {
   }
 
   /**
-   * Startup only: documents read back from durable storage, in their original order, before
+   * Startup only: a document read back from durable storage, in its original order, before
    * any secondary index exists (createIndex then builds each index in one pass). Not journaled.
    */
-  restore(docs: Iterable<[string, Doc]>): void {
-    for (const [id, doc] of docs) this.docs.set(id, doc);
+  restore(id: string, doc: Doc): void {
+    this.docs.set(id, doc);
   }
 
   /** A change of index options made in place (collMod): journaled like a new index. */
