@@ -13,6 +13,7 @@ import {
   type ManagedProcess,
   type RedisServer,
 } from '@chat/testkit';
+import { authenticate, httpJson } from './http-json.js';
 
 /*
  * The embedded MongoDB of `npm start` is durable (packages/embedded-mongo, SQLite in WAL mode):
@@ -62,18 +63,8 @@ async function startMongo(): Promise<ManagedProcess> {
   return proc;
 }
 
-async function http<T>(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(gatewayUrl + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const http = <T>(method: string, path: string, token?: string, body?: unknown) =>
+  httpJson<T>(gatewayUrl, method, path, { token, body });
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -119,11 +110,7 @@ afterAll(async () => {
 describe('SIGKILL of the durable embedded MongoDB during sends', () => {
   it('keeps every acknowledged message, once, with strictly increasing seqs', async () => {
     const tag = `k${process.pid % 100000}`;
-    const register = (name: string) =>
-      http<{ user: { id: string }; accessToken: string }>('POST', '/api/auth/register', undefined, {
-        username: `${tag}${name}`,
-        password: 'correct horse battery',
-      });
+    const register = (name: string) => authenticate(gatewayUrl, 'register', `${tag}${name}`);
     const alice = await register('alice');
     const bob = await register('bob');
     const group = await http<{ id: string }>(

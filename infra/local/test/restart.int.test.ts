@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createChatClient } from '@chat/client';
-import { getFreePort, isPortOpen, waitFor } from '@chat/testkit';
+import { getFreePortBlock, waitFor } from '@chat/testkit';
+import { authenticate, httpJson } from './http-json.js';
 
 /*
  * `npm start`, Ctrl-C, `npm start` again, as a newcomer does it: through bootstrap.mjs (the
@@ -16,7 +17,6 @@ import { getFreePort, isPortOpen, waitFor } from '@chat/testkit';
  */
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const PASSWORD = 'correct horse battery';
 
 interface Started {
   child: ChildProcess;
@@ -25,22 +25,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** A base port whose next `size` ports are free too. */
-async function freeBlock(size: number): Promise<number> {
-  return waitFor(async () => {
-    const base = await getFreePort();
-    if (base + size > 65535) return 0;
-    for (let i = 1; i <= size; i += 1) if (await isPortOpen(base + i)) return 0;
-    return base;
-  });
-}
-
 /**
  * `node infra/local/bootstrap.mjs start` in its own process group, so that stopping it is a
  * terminal's Ctrl-C: SIGINT to the whole group (bootstrap, npx, pnpm, tsx, the runner).
  */
 async function npmStart(runDir: string): Promise<Started> {
-  const port = await freeBlock(1);
+  const port = await getFreePortBlock(1);
   const child = spawn(
     process.execPath,
     ['infra/local/bootstrap.mjs', 'start', '--nodes', '1', '--port', String(port)],
@@ -75,24 +65,8 @@ async function ctrlC(started: Started): Promise<number | null> {
   return started.exited;
 }
 
-async function api<T>(
-  url: string,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-): Promise<{ status: number; body: T }> {
-  const res = await fetch(url + path, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = <T>(url: string, method: string, path: string, token?: string, body?: unknown) =>
+  httpJson<T>(url, method, path, { token, body });
 
 interface Conversation {
   id: string;
@@ -126,14 +100,7 @@ describe('npm start twice on the same data folder', () => {
     current = await npmStart(runDir);
     const first = current;
     expect(first.output()).toContain(`kept in ${join(runDir, 'data')}`);
-    const register = (name: string) =>
-      api<{ user: { id: string }; accessToken: string }>(
-        first.url,
-        'POST',
-        '/api/auth/register',
-        undefined,
-        { username: `${tag}${name}`, password: PASSWORD },
-      );
+    const register = (name: string) => authenticate(first.url, 'register', `${tag}${name}`);
     const alice = await register('alice');
     const bob = await register('bob');
     expect([alice.status, bob.status]).toEqual([201, 201]);
@@ -145,14 +112,18 @@ describe('npm start twice on the same data folder', () => {
       { title: 'kept', memberIds: [bob.body.user.id] },
     );
     expect(group.status).toBe(201);
+    const post = (url: string, token: string, clientMsgId: string, text: string) =>
+      api<Message>(url, 'POST', `/api/conversations/${group.body.id}/messages`, token, {
+        clientMsgId,
+        text,
+      });
     const sent: Message[] = [];
     for (const n of [1, 2, 3]) {
-      const res = await api<Message>(
+      const res = await post(
         first.url,
-        'POST',
-        `/api/conversations/${group.body.id}/messages`,
         alice.body.accessToken,
-        { clientMsgId: `${tag}-${n}`, text: `before restart ${n}` },
+        `${tag}-${n}`,
+        `before restart ${n}`,
       );
       expect(res.status).toBe(201);
       sent.push(res.body);
@@ -172,14 +143,7 @@ describe('npm start twice on the same data folder', () => {
 
     current = await npmStart(runDir);
     const second = current;
-    const login = (name: string) =>
-      api<{ user: { id: string }; accessToken: string }>(
-        second.url,
-        'POST',
-        '/api/auth/login',
-        undefined,
-        { username: `${tag}${name}`, password: PASSWORD },
-      );
+    const login = (name: string) => authenticate(second.url, 'login', `${tag}${name}`);
     const alice2 = await login('alice');
     const bob2 = await login('bob');
     expect([alice2.status, bob2.status]).toEqual([200, 200]);
@@ -208,23 +172,11 @@ describe('npm start twice on the same data folder', () => {
       sent.map((m) => [m.id, m.seq, m.text]),
     );
 
-    const next = await api<Message>(
-      second.url,
-      'POST',
-      `/api/conversations/${group.body.id}/messages`,
-      alice2.body.accessToken,
-      { clientMsgId: `${tag}-4`, text: 'after restart' },
-    );
+    const next = await post(second.url, alice2.body.accessToken, `${tag}-4`, 'after restart');
     expect(next.status).toBe(201);
     expect(next.body.seq).toBeGreaterThan(sent[2]?.seq ?? Infinity);
     // The same clientMsgId as before the restart is still recognised: no duplicate.
-    const resend = await api<Message>(
-      second.url,
-      'POST',
-      `/api/conversations/${group.body.id}/messages`,
-      alice2.body.accessToken,
-      { clientMsgId: `${tag}-1`, text: 'before restart 1' },
-    );
+    const resend = await post(second.url, alice2.body.accessToken, `${tag}-1`, 'before restart 1');
     expect(resend.body.id).toBe(sent[0]?.id);
 
     expect(await ctrlC(second)).toBe(0);
