@@ -33,13 +33,33 @@ const SYSTEM_PACKAGES = {
   },
   bench: { 'redis-server': 'redis-server', nginx: 'nginx' },
   'service-token': {},
+  pnpm: {},
 };
+SYSTEM_PACKAGES.check = SYSTEM_PACKAGES.test;
 
+/**
+ * What each command runs: `node` entries run as the direct child of this process (no npx,
+ * pnpm or tsx wrapper in between), so a Ctrl-C reaches the runner once and its exit code
+ * comes back unchanged; `pnpm` entries go through pnpm.
+ */
 const COMMANDS = {
-  start: ['exec', 'tsx', 'infra/local/src/main.ts'],
-  test: ['exec', 'vitest', 'run'],
-  'service-token': ['exec', 'tsx', 'infra/local/src/service-token.ts'],
-  bench: ['--filter', '@chat/bench', 'run', 'bench'],
+  start: { node: 'infra/local/src/main.ts' },
+  test: { pnpm: ['exec', 'vitest', 'run'] },
+  'service-token': { node: 'infra/local/src/service-token.ts' },
+  bench: { pnpm: ['--filter', '@chat/bench', 'run', 'bench'] },
+  // The steps of .ci/run, static checks first (they fail in seconds, the tests take minutes).
+  check: {
+    steps: [
+      ['run', 'typecheck'],
+      ['--filter', '@chat/web', 'run', 'typecheck'],
+      ['run', 'lint'],
+      ['run', 'format:check'],
+      ['run', 'cycles'],
+      ['exec', 'vitest', 'run'],
+    ],
+  },
+  // `npm run pnpm -- <args>`: any pnpm command on a machine without a global pnpm.
+  pnpm: { pnpm: [] },
 };
 
 function log(message) {
@@ -129,14 +149,17 @@ function ensureDependencies(pnpm) {
   writeFileSync(stamp, digest);
 }
 
-/** Newest modification time of any file below `dir` (0 when it does not exist). */
-function newestMtime(dir) {
-  if (!existsSync(dir)) return 0;
+/**
+ * Newest modification time of `path`: the file itself, or any file below it when it is a
+ * directory (0 when it does not exist). ensureWebBuild asks about both kinds
+ * (`src/` and `index.html`); a directory-only walk crashed every second `npm start`.
+ */
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
   return newest;
 }
 
@@ -161,6 +184,7 @@ function main() {
   checkNode();
   ensureSystemPackages(command);
   const pnpm = resolvePnpm();
+  if (command === 'pnpm') process.exit(run([...pnpm, ...rest]));
   ensureDependencies(pnpm);
   if (command === 'start') ensureWebBuild(pnpm);
 
@@ -168,7 +192,21 @@ function main() {
   const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=@chat/source']
     .join(' ')
     .trim();
-  const [cmd, ...args] = [...pnpm, ...COMMANDS[command], ...rest];
+  const entry = COMMANDS[command];
+  if (entry.steps) {
+    for (const step of entry.steps) {
+      log(`pnpm ${step.join(' ')}`);
+      // Only the tests run workspace code (tsc, eslint, madge read files; they need no condition).
+      const env = step[0] === 'exec' ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
+      const status = run([...pnpm, ...step], { env });
+      if (status !== 0) fail(`check failed at: pnpm ${step.join(' ')}`);
+    }
+    log('check passed');
+    process.exit(0);
+  }
+  const [cmd, ...args] = entry.node
+    ? [process.execPath, '--import', 'tsx', entry.node, ...rest]
+    : [...pnpm, ...entry.pnpm, ...rest];
   const child = spawn(cmd, args, {
     cwd: root,
     stdio: 'inherit',

@@ -1,10 +1,20 @@
+import { resolve } from 'node:path';
+
 export interface RunnerOptions {
   nodes: number;
   port: number;
   /** Where cluster.json goes. */
   runDir: string;
   mongoDb: string;
+  /**
+   * Where the embedded MongoDB keeps its data; undefined with `--ephemeral` (in memory).
+   * Unused when MONGO_URL points at a real MongoDB.
+   * @default `${runDir}/data`
+   */
+  dataDir: string | undefined;
 }
+
+const USAGE = 'usage: npm start -- [--nodes N] [--port P] [--data-dir DIR | --ephemeral]';
 
 function positiveInt(name: string, raw: string, max: number): number {
   const value = Number(raw);
@@ -14,7 +24,10 @@ function positiveInt(name: string, raw: string, max: number): number {
   return value;
 }
 
-/** Parses `--nodes N --port P` (also `--nodes=N`) over the NODES/PORT/RUN_DIR/MONGO_DB env. */
+/**
+ * Parses `--nodes N --port P --data-dir DIR --ephemeral` (also `--nodes=N`) over the
+ * NODES/PORT/RUN_DIR/MONGO_DB/DATA_DIR env.
+ */
 export function parseRunnerArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
@@ -22,6 +35,8 @@ export function parseRunnerArgs(
 ): RunnerOptions {
   let nodes = env.NODES ?? '3';
   let port = env.PORT ?? '8080';
+  let dataDir = env.DATA_DIR;
+  let ephemeral = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
@@ -34,15 +49,21 @@ export function parseRunnerArgs(
     };
     if (flag === '--nodes') nodes = take();
     else if (flag === '--port') port = take();
+    else if (flag === '--data-dir') dataDir = take();
+    else if (arg === '--ephemeral') ephemeral = true;
     else if (arg === '--') continue;
-    else throw new Error(`unknown argument "${arg}" (usage: npm start -- --nodes N --port P)`);
+    else throw new Error(`unknown argument "${arg}" (${USAGE})`);
   }
   const nodeCount = positiveInt('--nodes / NODES', nodes, 64);
   const portNumber = positiveInt('--port / PORT', port, 65535 - nodeCount);
+  if (ephemeral && dataDir !== undefined)
+    throw new Error(`--ephemeral and --data-dir / DATA_DIR exclude each other (${USAGE})`);
+  const runDir = env.RUN_DIR ?? `${repoRoot}/.run`;
   return {
     nodes: nodeCount,
     port: portNumber,
-    runDir: env.RUN_DIR ?? `${repoRoot}/.run`,
+    runDir,
     mongoDb: env.MONGO_DB ?? 'chat',
+    dataDir: ephemeral ? undefined : resolve(repoRoot, dataDir ?? `${runDir}/data`),
   };
 }

@@ -10,6 +10,7 @@ import {
   writeClusterFile,
   type ClusterFile,
 } from './cluster-file.js';
+import { createLineFormatter } from './log-format.js';
 import { Supervisor } from './processes.js';
 import { provideMongo, provideRedis, tsEntryArgs, workerEntry } from './services.js';
 
@@ -30,7 +31,10 @@ async function main(): Promise<number> {
       throw new Error(`port ${port} is already in use (choose another with --port)`);
   }
 
-  const supervisor = new Supervisor(log);
+  const supervisor = new Supervisor(
+    log,
+    createLineFormatter({ isTTY: process.stdout.isTTY === true, nodeEnv: process.env.NODE_ENV }),
+  );
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
     shuttingDown ??= (async () => {
@@ -65,7 +69,7 @@ async function main(): Promise<number> {
   try {
     const redis = await provideRedis(supervisor, process.env);
     log(`redis ${redis.url}${redis.pid ? ` (pid ${redis.pid})` : ' (REDIS_URL)'}`);
-    const mongo = await provideMongo(supervisor, process.env, repoRoot, log);
+    const mongo = await provideMongo(supervisor, process.env, repoRoot, options.dataDir, log);
     log(`mongo ${mongo.url}${mongo.pid ? ` (pid ${mongo.pid}, embedded)` : ' (MONGO_URL)'}`);
 
     const url = `http://127.0.0.1:${options.port}`;

@@ -1,4 +1,5 @@
 import { spawnManaged, startError, type ManagedProcess } from '@chat/testkit';
+import type { LineFormatter } from './log-format.js';
 
 export interface Supervised {
   name: string;
@@ -15,7 +16,11 @@ export class Supervisor {
   private readonly children: Supervised[] = [];
   private stopping = false;
 
-  constructor(private readonly log: (line: string) => void) {}
+  /** `format`: how a child's line is shown (pretty on a terminal, see log-format.ts). */
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly format: LineFormatter = (line) => line,
+  ) {}
 
   async start(
     name: string,
@@ -29,7 +34,9 @@ export class Supervisor {
       cwd: options.cwd,
       onLine: (line, stream) => {
         options.onLine?.(line);
-        (stream === 'stderr' ? process.stderr : process.stdout).write(`[${name}] ${line}\n`);
+        (stream === 'stderr' ? process.stderr : process.stdout).write(
+          `[${name}] ${this.format(line)}\n`,
+        );
       },
     });
     this.adopt(name, child);

@@ -23,16 +23,20 @@ export async function provideRedis(
   return { url: redis.url, pid: redis.pid };
 }
 
+/** MONGO_URL, else the embedded server: durable in `dataDir`, in memory when it is undefined. */
 export async function provideMongo(
   supervisor: Supervisor,
   env: NodeJS.ProcessEnv,
   repoRoot: string,
+  dataDir: string | undefined,
   log: (line: string) => void,
 ): Promise<Endpoint & { embedded: boolean }> {
   if (env.MONGO_URL) return { url: env.MONGO_URL, embedded: false };
-  log(
-    'WARNING: MONGO_URL is not set; using the embedded in-memory MongoDB. Data is NOT kept when the cluster stops.',
-  );
+  if (dataDir === undefined)
+    log(
+      'WARNING: --ephemeral: the embedded MongoDB keeps its data in memory. Data is NOT kept when the cluster stops.',
+    );
+  else log(`embedded MongoDB data is kept in ${dataDir} (npm start -- --ephemeral: in memory)`);
   const cli = join(repoRoot, 'packages', 'embedded-mongo', 'src', 'cli.ts');
   if (!existsSync(cli)) throw new Error(`embedded MongoDB CLI not found at ${cli}; set MONGO_URL`);
   const port = await getFreePort();
@@ -40,7 +44,12 @@ export async function provideMongo(
   const child = await supervisor.start(
     'mongo',
     process.execPath,
-    [...tsEntryArgs(cli), '--port', String(port)],
+    [
+      ...tsEntryArgs(cli),
+      '--port',
+      String(port),
+      ...(dataDir === undefined ? [] : ['--data-dir', dataDir]),
+    ],
     {
       cwd: repoRoot,
       onLine: (line) => {

@@ -10,7 +10,13 @@ describe('parseRunnerArgs', () => {
     { argv: ['--', '--nodes=2', '--port=7000'], env: {}, nodes: 2, port: 7000 },
   ])('$argv with $env → $nodes nodes on $port', ({ argv, env, nodes, port }) => {
     const options = parseRunnerArgs(argv, env, root);
-    expect(options).toEqual({ nodes, port, runDir: '/repo/.run', mongoDb: 'chat' });
+    expect(options).toEqual({
+      nodes,
+      port,
+      runDir: '/repo/.run',
+      mongoDb: 'chat',
+      dataDir: '/repo/.run/data',
+    });
   });
 
   it('takes RUN_DIR and MONGO_DB from the environment', () => {
@@ -20,7 +26,15 @@ describe('parseRunnerArgs', () => {
     });
   });
 
+  it('keeps data in $RUN_DIR/data, --data-dir or DATA_DIR (relative to the repo), or nowhere with --ephemeral', () => {
+    expect(parseRunnerArgs([], { RUN_DIR: '/tmp/x' }, root).dataDir).toBe('/tmp/x/data');
+    expect(parseRunnerArgs(['--data-dir', 'keep'], {}, root).dataDir).toBe('/repo/keep');
+    expect(parseRunnerArgs([], { DATA_DIR: '/srv/chat' }, root).dataDir).toBe('/srv/chat');
+    expect(parseRunnerArgs(['--', '--ephemeral'], {}, root).dataDir).toBeUndefined();
+  });
+
   it.each([
+    [['--ephemeral', '--data-dir', 'x']],
     [['--nodes', '0']],
     [['--nodes', 'two']],
     [['--port', '70000']],

@@ -110,6 +110,12 @@ interface Traffic {
   name: string;
   sent: string[];
   failures: unknown[];
+  /**
+   * Resolves once `count` more sends have been acknowledged: "traffic before / after the
+   * fault" is counted in messages, not milliseconds, so a loaded box that sends slowly still
+   * sends enough (a fixed 600 ms once gave a single message per client, failing the count).
+   */
+  acks(count: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -117,14 +123,16 @@ interface Traffic {
 function traffic(name: string, everyMs = 150): Traffic {
   const sent: string[] = [];
   const failures: unknown[] = [];
+  let acked = 0;
   let running = true;
   const loops = clients.map(async (client, k) => {
     for (let n = 0; running; n++) {
       const clientMsgId = `${name}-${k}-${n}`;
       sent.push(clientMsgId);
-      await client
-        .send({ conversationId: group.id, clientMsgId, text: clientMsgId })
-        .catch((err: unknown) => failures.push(err));
+      await client.send({ conversationId: group.id, clientMsgId, text: clientMsgId }).then(
+        () => (acked += 1),
+        (err: unknown) => failures.push(err),
+      );
       await sleep(everyMs); // pacing of the load, not a wait before an assertion
     }
   });
@@ -132,6 +140,13 @@ function traffic(name: string, everyMs = 150): Traffic {
     name,
     sent,
     failures,
+    async acks(count) {
+      const target = acked + count;
+      await waitFor(() => acked >= target || failures.length > 0, {
+        timeout: 30_000,
+        message: `${count} more acknowledged sends of ${name}`,
+      });
+    },
     async stop() {
       running = false;
       await Promise.all(loops);
@@ -213,7 +228,7 @@ describe('the cluster behind nginx', () => {
     const nodes = new Set(clients.map((c) => c.session?.nodeId));
     expect(nodes.size).toBe(2);
     const run = traffic('spread');
-    await sleep(600);
+    await run.acks(clients.length * 3);
     await run.stop();
     await expectExactlyOnce(run);
   }, 60_000);
@@ -226,14 +241,14 @@ describe('the cluster behind nginx', () => {
     const victim = cluster.nodes[index];
     if (!victim) throw new Error('no node with clients');
     const run = traffic('kill');
-    await sleep(800);
+    await run.acks(clients.length * 2);
     victim.process.kill('SIGKILL');
     await victim.process.exited;
     await waitFor(() => allConnected() && clients.every((c) => c.session?.nodeId !== victim.id), {
       timeout: 20_000,
       message: 'every client reconnected to a survivor',
     });
-    await sleep(800);
+    await run.acks(clients.length * 2);
     await run.stop();
     await expectExactlyOnce(run);
     await cluster.startNode(index);
@@ -348,13 +363,16 @@ describe('the cluster behind nginx', () => {
   }, 60_000);
 
   /** Traffic before, during and after `fault`: every message once, each sender's seqs rising. */
-  async function redisFaultUnderTraffic(name: string, fault: () => Promise<void>): Promise<void> {
+  async function redisFaultUnderTraffic(
+    name: string,
+    fault: (run: Traffic) => Promise<void>,
+  ): Promise<void> {
     const run = traffic(name);
-    await sleep(300);
+    await run.acks(clients.length);
     // Sends in flight when it hits: their clients get UNAVAILABLE and resend the same clientMsgId.
-    await fault();
+    await fault(run);
     await everyNodeReady();
-    await sleep(800);
+    await run.acks(clients.length * 2);
     await run.stop();
     await expectExactlyOnce(run);
     await expectSeqsIncreasePerSender(run);
@@ -365,10 +383,10 @@ describe('the cluster behind nginx', () => {
   }, 60_000);
 
   it('Redis restored from an OLDER snapshot under traffic: counters behind MongoDB catch up, 0 lost, 0 duplicated', async () => {
-    await redisFaultUnderTraffic('older', async () => {
+    await redisFaultUnderTraffic('older', async (run) => {
       const backup = await cluster.redis.snapshot();
       // MongoDB moves on past the snapshot: its counters (and claims) will be behind.
-      await sleep(900);
+      await run.acks(clients.length * 2);
       await cluster.redis.restart({ from: backup });
     });
   }, 60_000);

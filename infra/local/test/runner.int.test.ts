@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getFreePort, isPortOpen, waitFor, waitForHttp } from '@chat/testkit';
+import { getFreePortBlock, isPortOpen, waitFor, waitForHttp } from '@chat/testkit';
 import type { ClusterFile } from '../src/cluster-file.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -19,16 +19,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A base port whose next two ports are free too. */
-async function freeBlock(size: number): Promise<number> {
-  return waitFor(async () => {
-    const base = await getFreePort();
-    if (base + size > 65535) return 0;
-    for (let i = 1; i <= size; i += 1) if (await isPortOpen(base + i)) return 0;
-    return base;
-  });
-}
-
 describe('npm start runner (infra/local/src/main.ts)', () => {
   const runDir = mkdtempSync(join(tmpdir(), 'runner-test-'));
   let runner: ChildProcess;
@@ -38,7 +28,7 @@ describe('npm start runner (infra/local/src/main.ts)', () => {
 
   /** Starts the runner; resolves true when cluster.json appears, false when it exits first. */
   async function launch(): Promise<boolean> {
-    const port = await freeBlock(3);
+    const port = await getFreePortBlock(3);
     output = '';
     runner = spawn(
       process.execPath,

@@ -7,8 +7,8 @@ export interface CreateLoggerOptions {
   level?: LevelWithSilent;
   name: string;
   /**
-   * Human-readable output through the `pino-pretty` transport. It is not a dependency of
-   * this package: the process that sets it must have `pino-pretty` installed.
+   * Human-readable, coloured output through the `pino-pretty` transport (a dependency of this
+   * package, so pino resolves it from here). For terminals only: it costs a worker thread.
    * @default false
    */
   pretty?: boolean;

@@ -1,6 +1,7 @@
 import { getPath, isPlainObject, keyOf, type Doc } from './bson-values.js';
 import { equalityValues, isIndexable, planLookup } from './planner.js';
 import { CommandError } from './errors.js';
+import type { WriteJournal } from './persistence/journal.js';
 import {
   duplicateKey,
   Index,
@@ -45,9 +46,11 @@ export class Collection {
   private readonly indexMap = new Map<string, Index>();
   readonly createdAt = new Date();
 
+  /** `journal`: told of every change once applied, in durable mode (undefined in memory). */
   constructor(
     readonly db: string,
     readonly name: string,
+    private readonly journal?: WriteJournal,
   ) {
     this.indexes = this.indexMap;
     this.indexMap.set('_id_', new Index(ID_INDEX, this.docs));
@@ -67,7 +70,9 @@ export class Collection {
 
   dropIndex(name: string): boolean {
     this.secondaryList = undefined;
-    return this.indexMap.delete(name);
+    const dropped = this.indexMap.delete(name);
+    if (dropped) this.journal?.collectionChanged(this.db, this.name);
+    return dropped;
   }
 
   insert(doc: Doc): void {
@@ -78,6 +83,7 @@ export class Collection {
     for (const [ix, keys] of planned) ix.checkUnique(this.ns, id, keys);
     for (const [ix, keys] of planned) ix.add(id, keys);
     this.docs.set(id, doc);
+    this.journal?.put(this.ns, id, doc);
   }
 
   /** Swaps a stored document for its updated version (same _id), enforcing unique indexes first. */
@@ -105,17 +111,33 @@ export class Collection {
       ix.add(id, after);
     }
     this.docs.set(id, newDoc);
+    this.journal?.put(this.ns, id, newDoc);
   }
 
   remove(doc: Doc): void {
     const id = keyOf(doc._id);
     if (!this.docs.delete(id)) return;
     for (const ix of this.secondary()) ix.remove(id, ix.keysOf(doc));
+    this.journal?.delete(this.ns, id);
   }
 
   clear(): void {
     this.docs.clear();
     for (const ix of this.indexes.values()) ix.clear();
+    this.journal?.clear(this.ns);
+  }
+
+  /**
+   * Startup only: a document read back from durable storage, in its original order, before
+   * any secondary index exists (createIndex then builds each index in one pass). Not journaled.
+   */
+  restore(id: string, doc: Doc): void {
+    this.docs.set(id, doc);
+  }
+
+  /** A change of index options made in place (collMod): journaled like a new index. */
+  optionsChanged(): void {
+    this.journal?.collectionChanged(this.db, this.name);
   }
 
   /** Creates an index; returns false when an identical one exists. */
@@ -151,6 +173,7 @@ export class Collection {
     }
     this.indexMap.set(spec.name, ix);
     this.secondaryList = undefined;
+    this.journal?.collectionChanged(this.db, this.name);
     return true;
   }
 

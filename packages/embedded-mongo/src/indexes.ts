@@ -1,6 +1,7 @@
 import { Query } from 'mingo';
 import { compareValues, isPlainObject, keyOf, pathValues, type Doc } from './bson-values.js';
-import { CommandError } from './errors.js';
+import { parseCollation } from './collation.js';
+import { CommandError, notImplemented } from './errors.js';
 import { compileFastFilter, type FastMatch } from './fast-filter.js';
 
 /**
@@ -391,6 +392,9 @@ export function parseIndexSpec(raw: unknown): IndexSpec {
   }
   if (typeof r.name !== 'string' || r.name === '')
     throw new CommandError(9, 'FailedToParse', 'index name must be a non-empty string');
+  // Unique checks and lookups compare binary keys: a collated index would answer differently.
+  if (parseCollation(r.collation))
+    throw notImplemented('indexes with a collation are not supported by the embedded server');
   const extra: Doc = {};
   for (const [k, v] of Object.entries(r)) if (!KNOWN_OPTIONS.has(k)) extra[k] = v;
   const spec: IndexSpec = {

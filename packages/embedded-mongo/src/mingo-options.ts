@@ -42,8 +42,23 @@ const initOptions = (SHARED.constructor as unknown as { init(o: Options): Option
  */
 export const mingoOptions = (): Options => initOptions(SHARED);
 
+type OptionsClass = new (options: object, locals?: object) => Options;
+
+/**
+ * Options whose `$$name` variables are the command's `let` (MongoDB 5.0+), still sharing the
+ * initialised operator table (mingo's constructor, unlike `init`, copies nothing).
+ */
+export const mingoOptionsWith = (variables: Doc | undefined): Options =>
+  variables === undefined
+    ? mingoOptions()
+    : new (SHARED.constructor as OptionsClass)({
+        ...(SHARED as unknown as { options: object }).options,
+        variables,
+      });
+
 /** A mingo Query (every query and projection operator) without copying the operator table. */
-export const newQuery = (filter: Doc): CoreQuery => new CoreQuery(filter, mingoOptions());
+export const newQuery = (filter: Doc, variables?: Doc): CoreQuery =>
+  new CoreQuery(filter, mingoOptionsWith(variables));
 
 type Stage = (coll: Iterator, expr: never, options: Options) => Iterator;
 
@@ -61,8 +76,8 @@ const PIPELINE_UPDATE_OPERATORS: Record<string, Stage> = {
  * Runs a (validated) update pipeline over one document and returns the result; the input is
  * not modified by the stages used here ($addFields copies the root before setting fields).
  */
-export function runUpdatePipeline(doc: Doc, stages: readonly Doc[]): Doc {
-  const options = mingoOptions();
+export function runUpdatePipeline(doc: Doc, stages: readonly Doc[], variables?: Doc): Doc {
+  const options = mingoOptionsWith(variables);
   let iter: Iterator = Lazy([doc]);
   for (const stage of stages) {
     const op = Object.keys(stage)[0] as string;

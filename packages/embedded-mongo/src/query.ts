@@ -1,7 +1,17 @@
 import { Context } from 'mingo';
 import { Lazy } from 'mingo/lazy';
+import { Aggregator } from 'mingo/aggregator';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import { $match } from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import { Query as CoreQuery } from 'mingo/query';
 import type { Options } from 'mingo/types';
 import { compareValues, isPlainObject, pathValues, type Doc } from './bson-values.js';
+import { compileCollatedFilter, parseCollation, type Collation } from './collation.js';
 import { badValue, CommandError, notImplemented } from './errors.js';
 import { compileFastFilter } from './fast-filter.js';
 import { newQuery } from './mingo-options.js';
@@ -81,7 +91,12 @@ function validateFieldCondition(v: unknown): void {
 }
 
 /** MongoDB sort semantics: the sort key of an array field is its smallest (asc) or largest (desc) element. */
-export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
+export function sortDocs(
+  docs: Doc[],
+  spec: Doc,
+  top?: number,
+  compare: (a: unknown, b: unknown) => number = compareValues,
+): Doc[] {
   const keys = Object.entries(spec).map(([field, dir]) => {
     if (dir !== 1 && dir !== -1) {
       if (isPlainObject(dir) && dir.$meta !== undefined)
@@ -100,7 +115,7 @@ export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
     const values = pathValues(doc, parts);
     if (values.length === 0) return null;
     let best = values[0];
-    for (const v of values) if (compareValues(v, best) * dir < 0) best = v;
+    for (const v of values) if (compare(v, best) * dir < 0) best = v;
     return best;
   };
   // Keys are computed once per document, not once per comparison.
@@ -112,7 +127,7 @@ export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
   type Decorated = (typeof decorated)[number];
   const order = (a: Decorated, b: Decorated): number => {
     for (let j = 0; j < keys.length; j++) {
-      const c = compareValues(a.k[j], b.k[j]);
+      const c = compare(a.k[j], b.k[j]);
       if (c !== 0) return c * (keys[j] as { dir: number }).dir;
     }
     return a.i - b.i;
@@ -140,27 +155,105 @@ export function sortDocs(docs: Doc[], spec: Doc, top?: number): Doc[] {
   return decorated.map((d) => d.doc);
 }
 
-/** Replaces mingo's $sort so aggregation sorts across BSON types exactly like find does. */
-const sortStage = (coll: ReturnType<typeof Lazy>, spec: Doc): ReturnType<typeof Lazy> =>
-  coll.transform((xs: unknown[]) => Lazy(sortDocs(xs as Doc[], spec)));
+/**
+ * Replaces mingo's $sort so aggregation sorts across BSON types exactly like find does (and
+ * with the command's collation, which mingo hands to every stage in its options).
+ */
+const sortStage = (
+  coll: ReturnType<typeof Lazy>,
+  spec: Doc,
+  options: Options,
+): ReturnType<typeof Lazy> =>
+  coll.transform((xs: unknown[]) => {
+    const collation = parseCollation(options.collation);
+    return Lazy(sortDocs(xs as Doc[], spec, undefined, collation?.compare));
+  });
 
-const CONTEXT = Context.init({ pipeline: { $sort: sortStage as never } });
+/** mingo's $match, or the collated matcher when the command has a collation. */
+const matchStage = (
+  coll: ReturnType<typeof Lazy>,
+  expr: Doc,
+  options: Options,
+): ReturnType<typeof Lazy> => {
+  const collation = parseCollation(options.collation);
+  if (!collation) return $match(coll, expr, options);
+  const test = compileCollatedFilter(expr, collation, (f) => {
+    const q = new CoreQuery(f, options);
+    return (doc) => q.test(doc);
+  });
+  return coll.filter((doc) => test(doc as Doc));
+};
+
+/**
+ * Every mingo operator, with our $sort and $match in place of mingo's. Built whole here: mingo's
+ * top-level `aggregate` merges a custom context *under* its defaults (its `addOps` keeps the
+ * operators already present), so a custom $sort handed to it was never used.
+ */
+const CONTEXT = Context.init({
+  accumulator: accumulatorOperators,
+  expression: expressionOperators,
+  pipeline: { ...pipelineOperators, $sort: sortStage as never, $match: matchStage as never },
+  projection: projectionOperators,
+  query: queryOperators,
+  window: windowOperators,
+});
+
+/** Runs a (validated) pipeline with this server's operators. */
+export const runAggregation = (input: Doc[], pipeline: Doc[], options: Partial<Options>): Doc[] =>
+  new Aggregator(pipeline, options).run(input) as Doc[];
 
 /** Filters, projections and updates need no custom operators: mingo then skips merging contexts per call. */
 export const BASE_OPTIONS: Partial<Options> = {};
 
-export const aggregateOptions = (resolve: (name: string) => Doc[]): Partial<Options> => ({
+export const aggregateOptions = (
+  resolve: (name: string) => Doc[],
+  query: QueryOptions = {},
+): Partial<Options> => ({
   context: CONTEXT,
   collectionResolver: resolve,
+  ...(query.variables ? { variables: query.variables } : {}),
+  ...(query.collationSpec ? { collation: query.collationSpec as never } : {}),
 });
 
-/** A compiled filter (`validated`: validateFilter already passed). Empty filters match everything without calling mingo. */
-export function compileFilter(filter: unknown, validated = false): (doc: Doc) => boolean {
+/** What a command's `let` and `collation` change about how filters and sorts evaluate. */
+export interface QueryOptions {
+  /** `let`: `$$name` variables for `$expr` and pipeline expressions. */
+  variables?: Doc;
+  collation?: Collation;
+  /** The raw collation document (aggregate hands it to its stages). */
+  collationSpec?: Doc;
+}
+
+/**
+ * A matcher for the filter under the command's options: the collated matcher when a collation
+ * applies, else compileFilter. `validated`: validateFilter already passed.
+ */
+export function compileMatcher(
+  filter: Doc | undefined,
+  query: QueryOptions,
+  validated = false,
+): (doc: Doc) => boolean {
+  if (!validated) validateFilter(filter);
+  if (!query.collation) return compileFilter(filter, true, query.variables);
+  return compileCollatedFilter(filter, query.collation, (f) =>
+    compileFilter(f, true, query.variables),
+  );
+}
+
+/**
+ * A compiled filter (`validated`: validateFilter already passed). Empty filters match everything
+ * without calling mingo. With `variables` (a `let`) mingo evaluates it, so `$$name` resolves.
+ */
+export function compileFilter(
+  filter: unknown,
+  validated = false,
+  variables?: Doc,
+): (doc: Doc) => boolean {
   if (!validated) validateFilter(filter);
   if (!isPlainObject(filter) || Object.keys(filter).length === 0) return () => true;
-  const fast = compileFastFilter(filter);
+  const fast = variables === undefined ? compileFastFilter(filter) : undefined;
   if (!fast) {
-    const q = wrapMingo(() => newQuery(filter));
+    const q = wrapMingo(() => newQuery(filter, variables));
     return (doc) => wrapMingo(() => q.test(doc));
   }
   // Mingo only for the documents the fast matcher declines (array or embedded-document fields).

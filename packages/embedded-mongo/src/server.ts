@@ -4,6 +4,8 @@ import { MAX_MESSAGE_SIZE } from './commands/admin.js';
 import type { CommandContext } from './commands/context.js';
 import { CursorRegistry } from './cursors.js';
 import { dispatch, type DispatchLogger } from './dispatch.js';
+import { CommandError } from './errors.js';
+import type { SqliteStore } from './persistence/sqlite-store.js';
 import { Storage } from './storage.js';
 import { decodeMessage, encodeMsgReply, encodeOpReply, OP_QUERY, WireError } from './wire.js';
 
@@ -20,18 +22,47 @@ export interface EmbeddedMongoOptions {
   /** @default '127.0.0.1' */
   host?: string;
   logger?: DispatchLogger;
+  /**
+   * Keep the data in this folder (SQLite, see persistence/sqlite-store.ts) and load it at
+   * startup; without it everything lives in memory only.
+   * @default undefined (in memory)
+   */
+  dataDir?: string;
+  /** Durable mode only. @default 'normal' */
+  synchronous?: 'normal' | 'full';
+  /** Called with every command before it runs (tests record the commands real code sends). */
+  onCommand?: (command: Doc, db: string) => void;
+}
+
+/** What one connection needs besides the command context. */
+interface ServeOptions {
+  logger: DispatchLogger | undefined;
+  durable: SqliteStore | undefined;
+  onCommand: ((command: Doc, db: string) => void) | undefined;
 }
 
 /** TTL documents are removed by a sweep this often, like mongod's TTL monitor (which runs every 60 s). */
 const SWEEP_INTERVAL_MS = 1000;
 
-/** Starts an in-memory MongoDB-wire-compatible server. Data lives only as long as the process. */
+/**
+ * Starts a MongoDB-wire-compatible server. In memory unless `dataDir` is set; then the data is
+ * loaded from and written through to that folder, and `close()` closes the database too.
+ */
 export async function startEmbeddedMongo(
   options: EmbeddedMongoOptions = {},
 ): Promise<EmbeddedMongo> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger;
-  const storage = new Storage();
+  // Loaded only in durable mode, so in-memory users never load the native SQLite addon.
+  const durable =
+    options.dataDir === undefined
+      ? undefined
+      : (await import('./persistence/sqlite-store.js')).openSqliteStore({
+          dataDir: options.dataDir,
+          synchronous: options.synchronous,
+        });
+  const storage = durable ? durable.load() : new Storage();
+  const serve: ServeOptions = { logger, durable, onCommand: options.onCommand };
   const cursors = new CursorRegistry();
   const sockets = new Set<net.Socket>();
   let nextConnectionId = 1;
@@ -50,7 +81,7 @@ export async function startEmbeddedMongo(
         connectionId: nextConnectionId++,
         remote: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
       },
-      logger,
+      serve,
     );
   });
 
@@ -68,6 +99,13 @@ export async function startEmbeddedMongo(
     const now = Date.now();
     for (const coll of storage.allCollections()) coll.sweepExpired(now);
     cursors.reapIdle(now);
+    if (durable && !durable.broken) {
+      try {
+        durable.commit(storage);
+      } catch (err) {
+        logger?.warn({ err }, 'embedded-mongo: saving the TTL sweep failed; refusing all commands');
+      }
+    }
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
 
@@ -77,7 +115,10 @@ export async function startEmbeddedMongo(
       clearInterval(sweep);
       cursors.clear();
       for (const s of sockets) s.destroy();
-      server.close(() => resolve());
+      server.close(() => {
+        durable?.close();
+        resolve();
+      });
     });
     return closing;
   };
@@ -87,11 +128,8 @@ export async function startEmbeddedMongo(
 }
 
 /** Frames messages off the socket and answers each in arrival order. */
-function serveConnection(
-  socket: net.Socket,
-  base: CommandContext,
-  logger: DispatchLogger | undefined,
-): void {
+function serveConnection(socket: net.Socket, base: CommandContext, serve: ServeOptions): void {
+  const logger = serve.logger;
   let chunks: Buffer[] = [];
   let buffered = 0;
   socket.on('data', (chunk: Buffer) => {
@@ -114,7 +152,7 @@ function serveConnection(
       const rest = head.subarray(length);
       chunks = rest.length ? [rest] : [];
       buffered = rest.length;
-      const reply = handleMessage(message, base, logger);
+      const reply = handleMessage(message, base, serve);
       if (reply === null) {
         writeAll(socket, replies);
         socket.destroy();
@@ -139,8 +177,9 @@ function writeAll(socket: net.Socket, replies: Buffer[]): void {
 function handleMessage(
   message: Buffer,
   base: CommandContext,
-  logger: DispatchLogger | undefined,
+  serve: ServeOptions,
 ): Buffer | undefined | null {
+  const logger = serve.logger;
   let request;
   try {
     request = decodeMessage(message);
@@ -152,9 +191,40 @@ function handleMessage(
   const cmd: Doc = request.command;
   const db =
     typeof cmd.$db === 'string' ? cmd.$db : (request.fullCollectionName?.split('.')[0] ?? 'admin');
-  const reply = dispatch(cmd, { ...base, db }, logger);
+  serve.onCommand?.(cmd, db);
+  const reply = serve.durable
+    ? dispatchDurably(cmd, { ...base, db }, serve.durable, logger)
+    : dispatch(cmd, { ...base, db }, logger);
   if (request.noReply) return undefined;
   return request.opCode === OP_QUERY
     ? encodeOpReply(request.requestId, reply)
     : encodeMsgReply(request.requestId, reply);
 }
+
+/**
+ * Runs the command, then commits what it changed before the reply exists: an acknowledged
+ * write is always on disk. After a failed commit every command is refused (fail-stop).
+ */
+function dispatchDurably(
+  cmd: Doc,
+  ctx: CommandContext,
+  durable: SqliteStore,
+  logger: DispatchLogger | undefined,
+): Doc {
+  if (durable.broken) return storageFailure(durable.broken).toReply();
+  const reply = dispatch(cmd, ctx, logger);
+  try {
+    durable.commit(ctx.storage);
+  } catch (err) {
+    logger?.warn({ err }, 'embedded-mongo: durable commit failed; refusing all commands');
+    return storageFailure(err).toReply();
+  }
+  return reply;
+}
+
+const storageFailure = (err: unknown): CommandError =>
+  new CommandError(
+    1,
+    'InternalError',
+    `the embedded server could not save to its data folder and stopped accepting commands: ${err instanceof Error ? err.message : String(err)}`,
+  );

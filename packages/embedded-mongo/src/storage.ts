@@ -1,9 +1,15 @@
 import { Collection } from './collection.js';
 import { invalidNamespace } from './errors.js';
+import type { WriteJournal } from './persistence/journal.js';
 
-/** All databases of one server instance, in memory only. */
+/**
+ * All databases of one server instance, in memory. With a journal (durable mode) every change
+ * is also reported to it; the durable store reads the data back into a fresh Storage at startup.
+ */
 export class Storage {
   private readonly dbs = new Map<string, Map<string, Collection>>();
+
+  constructor(private readonly journal?: WriteJournal) {}
 
   get(db: string, name: string): Collection | undefined {
     return this.dbs.get(db)?.get(name);
@@ -19,8 +25,9 @@ export class Storage {
       colls = new Map();
       this.dbs.set(db, colls);
     }
-    const c = new Collection(db, name);
+    const c = new Collection(db, name, this.journal);
     colls.set(name, c);
+    this.journal?.collectionChanged(db, name);
     return c;
   }
 
@@ -40,10 +47,12 @@ export class Storage {
     const colls = this.dbs.get(db);
     if (!colls?.delete(name)) return false;
     if (colls.size === 0) this.dbs.delete(db);
+    this.journal?.collectionDropped(db, name);
     return true;
   }
 
   dropDatabase(db: string): void {
+    for (const name of [...(this.dbs.get(db)?.keys() ?? [])]) this.drop(db, name);
     this.dbs.delete(db);
   }
 }

@@ -49,6 +49,8 @@ export interface UpdateContext {
   arrayFilters?: Doc[];
   /** True when the update builds a new (upserted) document: $setOnInsert applies. */
   inserting: boolean;
+  /** The command's `let`: `$$name` in pipeline updates. */
+  variables?: Doc;
 }
 
 export const isOperatorUpdate = (u: Doc): boolean => Object.keys(u).some((k) => k.startsWith('$'));
@@ -85,15 +87,25 @@ export function validateUpdate(u: unknown): UpdateSpec {
     }
     checkConflicts(paths);
   } else {
-    for (const k of Object.keys(u))
-      if (k.includes('.'))
-        throw new CommandError(
-          52,
-          'DottedFieldName',
-          `The dotted field '${k}' in replacement is not valid for storage.`,
-        );
+    // Top-level dotted field names in a replacement are valid since MongoDB 5.0; only `_id`
+    // keeps its rule.
+    checkIdValue(u._id);
   }
   return u;
+}
+
+/** MongoDB 7.0's storage rule for `_id`: no `$`-prefixed field names inside it (code 52). */
+export function checkIdValue(id: unknown): void {
+  if (!isPlainObject(id)) return;
+  for (const [k, v] of Object.entries(id)) {
+    if (k.startsWith('$'))
+      throw new CommandError(
+        52,
+        'DollarPrefixedFieldName',
+        `_id fields may not contain '$'-prefixed fields: ${k} is not valid for storage.`,
+      );
+    checkIdValue(v);
+  }
 }
 
 /** MongoDB refuses two operators touching the same path or a path and its prefix. */
@@ -122,9 +134,10 @@ export function applyUpdate(
     // The batched seq allocation's shape runs without mingo. Otherwise $set/$addFields of
     // top-level fields copy the root and assign to the copy: the stored document needs no deep
     // copy (unchanged fields are shared, as with fastUpdate).
+    const vars = ctx.variables;
     let out =
-      fastPipeline(doc, u) ??
-      wrapMingo(() => runUpdatePipeline(u.every(setsTopLevelOnly) ? doc : cloneDoc(doc), u));
+      (vars === undefined ? fastPipeline(doc, u) : undefined) ??
+      wrapMingo(() => runUpdatePipeline(u.every(setsTopLevelOnly) ? doc : cloneDoc(doc), u, vars));
     if (out._id === undefined && doc._id !== undefined) out = { ...out, _id: doc._id };
     const next = idFirst(out);
     return { doc: next, modified: !sameKey(next, doc) };
@@ -182,7 +195,12 @@ export function upsertBase(filter: Doc): Doc {
 }
 
 /** Builds the document an upsert inserts. */
-export function buildUpsertDoc(filter: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined): Doc {
+export function buildUpsertDoc(
+  filter: Doc,
+  u: UpdateSpec,
+  arrayFilters: Doc[] | undefined,
+  variables?: Doc,
+): Doc {
   const base = upsertBase(filter);
   let doc: Doc;
   if (!Array.isArray(u) && !isOperatorUpdate(u)) {
@@ -191,8 +209,10 @@ export function buildUpsertDoc(filter: Doc, u: UpdateSpec, arrayFilters: Doc[] |
   } else {
     const ctx: UpdateContext = { filter, inserting: true };
     if (arrayFilters) ctx.arrayFilters = arrayFilters;
+    if (variables) ctx.variables = variables;
     doc = applyUpdate(base, u, ctx).doc;
   }
+  checkIdValue(doc._id);
   if (doc._id === undefined) doc._id = new ObjectId();
   else if (base._id !== undefined && keyOf(base._id) !== keyOf(doc._id)) {
     throw new CommandError(

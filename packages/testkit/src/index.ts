@@ -1,4 +1,4 @@
-export { getFreePort, isPortOpen } from './ports.js';
+export { getFreePort, getFreePortBlock, isPortOpen } from './ports.js';
 export {
   waitFor,
   waitForEvent,

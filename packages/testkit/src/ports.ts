@@ -37,3 +37,17 @@ export function isPortOpen(port: number, host = '127.0.0.1', timeoutMs = 500): P
     socket.once('error', () => done(false));
   });
 }
+
+/**
+ * A free port whose next `size` ports are free too (the local runner takes PORT and
+ * PORT+1…PORT+N). Free at the time of the check only, like getFreePort.
+ */
+export async function getFreePortBlock(size: number, host = '127.0.0.1'): Promise<number> {
+  for (;;) {
+    const base = await getFreePort(host);
+    if (base + size > 65535) continue;
+    let free = true;
+    for (let i = 1; i <= size && free; i += 1) free = !(await isPortOpen(base + i, host));
+    if (free) return base;
+  }
+}

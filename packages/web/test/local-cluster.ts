@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getFreePort, isPortOpen, waitFor } from '@chat/testkit';
+import { getFreePortBlock, waitFor } from '@chat/testkit';
 
 export interface ClusterInfo {
   url: string;
@@ -13,15 +13,6 @@ export interface LocalCluster {
   info: ClusterInfo;
   output(): string;
   stop(): Promise<void>;
-}
-
-async function freeBlock(size: number): Promise<number> {
-  return waitFor(async () => {
-    const base = await getFreePort();
-    if (base + size > 65535) return 0;
-    for (let i = 1; i <= size; i += 1) if (await isPortOpen(base + i)) return 0;
-    return base;
-  });
 }
 
 /**
@@ -35,7 +26,7 @@ export async function startLocalCluster(
   env: Record<string, string> = {},
 ): Promise<LocalCluster> {
   const runDir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
-  const port = await freeBlock(nodes);
+  const port = await getFreePortBlock(nodes);
   let output = '';
   const runner: ChildProcess = spawn(
     process.execPath,

@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     name: 'gateway',
     level: config.logLevel,
     base: { nodeId: config.nodeId },
+    // Coloured lines for a person at a terminal; JSON for pipes (the npm start runner, log collectors) and production.
+    pretty: process.stdout.isTTY === true && process.env.NODE_ENV !== 'production',
   });
   // A stray rejection (e.g. the adapter publishing while Redis reconnects or closes) must
   // be seen in the logs, not take every socket of this node down with it.

@@ -68,7 +68,12 @@ function serveMetrics(
 }
 
 async function main(config: WorkerConfig): Promise<void> {
-  const logger = createLogger({ name: 'worker', level: config.logLevel });
+  const logger = createLogger({
+    name: 'worker',
+    level: config.logLevel,
+    // Coloured lines for a person at a terminal; JSON for pipes (the npm start runner, log collectors) and production.
+    pretty: process.stdout.isTTY === true && process.env.NODE_ENV !== 'production',
+  });
   const metrics = createWorkerMetrics();
   // BullMQ's blocking commands need maxRetriesPerRequest: null; presence/emitter use a normal client.
   const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

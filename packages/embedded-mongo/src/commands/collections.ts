@@ -1,5 +1,5 @@
 import { isPlainObject, keyOf, type Doc } from '../bson-values.js';
-import { CommandError, namespaceNotFound } from '../errors.js';
+import { CommandError, namespaceNotFound, notImplemented } from '../errors.js';
 import { describeIndex, parseIndexSpec } from '../indexes.js';
 import { compileFilter } from '../query.js';
 import { collectionName, optionalDoc, optionalNumber, ok, type Handler } from './context.js';
@@ -126,7 +126,49 @@ const collStats: Handler = (cmd, ctx) => {
   });
 };
 
+/**
+ * collMod: the TTL of an index (`index: { name | keyPattern, expireAfterSeconds }`), the one
+ * change an application makes at runtime. Validators, views, `hidden`, `prepareUnique` and the
+ * other options answer NotImplemented.
+ */
+const collMod: Handler = (cmd, ctx) => {
+  const name = collectionName(cmd, 'collMod');
+  const coll = ctx.storage.get(ctx.db, name);
+  if (!coll) throw namespaceNotFound(`${ctx.db}.${name}`);
+  const reply: Doc = {};
+  for (const field of Object.keys(cmd)) {
+    if (field === 'collMod' || field.startsWith('$') || GENERIC_FIELDS.has(field)) continue;
+    if (field !== 'index')
+      throw notImplemented(`collMod ${field} is not supported by the embedded server`);
+    const spec = optionalDoc(cmd, 'index') ?? {};
+    for (const option of Object.keys(spec))
+      if (!['name', 'keyPattern', 'expireAfterSeconds'].includes(option))
+        throw notImplemented(`collMod index.${option} is not supported by the embedded server`);
+    const target = [...coll.indexes.values()].find((ix) =>
+      typeof spec.name === 'string'
+        ? ix.spec.name === spec.name
+        : isPlainObject(spec.keyPattern) && keyOf(ix.spec.key) === keyOf(spec.keyPattern),
+    );
+    if (!target) throw new CommandError(27, 'IndexNotFound', 'cannot find index for collMod');
+    if (spec.expireAfterSeconds !== undefined) {
+      const seconds = spec.expireAfterSeconds;
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
+        throw new CommandError(2, 'BadValue', 'expireAfterSeconds must be a non-negative number');
+      if (target.spec.expireAfterSeconds === undefined)
+        throw new CommandError(72, 'InvalidOptions', 'no expireAfterSeconds field to update');
+      reply.expireAfterSeconds_old = target.spec.expireAfterSeconds;
+      reply.expireAfterSeconds_new = seconds;
+      target.spec.expireAfterSeconds = seconds;
+      coll.optionsChanged();
+    }
+  }
+  return ok(reply);
+};
+
+const GENERIC_FIELDS = new Set(['writeConcern', 'comment', 'maxTimeMS', 'lsid', 'txnNumber']);
+
 export const collectionCommands: Record<string, Handler> = {
+  collMod,
   listCollections,
   create,
   drop,

@@ -1,6 +1,9 @@
 import { isPlainObject, numericValue, type Doc } from '../bson-values.js';
+import { parseCollation } from '../collation.js';
 import type { CursorRegistry } from '../cursors.js';
 import { CommandError, invalidNamespace } from '../errors.js';
+import { runUpdatePipeline } from '../mingo-options.js';
+import { wrapMingo, type QueryOptions } from '../query.js';
 import type { Storage } from '../storage.js';
 
 /** What a command handler may touch. Handlers run synchronously, which makes each command atomic. */
@@ -66,3 +69,30 @@ export function docArray(cmd: Doc, field: string): Doc[] {
 }
 
 export const ok = (extra: Doc = {}): Doc => ({ ...extra, ok: 1 });
+
+/**
+ * The `let` and `collation` of a command (or of one update/delete statement, whose own
+ * `collation` and constants `c` add to the command's `let`). `let` values are expressions,
+ * evaluated once, as MongoDB does.
+ */
+export function queryOptions(
+  cmd: Doc,
+  statement?: { collation?: unknown; c?: unknown },
+): QueryOptions {
+  const out: QueryOptions = {};
+  const lets = [optionalDoc(cmd, 'let'), statement && optionalDoc(statement as Doc, 'c')];
+  for (const raw of lets) {
+    if (!raw) continue;
+    out.variables = {
+      ...out.variables,
+      ...wrapMingo(() => runUpdatePipeline({}, [{ $set: raw }])),
+    };
+  }
+  const spec = statement?.collation ?? cmd.collation;
+  const collation = parseCollation(spec);
+  if (collation) {
+    out.collation = collation;
+    out.collationSpec = spec as Doc;
+  }
+  return out;
+}

@@ -2,7 +2,8 @@ import type { Doc } from '../bson-values.js';
 import { CommandError } from '../errors.js';
 import { project, sortDocs } from '../query.js';
 import { applyUpdate, buildUpsertDoc, validateUpdate, type UpdateContext } from '../update.js';
-import { collectionName, optionalDoc, ok, type Handler } from './context.js';
+import { checkFields, FIND_AND_MODIFY_FIELDS } from './command-fields.js';
+import { collectionName, optionalDoc, ok, queryOptions, type Handler } from './context.js';
 import { matching } from './read.js';
 
 /** The returned document with the `fields` projection applied. */
@@ -35,8 +36,11 @@ const findAndModify: Handler = (cmd, ctx) => {
   const spec = remove ? undefined : validateUpdate(cmd.update);
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Doc[]) : undefined;
 
-  let docs = matching(ctx.storage.get(ctx.db, name), filter);
-  if (sort && Object.keys(sort).length > 0) docs = sortDocs(docs, sort);
+  checkFields(cmd, commandName, FIND_AND_MODIFY_FIELDS);
+  const query = queryOptions(cmd);
+  let docs = matching(ctx.storage.get(ctx.db, name), filter, query);
+  if (sort && Object.keys(sort).length > 0)
+    docs = sortDocs(docs, sort, undefined, query.collation?.compare);
   const target = docs[0];
 
   if (remove || spec === undefined) {
@@ -47,6 +51,7 @@ const findAndModify: Handler = (cmd, ctx) => {
   if (target) {
     const uctx: UpdateContext = { filter, inserting: false };
     if (arrayFilters) uctx.arrayFilters = arrayFilters;
+    if (query.variables) uctx.variables = query.variables;
     const res = applyUpdate(target, spec, uctx);
     if (res.modified) ctx.storage.getOrCreate(ctx.db, name).replace(target, res.doc);
     return ok({
@@ -55,7 +60,7 @@ const findAndModify: Handler = (cmd, ctx) => {
     });
   }
   if (!upsert) return ok({ lastErrorObject: { n: 0, updatedExisting: false }, value: null });
-  const doc = buildUpsertDoc(filter, spec, arrayFilters);
+  const doc = buildUpsertDoc(filter, spec, arrayFilters, query.variables);
   ctx.storage.getOrCreate(ctx.db, name).insert(doc);
   return ok({
     lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id },

@@ -1,35 +1,45 @@
 import { Long } from 'bson';
-import { aggregate as mingoAggregate } from 'mingo';
 import { isPlainObject, keyOf, numericValue, pathValues, type Doc } from '../bson-values.js';
 import type { Collection } from '../collection.js';
 import { badValue, CommandError, notImplemented } from '../errors.js';
 import {
   aggregateOptions,
   compileFilter,
+  compileMatcher,
   project,
+  runAggregation,
   sortDocs,
   validateFilter,
   wrapMingo,
+  type QueryOptions,
 } from '../query.js';
+import { AGGREGATE_FIELDS, checkFields, FIND_FIELDS } from './command-fields.js';
 import {
   collectionName,
   optionalDoc,
   optionalNumber,
   ok,
+  queryOptions,
   type CommandContext,
   type Handler,
 } from './context.js';
 
 /** Documents of a collection matching a filter, using an index when the filter allows. */
-export function matching(coll: Collection | undefined, filter: Doc | undefined): Doc[] {
+export function matching(
+  coll: Collection | undefined,
+  filter: Doc | undefined,
+  query: QueryOptions = {},
+): Doc[] {
   validateFilter(filter);
   if (!coll) {
-    compileFilter(filter, true); // a filter mingo cannot compile fails even on a missing collection
+    compileMatcher(filter, query, true); // a filter mingo cannot compile fails even on a missing collection
     return [];
   }
+  // The indexes hold binary keys: under a collation every document is a candidate.
+  if (query.collation) return [...coll.docs.values()].filter(compileMatcher(filter, query, true));
   const { docs, exact } = coll.candidates(filter);
   // An exact index answer needs no matcher: skip compiling one (the batched lookups).
-  return exact ? docs : docs.filter(compileFilter(filter, true));
+  return exact ? docs : docs.filter(compileFilter(filter, true, query.variables));
 }
 
 const find: Handler = (cmd, ctx) => {
@@ -43,16 +53,24 @@ const find: Handler = (cmd, ctx) => {
   if (skip < 0) throw badValue('skip value must be non-negative');
   if (batchSize !== undefined && batchSize < 0)
     throw badValue('batchSize value must be non-negative');
+  checkFields(cmd, 'find', FIND_FIELDS);
+  const query = queryOptions(cmd);
   const coll = ctx.storage.get(ctx.db, name);
   const hasSort = sort !== undefined && Object.keys(sort).length > 0;
   // sort + limit along a two-field index walks only what it returns; else filter, then sort.
   let docs =
-    coll && hasSort && limit !== 0
-      ? coll.orderedScan(filter, sort, skip + Math.abs(limit), compileFilter(filter))
+    coll && hasSort && limit !== 0 && !query.collation
+      ? coll.orderedScan(filter, sort, skip + Math.abs(limit), compileMatcher(filter, query))
       : undefined;
   if (!docs) {
-    docs = matching(coll, filter);
-    if (hasSort) docs = sortDocs(docs, sort, limit !== 0 ? skip + Math.abs(limit) : undefined);
+    docs = matching(coll, filter, query);
+    if (hasSort)
+      docs = sortDocs(
+        docs,
+        sort,
+        limit !== 0 ? skip + Math.abs(limit) : undefined,
+        query.collation?.compare,
+      );
   }
   if (skip > 0 || limit !== 0)
     docs = docs.slice(skip, limit !== 0 ? skip + Math.abs(limit) : undefined);
@@ -94,7 +112,11 @@ const killCursors: Handler = (cmd, ctx) => {
 
 const count: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'count');
-  const docs = matching(ctx.storage.get(ctx.db, name), optionalDoc(cmd, 'query'));
+  const docs = matching(
+    ctx.storage.get(ctx.db, name),
+    optionalDoc(cmd, 'query'),
+    queryOptions(cmd),
+  );
   const skip = Math.max(0, optionalNumber(cmd, 'skip') ?? 0);
   const limit = Math.abs(optionalNumber(cmd, 'limit') ?? 0);
   const n = Math.max(0, docs.length - skip);
@@ -106,9 +128,13 @@ const distinct: Handler = (cmd, ctx) => {
   const key = cmd.key;
   if (typeof key !== 'string' || key === '')
     throw new CommandError(14, 'TypeMismatch', "BSON field 'distinct.key' must be a string");
+  const query = queryOptions(cmd);
+  // Distinct values under a collation (which of "a" and "A" is kept) are not implemented.
+  if (query.collation)
+    throw notImplemented('distinct with a collation is not supported by the embedded server');
   const parts = key.split('.');
   const seen = new Map<string, unknown>();
-  for (const doc of matching(ctx.storage.get(ctx.db, name), optionalDoc(cmd, 'query'))) {
+  for (const doc of matching(ctx.storage.get(ctx.db, name), optionalDoc(cmd, 'query'), query)) {
     for (const v of pathValues(doc, parts))
       if (v !== undefined && !seen.has(keyOf(v))) seen.set(keyOf(v), v);
   }
@@ -190,8 +216,40 @@ function validatePipeline(pipeline: unknown): Doc[] {
   return pipeline as Doc[];
 }
 
+/**
+ * Stages whose result a collation cannot change, or that apply it ($match, $sort): with a
+ * collation any other stage (a $group on strings, a $lookup, string expressions) is refused.
+ */
+const COLLATION_STAGES = new Set(['$match', '$sort', '$skip', '$limit', '$count', '$unset']);
+const collationSafe = (stage: Doc): boolean => {
+  const op = Object.keys(stage)[0] as string;
+  if (COLLATION_STAGES.has(op)) return true;
+  const arg = stage[op];
+  // countDocuments' `{ $group: { _id: 1, n: { $sum: 1 } } }`: no string is compared.
+  if (op === '$group' && isPlainObject(arg))
+    return Object.entries(arg).every(([k, v]) =>
+      k === '_id'
+        ? v === null || typeof v === 'number'
+        : isPlainObject(v) && Object.keys(v).length === 1 && typeof v.$sum === 'number',
+    );
+  return (
+    op === '$project' &&
+    isPlainObject(arg) &&
+    Object.values(arg).every((v) => v === 0 || v === 1 || v === true || v === false)
+  );
+};
+
 function runAggregate(cmd: Doc, ctx: CommandContext): Doc {
+  checkFields(cmd, 'aggregate', AGGREGATE_FIELDS);
   const pipeline = validatePipeline(cmd.pipeline);
+  const query = queryOptions(cmd);
+  if (query.collation) {
+    const stage = pipeline.find((s) => !collationSafe(s));
+    if (stage)
+      throw notImplemented(
+        `${Object.keys(stage)[0]} with a collation is not supported by the embedded server`,
+      );
+  }
   const cursorOpt = optionalDoc(cmd, 'cursor');
   if (!cursorOpt && cmd.explain !== true) {
     throw new CommandError(
@@ -209,7 +267,7 @@ function runAggregate(cmd: Doc, ctx: CommandContext): Doc {
     const first = pipeline[0];
     // A leading $match can use an index; mingo still applies the full $match afterwards.
     input = coll
-      ? first && isPlainObject(first.$match)
+      ? first && isPlainObject(first.$match) && !query.collation
         ? coll.candidates(first.$match).docs
         : [...coll.docs.values()]
       : [];
@@ -219,7 +277,7 @@ function runAggregate(cmd: Doc, ctx: CommandContext): Doc {
   const resolve = (name: string): Doc[] => [
     ...(ctx.storage.get(ctx.db, name)?.docs.values() ?? []),
   ];
-  const out = wrapMingo(() => mingoAggregate(input, pipeline, aggregateOptions(resolve))) as Doc[];
+  const out = wrapMingo(() => runAggregation(input, pipeline, aggregateOptions(resolve, query)));
   const batchSize = cursorOpt ? optionalNumber(cursorOpt, 'batchSize') : undefined;
   return ok({ cursor: ctx.cursors.open(ns, out, batchSize, false) });
 }

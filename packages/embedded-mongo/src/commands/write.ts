@@ -1,15 +1,23 @@
 import { ObjectId } from 'bson';
 import { idFirst, isPlainObject, type Doc } from '../bson-values.js';
 import { CommandError } from '../errors.js';
-import { sortDocs } from '../query.js';
 import {
   applyUpdate,
   buildUpsertDoc,
+  checkIdValue,
   isOperatorUpdate,
   validateUpdate,
   type UpdateContext,
 } from '../update.js';
-import { collectionName, docArray, ok, type Handler } from './context.js';
+import {
+  checkFields,
+  DELETE_FIELDS,
+  DELETE_STATEMENT_FIELDS,
+  INSERT_FIELDS,
+  UPDATE_FIELDS,
+  UPDATE_STATEMENT_FIELDS,
+} from './command-fields.js';
+import { collectionName, docArray, ok, queryOptions, type Handler } from './context.js';
 import { matching } from './read.js';
 
 /** Runs each statement, collecting failures as writeErrors; ordered batches stop at the first one. */
@@ -33,11 +41,13 @@ const withErrors = (reply: Doc, writeErrors: Doc[]): Doc =>
 const insert: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'insert');
   const docs = docArray(cmd, 'documents');
+  checkFields(cmd, 'insert', INSERT_FIELDS);
   const coll = ctx.storage.getOrCreate(ctx.db, name);
   let n = 0;
   const writeErrors = runBatch(docs, cmd.ordered !== false, (raw) => {
     if (Array.isArray(raw._id))
       throw new CommandError(53, 'InvalidIdField', `The '_id' value cannot be of type array`);
+    checkIdValue(raw._id);
     const doc = idFirst(raw._id === undefined ? { _id: new ObjectId(), ...raw } : raw);
     coll.insert(doc);
     n++;
@@ -51,12 +61,15 @@ interface UpdateStatement {
   upsert?: unknown;
   multi?: unknown;
   arrayFilters?: unknown;
-  sort?: unknown;
+  collation?: unknown;
+  c?: unknown;
 }
 
 const update: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'update');
   const statements = docArray(cmd, 'updates') as UpdateStatement[];
+  checkFields(cmd, 'update', UPDATE_FIELDS);
+  for (const st of statements) checkFields(st as Doc, 'update.updates', UPDATE_STATEMENT_FIELDS);
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
@@ -72,12 +85,12 @@ const update: Handler = (cmd, ctx) => {
       );
     }
     const arrayFilters = Array.isArray(st.arrayFilters) ? (st.arrayFilters as Doc[]) : undefined;
-    let docs = matching(ctx.storage.get(ctx.db, name), filter);
-    if (!multi && isPlainObject(st.sort)) docs = sortDocs(docs, st.sort);
+    const query = queryOptions(cmd, st);
+    let docs = matching(ctx.storage.get(ctx.db, name), filter, query);
     if (!multi) docs = docs.slice(0, 1);
     if (docs.length === 0) {
       if (st.upsert !== true) return;
-      const doc = buildUpsertDoc(filter, spec, arrayFilters);
+      const doc = buildUpsertDoc(filter, spec, arrayFilters, query.variables);
       ctx.storage.getOrCreate(ctx.db, name).insert(doc);
       n++;
       upserted.push({ index, _id: doc._id });
@@ -86,6 +99,7 @@ const update: Handler = (cmd, ctx) => {
     const coll = ctx.storage.getOrCreate(ctx.db, name);
     const uctx: UpdateContext = { filter, inserting: false };
     if (arrayFilters) uctx.arrayFilters = arrayFilters;
+    if (query.variables) uctx.variables = query.variables;
     for (const doc of docs) {
       const res = applyUpdate(doc, spec, uctx);
       n++;
@@ -103,10 +117,12 @@ const update: Handler = (cmd, ctx) => {
 const del: Handler = (cmd, ctx) => {
   const name = collectionName(cmd, 'delete');
   const statements = docArray(cmd, 'deletes');
+  checkFields(cmd, 'delete', DELETE_FIELDS);
+  for (const st of statements) checkFields(st, 'delete.deletes', DELETE_STATEMENT_FIELDS);
   let n = 0;
   const writeErrors = runBatch(statements, cmd.ordered !== false, (st) => {
     const coll = ctx.storage.get(ctx.db, name);
-    let docs = matching(coll, isPlainObject(st.q) ? st.q : {});
+    let docs = matching(coll, isPlainObject(st.q) ? st.q : {}, queryOptions(cmd, st));
     if (st.limit === 1) docs = docs.slice(0, 1);
     else if (st.limit !== 0 && st.limit !== undefined)
       throw new CommandError(
