@@ -38,6 +38,15 @@ const SYSTEM_PACKAGES = {
 SYSTEM_PACKAGES.check = SYSTEM_PACKAGES.test;
 
 /**
+ * better-sqlite3 (the embedded MongoDB's durable mode) downloads a prebuilt binary from
+ * GitHub and compiles from source where it cannot (no internet but the npm registry, as on
+ * CI machines). The compilers are installed along where apt can do it; elsewhere the prebuilt
+ * download is expected to work, so their absence is not an error.
+ */
+const BUILD_TOOLS = { make: 'make', 'g++': 'g++', python3: 'python3' };
+const NEEDS_BUILD_TOOLS = new Set(['start', 'test', 'check', 'bench']);
+
+/**
  * What each command runs: `node` entries run as the direct child of this process (no npx,
  * pnpm or tsx wrapper in between), so a Ctrl-C reaches the runner once and its exit code
  * comes back unchanged; `pnpm` entries go through pnpm.
@@ -87,13 +96,17 @@ function findBinary(name) {
 }
 
 function ensureSystemPackages(command) {
-  const wanted = SYSTEM_PACKAGES[command] ?? {};
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const canApt = isRoot && Boolean(findBinary('apt-get'));
+  const wanted = {
+    ...(SYSTEM_PACKAGES[command] ?? {}),
+    ...(canApt && NEEDS_BUILD_TOOLS.has(command) ? BUILD_TOOLS : {}),
+  };
   const missing = Object.entries(wanted)
     .filter(([binary]) => !findBinary(binary))
     .map(([, pkg]) => pkg);
   if (missing.length === 0) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot || !findBinary('apt-get')) {
+  if (!canApt) {
     fail(
       `missing system packages: please install ${missing.join(' ')} (e.g. sudo apt-get install -y ${missing.join(' ')}), then run again.`,
     );
