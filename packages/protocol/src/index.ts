@@ -6,6 +6,7 @@ export * from './fields.js';
 export * from './text.js';
 export * from './models.js';
 export * from './http.js';
+export * from './sessions.js';
 export * from './events.js';
 export * from './socket-types.js';
 export * from './ack.js';

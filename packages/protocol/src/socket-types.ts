@@ -91,4 +91,6 @@ export interface SocketData {
   username?: string;
   /** Access token expiry, seconds since the epoch; moved forward by `auth:renew`. */
   tokenExp: number;
+  /** Sign-in session of the token (PROTOCOL §7); its revocation disconnects the socket. */
+  sessionId?: string;
 }

@@ -51,6 +51,16 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     // Not partial: real MongoDB rejects `$exists: false` in a partialFilterExpression.
     { name: 'usedAt_createdAt', key: { usedAt: 1, createdAt: 1 } },
   ],
+  sessions: [
+    { name: 'user_lastUsed', key: { userId: 1, lastUsedAt: -1, _id: -1 } },
+    // Expired sessions go by themselves; revoked ones stay until then (audit trail).
+    { name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  ],
+  refresh_tokens: [
+    { name: 'hash_unique', key: { hash: 1 }, unique: true },
+    { name: 'session', key: { sessionId: 1 } },
+    { name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  ],
   notifications: [
     { name: 'user_created', key: { userId: 1, createdAt: -1, _id: -1 } },
     { name: 'user_read_created', key: { userId: 1, read: 1, createdAt: -1 } },

@@ -54,5 +54,13 @@ export {
   type CreateNotificationInput,
   type NotificationsRepository,
 } from './notifications.repository.js';
+export {
+  createSessionsRepository,
+  type CreateSessionInput,
+  type RefreshTokenDoc,
+  type RotateResult,
+  type SessionDoc,
+  type SessionsRepository,
+} from './sessions.repository.js';
 export type { ConversationActivity } from './batching/conversation-activity-writer.js';
 export { ObjectId } from 'mongodb';

@@ -35,6 +35,8 @@ export interface UsersRepository {
     userId: ObjectId,
     patch: { displayName?: string; avatarUrl?: string },
   ): Promise<UserDoc | null>;
+  /** Replaces the hash only while it is still `expected` (two concurrent changes: one wins). */
+  replacePasswordHash(userId: ObjectId, expected: string, next: string): Promise<boolean>;
 }
 
 const USERNAME_MAX = 32;
@@ -150,6 +152,14 @@ export function createUsersRepository(db: Db): UsersRepository {
         { $set: set },
         { returnDocument: 'after' },
       );
+    },
+
+    async replacePasswordHash(userId, expected, next) {
+      const res = await collection.updateOne(
+        { _id: userId, passwordHash: expected },
+        { $set: { passwordHash: next } },
+      );
+      return res.modifiedCount > 0;
     },
   };
 }

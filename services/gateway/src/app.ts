@@ -10,6 +10,9 @@ import { createReceiptsService } from './domain/receipts.service.js';
 import { createSyncService } from './domain/sync.service.js';
 import { createUploadsService } from './domain/uploads.service.js';
 import { createUsersService } from './domain/users.service.js';
+import { createRevokedSessions } from './domain/sessions/revoked-sessions.js';
+import { createSessionsService } from './domain/sessions/sessions.service.js';
+import { sessionsRoutes } from './http/routes/sessions.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
@@ -93,8 +96,21 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const inFlight = createInFlightTracker();
   const instrumentation = instrumentNode({ app, io, deps, metrics, inFlight, logger });
   const fanout = createIoFanout(io);
-  const auth = createAuthService({ store, tokens: deps.tokens });
   const { redis, offlineDelivery } = deps;
+  const sessions = createSessionsService({
+    store,
+    tokens: deps.tokens,
+    revoked: createRevokedSessions({
+      redis,
+      prefix: config.redis.keyPrefix,
+      // No access token of a revoked session verifies after its lifetime (+ clock tolerance).
+      markTtlSeconds: config.auth.accessTokenTtlSeconds + 60,
+    }),
+    fanout,
+    logger,
+    refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+  });
+  const auth = createAuthService({ store, tokens: deps.tokens, sessions });
   const presenceStore = createPresenceStore({
     redis,
     prefix: config.presence.prefix,
@@ -221,10 +237,11 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it
   void app.register(healthRoutes(readiness));
   void app.register(filesRoutes(uploads));
-  void app.register(authRoutes(auth));
+  void app.register(authRoutes(auth, sessions));
   void app.register(async (api) => {
     api.addHook('onRequest', authenticate(auth));
     await api.register(usersRoutes(users));
+    await api.register(sessionsRoutes(sessions, auth));
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));

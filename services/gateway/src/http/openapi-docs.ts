@@ -7,6 +7,8 @@ import {
   Message,
   Notification,
   NotificationsListResponse,
+  RefreshResponse,
+  SessionsResponse,
   SearchMessagesResponse,
   UploadResponse,
   User,
@@ -35,7 +37,32 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Log in with username and password',
     responses: { 200: AuthResponse },
   },
+  'POST /api/auth/refresh': {
+    summary:
+      'Exchange a refresh token for new tokens (rotation; a reused token revokes its session)',
+    responses: { 200: RefreshResponse },
+  },
+  'POST /api/auth/logout': {
+    summary: 'End the session of a refresh token',
+    responses: { 204: null },
+  },
   'GET /api/users/me': { summary: 'The authenticated user', responses: { 200: User } },
+  'GET /api/users/me/sessions': {
+    summary: 'Your signed-in devices',
+    responses: { 200: SessionsResponse },
+  },
+  'DELETE /api/users/me/sessions/{id}': {
+    summary: 'Sign a device out (its sockets are disconnected)',
+    responses: { 204: null },
+  },
+  'DELETE /api/users/me/sessions': {
+    summary: 'Sign out every other device (`?others=true`)',
+    responses: { 204: null },
+  },
+  'POST /api/users/me/password': {
+    summary: 'Change your password; every other device is signed out',
+    responses: { 204: null },
+  },
   'GET /api/users': {
     summary: 'Search users by username/display-name prefix',
     responses: { 200: UserSearchResponse },
