@@ -7,6 +7,7 @@ export * from './text.js';
 export * from './models.js';
 export * from './http.js';
 export * from './sessions.js';
+export * from './receipts.js';
 export * from './events.js';
 export * from './socket-types.js';
 export * from './ack.js';

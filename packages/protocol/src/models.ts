@@ -61,6 +61,9 @@ export const Member = Type.Object({
   role: MemberRole,
   joinedAt: IsoDateString,
   user: PublicUser,
+  /** That member's cursors (PROTOCOL §7), so ticks are right after a reload. */
+  readSeq: Seq,
+  deliveredSeq: Seq,
 });
 export type Member = Static<typeof Member>;
 

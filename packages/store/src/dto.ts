@@ -151,6 +151,9 @@ export function toMemberDto(membership: MembershipDoc, user: UserDoc | undefined
     userId,
     role: membership.role,
     joinedAt: iso(membership.joinedAt),
+    readSeq: membership.readSeq,
+    // Reading implies having received (cursors are moved separately and may disagree).
+    deliveredSeq: Math.max(membership.deliveredSeq, membership.readSeq),
     // A member whose user record is gone still renders (deleted accounts).
     user: user
       ? toPublicUserDto(user)

@@ -12,6 +12,7 @@ const repoRoot = resolve(webRoot, '..', '..');
 /** CI uploads this folder as an artifact (README, "Testing"). */
 const shots = join(repoRoot, 'artifacts', 'screenshots');
 const T = 20_000;
+const ACCESS_TTL_S = 20;
 
 // Network noise Chromium logs while a node is down (the socket drops, a request hits the dead upstream).
 const OUTAGE_NOISE = /WebSocket connection to .* failed|Failed to load resource|net::ERR_/;
@@ -66,6 +67,24 @@ function bubble(p: Person, text: string) {
   return p.page.locator('li.msg', { has: p.page.locator('.text', { hasText: text }) });
 }
 
+/** The tab's tokens (sessionStorage, written by the web store on every renewal). */
+async function storedTokens(p: Person): Promise<{ accessToken: string; refreshToken: string }> {
+  return p.page.evaluate(
+    () =>
+      JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as {
+        accessToken: string;
+        refreshToken: string;
+      },
+  );
+}
+
+function expiryOf(jwt: string): number {
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+    exp: number;
+  };
+  return payload.exp * 1000;
+}
+
 async function shot(p: Person, name: string): Promise<void> {
   // Park the pointer so hover-only toolbars do not cover the picture.
   await p.page.mouse.move(1, 1);
@@ -77,13 +96,19 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
   let browser: Browser;
   let ann: Person;
   let bob: Person;
+  /** Ann's tokens right after registering; the last tests check the session outlived them. */
+  let annFirstToken: { accessToken: string; refreshToken: string };
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     // The gateways serve packages/web/dist, so the UI is built from the current source first.
     await build({ configFile: join(webRoot, 'vite.config.ts'), root: webRoot, logLevel: 'warn' });
-    // Generous message rate: the history test posts 120 messages in a burst.
-    cluster = await startLocalCluster(repoRoot, 2, { RATE_MESSAGES_PER_WINDOW: '1000' });
+    // Generous message rate: the history test posts 120 messages in a burst. Access tokens last
+    // 20 s, so every session in this run outlives many of them (renewed by the SDK).
+    cluster = await startLocalCluster(repoRoot, 2, {
+      RATE_MESSAGES_PER_WINDOW: '1000',
+      ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL_S),
+    });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
@@ -110,6 +135,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await shot(ann, '01-login');
     await register(ann);
     await register(bob);
+    annFirstToken = await storedTokens(ann);
     await shot(ann, '02-empty-inbox');
   });
 
@@ -403,7 +429,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     const annUser = (await ann.page.evaluate(() =>
       fetch('/api/users/me', {
         headers: {
-          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { token: string }).token}`,
+          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { accessToken: string }).accessToken}`,
         },
       }).then((r) => r.json()),
     )) as { id: string };
@@ -448,6 +474,72 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     expect(texts).toEqual(Array.from({ length: 120 }, (_, i) => `History line ${i + 1}`));
     await expect.poll(() => row.locator('[data-testid=unread]').count(), { timeout: T }).toBe(0);
     await shot(ann, '13-history-top');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
+  it('keeps the session alive past the access-token lifetime: renewed, still connected, still live', async () => {
+    const firstExpiry = expiryOf(annFirstToken.accessToken);
+    // The suite usually runs for minutes; on a fast box wait out the first token here.
+    await expect
+      .poll(() => Date.now() > firstExpiry + 2000, { timeout: (ACCESS_TTL_S + 10) * 1000 })
+      .toBe(true);
+    const now = await storedTokens(ann);
+    expect(now.accessToken).not.toBe(annFirstToken.accessToken);
+    expect(now.refreshToken).not.toBe(annFirstToken.refreshToken);
+    expect(expiryOf(now.accessToken)).toBeGreaterThan(Date.now());
+    expect(await ann.page.getByTestId('reconnecting').count()).toBe(0);
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await send(bob, 'Still there after all those tokens?');
+    await bubble(ann, 'Still there after all those tokens?').waitFor({ timeout: T });
+  });
+
+  it('devices: Ann signs out her other browser from settings; it lands on the login page, says why, and keeps the draft', async () => {
+    const other = await openPerson(browser, cluster.info.url, 'Ann2', {
+      timezoneId: 'America/New_York',
+      viewport: { width: 1280, height: 800 },
+    });
+    await other.page.fill('input[name=username]', ann.username);
+    await other.page.fill('input[name=password]', 'correct horse battery');
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await other.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    const draft = 'Half-written thought about the trip';
+    await other.page.getByRole('textbox', { name: 'Message' }).fill(draft);
+
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: 'Settings' });
+    const devices = settings.getByRole('list', { name: 'Signed-in devices' });
+    await expect.poll(() => devices.locator('li').count(), { timeout: T }).toBe(2);
+    await devices.locator('li', { hasText: 'This device' }).waitFor({ timeout: T });
+    await shot(ann, '15-settings-devices');
+    await settings.getByRole('button', { name: 'Sign out all other devices' }).click();
+    await expect.poll(() => devices.locator('li').count(), { timeout: T }).toBe(1);
+
+    // Within seconds the other browser is on the login page with the reason.
+    await other.page.getByTestId('session-ended').waitFor({ timeout: 10_000 });
+    await shot(other, '16-session-ended');
+    await other.page.fill('input[name=username]', ann.username);
+    await other.page.fill('input[name=password]', 'correct horse battery');
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await other.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    expect(await other.page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft);
+    // Drafts also survive switching chats and a reload.
+    await other.page.reload();
+    await other.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    expect(await other.page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft);
+    await ann.page.keyboard.press('Escape');
+    await other.context.close();
+
+    // The phone layout of the same dialog.
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.page.getByRole('button', { name: 'Settings' }).click();
+    await bob.page
+      .getByRole('dialog', { name: 'Settings' })
+      .getByRole('list', { name: 'Signed-in devices' })
+      .locator('li')
+      .first()
+      .waitFor({ timeout: T });
+    await shot(bob, '17-phone-settings');
+    await bob.page.keyboard.press('Escape');
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 

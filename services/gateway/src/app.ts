@@ -13,6 +13,8 @@ import { createUsersService } from './domain/users.service.js';
 import { createRevokedSessions } from './domain/sessions/revoked-sessions.js';
 import { createSessionsService } from './domain/sessions/sessions.service.js';
 import { sessionsRoutes } from './http/routes/sessions.route.js';
+import { createMessageReceiptsService } from './domain/message-receipts.service.js';
+import { receiptsRoutes } from './http/routes/receipts.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
@@ -244,6 +246,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(sessionsRoutes(sessions, auth));
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
+    await api.register(receiptsRoutes(createMessageReceiptsService({ store })));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

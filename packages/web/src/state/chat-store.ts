@@ -1,8 +1,11 @@
 import {
+  createAuthSession,
   createChatClient,
   createHttpClient,
   isChatError,
+  type AuthSession,
   type ChatClient,
+  type TokenPair,
   type Conversation,
   type HttpClient,
   type Message,
@@ -29,6 +32,7 @@ export class ChatStore {
   state: AppState = initialState;
   readonly http: HttpClient = createHttpClient({ baseUrl: location.origin });
   chat: ChatClient | undefined;
+  session: AuthSession | undefined;
   #unwire: (() => void) | undefined;
   readonly #listeners = new Set<() => void>();
   readonly #readTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -45,6 +49,12 @@ export class ChatStore {
     for (const l of this.#listeners) l();
   }
 
+  /** Replaces the whole state (sign-out): `set` merges, so it could not drop `me`. */
+  reset(patch: Partial<AppState> = {}): void {
+    this.state = { ...initialState, ...patch };
+    for (const l of this.#listeners) l();
+  }
+
   toast(text: string): void {
     this.set({ toast: text });
     setTimeout(() => {
@@ -54,17 +64,27 @@ export class ChatStore {
 
   // ------------------------------------------------------------------ session
 
-  /** Restores the tab's session (sessionStorage) after a reload. */
+  /**
+   * Restores the tab's session after a reload. The tokens live in sessionStorage: one tab is one
+   * device session, so two tabs never race to rotate the same refresh token (a second use of
+   * one revokes the session, PROTOCOL §7).
+   */
   async resume(): Promise<boolean> {
     const raw = sessionStorage.getItem(SESSION_KEY);
     if (!raw) return false;
     try {
-      const { token } = JSON.parse(raw) as { token: string };
-      this.http.setToken(token);
-      const me = await this.http.me();
-      await this.#start(me, token);
+      const tokens = JSON.parse(raw) as Partial<TokenPair>;
+      if (typeof tokens.accessToken !== 'string' || typeof tokens.refreshToken !== 'string')
+        throw new Error('old session format');
+      const session = this.#openSession({
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+      });
+      const me = await this.http.me(); // a 401 refreshes once (the tab may have slept for hours)
+      await this.#start(me, session);
       return true;
     } catch {
+      this.#closeSession();
       sessionStorage.removeItem(SESSION_KEY);
       return false;
     }
@@ -79,22 +99,57 @@ export class ChatStore {
     const res = register
       ? await this.http.register({ username, password, ...(displayName ? { displayName } : {}) })
       : await this.http.login({ username, password });
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token: res.accessToken }));
-    await this.#start(res.user, res.accessToken);
+    const session = this.#openSession(res);
+    await this.#start(res.user, session);
   }
 
+  /** Signs this device out on the server too. */
   logout(): void {
+    void this.session?.logout();
+    this.#teardown();
+    this.reset();
+  }
+
+  #teardown(): void {
     this.#unwire?.();
     this.chat?.close();
     this.chat = undefined;
+    this.#closeSession();
     sessionStorage.removeItem(SESSION_KEY);
     this.http.setToken(undefined);
-    this.set({ ...initialState });
   }
 
-  async #start(me: User, token: string): Promise<void> {
-    this.set({ me });
-    const chat = createChatClient({ url: location.origin, token });
+  #openSession(tokens: TokenPair): AuthSession {
+    this.#closeSession();
+    const session = createAuthSession({ baseUrl: location.origin, tokens });
+    const save = (pair: TokenPair) =>
+      sessionStorage.setItem(
+        SESSION_KEY,
+        JSON.stringify({ accessToken: pair.accessToken, refreshToken: pair.refreshToken }),
+      );
+    save(tokens);
+    session.on('tokens', save);
+    // Revoked from another device, reused, or expired: back to the login page, which says so.
+    // Drafts are in localStorage and come back after signing in again.
+    session.on('expired', () => {
+      if (this.session !== session) return;
+      this.#teardown();
+      this.reset({ sessionEnded: true });
+    });
+    this.session = session;
+    this.http.setSession(session);
+    return session;
+  }
+
+  #closeSession(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.http.setSession(undefined);
+  }
+
+  async #start(me: User, session: AuthSession): Promise<void> {
+    this.set({ me, sessionEnded: false });
+    const chat = createChatClient({ url: location.origin, session });
     this.chat = chat;
     const unwire = wireLiveEvents(this, chat);
     // Messages that arrived while the tab was hidden are read when the person comes back.

@@ -65,6 +65,8 @@ export interface AppState {
   uploads: Record<string, UploadItem[]>;
   /** A short message shown to the user (failed action). */
   toast?: string;
+  /** The session ended without the user signing out (refresh refused): the login page says so. */
+  sessionEnded?: boolean;
 }
 
 export const initialState: AppState = {

@@ -6,6 +6,7 @@ import { Avatar } from './avatar.js';
 import { formatListStamp, nameOf, peerOf, titleOf } from './format.js';
 import { NewGroupDialog } from './new-group.js';
 import { NotificationsPanel } from './notifications.js';
+import { SettingsDialog } from './settings.js';
 import { Icon } from './icons.js';
 
 function preview(text: string | undefined, kind: string): string {
@@ -38,7 +39,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
   const s = store.state;
   const me = s.me!;
   const [query, setQuery] = useState('');
-  const [dialog, setDialog] = useState<'group' | 'notifications'>();
+  const [dialog, setDialog] = useState<'group' | 'notifications' | 'settings'>();
   const found = useUserSearch(store, query);
   const conversations = sortConversations(s.conversations);
   const unreadNotifications = s.notifications.filter((n) => !n.read).length;
@@ -71,6 +72,14 @@ export function Sidebar({ store }: { store: ChatStore }) {
           onClick={() => setDialog('group')}
         >
           <Icon name="users" />
+        </button>
+        <button
+          class="icon-btn"
+          aria-label="Settings"
+          title="Settings"
+          onClick={() => setDialog('settings')}
+        >
+          <Icon name="settings" />
         </button>
         <button
           class="icon-btn"
@@ -171,6 +180,9 @@ export function Sidebar({ store }: { store: ChatStore }) {
         })}
       </ul>
       {dialog === 'group' && <NewGroupDialog store={store} onClose={() => setDialog(undefined)} />}
+      {dialog === 'settings' && (
+        <SettingsDialog store={store} onClose={() => setDialog(undefined)} />
+      )}
       {dialog === 'notifications' && (
         <NotificationsPanel store={store} onClose={() => setDialog(undefined)} />
       )}

@@ -7,6 +7,7 @@ import {
   Message,
   Notification,
   NotificationsListResponse,
+  MessageReceiptsResponse,
   RefreshResponse,
   SessionsResponse,
   SearchMessagesResponse,
@@ -114,6 +115,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/conversations/{id}/messages/search': {
     summary: 'Search the messages of a conversation',
     responses: { 200: SearchMessagesResponse },
+  },
+  'GET /api/conversations/{id}/messages/{messageId}/receipts': {
+    summary: 'Who read a message and who has it (members other than the sender)',
+    responses: { 200: MessageReceiptsResponse },
   },
   'POST /api/uploads': {
     summary: 'Upload one file (multipart field `file`)',

@@ -1,0 +1,143 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Session } from '@chat/client';
+import { describeError, type ChatStore } from '../state/chat-store.js';
+import { Dialog } from './dialog.js';
+import { formatListStamp } from './format.js';
+
+/** Signed-in devices (revoke one / all others) and the password (PROTOCOL §7). */
+export function SettingsDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
+  return (
+    <Dialog title="Settings" onClose={onClose} wide>
+      <Devices store={store} />
+      <PasswordForm store={store} />
+    </Dialog>
+  );
+}
+
+function Devices({ store }: { store: ChatStore }) {
+  const [sessions, setSessions] = useState<Session[]>();
+  const [error, setError] = useState<string>();
+  const load = () =>
+    store.http.sessions().then(
+      (list) => {
+        setSessions(list);
+        setError(undefined);
+      },
+      (err: unknown) => setError(describeError(err)),
+    );
+  useEffect(() => void load(), [store]);
+  const act = async (action: () => Promise<void>) => {
+    try {
+      await action();
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  const others = sessions?.filter((s) => !s.current) ?? [];
+
+  return (
+    <section class="settings-section" aria-labelledby="devices-title">
+      <h3 id="devices-title">Devices</h3>
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!sessions ? (
+        <p class="muted">Loading…</p>
+      ) : (
+        <ul class="devices" aria-label="Signed-in devices">
+          {sessions.map((s) => (
+            <li key={s.id} class="device" data-session={s.id}>
+              <span class="row-text">
+                <strong>{s.deviceName}</strong>
+                <span class="muted">
+                  {s.current ? 'This device' : `Last active ${formatListStamp(s.lastUsedAt)}`} ·
+                  signed in {formatListStamp(s.createdAt)}
+                </span>
+              </span>
+              {!s.current && (
+                <button
+                  class="btn small danger"
+                  aria-label={`Sign out ${s.deviceName}`}
+                  onClick={() => void act(() => store.http.revokeSession(s.id))}
+                >
+                  Sign out
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <button
+        class="btn"
+        disabled={others.length === 0}
+        onClick={() => void act(() => store.http.revokeOtherSessions())}
+      >
+        Sign out all other devices
+      </button>
+    </section>
+  );
+}
+
+function PasswordForm({ store }: { store: ChatStore }) {
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [status, setStatus] = useState<{ ok: boolean; text: string }>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await store.http.changePassword(current, next);
+      setCurrent('');
+      setNext('');
+      setStatus({ ok: true, text: 'Password changed. Your other devices were signed out.' });
+    } catch (err) {
+      setStatus({ ok: false, text: describeError(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      class="settings-section"
+      aria-labelledby="password-title"
+      onSubmit={(e) => void submit(e)}
+    >
+      <h3 id="password-title">Password</h3>
+      <label>
+        Current password
+        <input
+          type="password"
+          name="currentPassword"
+          autoComplete="current-password"
+          required
+          value={current}
+          onInput={(e) => setCurrent(e.currentTarget.value)}
+        />
+      </label>
+      <label>
+        New password
+        <input
+          type="password"
+          name="newPassword"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          value={next}
+          onInput={(e) => setNext(e.currentTarget.value)}
+        />
+      </label>
+      {status && (
+        <p class={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'}>
+          {status.text}
+        </p>
+      )}
+      <button class="btn primary" type="submit" disabled={busy}>
+        Change password
+      </button>
+    </form>
+  );
+}
