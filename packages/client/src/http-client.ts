@@ -7,6 +7,7 @@ import type {
   HistoryResponse,
   ListConversationsResponse,
   Message,
+  MessageReceiptsResponse,
   Notification,
   RefreshResponse,
   Session,
@@ -246,6 +247,14 @@ export class HttpClient {
       { query: { q, limit: options.limit } },
     );
     return res.messages;
+  }
+
+  /** Who read / has a message (members other than its sender, PROTOCOL §7). */
+  messageReceipts(conversationId: string, messageId: string): Promise<MessageReceiptsResponse> {
+    return this.#call(
+      'GET',
+      `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/receipts`,
+    );
   }
 
   // ---- uploads ----

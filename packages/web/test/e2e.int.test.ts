@@ -88,6 +88,10 @@ function expiryOf(jwt: string): number {
 async function shot(p: Person, name: string): Promise<void> {
   // Park the pointer so hover-only toolbars do not cover the picture.
   await p.page.mouse.move(1, 1);
+  // Dialogs fade in: picture them once their animations are done.
+  await p.page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running'),
+  );
   await p.page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
@@ -162,6 +166,15 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
         timeout: T,
       })
       .toBe('read');
+  });
+
+  it('keeps the ticks right after a reload (the conversation carries every member’s cursors)', async () => {
+    await ann.page.reload();
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    // Read at once from what the reload fetched: no receipt event arrives after it.
+    expect(
+      await bubble(ann, 'Hi Bob!').locator('.ticks').getAttribute('data-status', { timeout: T }),
+    ).toBe('read');
   });
 
   it('shows times in each viewer’s own time zone', async () => {
@@ -300,6 +313,22 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
       .click();
     await bob.page.locator('.chat-head h2', { hasText: 'Saturday hike' }).waitFor({ timeout: T });
     await bubble(bob, 'Packing list').waitFor({ timeout: T });
+
+    // Message info: who read it and when.
+    await ann.page.keyboard.press('Escape');
+    const packing = bubble(ann, 'Packing list');
+    await expect
+      .poll(() => packing.locator('.ticks').getAttribute('data-status'), { timeout: T })
+      .toBe('read');
+    await packing.locator('.bubble').hover();
+    await packing.getByRole('button', { name: 'Info', exact: true }).click();
+    const readBy = ann.page
+      .getByRole('dialog', { name: 'Message info' })
+      .getByRole('list', { name: 'Read by' });
+    await readBy.locator('li', { hasText: 'Bob Kumar' }).waitFor({ timeout: T });
+    await shot(ann, '18-message-info');
+    await ann.page.keyboard.press('Escape');
+    await ann.page.getByRole('button', { name: 'Group info' }).click();
 
     // Removing Bob takes the group away from him at once.
     await info.getByRole('button', { name: 'Remove Bob Kumar' }).click();

@@ -5,19 +5,27 @@ import { deleteMessage, toggleReaction } from '../state/actions.js';
 import type { PendingMessage } from '../state/types.js';
 import { formatSize, formatTime, nameOf } from './format.js';
 import { Icon } from './icons.js';
+import { MessageInfo } from './message-info.js';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
 export type Status = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
 
-/** Own-message status from the other members' cursors (PROTOCOL §3: status is derived). */
+/**
+ * Own-message status from the other members' cursors (PROTOCOL §3: status is derived): the
+ * larger of what the conversation carried when it was loaded (§7, so a reload keeps the ticks)
+ * and what live `receipt` events said since.
+ */
 export function statusOf(store: ChatStore, c: Conversation, m: Message): Status {
   const me = store.state.me?.id;
   const others = c.members.filter((x) => x.userId !== me);
   if (others.length === 0) return 'sent';
-  const cursors = store.state.cursors[c.id] ?? {};
-  if (others.every((o) => (cursors[o.userId]?.readSeq ?? 0) >= m.seq)) return 'read';
-  if (others.every((o) => (cursors[o.userId]?.deliveredSeq ?? 0) >= m.seq)) return 'delivered';
+  const live = store.state.cursors[c.id] ?? {};
+  const read = (o: (typeof others)[number]) => Math.max(live[o.userId]?.readSeq ?? 0, o.readSeq);
+  const delivered = (o: (typeof others)[number]) =>
+    Math.max(live[o.userId]?.deliveredSeq ?? 0, o.deliveredSeq, read(o));
+  if (others.every((o) => read(o) >= m.seq)) return 'read';
+  if (others.every((o) => delivered(o) >= m.seq)) return 'delivered';
   return 'sent';
 }
 
@@ -84,6 +92,7 @@ export function MessageItem({
   const me = store.state.me?.id;
   const mine = m.senderId === me;
   const [menu, setMenu] = useState<'react' | 'delete'>();
+  const [showInfo, setShowInfo] = useState(false);
   const sender = conversation.members.find((x) => x.userId === m.senderId)?.user;
   const replySender = m.replyTo
     ? nameOf(conversation.members.find((x) => x.userId === m.replyTo?.senderId)?.user)
@@ -147,7 +156,20 @@ export function MessageItem({
             >
               <Icon name="trash" size={17} />
             </button>
+            {mine && conversation.type === 'group' && (
+              <button aria-label="Info" title="Read by" onClick={() => setShowInfo(true)}>
+                <Icon name="info" size={17} />
+              </button>
+            )}
           </div>
+        )}
+        {showInfo && (
+          <MessageInfo
+            store={store}
+            conversation={conversation}
+            message={m}
+            onClose={() => setShowInfo(false)}
+          />
         )}
         {menu === 'react' && (
           <div class="popover emoji-picker" role="menu">
