@@ -8,6 +8,7 @@ export * from './models.js';
 export * from './http.js';
 export * from './sessions.js';
 export * from './receipts.js';
+export * from './mute.js';
 export * from './events.js';
 export * from './socket-types.js';
 export * from './ack.js';

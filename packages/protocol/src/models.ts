@@ -108,6 +108,8 @@ export const Conversation = Type.Object({
   readSeq: Seq,
   /** The caller's own unread count = seq − readSeq. */
   unreadCount: Type.Integer({ minimum: 0 }),
+  /** The caller's own mute (PROTOCOL §7): an ISO time, or "forever"; absent when not muted. */
+  mutedUntil: Type.Optional(Type.Union([IsoDateString, Type.Literal('forever')])),
 });
 export type Conversation = Static<typeof Conversation>;
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ObjectIdString } from './ids.js';
+import { IsoDateString, ObjectIdString } from './ids.js';
 import { Password } from './fields.js';
 import { LIMITS } from './limits.js';
 
@@ -27,8 +27,8 @@ export type LogoutBody = RefreshBody;
 export const Session = Type.Object({
   id: ObjectIdString,
   deviceName: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.String({ format: 'date-time' }),
+  createdAt: IsoDateString,
+  lastUsedAt: IsoDateString,
   /** The session of the access token that asked. */
   current: Type.Boolean(),
 });

@@ -15,6 +15,8 @@ import { createSessionsService } from './domain/sessions/sessions.service.js';
 import { sessionsRoutes } from './http/routes/sessions.route.js';
 import { createMessageReceiptsService } from './domain/message-receipts.service.js';
 import { receiptsRoutes } from './http/routes/receipts.route.js';
+import { createMuteService } from './domain/mute.service.js';
+import { muteRoutes } from './http/routes/mute.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
@@ -247,6 +249,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
     await api.register(receiptsRoutes(createMessageReceiptsService({ store })));
+    await api.register(muteRoutes(createMuteService({ store, fanout, counters })));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

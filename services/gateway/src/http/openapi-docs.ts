@@ -104,6 +104,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "Change a member's role (owner)",
     responses: { 200: Conversation },
   },
+  'PATCH /api/conversations/{id}/members/me': {
+    summary: 'Mute the conversation for yourself (until a time, or "forever"; null unmutes)',
+    responses: { 200: Conversation },
+  },
   'GET /api/conversations/{id}/messages': {
     summary: 'History: `before` → newest first, `after` → oldest first',
     responses: { 200: HistoryResponse },
