@@ -216,6 +216,13 @@ export class HttpClient {
     });
   }
 
+  /** Mutes for yourself until an ISO time, `'forever'`, or `null` to unmute (PROTOCOL §7). */
+  setMute(conversationId: string, mutedUntil: string | null): Promise<Conversation> {
+    return this.#call('PATCH', `/api/conversations/${enc(conversationId)}/members/me`, {
+      json: { mutedUntil },
+    });
+  }
+
   async deleteConversation(conversationId: string): Promise<void> {
     await this.#call('DELETE', `/api/conversations/${enc(conversationId)}`);
   }

@@ -506,6 +506,153 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 
+  it('alerts: tab title count, a desktop notification (granted) that opens its chat, a sound that can be turned off; a muted chat raises none', async () => {
+    await ann.context.grantPermissions(['notifications'], { origin: cluster.info.url });
+    // Spies: notifications and chimes are recorded, and the test decides whether the tab is hidden.
+    await ann.page.evaluate(() => {
+      const w = window as unknown as {
+        notes: { title: string; body?: string; n: { onclick: (() => void) | null } }[];
+        chimes: number;
+        hidden: boolean;
+      };
+      w.notes = [];
+      w.chimes = 0;
+      w.hidden = false;
+      const Real = window.Notification;
+      class Spy {
+        onclick: (() => void) | null = null;
+        static get permission() {
+          return Real.permission;
+        }
+        static requestPermission = () => Real.requestPermission();
+        constructor(title: string, options?: NotificationOptions) {
+          w.notes.push({ title, ...(options?.body ? { body: options.body } : {}), n: this });
+        }
+        close() {}
+      }
+      (window as unknown as { Notification: unknown }).Notification = Spy;
+      // On the prototype: the page may already hold its AudioContext from earlier messages.
+      const createOscillator = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function (this: AudioContext) {
+        w.chimes += 0.5; // two tones per chime
+        return createOscillator.call(this);
+      };
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => (w.hidden ? 'hidden' : 'visible'),
+      });
+    });
+    const spied = () =>
+      ann.page.evaluate(() => {
+        const w = window as unknown as {
+          notes: { title: string; body?: string }[];
+          chimes: number;
+        };
+        return { notes: w.notes.map((n) => ({ title: n.title, body: n.body })), chimes: w.chimes };
+      });
+    const setHidden = (hidden: boolean) =>
+      ann.page.evaluate((h) => {
+        (window as unknown as { hidden: boolean }).hidden = h;
+      }, hidden);
+
+    const base = cluster.info.url;
+    const dan = (await (
+      await fetch(`${base}/api/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: `dan_${Date.now().toString(36)}`,
+          password: 'correct horse battery',
+          displayName: 'Dan Wu',
+        }),
+      })
+    ).json()) as { accessToken: string };
+    const annId = (await ann.page.evaluate(() =>
+      fetch('/api/users/me', {
+        headers: {
+          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { accessToken: string }).accessToken}`,
+        },
+      }).then((r) => r.json()),
+    )) as { id: string };
+    const auth = { authorization: `Bearer ${dan.accessToken}`, 'content-type': 'application/json' };
+    const dm = (await (
+      await fetch(`${base}/api/conversations/direct`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ userId: annId.id }),
+      })
+    ).json()) as { id: string };
+    const danSays = async (text: string) => {
+      const res = await fetch(`${base}/api/conversations/${dm.id}/messages`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ clientMsgId: `a-${Math.random()}`, text }),
+      });
+      expect(res.status).toBe(201);
+    };
+
+    // Ann has Bob's chat open and the tab hidden.
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await setHidden(true);
+    await danSays('Ping from Dan');
+    const danRow = ann.page.locator('button[data-conversation]', { hasText: 'Dan Wu' });
+    await expect.poll(() => ann.page.title(), { timeout: T }).toBe('(1) Chat');
+    await expect
+      .poll(async () => (await spied()).notes, { timeout: T })
+      .toEqual([{ title: 'Dan Wu', body: 'Ping from Dan' }]);
+    expect((await spied()).chimes).toBe(1);
+    // Clicking the notification opens Dan's chat.
+    await ann.page.evaluate(() => {
+      (window as unknown as { notes: { n: { onclick: () => void } }[] }).notes[0]?.n.onclick();
+    });
+    await ann.page.locator('.chat-head h2', { hasText: 'Dan Wu' }).waitFor({ timeout: T });
+    await setHidden(false);
+    await expect.poll(() => ann.page.title(), { timeout: T }).toBe('Chat');
+
+    // Muted: no notification, no sound, not in the title (the list still shows it).
+    await ann.page.getByTestId('mute-button').click();
+    await shot(ann, '19-mute-menu');
+    await ann.page.getByRole('menuitem', { name: 'Until I turn it back on' }).click();
+    await danRow.getByTestId('muted').waitFor({ timeout: T });
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await setHidden(true);
+    await danSays('Muted ping');
+    await danRow.locator('.preview', { hasText: 'Muted ping' }).waitFor({ timeout: T });
+    await expect
+      .poll(() => danRow.locator('[data-testid=unread]').textContent(), { timeout: T })
+      .toBe('1');
+    expect(await ann.page.title()).toBe('Chat');
+    expect(await spied()).toEqual({
+      notes: [{ title: 'Dan Wu', body: 'Ping from Dan' }],
+      chimes: 1,
+    });
+
+    // Unmuted with the sound off: a notification, no chime.
+    await setHidden(false);
+    await danRow.click();
+    await ann.page.getByTestId('mute-button').click();
+    await ann.page.getByRole('menuitem', { name: 'Unmute' }).click();
+    await danRow.getByTestId('muted').waitFor({ state: 'detached', timeout: T });
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel('Play a sound when a message arrives').uncheck();
+    await ann.page.keyboard.press('Escape');
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await setHidden(true);
+    await danSays('Quiet but visible');
+    await expect.poll(async () => (await spied()).notes.length, { timeout: T }).toBe(2);
+    expect((await spied()).chimes).toBe(1);
+    await setHidden(false);
+
+    // The phone layout of the mute menu (Bob's phone has Ann's chat open).
+    await bob.page.locator('.chat-head h2', { hasText: 'Ann Lee' }).waitFor({ timeout: T });
+    await bob.page.getByTestId('mute-button').click();
+    await bob.page.getByRole('menuitem', { name: 'For 8 hours' }).waitFor({ timeout: T });
+    await shot(bob, '20-phone-mute-menu');
+    await bob.page.getByTestId('mute-button').click();
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
   it('keeps the session alive past the access-token lifetime: renewed, still connected, still live', async () => {
     const firstExpiry = expiryOf(annFirstToken.accessToken);
     // The suite usually runs for minutes; on a fast box wait out the first token here.

@@ -14,6 +14,7 @@ import {
 import { initialState, type AppState } from './types.js';
 import { applyMessage, mergeConversation, mergeMessages } from './merge.js';
 import { wireLiveEvents } from './live-events.js';
+import { alertFor, askNotificationPermission, isMuted, titleFor } from './alerts.js';
 
 const SESSION_KEY = 'chat.session';
 const PAGE = 50;
@@ -46,13 +47,19 @@ export class ChatStore {
   set(update: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
     const patch = typeof update === 'function' ? update(this.state) : update;
     this.state = { ...this.state, ...patch };
+    this.#notify();
+  }
+
+  #notify(): void {
+    const title = titleFor(this.state.conversations);
+    if (document.title !== title) document.title = title;
     for (const l of this.#listeners) l();
   }
 
   /** Replaces the whole state (sign-out): `set` merges, so it could not drop `me`. */
   reset(patch: Partial<AppState> = {}): void {
     this.state = { ...initialState, ...patch };
-    for (const l of this.#listeners) l();
+    this.#notify();
   }
 
   toast(text: string): void {
@@ -282,7 +289,41 @@ export class ChatStore {
     if (m.senderId !== me) {
       this.markDelivered(m.conversationId, m.seq);
       if (this.state.activeId === m.conversationId) this.markReadSoon(m.conversationId);
+      this.#alert(m);
     }
+  }
+
+  /** Live messages only: a catch-up after a reconnect would ring for every old message. */
+  #alert(m: Message): void {
+    const c = this.state.conversations[m.conversationId];
+    const me = this.state.me;
+    if (!c || !me || m.seq <= c.readSeq || Date.now() - Date.parse(m.createdAt) > 60_000) return;
+    const sender = c.members.find((x) => x.userId === m.senderId)?.user;
+    const senderName = sender?.displayName ?? sender?.username ?? 'Someone';
+    const title = c.type === 'group' ? (c.title ?? 'Group') : senderName;
+    alertFor(
+      m,
+      { conversation: c, senderName, title, onOpen: () => this.open(c.id) },
+      { activeId: this.state.activeId, hidden: document.visibilityState === 'hidden' },
+    );
+  }
+
+  /** PROTOCOL §7: `until` an ISO time, 'forever', or null to unmute. */
+  async setMute(conversationId: string, until: string | null): Promise<void> {
+    try {
+      this.upsertConversation(await this.http.setMute(conversationId, until));
+    } catch (err) {
+      this.toast(describeError(err));
+    }
+  }
+
+  isMuted(conversationId: string): boolean {
+    return isMuted(this.state.conversations[conversationId]);
+  }
+
+  /** The first send is a gesture of the person: the moment to ask for desktop notifications. */
+  noteSent(): void {
+    askNotificationPermission();
   }
 
   markDelivered(conversationId: string, _seq: number): void {

@@ -8,6 +8,7 @@ import { formatDay, lastSeenText, localDayKey, nameOf, peerOf, titleOf } from '.
 import { GroupPanel } from './group-panel.js';
 import { MessageItem, PendingItem } from './message-item.js';
 import { Icon } from './icons.js';
+import { MuteMenu } from './mute-menu.js';
 
 const LOAD_MORE_PX = 150;
 const NEAR_BOTTOM_PX = 120;
@@ -110,6 +111,7 @@ export function ChatView({
             {subtitle}
           </span>
         </div>
+        <MuteMenu store={store} conversation={c} />
         {c.type === 'group' && (
           <button
             class="icon-btn"

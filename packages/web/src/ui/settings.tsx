@@ -3,11 +3,72 @@ import type { Session } from '@chat/client';
 import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
 import { formatListStamp } from './format.js';
+import {
+  askNotificationPermission,
+  chime,
+  notificationsAllowed,
+  setSoundEnabled,
+  soundEnabled,
+} from '../state/alerts.js';
+
+function Alerts() {
+  const [sound, setSound] = useState(soundEnabled());
+  const [permission, setPermission] = useState(
+    typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
+  );
+  return (
+    <section class="settings-section" aria-labelledby="alerts-title">
+      <h3 id="alerts-title">Alerts</h3>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="sound"
+          checked={sound}
+          onChange={(e) => {
+            const on = e.currentTarget.checked;
+            setSoundEnabled(on);
+            setSound(on);
+            if (on) chime();
+          }}
+        />
+        Play a sound when a message arrives
+      </label>
+      {permission === 'default' && (
+        <button
+          class="btn"
+          onClick={() => {
+            askNotificationPermission();
+            // The prompt answers asynchronously; re-read once it did.
+            const check = setInterval(() => {
+              if (Notification.permission !== 'default') {
+                clearInterval(check);
+                setPermission(Notification.permission);
+              }
+            }, 500);
+          }}
+        >
+          Turn on desktop notifications
+        </button>
+      )}
+      {permission !== 'default' && (
+        <p class="muted">
+          Desktop notifications:{' '}
+          {notificationsAllowed()
+            ? 'on'
+            : permission === 'unsupported'
+              ? 'not available'
+              : 'blocked in the browser'}
+        </p>
+      )}
+    </section>
+  );
+}
 
 /** Signed-in devices (revoke one / all others) and the password (PROTOCOL §7). */
 export function SettingsDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
   return (
     <Dialog title="Settings" onClose={onClose} wide>
+      <Alerts />
       <Devices store={store} />
       <PasswordForm store={store} />
     </Dialog>

@@ -149,6 +149,11 @@ export function Sidebar({ store }: { store: ChatStore }) {
                 <span class="row-text">
                   <span class="row-top">
                     <strong class="ellipsis">{titleOf(c, me.id)}</strong>
+                    {store.isMuted(c.id) && (
+                      <span class="muted-mark" aria-label="Muted" data-testid="muted">
+                        <Icon name="bellOff" size={14} />
+                      </span>
+                    )}
                     {last && (
                       <time class="stamp" dateTime={last.createdAt}>
                         {formatListStamp(last.createdAt)}
@@ -165,7 +170,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
                     </span>
                     {c.unreadCount > 0 && (
                       <span
-                        class="badge"
+                        class={`badge ${store.isMuted(c.id) ? 'quiet' : ''}`}
                         aria-label={`${c.unreadCount} unread`}
                         data-testid="unread"
                       >
