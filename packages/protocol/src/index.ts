@@ -9,6 +9,7 @@ export * from './http.js';
 export * from './sessions.js';
 export * from './receipts.js';
 export * from './mute.js';
+export * from './search.js';
 export * from './events.js';
 export * from './socket-types.js';
 export * from './ack.js';

@@ -41,6 +41,12 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
       unique: true,
       partialFilterExpression: { clientMsgId: { $type: 'string' } },
     },
+    // Search across conversations (PROTOCOL §7): one entry per (word, conversation) of a message.
+    {
+      name: 'terms_conversation',
+      key: { terms: 1, conversationId: 1 },
+      partialFilterExpression: { terms: { $exists: true } },
+    },
   ],
   reactions: [
     { name: 'message_user_emoji_unique', key: { messageId: 1, userId: 1, emoji: 1 }, unique: true },

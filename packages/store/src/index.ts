@@ -10,6 +10,7 @@ export {
   WriteFailedError,
 } from './errors.js';
 export { clampLimit, escapeRegex, prefixPattern } from './regex.js';
+export { MAX_TERMS_PER_MESSAGE, termsOf } from './search-terms.js';
 export { decodeActivityCursor, encodeActivityCursor, type ActivityCursor } from './cursor.js';
 export { compact, parseObjectId, uniqueIds } from './util.js';
 export * from './types.js';

@@ -138,6 +138,8 @@ export interface MessageDoc {
   hiddenFor?: ObjectId[];
   /** Distinct emoji currently reserved on the message (≤ 20); the reactions live in `reactions`. */
   reactionEmojis?: string[];
+  /** Search words of `text` (search-terms.ts); absent when there are none or it was deleted. */
+  terms?: string[];
 }
 
 export interface ReactionDoc {

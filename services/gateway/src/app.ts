@@ -17,6 +17,8 @@ import { createMessageReceiptsService } from './domain/message-receipts.service.
 import { receiptsRoutes } from './http/routes/receipts.route.js';
 import { createMuteService } from './domain/mute.service.js';
 import { muteRoutes } from './http/routes/mute.route.js';
+import { createSearchService } from './domain/search.service.js';
+import { searchRoutes } from './http/routes/search.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
@@ -250,6 +252,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(messagesRoutes(messages));
     await api.register(receiptsRoutes(createMessageReceiptsService({ store })));
     await api.register(muteRoutes(createMuteService({ store, fanout, counters })));
+    await api.register(searchRoutes(createSearchService({ store, toDtos: messages.toDtos })));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

@@ -9,6 +9,7 @@ import {
   NotificationsListResponse,
   MessageReceiptsResponse,
   RefreshResponse,
+  SearchResponse,
   SessionsResponse,
   SearchMessagesResponse,
   UploadResponse,
@@ -123,6 +124,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/conversations/{id}/messages/{messageId}/receipts': {
     summary: 'Who read a message and who has it (members other than the sender)',
     responses: { 200: MessageReceiptsResponse },
+  },
+  'GET /api/search': {
+    summary: 'Search your conversations (every word of q), newest first',
+    responses: { 200: SearchResponse },
   },
   'POST /api/uploads': {
     summary: 'Upload one file (multipart field `file`)',
