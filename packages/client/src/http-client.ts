@@ -10,6 +10,7 @@ import type {
   MessageReceiptsResponse,
   Notification,
   RefreshResponse,
+  SearchResponse,
   Session,
   User,
   UserWithPresence,
@@ -262,6 +263,13 @@ export class HttpClient {
       'GET',
       `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/receipts`,
     );
+  }
+
+  /** Every word of `q` across your conversations, newest first (PROTOCOL §7). */
+  search(q: string, options: { limit?: number; cursor?: string } = {}): Promise<SearchResponse> {
+    return this.#call('GET', '/api/search', {
+      query: { q, limit: options.limit, cursor: options.cursor },
+    });
   }
 
   // ---- uploads ----

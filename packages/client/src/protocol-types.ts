@@ -21,6 +21,8 @@ export type {
   Presence,
   Reaction,
   RefreshResponse,
+  SearchResponse,
+  SearchResult,
   Session,
   SessionsResponse,
   ServerToClientEvents,

@@ -506,6 +506,38 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 
+  it('search: a hit across conversations opens its chat with the history around it, the message flashed', async () => {
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await ann.page.getByRole('searchbox', { name: 'Search messages' }).fill('history line 7');
+    const found = ann.page.getByRole('list', { name: 'Messages found' });
+    await expect.poll(() => found.locator('button[data-hit]').count(), { timeout: T }).toBe(1);
+    await found.locator('button', { hasText: 'History line 7' }).waitFor({ timeout: T });
+    await shot(ann, '21-search-results');
+    await found.locator('button[data-hit]').click();
+    await ann.page.locator('.chat-head h2', { hasText: 'Carol Diaz' }).waitFor({ timeout: T });
+    const hit = ann.page.locator('li.msg[data-seq="7"]');
+    await hit.waitFor({ timeout: T });
+    await expect.poll(() => hit.getAttribute('class'), { timeout: T }).toContain('highlight');
+    // In view, with its neighbours loaded (the list reaches back past it).
+    const box = await hit.boundingBox();
+    const pane = await ann.page.locator('.messages').boundingBox();
+    expect(box && pane && box.y >= pane.y && box.y + box.height <= pane.y + pane.height).toBe(true);
+    expect(await ann.page.locator('li.msg[data-seq="6"]').count()).toBe(1);
+    expect(await ann.page.locator('li.msg[data-seq="8"]').count()).toBe(1);
+    await shot(ann, '22-search-hit-opened');
+
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.page.getByRole('searchbox', { name: 'Search messages' }).fill('saturday');
+    await bob.page
+      .getByRole('list', { name: 'Messages found' })
+      .locator('button[data-hit]')
+      .first()
+      .waitFor({ timeout: T });
+    await shot(bob, '23-phone-search');
+    await bob.page.getByRole('searchbox', { name: 'Search messages' }).fill('');
+    await bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee' }).click();
+  });
+
   it('alerts: tab title count, a desktop notification (granted) that opens its chat, a sound that can be turned off; a muted chat raises none', async () => {
     await ann.context.grantPermissions(['notifications'], { origin: cluster.info.url });
     // Spies: notifications and chimes are recorded, and the test decides whether the tab is hidden.

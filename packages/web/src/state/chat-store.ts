@@ -18,6 +18,8 @@ import { alertFor, askNotificationPermission, isMuted, titleFor } from './alerts
 
 const SESSION_KEY = 'chat.session';
 const PAGE = 50;
+/** A search hit further back than this many pages opens the chat without reaching it. */
+const MAX_JUMP_PAGES = 40;
 
 /** Human text for an error shown in the UI. */
 export function describeError(err: unknown): string {
@@ -215,6 +217,43 @@ export class ChatStore {
     const list = this.state.messages[id];
     if (!list?.loaded) void this.loadOlder(id, true);
     this.markReadSoon(id);
+  }
+
+  /**
+   * Opens a search hit: the conversation, with pages loaded back from the newest until the
+   * message is among them (the list stays one contiguous run of history), then it is flashed.
+   */
+  async jumpTo(conversationId: string, seq: number): Promise<void> {
+    if (!this.state.conversations[conversationId]) {
+      this.upsertConversation(await this.http.getConversation(conversationId));
+    }
+    this.open(conversationId);
+    for (let pages = 0; pages < MAX_JUMP_PAGES; pages++) {
+      await this.#settled(conversationId);
+      const list = this.state.messages[conversationId];
+      if (!list || list.items.some((m) => m.seq === seq) || !list.hasMore) break;
+      await this.loadOlder(conversationId);
+    }
+    this.set({ highlight: { conversationId, seq } });
+  }
+
+  /** Resolves once the conversation's list was fetched and no page is loading. */
+  #settled(conversationId: string): Promise<void> {
+    const done = () => {
+      const list = this.state.messages[conversationId];
+      return !!list && list.loaded && !list.loading;
+    };
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = this.subscribe(() => {
+        const list = this.state.messages[conversationId];
+        // A failed first page leaves loaded false and loading false: give up rather than hang.
+        if (done() || (list && !list.loading && !list.loaded)) {
+          stop();
+          resolve();
+        }
+      });
+    });
   }
 
   async openDirect(userId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation, Message } from '@chat/client';
 import type { ChatStore } from '../state/chat-store.js';
 import { deliverPending, discardPending } from '../state/actions.js';
@@ -74,6 +74,22 @@ export function ChatView({
       ?.querySelector(`[data-seq="${seq}"] .bubble`)
       ?.scrollIntoView({ block: 'center', behavior: 'smooth' });
   };
+
+  // A search hit: scroll to it once it is rendered, flash it, then forget it.
+  const highlight = s.highlight?.conversationId === c.id ? s.highlight.seq : undefined;
+  useEffect(() => {
+    if (highlight === undefined) return;
+    const el = scroller.current?.querySelector(`li.msg[data-seq="${highlight}"]`);
+    if (!el) return;
+    layout.current.atBottom = false; // keep the reader at the hit, not the newest message
+    el.scrollIntoView({ block: 'center' });
+    el.classList.add('highlight');
+    const timer = setTimeout(() => {
+      el.classList.remove('highlight');
+      store.set({ highlight: undefined });
+    }, 2500);
+    return () => clearTimeout(timer);
+  }, [highlight, items.length, store]);
 
   const peer = peerOf(c, me);
   const presence = peer ? s.presence[peer.id] : undefined;

@@ -7,6 +7,7 @@ import { formatListStamp, nameOf, peerOf, titleOf } from './format.js';
 import { NewGroupDialog } from './new-group.js';
 import { NotificationsPanel } from './notifications.js';
 import { SettingsDialog } from './settings.js';
+import { MessageSearch } from './message-search.js';
 import { Icon } from './icons.js';
 
 function preview(text: string | undefined, kind: string): string {
@@ -99,6 +100,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
+      <MessageSearch store={store} />
       {query.trim() && (
         <ul class="search-results" aria-label="People">
           {found.length === 0 && <li class="muted pad">No one found</li>}
