@@ -4,10 +4,7 @@ import { IsoDateString, ObjectIdString } from './ids.js';
 // "Read by" of PROTOCOL §7.
 const closed = { additionalProperties: false } as const;
 
-export const MessageParams = Type.Object(
-  { id: ObjectIdString, messageId: ObjectIdString },
-  closed,
-);
+export const MessageParams = Type.Object({ id: ObjectIdString, messageId: ObjectIdString }, closed);
 export type MessageParams = Static<typeof MessageParams>;
 
 export const ReceiptEntry = Type.Object({ userId: ObjectIdString, at: IsoDateString });

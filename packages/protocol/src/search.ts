@@ -2,20 +2,15 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ObjectIdString } from './ids.js';
 import { LIMITS } from './limits.js';
 import { Message } from './models.js';
+import { SearchMessagesQuery } from './http.js';
 
 // Search across the caller's conversations (PROTOCOL §7).
 const closed = { additionalProperties: false } as const;
 
+/** The per-conversation search's `q` and `limit`, plus a page cursor. */
 export const SearchQuery = Type.Object(
   {
-    q: Type.String({ minLength: 1, maxLength: LIMITS.messageSearchQueryMaxChars }),
-    limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: LIMITS.messageSearchLimitMax,
-        default: LIMITS.messageSearchLimitDefault,
-      }),
-    ),
+    ...SearchMessagesQuery.properties,
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.cursorMaxChars })),
   },
   closed,

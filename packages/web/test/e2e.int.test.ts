@@ -67,6 +67,46 @@ function bubble(p: Person, text: string) {
   return p.page.locator('li.msg', { has: p.page.locator('.text', { hasText: text }) });
 }
 
+/**
+ * Someone outside the browsers (a bot over HTTP) with a direct conversation with `p`. Its
+ * access token lasts ACCESS_TTL_S: use it at once.
+ */
+async function botWith(
+  base: string,
+  name: string,
+  displayName: string,
+  p: Person,
+): Promise<{ auth: Record<string, string>; dm: { id: string } }> {
+  const bot = (await (
+    await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: `${name}_${Date.now().toString(36)}`,
+        password: 'correct horse battery',
+        displayName,
+      }),
+    })
+  ).json()) as { accessToken: string };
+  const { accessToken } = await storedTokens(p);
+  const target = (await p.page.evaluate(
+    (token) =>
+      fetch('/api/users/me', { headers: { authorization: `Bearer ${token}` } }).then((r) =>
+        r.json(),
+      ),
+    accessToken,
+  )) as { id: string };
+  const auth = { authorization: `Bearer ${bot.accessToken}`, 'content-type': 'application/json' };
+  const dm = (await (
+    await fetch(`${base}/api/conversations/direct`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ userId: target.id }),
+    })
+  ).json()) as { id: string };
+  return { auth, dm };
+}
+
 /** The tab's tokens (sessionStorage, written by the web store on every renewal). */
 async function storedTokens(p: Person): Promise<{ accessToken: string; refreshToken: string }> {
   return p.page.evaluate(
@@ -444,35 +484,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
 
   it('reads long history with infinite scroll upward, in order, without duplicates', async () => {
     const base = cluster.info.url;
-    const carol = (await (
-      await fetch(`${base}/api/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username: `carol_${Date.now().toString(36)}`,
-          password: 'correct horse battery',
-          displayName: 'Carol Diaz',
-        }),
-      })
-    ).json()) as { accessToken: string };
-    const annUser = (await ann.page.evaluate(() =>
-      fetch('/api/users/me', {
-        headers: {
-          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { accessToken: string }).accessToken}`,
-        },
-      }).then((r) => r.json()),
-    )) as { id: string };
-    const auth = {
-      authorization: `Bearer ${carol.accessToken}`,
-      'content-type': 'application/json',
-    };
-    const dm = (await (
-      await fetch(`${base}/api/conversations/direct`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ userId: annUser.id }),
-      })
-    ).json()) as { id: string };
+    const { auth, dm } = await botWith(base, 'carol', 'Carol Diaz', ann);
     for (let i = 1; i <= 120; i++) {
       const res = await fetch(`${base}/api/conversations/${dm.id}/messages`, {
         method: 'POST',
@@ -588,32 +600,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
       }, hidden);
 
     const base = cluster.info.url;
-    const dan = (await (
-      await fetch(`${base}/api/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username: `dan_${Date.now().toString(36)}`,
-          password: 'correct horse battery',
-          displayName: 'Dan Wu',
-        }),
-      })
-    ).json()) as { accessToken: string };
-    const annId = (await ann.page.evaluate(() =>
-      fetch('/api/users/me', {
-        headers: {
-          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { accessToken: string }).accessToken}`,
-        },
-      }).then((r) => r.json()),
-    )) as { id: string };
-    const auth = { authorization: `Bearer ${dan.accessToken}`, 'content-type': 'application/json' };
-    const dm = (await (
-      await fetch(`${base}/api/conversations/direct`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ userId: annId.id }),
-      })
-    ).json()) as { id: string };
+    const { auth, dm } = await botWith(base, 'dan', 'Dan Wu', ann);
     const danSays = async (text: string) => {
       const res = await fetch(`${base}/api/conversations/${dm.id}/messages`, {
         method: 'POST',

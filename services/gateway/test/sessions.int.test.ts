@@ -60,17 +60,9 @@ const refresh = (refreshToken: string, node = 0) =>
     body: { refreshToken },
   });
 
-async function socketOf(token: string, node: number): Promise<ClientSocket> {
-  const socket: ClientSocket = connectSocket(cluster.nodes[node]!.url, {
-    auth: { token },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  sockets.push(socket);
-  await waitForEvent(socket, 'session', { timeout: 10_000 });
-  return socket;
-}
+/** A socket of the fixture (closed with the cluster), authenticated with this token. */
+const socketOf = (token: string, node: number): Promise<ClientSocket> =>
+  cluster.connect({ id: '', username: '', token }, node);
 
 /** Resolves with the connect_error message of a fresh handshake, or 'connected'. */
 async function handshake(token: string, node: number): Promise<string> {

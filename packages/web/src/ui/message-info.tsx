@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Conversation, Message, MessageReceiptsResponse } from '@chat/client';
+import type { Conversation, Message, MessageReceiptsResponse, ReceiptEntry } from '@chat/client';
 import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
 import { formatListStamp, formatTime, nameOf } from './format.js';
@@ -23,12 +23,6 @@ export function MessageInfo(props: {
     nameOf(conversation.members.find((m) => m.userId === userId)?.user);
   const readers = new Set(info?.readBy.map((r) => r.userId));
   const deliveredOnly = info?.deliveredTo.filter((d) => !readers.has(d.userId)) ?? [];
-  // Today the list stamp already is the time; other days it is the date, so add the time.
-  const stamp = (iso: string) => {
-    const day = formatListStamp(iso);
-    const time = formatTime(iso);
-    return day === time ? time : `${day} ${time}`;
-  };
   return (
     <Dialog title="Message info" onClose={props.onClose}>
       <div class="settings-section">
@@ -42,32 +36,40 @@ export function MessageInfo(props: {
         {info && (
           <>
             <h3>Read by</h3>
-            <ul class="receipts" aria-label="Read by">
-              {info.readBy.length === 0 && <li class="muted">No one yet</li>}
-              {info.readBy.map((r) => (
-                <li key={r.userId}>
-                  <strong>{name(r.userId)}</strong>{' '}
-                  <time class="muted" dateTime={r.at}>
-                    {stamp(r.at)}
-                  </time>
-                </li>
-              ))}
-            </ul>
+            <ReceiptList label="Read by" entries={info.readBy} empty="No one yet" name={name} />
             <h3>Delivered to</h3>
-            <ul class="receipts" aria-label="Delivered to">
-              {deliveredOnly.length === 0 && <li class="muted">—</li>}
-              {deliveredOnly.map((r) => (
-                <li key={r.userId}>
-                  <strong>{name(r.userId)}</strong>{' '}
-                  <time class="muted" dateTime={r.at}>
-                    {stamp(r.at)}
-                  </time>
-                </li>
-              ))}
-            </ul>
+            <ReceiptList label="Delivered to" entries={deliveredOnly} empty="—" name={name} />
           </>
         )}
       </div>
     </Dialog>
+  );
+}
+
+// Today the list stamp already is the time; other days it is the date, so add the time.
+function stamp(iso: string): string {
+  const day = formatListStamp(iso);
+  const time = formatTime(iso);
+  return day === time ? time : `${day} ${time}`;
+}
+
+function ReceiptList(props: {
+  label: string;
+  entries: readonly ReceiptEntry[];
+  empty: string;
+  name: (userId: string) => string;
+}) {
+  return (
+    <ul class="receipts" aria-label={props.label}>
+      {props.entries.length === 0 && <li class="muted">{props.empty}</li>}
+      {props.entries.map((r) => (
+        <li key={r.userId}>
+          <strong>{props.name(r.userId)}</strong>{' '}
+          <time class="muted" dateTime={r.at}>
+            {stamp(r.at)}
+          </time>
+        </li>
+      ))}
+    </ul>
   );
 }
