@@ -482,6 +482,45 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await shot(ann, '12-desktop-reply-edit-delete');
   });
 
+  it('links, an in-page image viewer and an inline audio player', async () => {
+    await send(ann, 'Trail map: https://example.com/trail?id=7 (not javascript:alert(1))');
+    const msg = bubble(bob, 'Trail map:');
+    const link = msg.locator('a[href="https://example.com/trail?id=7"]');
+    await link.waitFor({ timeout: T });
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await msg.locator('a').count()).toBe(1); // javascript: stayed text
+
+    // An MP3 (ID3 tag + one MPEG frame header) plays inline instead of being a download.
+    const mp3 = Buffer.concat([
+      Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'),
+      Buffer.from([0xff, 0xfb, 0x90, 0x64]),
+      Buffer.alloc(413),
+    ]);
+    await ann.page
+      .getByTestId('file-input')
+      .setInputFiles([{ name: 'birdsong.mp3', mimeType: 'audio/mpeg', buffer: mp3 }]);
+    await expect
+      .poll(() => ann.page.locator('.staged-item progress').count(), { timeout: T })
+      .toBe(0);
+    await ann.page.getByRole('textbox', { name: 'Message' }).fill('Heard this on the way');
+    await ann.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const audio = bob.page.locator('li.msg audio[aria-label="birdsong.mp3"]');
+    await audio.waitFor({ timeout: T });
+    expect(await audio.getAttribute('src')).toMatch(/^\/files\//);
+
+    // The photo opens over the page, not in a new tab.
+    await bob.page.getByRole('button', { name: 'View sunset.png' }).click();
+    const viewer = bob.page.getByRole('dialog', { name: 'sunset.png' });
+    await viewer.locator('img').waitFor({ timeout: T });
+    expect(bob.context.pages()).toHaveLength(1);
+    await shot(bob, '24-phone-image-viewer');
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: T });
+    await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await shot(bob, '25-phone-link-audio');
+  });
+
   it('reads long history with infinite scroll upward, in order, without duplicates', async () => {
     const base = cluster.info.url;
     const { auth, dm } = await botWith(base, 'carol', 'Carol Diaz', ann);

@@ -6,6 +6,8 @@ import type { PendingMessage } from '../state/types.js';
 import { formatSize, formatTime, nameOf } from './format.js';
 import { Icon } from './icons.js';
 import { MessageInfo } from './message-info.js';
+import { ImageViewer } from './image-viewer.js';
+import { Linkified } from './linkify.js';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -46,15 +48,43 @@ export function Ticks({ status }: { status: Status }) {
   );
 }
 
+/**
+ * Images open in the page's own viewer, audio and video play inline (the server serves them
+ * `inline` with Range support); everything else is a download (served `attachment`).
+ */
 export function Attachments({ items }: { items: readonly Attachment[] }) {
+  const [viewing, setViewing] = useState<Attachment>();
   return (
     <div class="attachments">
-      {items.map((a) =>
-        a.kind === 'image' ? (
-          <a key={a.id} href={a.url} target="_blank" rel="noreferrer" class="image-link">
-            <img src={a.url} alt={a.name} loading="lazy" />
-          </a>
-        ) : (
+      {items.map((a) => {
+        if (a.kind === 'image')
+          return (
+            <button
+              key={a.id}
+              type="button"
+              class="image-link"
+              aria-label={`View ${a.name}`}
+              onClick={() => setViewing(a)}
+            >
+              <img src={a.url} alt={a.name} loading="lazy" />
+            </button>
+          );
+        if (a.kind === 'video')
+          return (
+            <video key={a.id} class="inline-video" src={a.url} controls preload="metadata">
+              <a href={a.url} download={a.name}>
+                {a.name}
+              </a>
+            </video>
+          );
+        if (a.kind === 'audio')
+          return (
+            <div key={a.id} class="inline-audio">
+              <span class="ellipsis muted">{a.name}</span>
+              <audio src={a.url} controls preload="metadata" aria-label={a.name} />
+            </div>
+          );
+        return (
           <a key={a.id} href={a.url} download={a.name} class="file-link">
             <span class="file-icon" aria-hidden="true">
               <Icon name="file" size={22} />
@@ -64,8 +94,9 @@ export function Attachments({ items }: { items: readonly Attachment[] }) {
               <span class="muted">{formatSize(a.size)}</span>
             </span>
           </a>
-        ),
-      )}
+        );
+      })}
+      {viewing && <ImageViewer image={viewing} onClose={() => setViewing(undefined)} />}
     </div>
   );
 }
@@ -124,7 +155,11 @@ export function MessageItem({
         ) : (
           <>
             {m.attachments.length > 0 && <Attachments items={m.attachments} />}
-            {m.text && <p class="text">{m.text}</p>}
+            {m.text && (
+              <p class="text">
+                <Linkified text={m.text} />
+              </p>
+            )}
           </>
         )}
         <span class="meta">
