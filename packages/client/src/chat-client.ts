@@ -36,6 +36,7 @@ const PASSTHROUGH = [
   'conversation:updated',
   'conversation:removed',
   'notification:new',
+  'user:updated',
   'error',
   'server:draining',
 ] as const;

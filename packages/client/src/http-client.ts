@@ -126,6 +126,15 @@ export class HttpClient {
     return this.#call('GET', '/api/users/me');
   }
 
+  /** Display name and/or avatar (`avatarAttachmentId` of your image upload, `avatarUrl: null` removes it). */
+  updateMe(patch: {
+    displayName?: string;
+    avatarAttachmentId?: string;
+    avatarUrl?: null;
+  }): Promise<User> {
+    return this.#call('PATCH', '/api/users/me', { json: patch });
+  }
+
   // ---- sessions (devices) ----
   async sessions(): Promise<Session[]> {
     return (await this.#call<{ sessions: Session[] }>('GET', '/api/users/me/sessions')).sessions;

@@ -10,6 +10,7 @@ export * from './sessions.js';
 export * from './receipts.js';
 export * from './mute.js';
 export * from './search.js';
+export * from './profile.js';
 export * from './events.js';
 export * from './socket-types.js';
 export * from './ack.js';

@@ -8,6 +8,12 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   users: [
     { name: 'usernameLower_unique', key: { usernameLower: 1 }, unique: true },
     { name: 'displayNameLower', key: { displayNameLower: 1 } },
+    // The public avatar route asks "is this somebody's avatar" (profile, PROTOCOL §7).
+    {
+      name: 'avatarUrl',
+      key: { avatarUrl: 1 },
+      partialFilterExpression: { avatarUrl: { $type: 'string' } },
+    },
     {
       name: 'externalSub_unique',
       key: { externalSub: 1 },

@@ -263,7 +263,10 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         and.push({
           $or: [
             { conversationId: { $nin: hidden.map((s) => s.conversationId) } },
-            ...hidden.map((s) => ({ conversationId: s.conversationId, seq: { $gt: s.hiddenBefore } })),
+            ...hidden.map((s) => ({
+              conversationId: s.conversationId,
+              seq: { $gt: s.hiddenBefore },
+            })),
           ],
         });
       }

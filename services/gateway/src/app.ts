@@ -19,6 +19,8 @@ import { createMuteService } from './domain/mute.service.js';
 import { muteRoutes } from './http/routes/mute.route.js';
 import { createSearchService } from './domain/search.service.js';
 import { searchRoutes } from './http/routes/search.route.js';
+import { createProfileService } from './domain/profile.service.js';
+import { avatarRoutes, profileRoutes } from './http/routes/profile.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
@@ -243,6 +245,8 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it
   void app.register(healthRoutes(readiness));
   void app.register(filesRoutes(uploads));
+  const profile = createProfileService({ store, fanout });
+  void app.register(avatarRoutes(profile, createFileStorage({ dir: config.uploads.dir })));
   void app.register(authRoutes(auth, sessions));
   void app.register(async (api) => {
     api.addHook('onRequest', authenticate(auth));
@@ -253,6 +257,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(receiptsRoutes(createMessageReceiptsService({ store })));
     await api.register(muteRoutes(createMuteService({ store, fanout, counters })));
     await api.register(searchRoutes(createSearchService({ store, toDtos: messages.toDtos })));
+    await api.register(profileRoutes(profile));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

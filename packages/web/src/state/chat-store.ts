@@ -347,6 +347,34 @@ export class ChatStore {
     );
   }
 
+  /** A contact (or this user on another device) changed name or avatar: every copy follows. */
+  userUpdated(user: User): void {
+    this.set((s) => {
+      const conversations: typeof s.conversations = {};
+      for (const [id, c] of Object.entries(s.conversations)) {
+        conversations[id] = c.members.some((m) => m.userId === user.id)
+          ? {
+              ...c,
+              members: c.members.map((m) =>
+                m.userId === user.id
+                  ? {
+                      ...m,
+                      user: {
+                        id: user.id,
+                        username: user.username,
+                        displayName: user.displayName,
+                        ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
+                      },
+                    }
+                  : m,
+              ),
+            }
+          : c;
+      }
+      return { conversations, ...(s.me?.id === user.id ? { me: user } : {}) };
+    });
+  }
+
   /** PROTOCOL §7: `until` an ISO time, 'forever', or null to unmute. */
   async setMute(conversationId: string, until: string | null): Promise<void> {
     try {

@@ -117,6 +117,7 @@ export function ChatView({
         <Avatar
           name={titleOf(c, me)}
           seed={peer?.id ?? c.id}
+          url={peer?.avatarUrl ?? c.avatarUrl}
           size={40}
           online={peer ? (presence?.online ?? false) : undefined}
           group={c.type === 'group'}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Session } from '@chat/client';
 import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
+import { Avatar } from './avatar.js';
 import { formatListStamp } from './format.js';
 import {
   askNotificationPermission,
@@ -68,10 +69,90 @@ function Alerts() {
 export function SettingsDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
   return (
     <Dialog title="Settings" onClose={onClose} wide>
+      <Profile store={store} />
       <Alerts />
       <Devices store={store} />
       <PasswordForm store={store} />
     </Dialog>
+  );
+}
+
+function Profile({ store }: { store: ChatStore }) {
+  const me = store.state.me;
+  const [name, setName] = useState(me?.displayName ?? '');
+  const [status, setStatus] = useState<{ ok: boolean; text: string }>();
+  const save = async (patch: Parameters<typeof store.http.updateMe>[0], done: string) => {
+    try {
+      store.userUpdated(await store.http.updateMe(patch));
+      setStatus({ ok: true, text: done });
+    } catch (err) {
+      setStatus({ ok: false, text: describeError(err) });
+    }
+  };
+  if (!me) return null;
+  return (
+    <form
+      class="settings-section"
+      aria-labelledby="profile-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save({ displayName: name.trim() }, 'Name saved');
+      }}
+    >
+      <h3 id="profile-title">Profile</h3>
+      <div class="profile-row">
+        <Avatar name={me.displayName} seed={me.id} size={56} url={me.avatarUrl} />
+        <label class="btn small">
+          Change photo
+          <input
+            type="file"
+            accept="image/png,image/jpeg,image/webp,image/gif"
+            hidden
+            name="avatar"
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0];
+              e.currentTarget.value = '';
+              if (!file) return;
+              void store.http.upload(file).then(
+                (att) => save({ avatarAttachmentId: att.id }, 'Photo saved'),
+                (err: unknown) => setStatus({ ok: false, text: describeError(err) }),
+              );
+            }}
+          />
+        </label>
+        {me.avatarUrl && (
+          <button
+            type="button"
+            class="btn small"
+            onClick={() => void save({ avatarUrl: null }, 'Photo removed')}
+          >
+            Remove photo
+          </button>
+        )}
+      </div>
+      <label>
+        Display name
+        <input
+          name="displayName"
+          required
+          maxLength={64}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+      </label>
+      {status && (
+        <p class={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'}>
+          {status.text}
+        </p>
+      )}
+      <button
+        class="btn primary"
+        type="submit"
+        disabled={!name.trim() || name.trim() === me.displayName}
+      >
+        Save name
+      </button>
+    </form>
   );
 }
 

@@ -53,7 +53,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
   return (
     <aside class="sidebar" aria-label="Conversations">
       <header class="sidebar-head">
-        <Avatar name={nameOf(me)} seed={me.id} size={36} />
+        <Avatar name={nameOf(me)} seed={me.id} size={36} url={me.avatarUrl} />
         <div class="me">
           <strong>{nameOf(me)}</strong>
           <span class="muted">@{me.username}</span>
@@ -145,6 +145,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
                 <Avatar
                   name={titleOf(c, me.id)}
                   seed={peer?.id ?? c.id}
+                  url={peer?.avatarUrl ?? c.avatarUrl}
                   online={online}
                   group={c.type === 'group'}
                 />

@@ -49,9 +49,7 @@ export function createMessageReceiptsService({ store }: { store: MongoStore }) {
         // Reading implies having received; a reader without a delivered move shows its read time.
         deliveredTo: others
           .filter((m) => Math.max(m.deliveredSeq, m.readSeq) >= doc.seq)
-          .map((m) =>
-            entry(m, m.deliveredSeq >= doc.seq ? (m.deliveredAt ?? m.readAt) : m.readAt),
-          )
+          .map((m) => entry(m, m.deliveredSeq >= doc.seq ? (m.deliveredAt ?? m.readAt) : m.readAt))
           .sort(byTime),
       };
     },

@@ -49,6 +49,11 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: { 204: null },
   },
   'GET /api/users/me': { summary: 'The authenticated user', responses: { 200: User } },
+  'PATCH /api/users/me': {
+    summary: 'Change your display name or avatar (contacts get user:updated)',
+    responses: { 200: User },
+  },
+  'GET /avatars/{id}': { summary: 'A user’s avatar image (public)', responses: { 200: null } },
   'GET /api/users/me/sessions': {
     summary: 'Your signed-in devices',
     responses: { 200: SessionsResponse },
