@@ -777,6 +777,34 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 
+  it('profile: a new display name and photo reach the other side live', async () => {
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel('Display name').fill('Ann Lee-Park');
+    await settings.getByRole('button', { name: 'Save name' }).click();
+    await settings.getByText('Name saved').waitFor({ timeout: T });
+    await settings
+      .locator('input[name=avatar]')
+      .setInputFiles([{ name: 'me.png', mimeType: 'image/png', buffer: gradientPng(96, 96) }]);
+    await settings.getByText('Photo saved').waitFor({ timeout: T });
+    await ann.page.locator('.sidebar-head img.avatar-img').waitFor({ timeout: T });
+    await shot(ann, '26-settings-profile');
+    await ann.page.keyboard.press('Escape');
+
+    // Bob's phone shows the list since the devices test.
+    const row = bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee-Park' });
+    await row.waitFor({ timeout: T });
+    const photo = row.locator('img.avatar-img');
+    await photo.waitFor({ timeout: T });
+    await expect
+      .poll(() => photo.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), {
+        timeout: T,
+      })
+      .toBe(96);
+    await shot(bob, '27-phone-list-avatar');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
   it('serves the API reference at /docs (Swagger UI over the generated OpenAPI document)', async () => {
     const page = await ann.context.newPage();
     const errors: string[] = [];
