@@ -77,6 +77,16 @@ export function SettingsDialog({ store, onClose }: { store: ChatStore; onClose: 
   );
 }
 
+/** The outcome of a settings form: a polite status, or an alert. */
+function FormStatus({ status }: { status: { ok: boolean; text: string } | undefined }) {
+  if (!status) return null;
+  return (
+    <p class={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'}>
+      {status.text}
+    </p>
+  );
+}
+
 function Profile({ store }: { store: ChatStore }) {
   const me = store.state.me;
   const [name, setName] = useState(me?.displayName ?? '');
@@ -140,11 +150,7 @@ function Profile({ store }: { store: ChatStore }) {
           onInput={(e) => setName(e.currentTarget.value)}
         />
       </label>
-      {status && (
-        <p class={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'}>
-          {status.text}
-        </p>
-      )}
+      <FormStatus status={status} />
       <button
         class="btn primary"
         type="submit"
@@ -272,11 +278,7 @@ function PasswordForm({ store }: { store: ChatStore }) {
           onInput={(e) => setNext(e.currentTarget.value)}
         />
       </label>
-      {status && (
-        <p class={status.ok ? 'form-ok' : 'form-error'} role={status.ok ? 'status' : 'alert'}>
-          {status.text}
-        </p>
-      )}
+      <FormStatus status={status} />
       <button class="btn primary" type="submit" disabled={busy}>
         Change password
       </button>
