@@ -6,3 +6,4 @@ export {
   type ExternalIdpOptions,
 } from './token-service.js';
 export { hashPassword, verifyPassword, dummyVerify } from './password.js';
+export { newRefreshToken, hashRefreshToken } from './refresh-token.js';

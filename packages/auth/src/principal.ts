@@ -5,6 +5,8 @@ export type Principal =
       /** ObjectId hex of our user (the token's `sub`). */
       userId: string;
       username?: string;
+      /** Session (refresh-token family) of the token, when it came from login/register/refresh. */
+      sessionId?: string;
       /** Expiry, seconds since the epoch. */
       exp: number;
       external: false;

@@ -33,9 +33,11 @@ export interface TokenServiceOptions {
 }
 
 export interface TokenService {
+  /** `sessionId` (claim `sid`): the refresh-token family the access token belongs to (PROTOCOL §7). */
   signAccessToken(claims: {
     userId: string;
     username?: string;
+    sessionId?: string;
   }): Promise<{ token: string; exp: number }>;
   /** Token for `POST /api/notifications` and other service calls (`scope: "service"`). @default ttlSeconds 3600 */
   signServiceToken(options?: { ttlSeconds?: number }): Promise<string>;
@@ -109,20 +111,27 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     }
     if (!isObjectIdHex(payload.sub)) throw AppError.unauthenticated('invalid token');
     const username = payload['preferred_username'];
+    const sid = payload['sid'];
     return {
       kind: 'user',
       userId: payload.sub,
       ...(typeof username === 'string' ? { username } : {}),
+      ...(isObjectIdHex(sid) ? { sessionId: sid } : {}),
       exp,
       external: false,
     };
   }
 
   return {
-    async signAccessToken({ userId, username }) {
+    async signAccessToken({ userId, username, sessionId }) {
       if (!isObjectIdHex(userId)) throw new TypeError('userId must be an ObjectId hex string');
+      if (sessionId !== undefined && !isObjectIdHex(sessionId))
+        throw new TypeError('sessionId must be an ObjectId hex string');
       return sign(
-        username === undefined ? {} : { preferred_username: username },
+        {
+          ...(username === undefined ? {} : { preferred_username: username }),
+          ...(sessionId === undefined ? {} : { sid: sessionId }),
+        },
         userId,
         options.accessTokenTtlSeconds,
       );

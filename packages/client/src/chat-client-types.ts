@@ -1,4 +1,5 @@
 import type { ManagerOptions, SocketOptions } from 'socket.io-client';
+import type { AuthSession } from './auth-session.js';
 import type { ChatError } from './errors.js';
 import type {
   Conversation,
@@ -23,6 +24,13 @@ export interface ChatClientOptions {
   token?: string;
   /** Called for every (re)connect handshake; lets the app hand out a fresh token. */
   getToken?: () => string | Promise<string>;
+  /**
+   * Refreshing tokens (PROTOCOL §7): handshakes use its access token (refreshed when about to
+   * expire), every renewal is sent on the live socket with `auth:renew`, a refused handshake
+   * triggers one refresh, and when the session ends for good the client closes.
+   * Takes precedence over `token`/`getToken`.
+   */
+  session?: AuthSession;
   /** @default ['websocket', 'polling'] — polling needs sticky sessions (PROTOCOL §1). */
   transports?: ('websocket' | 'polling' | 'webtransport')[];
   /** Passed to socket.io-client's `io()` last; `auth` and `autoConnect` are managed by the SDK. */

@@ -16,6 +16,7 @@ import type {
   ServerToClientEvents,
   SessionEvent,
 } from './protocol-types.js';
+import type { AuthSession } from './auth-session.js';
 import type {
   ChatClientEvents,
   ChatClientOptions,
@@ -35,6 +36,7 @@ const PASSTHROUGH = [
   'conversation:updated',
   'conversation:removed',
   'notification:new',
+  'user:updated',
   'error',
   'server:draining',
 ] as const;
@@ -101,6 +103,7 @@ export class ChatClient {
       },
     });
     this.#wireSocket();
+    if (options.session) this.#wireSession(options.session);
   }
 
   get state(): ConnectionState {
@@ -213,8 +216,37 @@ export class ChatClient {
   // ---------------------------------------------------------------- internals
 
   async #handshakeToken(): Promise<string | undefined> {
-    if (this.#opts.getToken !== undefined) this.#token = await this.#opts.getToken();
+    if (this.#opts.session !== undefined) this.#token = await this.#opts.session.validAccessToken();
+    else if (this.#opts.getToken !== undefined) this.#token = await this.#opts.getToken();
     return this.#token;
+  }
+
+  #wireSession(session: AuthSession): void {
+    session.on('tokens', ({ accessToken }) => {
+      this.#token = accessToken;
+      if (this.#state !== 'connected') return; // the next handshake takes it
+      this.request('auth:renew', { token: accessToken }).catch((err: unknown) => {
+        // The server disconnects at expiry; the reconnect then uses the new token anyway.
+        this.#log?.warn({ err }, 'auth:renew failed');
+      });
+    });
+    session.on('expired', (error) => {
+      this.#events.emit('connect_error', error);
+      this.#rejectSession(error);
+      this.close();
+    });
+  }
+
+  /** A refused handshake with a session: one refresh, then a retry; a dead session closes. */
+  #refreshAndRetry(session: AuthSession): void {
+    session.refresh().then(
+      () => this.#scheduleReconnect(backoffMs(this.#retryAttempt++, 100, 2000)),
+      (err: unknown) => {
+        if (session.expired) return; // 'expired' closed the client
+        this.#log?.warn({ err }, 'refresh after refused handshake failed');
+        this.#scheduleReconnect(backoffMs(this.#retryAttempt++, 500, 10_000));
+      },
+    );
   }
 
   #wireSocket(): void {
@@ -260,9 +292,15 @@ export class ChatClient {
       this.#events.emit('connect_error', error);
       if (s.active) return; // transport-level failure: socket.io retries by itself
       if (unauth) this.#authFailures++;
+      const session = this.#opts.session;
+      if (unauth && session !== undefined && this.#authFailures < MAX_AUTH_FAILURES) {
+        this.#refreshAndRetry(session);
+        return;
+      }
       if (
         unauth &&
-        (this.#opts.getToken === undefined || this.#authFailures >= MAX_AUTH_FAILURES)
+        ((this.#opts.getToken === undefined && this.#opts.session === undefined) ||
+          this.#authFailures >= MAX_AUTH_FAILURES)
       ) {
         this.#setState('closed');
         this.#failInFlight(error);

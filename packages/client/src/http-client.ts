@@ -7,10 +7,15 @@ import type {
   HistoryResponse,
   ListConversationsResponse,
   Message,
+  MessageReceiptsResponse,
   Notification,
+  RefreshResponse,
+  SearchResponse,
+  Session,
   User,
   UserWithPresence,
 } from './protocol-types.js';
+import type { TokenSource } from './token-source.js';
 
 export interface HttpClientOptions {
   /** Origin of the cluster, e.g. `http://localhost:8080` (routes are under `/api`). */
@@ -21,6 +26,11 @@ export interface HttpClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout. @default 30000 */
   timeoutMs?: number;
+  /**
+   * Refreshing tokens (an `AuthSession`): its access token is used instead of `token`, and a 401
+   * is retried once after a refresh (PROTOCOL §7).
+   */
+  session?: TokenSource;
 }
 
 export interface SendMessageInput {
@@ -49,6 +59,7 @@ export class HttpClient {
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
   #token: string | undefined;
+  #session: TokenSource | undefined;
 
   constructor(options: HttpClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -56,21 +67,29 @@ export class HttpClient {
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#token = options.token;
+    this.#session = options.session;
   }
 
   get token(): string | undefined {
-    return this.#token;
+    return this.#session?.accessToken ?? this.#token;
   }
 
   setToken(token: string | undefined): void {
     this.#token = token;
   }
 
+  /** Uses (or with `undefined` stops using) refreshing tokens; see `HttpClientOptions.session`. */
+  setSession(session: TokenSource | undefined): void {
+    this.#session = session;
+  }
+
   // ---- auth ----
+  /** `deviceName` names the session in the devices list (the server guesses one otherwise). */
   async register(body: {
     username: string;
     password: string;
     displayName?: string;
+    deviceName?: string;
   }): Promise<AuthResponse> {
     const res = await this.#call<AuthResponse>('POST', '/api/auth/register', {
       json: body,
@@ -80,7 +99,11 @@ export class HttpClient {
     return res;
   }
 
-  async login(body: { username: string; password: string }): Promise<AuthResponse> {
+  async login(body: {
+    username: string;
+    password: string;
+    deviceName?: string;
+  }): Promise<AuthResponse> {
     const res = await this.#call<AuthResponse>('POST', '/api/auth/login', {
       json: body,
       anonymous: true,
@@ -89,9 +112,48 @@ export class HttpClient {
     return res;
   }
 
+  /** Rotates: the refresh token given stops working (PROTOCOL §7). Does not change `token`. */
+  refresh(refreshToken: string): Promise<RefreshResponse> {
+    return this.#call('POST', '/api/auth/refresh', { json: { refreshToken }, anonymous: true });
+  }
+
+  async logout(refreshToken: string): Promise<void> {
+    await this.#call('POST', '/api/auth/logout', { json: { refreshToken }, anonymous: true });
+  }
+
   // ---- users ----
   me(): Promise<User> {
     return this.#call('GET', '/api/users/me');
+  }
+
+  /** Display name and/or avatar (`avatarAttachmentId` of your image upload, `avatarUrl: null` removes it). */
+  updateMe(patch: {
+    displayName?: string;
+    avatarAttachmentId?: string;
+    avatarUrl?: null;
+  }): Promise<User> {
+    return this.#call('PATCH', '/api/users/me', { json: patch });
+  }
+
+  // ---- sessions (devices) ----
+  async sessions(): Promise<Session[]> {
+    return (await this.#call<{ sessions: Session[] }>('GET', '/api/users/me/sessions')).sessions;
+  }
+
+  /** Signs that device out; its sockets are disconnected. */
+  async revokeSession(sessionId: string): Promise<void> {
+    await this.#call('DELETE', `/api/users/me/sessions/${enc(sessionId)}`);
+  }
+
+  async revokeOtherSessions(): Promise<void> {
+    await this.#call('DELETE', '/api/users/me/sessions', { query: { others: true } });
+  }
+
+  /** Every other device is signed out. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await this.#call('POST', '/api/users/me/password', {
+      json: { currentPassword, newPassword },
+    });
   }
 
   async searchUsers(query: string, options: { limit?: number } = {}): Promise<User[]> {
@@ -164,6 +226,13 @@ export class HttpClient {
     });
   }
 
+  /** Mutes for yourself until an ISO time, `'forever'`, or `null` to unmute (PROTOCOL §7). */
+  setMute(conversationId: string, mutedUntil: string | null): Promise<Conversation> {
+    return this.#call('PATCH', `/api/conversations/${enc(conversationId)}/members/me`, {
+      json: { mutedUntil },
+    });
+  }
+
   async deleteConversation(conversationId: string): Promise<void> {
     await this.#call('DELETE', `/api/conversations/${enc(conversationId)}`);
   }
@@ -197,6 +266,21 @@ export class HttpClient {
     return res.messages;
   }
 
+  /** Who read / has a message (members other than its sender, PROTOCOL §7). */
+  messageReceipts(conversationId: string, messageId: string): Promise<MessageReceiptsResponse> {
+    return this.#call(
+      'GET',
+      `/api/conversations/${enc(conversationId)}/messages/${enc(messageId)}/receipts`,
+    );
+  }
+
+  /** Every word of `q` across your conversations, newest first (PROTOCOL §7). */
+  search(q: string, options: { limit?: number; cursor?: string } = {}): Promise<SearchResponse> {
+    return this.#call('GET', '/api/search', {
+      query: { q, limit: options.limit, cursor: options.cursor },
+    });
+  }
+
   // ---- uploads ----
   /** Multipart upload of one file (a `File`, or a `Blob` plus a name). */
   async upload(file: Blob, name?: string): Promise<Attachment> {
@@ -221,13 +305,25 @@ export class HttpClient {
   }
 
   async #call<T>(method: string, path: string, init: RequestInit_ = {}): Promise<T> {
+    const session = init.anonymous ? undefined : this.#session;
+    try {
+      return await this.#callOnce<T>(method, path, init);
+    } catch (err) {
+      // One retry after a refresh: the token may have expired in flight or the tab slept.
+      if (!(session && err instanceof ChatError && err.code === 'UNAUTHENTICATED')) throw err;
+      await session.refresh();
+      return this.#callOnce<T>(method, path, init);
+    }
+  }
+
+  async #callOnce<T>(method: string, path: string, init: RequestInit_): Promise<T> {
     const url = new URL(this.#baseUrl + path);
     for (const [key, value] of Object.entries(init.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (!init.anonymous && this.#token !== undefined)
-      headers['authorization'] = `Bearer ${this.#token}`;
+    const token = this.token;
+    if (!init.anonymous && token !== undefined) headers['authorization'] = `Bearer ${token}`;
     let body: string | FormData | undefined;
     if (init.form !== undefined) body = init.form;
     else if (init.json !== undefined) {

@@ -13,6 +13,14 @@ export {
   type HttpClientOptions,
   type SendMessageInput,
 } from './http-client.js';
+export {
+  AuthSession,
+  createAuthSession,
+  type AuthSessionEvents,
+  type AuthSessionOptions,
+  type TokenPair,
+} from './auth-session.js';
+export type { TokenSource } from './token-source.js';
 export { ChatError, isChatError, type ChatErrorCode, type ClientErrorCode } from './errors.js';
 export {
   Sequencer,

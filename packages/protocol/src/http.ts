@@ -13,6 +13,7 @@ import {
   UrlString,
 } from './fields.js';
 import { withIgnoredKeys } from './markers.js';
+import { DeviceName } from './sessions.js';
 import { Attachment, Conversation, Message, Notification, User } from './models.js';
 
 // Request schemas of PROTOCOL §2. All closed (additionalProperties: false).
@@ -22,7 +23,12 @@ const closed = { additionalProperties: false } as const;
 
 // ---- auth ----
 export const RegisterBody = Type.Object(
-  { username: Username, password: Password, displayName: Type.Optional(DisplayName) },
+  {
+    username: Username,
+    password: Password,
+    displayName: Type.Optional(DisplayName),
+    deviceName: Type.Optional(DeviceName),
+  },
   closed,
 );
 export type RegisterBody = Static<typeof RegisterBody>;
@@ -33,12 +39,18 @@ export const LoginBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: LIMITS.usernameMaxChars * 2 }),
     password: Type.String({ minLength: 1, maxLength: LIMITS.passwordMaxChars }),
+    deviceName: Type.Optional(DeviceName),
   },
   closed,
 );
 export type LoginBody = Static<typeof LoginBody>;
 
-export const AuthResponse = Type.Object({ user: User, accessToken: Type.String() });
+/** `refreshToken` (PROTOCOL §7): opaque, rotated by `POST /api/auth/refresh`. */
+export const AuthResponse = Type.Object({
+  user: User,
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+});
 export type AuthResponse = Static<typeof AuthResponse>;
 
 // ---- params ----

@@ -53,6 +53,8 @@ export const LIMITS = {
   notificationBodyMaxChars: 2000,
   notificationDataMaxProperties: 50,
   tokenMaxChars: 8192,
+  refreshTokenMaxChars: 256,
+  deviceNameMaxChars: 100,
   /** Text kept in conversation previews (`lastMessage.text`) and reply quotes, chars. */
   previewMaxChars: 200,
   /** Webhook `preview` text, chars. */

@@ -61,6 +61,9 @@ export const Member = Type.Object({
   role: MemberRole,
   joinedAt: IsoDateString,
   user: PublicUser,
+  /** That member's cursors (PROTOCOL §7), so ticks are right after a reload. */
+  readSeq: Seq,
+  deliveredSeq: Seq,
 });
 export type Member = Static<typeof Member>;
 
@@ -105,6 +108,8 @@ export const Conversation = Type.Object({
   readSeq: Seq,
   /** The caller's own unread count = seq − readSeq. */
   unreadCount: Type.Integer({ minimum: 0 }),
+  /** The caller's own mute (PROTOCOL §7): an ISO time, or "forever"; absent when not muted. */
+  mutedUntil: Type.Optional(Type.Union([IsoDateString, Type.Literal('forever')])),
 });
 export type Conversation = Static<typeof Conversation>;
 

@@ -1,4 +1,5 @@
 import type { AckCallback } from './ack.js';
+import type { UserUpdatedEvent } from './profile.js';
 import type {
   AuthRenewAck,
   AuthRenewPayload,
@@ -76,6 +77,8 @@ export interface ServerToClientEvents {
   'conversation:updated': (payload: ConversationUpdatedEvent) => void;
   'conversation:removed': (payload: ConversationRemovedEvent) => void;
   'notification:new': (payload: NotificationNewEvent) => void;
+  /** PROTOCOL §7: a contact changed their display name or avatar. */
+  'user:updated': (payload: UserUpdatedEvent) => void;
   error: (payload: ErrorEvent) => void;
   /** Addition to PROTOCOL §3 (graceful drain), see ServerDrainingEvent. */
   'server:draining': (payload: ServerDrainingEvent) => void;
@@ -91,4 +94,6 @@ export interface SocketData {
   username?: string;
   /** Access token expiry, seconds since the epoch; moved forward by `auth:renew`. */
   tokenExp: number;
+  /** Sign-in session of the token (PROTOCOL §7); its revocation disconnects the socket. */
+  sessionId?: string;
 }

@@ -19,6 +19,7 @@ import {
   createNotificationsRepository,
   type NotificationsRepository,
 } from './notifications.repository.js';
+import { createSessionsRepository, type SessionsRepository } from './sessions.repository.js';
 import type { StoreLogger } from './types.js';
 import { createUsersRepository, type UsersRepository } from './users.repository.js';
 
@@ -57,6 +58,8 @@ export interface MongoStore {
   readonly attachments: AttachmentsRepository;
   readonly notifications: NotificationsRepository;
   readonly blocks: BlocksRepository;
+  /** Sign-in sessions and their refresh tokens (PROTOCOL §7). */
+  readonly sessions: SessionsRepository;
   /** Creates every index; safe to call on every start and from several nodes at once. */
   ensureIndexes(): Promise<void>;
   /** Round-trip to the server (readiness checks); rejects when unreachable. */
@@ -105,6 +108,7 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
     attachments: createAttachmentsRepository(db),
     notifications: createNotificationsRepository(db),
     blocks: createBlocksRepository(db),
+    sessions: createSessionsRepository(db),
     async ensureIndexes() {
       await ensureIndexes(db);
       logger?.debug({ dbName: options.dbName }, 'mongo indexes ensured');

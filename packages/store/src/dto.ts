@@ -23,6 +23,7 @@ import type {
   NotificationDoc,
   UserDoc,
 } from './types.js';
+import { MUTED_FOREVER } from './types.js';
 
 // Mappers from stored documents to the PROTOCOL.md JSON shapes: ids become hex
 // strings, Dates ISO strings, absent optionals stay absent (never null).
@@ -151,6 +152,9 @@ export function toMemberDto(membership: MembershipDoc, user: UserDoc | undefined
     userId,
     role: membership.role,
     joinedAt: iso(membership.joinedAt),
+    readSeq: membership.readSeq,
+    // Reading implies having received (cursors are moved separately and may disagree).
+    deliveredSeq: Math.max(membership.deliveredSeq, membership.readSeq),
     // A member whose user record is gone still renders (deleted accounts).
     user: user
       ? toPublicUserDto(user)
@@ -182,6 +186,10 @@ export function toConversationDto(input: ConversationDtoInput): Conversation {
   };
   if (c.title !== undefined) out.title = c.title;
   if (c.avatarUrl !== undefined) out.avatarUrl = c.avatarUrl;
+  // The caller's own mute (PROTOCOL §7); one that ran out is simply not there.
+  const muted = viewer?.mutedUntil;
+  if (muted && muted.getTime() > Date.now())
+    out.mutedUntil = muted.getTime() >= MUTED_FOREVER.getTime() ? 'forever' : iso(muted);
   const lm = toLastMessageDto(c);
   if (lm) out.lastMessage = lm;
   return out;

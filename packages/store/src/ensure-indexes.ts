@@ -8,6 +8,12 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   users: [
     { name: 'usernameLower_unique', key: { usernameLower: 1 }, unique: true },
     { name: 'displayNameLower', key: { displayNameLower: 1 } },
+    // The public avatar route asks "is this somebody's avatar" (profile, PROTOCOL §7).
+    {
+      name: 'avatarUrl',
+      key: { avatarUrl: 1 },
+      partialFilterExpression: { avatarUrl: { $type: 'string' } },
+    },
     {
       name: 'externalSub_unique',
       key: { externalSub: 1 },
@@ -41,6 +47,12 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
       unique: true,
       partialFilterExpression: { clientMsgId: { $type: 'string' } },
     },
+    // Search across conversations (PROTOCOL §7): one entry per (word, conversation) of a message.
+    {
+      name: 'terms_conversation',
+      key: { terms: 1, conversationId: 1 },
+      partialFilterExpression: { terms: { $exists: true } },
+    },
   ],
   reactions: [
     { name: 'message_user_emoji_unique', key: { messageId: 1, userId: 1, emoji: 1 }, unique: true },
@@ -50,6 +62,16 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { name: 'uploader_created', key: { uploaderId: 1, createdAt: -1 } },
     // Not partial: real MongoDB rejects `$exists: false` in a partialFilterExpression.
     { name: 'usedAt_createdAt', key: { usedAt: 1, createdAt: 1 } },
+  ],
+  sessions: [
+    { name: 'user_lastUsed', key: { userId: 1, lastUsedAt: -1, _id: -1 } },
+    // Expired sessions go by themselves; revoked ones stay until then (audit trail).
+    { name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  ],
+  refresh_tokens: [
+    { name: 'hash_unique', key: { hash: 1 }, unique: true },
+    { name: 'session', key: { sessionId: 1 } },
+    { name: 'expiresAt_ttl', key: { expiresAt: 1 }, expireAfterSeconds: 0 },
   ],
   notifications: [
     { name: 'user_created', key: { userId: 1, createdAt: -1, _id: -1 } },

@@ -10,6 +10,7 @@ export {
   WriteFailedError,
 } from './errors.js';
 export { clampLimit, escapeRegex, prefixPattern } from './regex.js';
+export { MAX_TERMS_PER_MESSAGE, termsOf } from './search-terms.js';
 export { decodeActivityCursor, encodeActivityCursor, type ActivityCursor } from './cursor.js';
 export { compact, parseObjectId, uniqueIds } from './util.js';
 export * from './types.js';
@@ -54,5 +55,13 @@ export {
   type CreateNotificationInput,
   type NotificationsRepository,
 } from './notifications.repository.js';
+export {
+  createSessionsRepository,
+  type CreateSessionInput,
+  type RefreshTokenDoc,
+  type RotateResult,
+  type SessionDoc,
+  type SessionsRepository,
+} from './sessions.repository.js';
 export type { ConversationActivity } from './batching/conversation-activity-writer.js';
 export { ObjectId } from 'mongodb';

@@ -3,6 +3,7 @@ import { batchedFindOneByKey, batchedInsertOne } from './batching/batched-ops.js
 import { mapDuplicate } from './errors.js';
 import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
 import { clampLimit, escapeRegex } from './regex.js';
+import { termsOf } from './search-terms.js';
 import type { MessageDoc, MessageKind, ReactionDoc, ReplyToSnapshot } from './types.js';
 import { compact } from './util.js';
 
@@ -76,12 +77,37 @@ export interface MessagesRepository {
   removeReaction(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean>;
   /** `[{ emoji, count, userIds }]` per message id hex, emoji in first-use order. */
   reactionsOf(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>>;
+  /**
+   * Search across conversations (PROTOCOL §7): messages holding every word of `terms`
+   * (search-terms.ts), newest first, within the given conversations and the viewer's
+   * visibility (hidden for them, before their hiddenBefore, deleted). One indexed query:
+   * (first word, conversation) pairs through the `terms_conversation` index.
+   */
+  searchAcross(input: {
+    terms: readonly string[];
+    scopes: readonly { conversationId: ObjectId; hiddenBefore?: number }[];
+    viewerId: ObjectId;
+    limit: number;
+    /** Strictly older than this (createdAt, _id): the next page. */
+    before?: { createdAt: Date; id: ObjectId };
+  }): Promise<{ messages: MessageDoc[]; hasMore: boolean }>;
   /** Case-insensitive literal substring search (input regex-escaped), newest first. @default limit 20, max 100 */
   search(
     conversationId: ObjectId,
     q: string,
     opts: { viewerId: ObjectId; limit?: number; hiddenBefore?: number },
   ): Promise<MessageDoc[]>;
+}
+
+/** Absent rather than empty: the search index is partial on `terms` existing. */
+function searchTerms(text: string | undefined): string[] | undefined {
+  const terms = termsOf(text);
+  return terms.length > 0 ? terms : undefined;
+}
+
+function termsUpdate(text: string): { terms: string[] } | Record<string, never> {
+  const terms = searchTerms(text);
+  return terms ? { terms } : {};
 }
 
 export function createMessagesRepository(db: Db): MessagesRepository {
@@ -131,6 +157,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         attachmentIds: input.attachmentIds ?? [],
         replyTo: input.replyTo ? compact(input.replyTo) : undefined,
         createdAt: input.createdAt ?? new Date(),
+        terms: searchTerms(input.text),
       });
       await mapDuplicate(() => insertOne(doc));
       return doc;
@@ -193,7 +220,8 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         const updated = await collection.findOneAndUpdate(
           { _id: id, deletedAt: { $exists: false }, ...version },
           {
-            $set: { text, editedAt: at },
+            $set: { text, editedAt: at, ...termsUpdate(text) },
+            ...(searchTerms(text) ? {} : { $unset: { terms: '' as const } }),
             $push: { edits: { $each: [previous], $slice: -MAX_KEPT_EDITS } },
           },
           { returnDocument: 'after' },
@@ -208,7 +236,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         { _id: id, deletedAt: { $exists: false } },
         {
           $set: { deletedAt: at, attachmentIds: [] },
-          $unset: { text: '', edits: '', reactionEmojis: '' },
+          $unset: { text: '', edits: '', reactionEmojis: '', terms: '' },
         },
         { returnDocument: 'after' },
       );
@@ -225,6 +253,47 @@ export function createMessagesRepository(db: Db): MessagesRepository {
       reactions.add(message, userId, emoji, at),
     removeReaction: (messageId, userId, emoji) => reactions.remove(messageId, userId, emoji),
     reactionsOf: (messageIds) => reactions.summarize(messageIds),
+
+    async searchAcross({ terms, scopes, viewerId, limit, before }) {
+      const [first, ...rest] = terms;
+      if (first === undefined || scopes.length === 0) return { messages: [], hasMore: false };
+      const hidden = scopes.filter((s) => (s.hiddenBefore ?? 0) > 0);
+      const and: Filter<MessageDoc>[] = rest.map((t) => ({ terms: t }));
+      if (hidden.length > 0) {
+        and.push({
+          $or: [
+            { conversationId: { $nin: hidden.map((s) => s.conversationId) } },
+            ...hidden.map((s) => ({
+              conversationId: s.conversationId,
+              seq: { $gt: s.hiddenBefore },
+            })),
+          ],
+        });
+      }
+      if (before) {
+        and.push({
+          $or: [
+            { createdAt: { $lt: before.createdAt } },
+            { createdAt: before.createdAt, _id: { $lt: before.id } },
+          ],
+        });
+      }
+      // Top-level equalities on `terms` and `conversationId` are what both servers' planners
+      // turn into index lookups; everything else filters the candidates.
+      const filter: Filter<MessageDoc> = {
+        terms: first,
+        conversationId: { $in: scopes.map((s) => s.conversationId) },
+        hiddenFor: { $ne: viewerId },
+        deletedAt: { $exists: false },
+        ...(and.length > 0 ? { $and: and } : {}),
+      };
+      const docs = await collection
+        .find(filter)
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(limit + 1)
+        .toArray();
+      return { messages: docs.slice(0, limit), hasMore: docs.length > limit };
+    },
 
     async search(conversationId, q, opts) {
       const needle = q.trim();

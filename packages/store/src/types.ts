@@ -93,7 +93,12 @@ export interface MembershipDoc {
   deliveredAt?: Date;
   /** Messages with seq <= hiddenBefore are not served to this member (e.g. joined later). */
   hiddenBefore?: number;
+  /** Muted until then (PROTOCOL §7); "forever" is MUTED_FOREVER. No offline webhook meanwhile. */
+  mutedUntil?: Date;
 }
+
+/** "forever" as a date, so one range query (`mutedUntil > now`) answers "is it muted". */
+export const MUTED_FOREVER = new Date('9999-12-31T23:59:59.999Z');
 
 /** `attachment` when the message carries files; `system` for server-generated notices. */
 export type MessageKind = 'text' | 'attachment' | 'system';
@@ -133,6 +138,8 @@ export interface MessageDoc {
   hiddenFor?: ObjectId[];
   /** Distinct emoji currently reserved on the message (≤ 20); the reactions live in `reactions`. */
   reactionEmojis?: string[];
+  /** Search words of `text` (search-terms.ts); absent when there are none or it was deleted. */
+  terms?: string[];
 }
 
 export interface ReactionDoc {

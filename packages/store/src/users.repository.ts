@@ -35,6 +35,12 @@ export interface UsersRepository {
     userId: ObjectId,
     patch: { displayName?: string; avatarUrl?: string },
   ): Promise<UserDoc | null>;
+  /** Removes the avatar; the updated user, null when missing. */
+  clearAvatar(userId: ObjectId): Promise<UserDoc | null>;
+  /** Is this the avatar of some user? (the public avatar route serves nothing else) */
+  isAvatarInUse(avatarUrl: string): Promise<boolean>;
+  /** Replaces the hash only while it is still `expected` (two concurrent changes: one wins). */
+  replacePasswordHash(userId: ObjectId, expected: string, next: string): Promise<boolean>;
 }
 
 const USERNAME_MAX = 32;
@@ -150,6 +156,25 @@ export function createUsersRepository(db: Db): UsersRepository {
         { $set: set },
         { returnDocument: 'after' },
       );
+    },
+
+    clearAvatar: (userId) =>
+      collection.findOneAndUpdate(
+        { _id: userId },
+        { $unset: { avatarUrl: '' } },
+        { returnDocument: 'after' },
+      ),
+
+    async isAvatarInUse(avatarUrl) {
+      return (await collection.countDocuments({ avatarUrl }, { limit: 1 })) > 0;
+    },
+
+    async replacePasswordHash(userId, expected, next) {
+      const res = await collection.updateOne(
+        { _id: userId, passwordHash: expected },
+        { $set: { passwordHash: next } },
+      );
+      return res.modifiedCount > 0;
     },
   };
 }

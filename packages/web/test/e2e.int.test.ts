@@ -12,6 +12,7 @@ const repoRoot = resolve(webRoot, '..', '..');
 /** CI uploads this folder as an artifact (README, "Testing"). */
 const shots = join(repoRoot, 'artifacts', 'screenshots');
 const T = 20_000;
+const ACCESS_TTL_S = 20;
 
 // Network noise Chromium logs while a node is down (the socket drops, a request hits the dead upstream).
 const OUTAGE_NOISE = /WebSocket connection to .* failed|Failed to load resource|net::ERR_/;
@@ -66,9 +67,71 @@ function bubble(p: Person, text: string) {
   return p.page.locator('li.msg', { has: p.page.locator('.text', { hasText: text }) });
 }
 
+/**
+ * Someone outside the browsers (a bot over HTTP) with a direct conversation with `p`. Its
+ * access token lasts ACCESS_TTL_S: use it at once.
+ */
+async function botWith(
+  base: string,
+  name: string,
+  displayName: string,
+  p: Person,
+): Promise<{ auth: Record<string, string>; dm: { id: string } }> {
+  const bot = (await (
+    await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: `${name}_${Date.now().toString(36)}`,
+        password: 'correct horse battery',
+        displayName,
+      }),
+    })
+  ).json()) as { accessToken: string };
+  const { accessToken } = await storedTokens(p);
+  const target = (await p.page.evaluate(
+    (token) =>
+      fetch('/api/users/me', { headers: { authorization: `Bearer ${token}` } }).then((r) =>
+        r.json(),
+      ),
+    accessToken,
+  )) as { id: string };
+  const auth = { authorization: `Bearer ${bot.accessToken}`, 'content-type': 'application/json' };
+  const dm = (await (
+    await fetch(`${base}/api/conversations/direct`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ userId: target.id }),
+    })
+  ).json()) as { id: string };
+  return { auth, dm };
+}
+
+/** The tab's tokens (sessionStorage, written by the web store on every renewal). */
+async function storedTokens(p: Person): Promise<{ accessToken: string; refreshToken: string }> {
+  return p.page.evaluate(
+    () =>
+      JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as {
+        accessToken: string;
+        refreshToken: string;
+      },
+  );
+}
+
+function expiryOf(jwt: string): number {
+  const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+    exp: number;
+  };
+  return payload.exp * 1000;
+}
+
 async function shot(p: Person, name: string): Promise<void> {
   // Park the pointer so hover-only toolbars do not cover the picture.
   await p.page.mouse.move(1, 1);
+  // Dialogs fade in: picture them once their animations are done.
+  await p.page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running'),
+  );
   await p.page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
@@ -77,13 +140,19 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
   let browser: Browser;
   let ann: Person;
   let bob: Person;
+  /** Ann's tokens right after registering; the last tests check the session outlived them. */
+  let annFirstToken: { accessToken: string; refreshToken: string };
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
     // The gateways serve packages/web/dist, so the UI is built from the current source first.
     await build({ configFile: join(webRoot, 'vite.config.ts'), root: webRoot, logLevel: 'warn' });
-    // Generous message rate: the history test posts 120 messages in a burst.
-    cluster = await startLocalCluster(repoRoot, 2, { RATE_MESSAGES_PER_WINDOW: '1000' });
+    // Generous message rate: the history test posts 120 messages in a burst. Access tokens last
+    // 20 s, so every session in this run outlives many of them (renewed by the SDK).
+    cluster = await startLocalCluster(repoRoot, 2, {
+      RATE_MESSAGES_PER_WINDOW: '1000',
+      ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TTL_S),
+    });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       headless: true,
@@ -110,6 +179,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await shot(ann, '01-login');
     await register(ann);
     await register(bob);
+    annFirstToken = await storedTokens(ann);
     await shot(ann, '02-empty-inbox');
   });
 
@@ -136,6 +206,15 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
         timeout: T,
       })
       .toBe('read');
+  });
+
+  it('keeps the ticks right after a reload (the conversation carries every member’s cursors)', async () => {
+    await ann.page.reload();
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    // Read at once from what the reload fetched: no receipt event arrives after it.
+    expect(
+      await bubble(ann, 'Hi Bob!').locator('.ticks').getAttribute('data-status', { timeout: T }),
+    ).toBe('read');
   });
 
   it('shows times in each viewer’s own time zone', async () => {
@@ -275,6 +354,22 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await bob.page.locator('.chat-head h2', { hasText: 'Saturday hike' }).waitFor({ timeout: T });
     await bubble(bob, 'Packing list').waitFor({ timeout: T });
 
+    // Message info: who read it and when.
+    await ann.page.keyboard.press('Escape');
+    const packing = bubble(ann, 'Packing list');
+    await expect
+      .poll(() => packing.locator('.ticks').getAttribute('data-status'), { timeout: T })
+      .toBe('read');
+    await packing.locator('.bubble').hover();
+    await packing.getByRole('button', { name: 'Info', exact: true }).click();
+    const readBy = ann.page
+      .getByRole('dialog', { name: 'Message info' })
+      .getByRole('list', { name: 'Read by' });
+    await readBy.locator('li', { hasText: 'Bob Kumar' }).waitFor({ timeout: T });
+    await shot(ann, '18-message-info');
+    await ann.page.keyboard.press('Escape');
+    await ann.page.getByRole('button', { name: 'Group info' }).click();
+
     // Removing Bob takes the group away from him at once.
     await info.getByRole('button', { name: 'Remove Bob Kumar' }).click();
     await info.locator('li', { hasText: 'Bob Kumar' }).waitFor({ state: 'detached', timeout: T });
@@ -387,37 +482,48 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await shot(ann, '12-desktop-reply-edit-delete');
   });
 
+  it('links, an in-page image viewer and an inline audio player', async () => {
+    await send(ann, 'Trail map: https://example.com/trail?id=7 (not javascript:alert(1))');
+    const msg = bubble(bob, 'Trail map:');
+    const link = msg.locator('a[href="https://example.com/trail?id=7"]');
+    await link.waitFor({ timeout: T });
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await msg.locator('a').count()).toBe(1); // javascript: stayed text
+
+    // An MP3 (ID3 tag + one MPEG frame header) plays inline instead of being a download.
+    const mp3 = Buffer.concat([
+      Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1'),
+      Buffer.from([0xff, 0xfb, 0x90, 0x64]),
+      Buffer.alloc(413),
+    ]);
+    await ann.page
+      .getByTestId('file-input')
+      .setInputFiles([{ name: 'birdsong.mp3', mimeType: 'audio/mpeg', buffer: mp3 }]);
+    await expect
+      .poll(() => ann.page.locator('.staged-item progress').count(), { timeout: T })
+      .toBe(0);
+    await ann.page.getByRole('textbox', { name: 'Message' }).fill('Heard this on the way');
+    await ann.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const audio = bob.page.locator('li.msg audio[aria-label="birdsong.mp3"]');
+    await audio.waitFor({ timeout: T });
+    expect(await audio.getAttribute('src')).toMatch(/^\/files\//);
+
+    // The photo opens over the page, not in a new tab.
+    await bob.page.getByRole('button', { name: 'View sunset.png' }).click();
+    const viewer = bob.page.getByRole('dialog', { name: 'sunset.png' });
+    await viewer.locator('img').waitFor({ timeout: T });
+    expect(bob.context.pages()).toHaveLength(1);
+    await shot(bob, '24-phone-image-viewer');
+    await bob.page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached', timeout: T });
+    await bob.page.locator('.messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await shot(bob, '25-phone-link-audio');
+  });
+
   it('reads long history with infinite scroll upward, in order, without duplicates', async () => {
     const base = cluster.info.url;
-    const carol = (await (
-      await fetch(`${base}/api/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username: `carol_${Date.now().toString(36)}`,
-          password: 'correct horse battery',
-          displayName: 'Carol Diaz',
-        }),
-      })
-    ).json()) as { accessToken: string };
-    const annUser = (await ann.page.evaluate(() =>
-      fetch('/api/users/me', {
-        headers: {
-          authorization: `Bearer ${(JSON.parse(sessionStorage.getItem('chat.session') ?? '{}') as { token: string }).token}`,
-        },
-      }).then((r) => r.json()),
-    )) as { id: string };
-    const auth = {
-      authorization: `Bearer ${carol.accessToken}`,
-      'content-type': 'application/json',
-    };
-    const dm = (await (
-      await fetch(`${base}/api/conversations/direct`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ userId: annUser.id }),
-      })
-    ).json()) as { id: string };
+    const { auth, dm } = await botWith(base, 'carol', 'Carol Diaz', ann);
     for (let i = 1; i <= 120; i++) {
       const res = await fetch(`${base}/api/conversations/${dm.id}/messages`, {
         method: 'POST',
@@ -448,6 +554,254 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     expect(texts).toEqual(Array.from({ length: 120 }, (_, i) => `History line ${i + 1}`));
     await expect.poll(() => row.locator('[data-testid=unread]').count(), { timeout: T }).toBe(0);
     await shot(ann, '13-history-top');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
+  it('search: a hit across conversations opens its chat with the history around it, the message flashed', async () => {
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await ann.page.getByRole('searchbox', { name: 'Search messages' }).fill('history line 7');
+    const found = ann.page.getByRole('list', { name: 'Messages found' });
+    await expect.poll(() => found.locator('button[data-hit]').count(), { timeout: T }).toBe(1);
+    await found.locator('button', { hasText: 'History line 7' }).waitFor({ timeout: T });
+    await shot(ann, '21-search-results');
+    await found.locator('button[data-hit]').click();
+    await ann.page.locator('.chat-head h2', { hasText: 'Carol Diaz' }).waitFor({ timeout: T });
+    const hit = ann.page.locator('li.msg[data-seq="7"]');
+    await hit.waitFor({ timeout: T });
+    await expect.poll(() => hit.getAttribute('class'), { timeout: T }).toContain('highlight');
+    // In view, with its neighbours loaded (the list reaches back past it).
+    const box = await hit.boundingBox();
+    const pane = await ann.page.locator('.messages').boundingBox();
+    expect(box && pane && box.y >= pane.y && box.y + box.height <= pane.y + pane.height).toBe(true);
+    expect(await ann.page.locator('li.msg[data-seq="6"]').count()).toBe(1);
+    expect(await ann.page.locator('li.msg[data-seq="8"]').count()).toBe(1);
+    await shot(ann, '22-search-hit-opened');
+
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.page.getByRole('searchbox', { name: 'Search messages' }).fill('saturday');
+    await bob.page
+      .getByRole('list', { name: 'Messages found' })
+      .locator('button[data-hit]')
+      .first()
+      .waitFor({ timeout: T });
+    await shot(bob, '23-phone-search');
+    await bob.page.getByRole('searchbox', { name: 'Search messages' }).fill('');
+    await bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee' }).click();
+  });
+
+  it('alerts: tab title count, a desktop notification (granted) that opens its chat, a sound that can be turned off; a muted chat raises none', async () => {
+    await ann.context.grantPermissions(['notifications'], { origin: cluster.info.url });
+    // Spies: notifications and chimes are recorded, and the test decides whether the tab is hidden.
+    await ann.page.evaluate(() => {
+      const w = window as unknown as {
+        notes: { title: string; body?: string; n: { onclick: (() => void) | null } }[];
+        chimes: number;
+        hidden: boolean;
+      };
+      w.notes = [];
+      w.chimes = 0;
+      w.hidden = false;
+      const Real = window.Notification;
+      class Spy {
+        onclick: (() => void) | null = null;
+        static get permission() {
+          return Real.permission;
+        }
+        static requestPermission = () => Real.requestPermission();
+        constructor(title: string, options?: NotificationOptions) {
+          w.notes.push({ title, ...(options?.body ? { body: options.body } : {}), n: this });
+        }
+        close() {}
+      }
+      (window as unknown as { Notification: unknown }).Notification = Spy;
+      // On the prototype: the page may already hold its AudioContext from earlier messages.
+      const createOscillator = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function (this: AudioContext) {
+        w.chimes += 0.5; // two tones per chime
+        return createOscillator.call(this);
+      };
+      Object.defineProperty(document, 'visibilityState', {
+        configurable: true,
+        get: () => (w.hidden ? 'hidden' : 'visible'),
+      });
+    });
+    const spied = () =>
+      ann.page.evaluate(() => {
+        const w = window as unknown as {
+          notes: { title: string; body?: string }[];
+          chimes: number;
+        };
+        return { notes: w.notes.map((n) => ({ title: n.title, body: n.body })), chimes: w.chimes };
+      });
+    const setHidden = (hidden: boolean) =>
+      ann.page.evaluate((h) => {
+        (window as unknown as { hidden: boolean }).hidden = h;
+      }, hidden);
+
+    const base = cluster.info.url;
+    const { auth, dm } = await botWith(base, 'dan', 'Dan Wu', ann);
+    const danSays = async (text: string) => {
+      const res = await fetch(`${base}/api/conversations/${dm.id}/messages`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ clientMsgId: `a-${Math.random()}`, text }),
+      });
+      expect(res.status).toBe(201);
+    };
+
+    // Ann has Bob's chat open and the tab hidden.
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await setHidden(true);
+    await danSays('Ping from Dan');
+    const danRow = ann.page.locator('button[data-conversation]', { hasText: 'Dan Wu' });
+    await expect.poll(() => ann.page.title(), { timeout: T }).toBe('(1) Chat');
+    await expect
+      .poll(async () => (await spied()).notes, { timeout: T })
+      .toEqual([{ title: 'Dan Wu', body: 'Ping from Dan' }]);
+    expect((await spied()).chimes).toBe(1);
+    // Clicking the notification opens Dan's chat.
+    await ann.page.evaluate(() => {
+      (window as unknown as { notes: { n: { onclick: () => void } }[] }).notes[0]?.n.onclick();
+    });
+    await ann.page.locator('.chat-head h2', { hasText: 'Dan Wu' }).waitFor({ timeout: T });
+    await setHidden(false);
+    await expect.poll(() => ann.page.title(), { timeout: T }).toBe('Chat');
+
+    // Muted: no notification, no sound, not in the title (the list still shows it).
+    await ann.page.getByTestId('mute-button').click();
+    await shot(ann, '19-mute-menu');
+    await ann.page.getByRole('menuitem', { name: 'Until I turn it back on' }).click();
+    await danRow.getByTestId('muted').waitFor({ timeout: T });
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await setHidden(true);
+    await danSays('Muted ping');
+    await danRow.locator('.preview', { hasText: 'Muted ping' }).waitFor({ timeout: T });
+    await expect
+      .poll(() => danRow.locator('[data-testid=unread]').textContent(), { timeout: T })
+      .toBe('1');
+    expect(await ann.page.title()).toBe('Chat');
+    expect(await spied()).toEqual({
+      notes: [{ title: 'Dan Wu', body: 'Ping from Dan' }],
+      chimes: 1,
+    });
+
+    // Unmuted with the sound off: a notification, no chime.
+    await setHidden(false);
+    await danRow.click();
+    await ann.page.getByTestId('mute-button').click();
+    await ann.page.getByRole('menuitem', { name: 'Unmute' }).click();
+    await danRow.getByTestId('muted').waitFor({ state: 'detached', timeout: T });
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel('Play a sound when a message arrives').uncheck();
+    await ann.page.keyboard.press('Escape');
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await setHidden(true);
+    await danSays('Quiet but visible');
+    await expect.poll(async () => (await spied()).notes.length, { timeout: T }).toBe(2);
+    expect((await spied()).chimes).toBe(1);
+    await setHidden(false);
+
+    // The phone layout of the mute menu (Bob's phone has Ann's chat open).
+    await bob.page.locator('.chat-head h2', { hasText: 'Ann Lee' }).waitFor({ timeout: T });
+    await bob.page.getByTestId('mute-button').click();
+    await bob.page.getByRole('menuitem', { name: 'For 8 hours' }).waitFor({ timeout: T });
+    await shot(bob, '20-phone-mute-menu');
+    await bob.page.getByTestId('mute-button').click();
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
+  it('keeps the session alive past the access-token lifetime: renewed, still connected, still live', async () => {
+    const firstExpiry = expiryOf(annFirstToken.accessToken);
+    // The suite usually runs for minutes; on a fast box wait out the first token here.
+    await expect
+      .poll(() => Date.now() > firstExpiry + 2000, { timeout: (ACCESS_TTL_S + 10) * 1000 })
+      .toBe(true);
+    const now = await storedTokens(ann);
+    expect(now.accessToken).not.toBe(annFirstToken.accessToken);
+    expect(now.refreshToken).not.toBe(annFirstToken.refreshToken);
+    expect(expiryOf(now.accessToken)).toBeGreaterThan(Date.now());
+    expect(await ann.page.getByTestId('reconnecting').count()).toBe(0);
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await send(bob, 'Still there after all those tokens?');
+    await bubble(ann, 'Still there after all those tokens?').waitFor({ timeout: T });
+  });
+
+  it('devices: Ann signs out her other browser from settings; it lands on the login page, says why, and keeps the draft', async () => {
+    const other = await openPerson(browser, cluster.info.url, 'Ann2', {
+      timezoneId: 'America/New_York',
+      viewport: { width: 1280, height: 800 },
+    });
+    await other.page.fill('input[name=username]', ann.username);
+    await other.page.fill('input[name=password]', 'correct horse battery');
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await other.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    const draft = 'Half-written thought about the trip';
+    await other.page.getByRole('textbox', { name: 'Message' }).fill(draft);
+
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: 'Settings' });
+    const devices = settings.getByRole('list', { name: 'Signed-in devices' });
+    await expect.poll(() => devices.locator('li').count(), { timeout: T }).toBe(2);
+    await devices.locator('li', { hasText: 'This device' }).waitFor({ timeout: T });
+    await shot(ann, '15-settings-devices');
+    await settings.getByRole('button', { name: 'Sign out all other devices' }).click();
+    await expect.poll(() => devices.locator('li').count(), { timeout: T }).toBe(1);
+
+    // Within seconds the other browser is on the login page with the reason.
+    await other.page.getByTestId('session-ended').waitFor({ timeout: 10_000 });
+    await shot(other, '16-session-ended');
+    await other.page.fill('input[name=username]', ann.username);
+    await other.page.fill('input[name=password]', 'correct horse battery');
+    await other.page.getByRole('button', { name: 'Sign in' }).click();
+    await other.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    expect(await other.page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft);
+    // Drafts also survive switching chats and a reload.
+    await other.page.reload();
+    await other.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    expect(await other.page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe(draft);
+    await ann.page.keyboard.press('Escape');
+    await other.context.close();
+
+    // The phone layout of the same dialog.
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bob.page.getByRole('button', { name: 'Settings' }).click();
+    await bob.page
+      .getByRole('dialog', { name: 'Settings' })
+      .getByRole('list', { name: 'Signed-in devices' })
+      .locator('li')
+      .first()
+      .waitFor({ timeout: T });
+    await shot(bob, '17-phone-settings');
+    await bob.page.keyboard.press('Escape');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
+  it('profile: a new display name and photo reach the other side live', async () => {
+    await ann.page.getByRole('button', { name: 'Settings' }).click();
+    const settings = ann.page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByLabel('Display name').fill('Ann Lee-Park');
+    await settings.getByRole('button', { name: 'Save name' }).click();
+    await settings.getByText('Name saved').waitFor({ timeout: T });
+    await settings
+      .locator('input[name=avatar]')
+      .setInputFiles([{ name: 'me.png', mimeType: 'image/png', buffer: gradientPng(96, 96) }]);
+    await settings.getByText('Photo saved').waitFor({ timeout: T });
+    await ann.page.locator('.sidebar-head img.avatar-img').waitFor({ timeout: T });
+    await shot(ann, '26-settings-profile');
+    await ann.page.keyboard.press('Escape');
+
+    // Bob's phone shows the list since the devices test.
+    const row = bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee-Park' });
+    await row.waitFor({ timeout: T });
+    const photo = row.locator('img.avatar-img');
+    await photo.waitFor({ timeout: T });
+    await expect
+      .poll(() => photo.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth), {
+        timeout: T,
+      })
+      .toBe(96);
+    await shot(bob, '27-phone-list-avatar');
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 

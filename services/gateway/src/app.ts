@@ -10,6 +10,17 @@ import { createReceiptsService } from './domain/receipts.service.js';
 import { createSyncService } from './domain/sync.service.js';
 import { createUploadsService } from './domain/uploads.service.js';
 import { createUsersService } from './domain/users.service.js';
+import { createRevokedSessions } from './domain/sessions/revoked-sessions.js';
+import { createSessionsService } from './domain/sessions/sessions.service.js';
+import { sessionsRoutes } from './http/routes/sessions.route.js';
+import { createMessageReceiptsService } from './domain/message-receipts.service.js';
+import { receiptsRoutes } from './http/routes/receipts.route.js';
+import { createMuteService } from './domain/mute.service.js';
+import { muteRoutes } from './http/routes/mute.route.js';
+import { createSearchService } from './domain/search.service.js';
+import { searchRoutes } from './http/routes/search.route.js';
+import { createProfileService } from './domain/profile.service.js';
+import { avatarRoutes, profileRoutes } from './http/routes/profile.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
@@ -93,8 +104,21 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const inFlight = createInFlightTracker();
   const instrumentation = instrumentNode({ app, io, deps, metrics, inFlight, logger });
   const fanout = createIoFanout(io);
-  const auth = createAuthService({ store, tokens: deps.tokens });
   const { redis, offlineDelivery } = deps;
+  const sessions = createSessionsService({
+    store,
+    tokens: deps.tokens,
+    revoked: createRevokedSessions({
+      redis,
+      prefix: config.redis.keyPrefix,
+      // No access token of a revoked session verifies after its lifetime (+ clock tolerance).
+      markTtlSeconds: config.auth.accessTokenTtlSeconds + 60,
+    }),
+    fanout,
+    logger,
+    refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
+  });
+  const auth = createAuthService({ store, tokens: deps.tokens, sessions });
   const presenceStore = createPresenceStore({
     redis,
     prefix: config.presence.prefix,
@@ -221,12 +245,19 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it
   void app.register(healthRoutes(readiness));
   void app.register(filesRoutes(uploads));
-  void app.register(authRoutes(auth));
+  const profile = createProfileService({ store, fanout });
+  void app.register(avatarRoutes(profile, createFileStorage({ dir: config.uploads.dir })));
+  void app.register(authRoutes(auth, sessions));
   void app.register(async (api) => {
     api.addHook('onRequest', authenticate(auth));
     await api.register(usersRoutes(users));
+    await api.register(sessionsRoutes(sessions, auth));
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
+    await api.register(receiptsRoutes(createMessageReceiptsService({ store })));
+    await api.register(muteRoutes(createMuteService({ store, fanout, counters })));
+    await api.register(searchRoutes(createSearchService({ store, toDtos: messages.toDtos })));
+    await api.register(profileRoutes(profile));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

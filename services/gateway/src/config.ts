@@ -24,6 +24,8 @@ export interface GatewayConfig {
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
+    /** Sliding lifetime of a sign-in session / refresh token (PROTOCOL §7). @default 30 days */
+    refreshTokenTtlSeconds: number;
     external?: { jwksUrl: string; issuer: string; audience: string };
   };
   limits: {
@@ -110,6 +112,11 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
         default: 3600,
         min: 10,
         max: 30 * 86400,
+      }),
+      refreshTokenTtlSeconds: r.int('REFRESH_TOKEN_TTL_SECONDS', {
+        default: 30 * 86400,
+        min: 60,
+        max: 365 * 86400,
       }),
       ...(jwksUrl && externalIssuer && externalAudience
         ? { external: { jwksUrl, issuer: externalIssuer, audience: externalAudience } }

@@ -29,6 +29,16 @@ export const DEFAULT_UPLOAD_TYPES = [
   'audio/wav',
   'application/pdf',
   'application/zip',
+  // Office documents (issue 17), judged from their bytes like the rest and always served as
+  // downloads (`Content-Disposition: attachment`, nosniff). doc/xls/ppt are OLE compound files,
+  // which file-type reports only as application/x-cfb.
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'application/x-cfb',
 ];
 
 /** Types a browser would run as a document or script from our origin: never served. */

@@ -26,6 +26,8 @@ import { hex, oid } from '../src/domain/ids.js';
 import { createPresenceService } from '../src/domain/presence.service.js';
 import { attachRealtime, createSocketServer } from '../src/realtime/create-io.js';
 import { createIoFanout } from '../src/realtime/io-fanout.js';
+import { createRevokedSessions } from '../src/domain/sessions/revoked-sessions.js';
+import { createSessionsService } from '../src/domain/sessions/sessions.service.js';
 import { createPresenceLifecycle } from '../src/realtime/presence-lifecycle.js';
 import type { ChatServer } from '../src/realtime/types.js';
 
@@ -41,6 +43,19 @@ const tokens = createTokenService({
   audience: 'chat-test',
   accessTokenTtlSeconds: 600,
 });
+
+/** The auth service as app.ts builds it, on one node's Redis and Socket.IO server. */
+function authOn(redis: Redis, io: ChatServer) {
+  const sessions = createSessionsService({
+    store,
+    tokens,
+    revoked: createRevokedSessions({ redis, prefix, markTtlSeconds: 660 }),
+    fanout: createIoFanout(io),
+    logger,
+    refreshTtlSeconds: 3600,
+  });
+  return createAuthService({ store, tokens, sessions });
+}
 
 interface Node {
   url: string;
@@ -92,7 +107,7 @@ async function startNode(nodeId: string): Promise<Node> {
     logger,
   });
   attachRealtime(io, {
-    auth: createAuthService({ store, tokens }),
+    auth: authOn(redis, io),
     nodeId,
     logger,
     conversationIdsOf: async (userId) =>
@@ -261,7 +276,7 @@ describe('connect admission with MAX_SOCKETS_PER_USER', () => {
       session: false,
       message: 'UNAUTHENTICATED',
     });
-    const auth = createAuthService({ store, tokens });
+    const auth = authOn(nodes[0]!.redis[0]!, nodes[0]!.io);
     const users = await Promise.all([1, 2, 3, 4].map((i) => newUser(`batch${i}`)));
     // Concurrent calls (one batch) with a missing id among them: each caller gets its own answer.
     const answers = await Promise.allSettled([
@@ -277,7 +292,7 @@ describe('connect admission with MAX_SOCKETS_PER_USER', () => {
     await store.users.collection.deleteOne({ _id: oid(users[0]!.id) });
     expect((await auth.identify(users[0]!.token)).identity?.userId).toBe(users[0]!.id);
     expect(
-      await createAuthService({ store, tokens })
+      await authOn(nodes[0]!.redis[0]!, nodes[0]!.io)
         .identify(users[0]!.token)
         .catch((e: unknown) => e),
     ).toMatchObject({

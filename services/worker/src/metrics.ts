@@ -9,6 +9,8 @@ export interface WorkerMetrics {
   readonly handoffProcessed: Counter;
   /** Hand-off entries whose message was never stored (the send failed after its script). */
   readonly handoffDropped: Counter;
+  /** Offline members who got no webhook because they muted the conversation (PROTOCOL §7). */
+  readonly handoffMuted: Counter;
   /** Entries in the hand-off stream, set at scrape time. */
   readonly handoffBacklog: Gauge;
   /** Offline-delivery jobs by state (pending = waiting+delayed+active, failed = dead letters), set at scrape time. */
@@ -45,6 +47,11 @@ export function createWorkerMetrics(): WorkerMetrics {
     handoffDropped: new Counter({
       name: 'chat_handoff_dropped_total',
       help: 'Hand-off entries dropped because their message was never stored (the send failed).',
+      registers: [registry],
+    }),
+    handoffMuted: new Counter({
+      name: 'chat_handoff_muted_total',
+      help: 'Offline members skipped by the hand-off because they muted the conversation.',
       registers: [registry],
     }),
     handoffBacklog: new Gauge({

@@ -30,6 +30,7 @@ export async function sendMessage(
     ...(trimmed ? { text: trimmed } : {}),
     ...(replyTo ? { replyTo } : {}),
   };
+  store.noteSent();
   store.set((s) => ({
     pending: { ...s.pending, [conversationId]: [...(s.pending[conversationId] ?? []), pending] },
     uploads: { ...s.uploads, [conversationId]: [] },

@@ -1,8 +1,11 @@
 import {
+  createAuthSession,
   createChatClient,
   createHttpClient,
   isChatError,
+  type AuthSession,
   type ChatClient,
+  type TokenPair,
   type Conversation,
   type HttpClient,
   type Message,
@@ -11,9 +14,12 @@ import {
 import { initialState, type AppState } from './types.js';
 import { applyMessage, mergeConversation, mergeMessages } from './merge.js';
 import { wireLiveEvents } from './live-events.js';
+import { alertFor, askNotificationPermission, isMuted, titleFor } from './alerts.js';
 
 const SESSION_KEY = 'chat.session';
 const PAGE = 50;
+/** A search hit further back than this many pages opens the chat without reaching it. */
+const MAX_JUMP_PAGES = 40;
 
 /** Human text for an error shown in the UI. */
 export function describeError(err: unknown): string {
@@ -29,6 +35,7 @@ export class ChatStore {
   state: AppState = initialState;
   readonly http: HttpClient = createHttpClient({ baseUrl: location.origin });
   chat: ChatClient | undefined;
+  session: AuthSession | undefined;
   #unwire: (() => void) | undefined;
   readonly #listeners = new Set<() => void>();
   readonly #readTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -42,7 +49,19 @@ export class ChatStore {
   set(update: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
     const patch = typeof update === 'function' ? update(this.state) : update;
     this.state = { ...this.state, ...patch };
+    this.#notify();
+  }
+
+  #notify(): void {
+    const title = titleFor(this.state.conversations);
+    if (document.title !== title) document.title = title;
     for (const l of this.#listeners) l();
+  }
+
+  /** Replaces the whole state (sign-out): `set` merges, so it could not drop `me`. */
+  reset(patch: Partial<AppState> = {}): void {
+    this.state = { ...initialState, ...patch };
+    this.#notify();
   }
 
   toast(text: string): void {
@@ -54,17 +73,27 @@ export class ChatStore {
 
   // ------------------------------------------------------------------ session
 
-  /** Restores the tab's session (sessionStorage) after a reload. */
+  /**
+   * Restores the tab's session after a reload. The tokens live in sessionStorage: one tab is one
+   * device session, so two tabs never race to rotate the same refresh token (a second use of
+   * one revokes the session, PROTOCOL §7).
+   */
   async resume(): Promise<boolean> {
     const raw = sessionStorage.getItem(SESSION_KEY);
     if (!raw) return false;
     try {
-      const { token } = JSON.parse(raw) as { token: string };
-      this.http.setToken(token);
-      const me = await this.http.me();
-      await this.#start(me, token);
+      const tokens = JSON.parse(raw) as Partial<TokenPair>;
+      if (typeof tokens.accessToken !== 'string' || typeof tokens.refreshToken !== 'string')
+        throw new Error('old session format');
+      const session = this.#openSession({
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+      });
+      const me = await this.http.me(); // a 401 refreshes once (the tab may have slept for hours)
+      await this.#start(me, session);
       return true;
     } catch {
+      this.#closeSession();
       sessionStorage.removeItem(SESSION_KEY);
       return false;
     }
@@ -79,22 +108,57 @@ export class ChatStore {
     const res = register
       ? await this.http.register({ username, password, ...(displayName ? { displayName } : {}) })
       : await this.http.login({ username, password });
-    sessionStorage.setItem(SESSION_KEY, JSON.stringify({ token: res.accessToken }));
-    await this.#start(res.user, res.accessToken);
+    const session = this.#openSession(res);
+    await this.#start(res.user, session);
   }
 
+  /** Signs this device out on the server too. */
   logout(): void {
+    void this.session?.logout();
+    this.#teardown();
+    this.reset();
+  }
+
+  #teardown(): void {
     this.#unwire?.();
     this.chat?.close();
     this.chat = undefined;
+    this.#closeSession();
     sessionStorage.removeItem(SESSION_KEY);
     this.http.setToken(undefined);
-    this.set({ ...initialState });
   }
 
-  async #start(me: User, token: string): Promise<void> {
-    this.set({ me });
-    const chat = createChatClient({ url: location.origin, token });
+  #openSession(tokens: TokenPair): AuthSession {
+    this.#closeSession();
+    const session = createAuthSession({ baseUrl: location.origin, tokens });
+    const save = (pair: TokenPair) =>
+      sessionStorage.setItem(
+        SESSION_KEY,
+        JSON.stringify({ accessToken: pair.accessToken, refreshToken: pair.refreshToken }),
+      );
+    save(tokens);
+    session.on('tokens', save);
+    // Revoked from another device, reused, or expired: back to the login page, which says so.
+    // Drafts are in localStorage and come back after signing in again.
+    session.on('expired', () => {
+      if (this.session !== session) return;
+      this.#teardown();
+      this.reset({ sessionEnded: true });
+    });
+    this.session = session;
+    this.http.setSession(session);
+    return session;
+  }
+
+  #closeSession(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.http.setSession(undefined);
+  }
+
+  async #start(me: User, session: AuthSession): Promise<void> {
+    this.set({ me, sessionEnded: false });
+    const chat = createChatClient({ url: location.origin, session });
     this.chat = chat;
     const unwire = wireLiveEvents(this, chat);
     // Messages that arrived while the tab was hidden are read when the person comes back.
@@ -153,6 +217,43 @@ export class ChatStore {
     const list = this.state.messages[id];
     if (!list?.loaded) void this.loadOlder(id, true);
     this.markReadSoon(id);
+  }
+
+  /**
+   * Opens a search hit: the conversation, with pages loaded back from the newest until the
+   * message is among them (the list stays one contiguous run of history), then it is flashed.
+   */
+  async jumpTo(conversationId: string, seq: number): Promise<void> {
+    if (!this.state.conversations[conversationId]) {
+      this.upsertConversation(await this.http.getConversation(conversationId));
+    }
+    this.open(conversationId);
+    for (let pages = 0; pages < MAX_JUMP_PAGES; pages++) {
+      await this.#settled(conversationId);
+      const list = this.state.messages[conversationId];
+      if (!list || list.items.some((m) => m.seq === seq) || !list.hasMore) break;
+      await this.loadOlder(conversationId);
+    }
+    this.set({ highlight: { conversationId, seq } });
+  }
+
+  /** Resolves once the conversation's list was fetched and no page is loading. */
+  #settled(conversationId: string): Promise<void> {
+    const done = () => {
+      const list = this.state.messages[conversationId];
+      return !!list && list.loaded && !list.loading;
+    };
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const stop = this.subscribe(() => {
+        const list = this.state.messages[conversationId];
+        // A failed first page leaves loaded false and loading false: give up rather than hang.
+        if (done() || (list && !list.loading && !list.loaded)) {
+          stop();
+          resolve();
+        }
+      });
+    });
   }
 
   async openDirect(userId: string): Promise<void> {
@@ -227,7 +328,69 @@ export class ChatStore {
     if (m.senderId !== me) {
       this.markDelivered(m.conversationId, m.seq);
       if (this.state.activeId === m.conversationId) this.markReadSoon(m.conversationId);
+      this.#alert(m);
     }
+  }
+
+  /** Live messages only: a catch-up after a reconnect would ring for every old message. */
+  #alert(m: Message): void {
+    const c = this.state.conversations[m.conversationId];
+    const me = this.state.me;
+    if (!c || !me || m.seq <= c.readSeq || Date.now() - Date.parse(m.createdAt) > 60_000) return;
+    const sender = c.members.find((x) => x.userId === m.senderId)?.user;
+    const senderName = sender?.displayName ?? sender?.username ?? 'Someone';
+    const title = c.type === 'group' ? (c.title ?? 'Group') : senderName;
+    alertFor(
+      m,
+      { conversation: c, senderName, title, onOpen: () => this.open(c.id) },
+      { activeId: this.state.activeId, hidden: document.visibilityState === 'hidden' },
+    );
+  }
+
+  /** A contact (or this user on another device) changed name or avatar: every copy follows. */
+  userUpdated(user: User): void {
+    this.set((s) => {
+      const conversations: typeof s.conversations = {};
+      for (const [id, c] of Object.entries(s.conversations)) {
+        conversations[id] = c.members.some((m) => m.userId === user.id)
+          ? {
+              ...c,
+              members: c.members.map((m) =>
+                m.userId === user.id
+                  ? {
+                      ...m,
+                      user: {
+                        id: user.id,
+                        username: user.username,
+                        displayName: user.displayName,
+                        ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
+                      },
+                    }
+                  : m,
+              ),
+            }
+          : c;
+      }
+      return { conversations, ...(s.me?.id === user.id ? { me: user } : {}) };
+    });
+  }
+
+  /** PROTOCOL §7: `until` an ISO time, 'forever', or null to unmute. */
+  async setMute(conversationId: string, until: string | null): Promise<void> {
+    try {
+      this.upsertConversation(await this.http.setMute(conversationId, until));
+    } catch (err) {
+      this.toast(describeError(err));
+    }
+  }
+
+  isMuted(conversationId: string): boolean {
+    return isMuted(this.state.conversations[conversationId]);
+  }
+
+  /** The first send is a gesture of the person: the moment to ask for desktop notifications. */
+  noteSent(): void {
+    askNotificationPermission();
   }
 
   markDelivered(conversationId: string, _seq: number): void {

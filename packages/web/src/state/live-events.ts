@@ -80,6 +80,7 @@ export function wireLiveEvents(store: ChatStore, chat: ChatClient): () => void {
       },
     })),
   );
+  chat.on('user:updated', ({ user }) => store.userUpdated(user));
   chat.on('notification:new', ({ notification }) =>
     store.set((s) => ({
       notifications: [notification, ...s.notifications.filter((n) => n.id !== notification.id)],

@@ -65,6 +65,10 @@ export interface AppState {
   uploads: Record<string, UploadItem[]>;
   /** A short message shown to the user (failed action). */
   toast?: string;
+  /** The session ended without the user signing out (refresh refused): the login page says so. */
+  sessionEnded?: boolean;
+  /** A message to scroll to and flash once its conversation shows it (a search hit). */
+  highlight?: { conversationId: string; seq: number };
 }
 
 export const initialState: AppState = {

@@ -29,6 +29,8 @@ export function Avatar(props: {
   size?: number;
   online?: boolean;
   group?: boolean;
+  /** A picture (the user's avatar, PROTOCOL §7) instead of initials. */
+  url?: string | undefined;
 }) {
   const size = props.size ?? 44;
   return (
@@ -42,7 +44,13 @@ export function Avatar(props: {
       }}
       aria-hidden="true"
     >
-      {props.group ? '#' : initials(props.name)}
+      {props.url ? (
+        <img class="avatar-img" src={props.url} alt="" />
+      ) : props.group ? (
+        '#'
+      ) : (
+        initials(props.name)
+      )}
       {props.online !== undefined && (
         <span
           class={`presence-dot ${props.online ? 'online' : 'offline'}`}

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Conversation, Message } from '@chat/client';
 import type { ChatStore } from '../state/chat-store.js';
 import { deliverPending, discardPending } from '../state/actions.js';
@@ -8,6 +8,7 @@ import { formatDay, lastSeenText, localDayKey, nameOf, peerOf, titleOf } from '.
 import { GroupPanel } from './group-panel.js';
 import { MessageItem, PendingItem } from './message-item.js';
 import { Icon } from './icons.js';
+import { MuteMenu } from './mute-menu.js';
 
 const LOAD_MORE_PX = 150;
 const NEAR_BOTTOM_PX = 120;
@@ -74,6 +75,22 @@ export function ChatView({
       ?.scrollIntoView({ block: 'center', behavior: 'smooth' });
   };
 
+  // A search hit: scroll to it once it is rendered, flash it, then forget it.
+  const highlight = s.highlight?.conversationId === c.id ? s.highlight.seq : undefined;
+  useEffect(() => {
+    if (highlight === undefined) return;
+    const el = scroller.current?.querySelector(`li.msg[data-seq="${highlight}"]`);
+    if (!el) return;
+    layout.current.atBottom = false; // keep the reader at the hit, not the newest message
+    el.scrollIntoView({ block: 'center' });
+    el.classList.add('highlight');
+    const timer = setTimeout(() => {
+      el.classList.remove('highlight');
+      store.set({ highlight: undefined });
+    }, 2500);
+    return () => clearTimeout(timer);
+  }, [highlight, items.length, store]);
+
   const peer = peerOf(c, me);
   const presence = peer ? s.presence[peer.id] : undefined;
   const typing = typingLine(store, c);
@@ -100,6 +117,7 @@ export function ChatView({
         <Avatar
           name={titleOf(c, me)}
           seed={peer?.id ?? c.id}
+          url={peer?.avatarUrl ?? c.avatarUrl}
           size={40}
           online={peer ? (presence?.online ?? false) : undefined}
           group={c.type === 'group'}
@@ -110,6 +128,7 @@ export function ChatView({
             {subtitle}
           </span>
         </div>
+        <MuteMenu store={store} conversation={c} />
         {c.type === 'group' && (
           <button
             class="icon-btn"

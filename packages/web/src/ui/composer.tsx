@@ -8,6 +8,7 @@ import {
   stageUploads,
   unstageUpload,
 } from '../state/actions.js';
+import { loadDraft, saveDraft } from '../state/drafts.js';
 import { formatSize, nameOf } from './format.js';
 import { Icon } from './icons.js';
 
@@ -20,7 +21,9 @@ interface Props {
 }
 
 export function Composer({ store, conversation, replyTo, editing, onDone }: Props) {
-  const [text, setText] = useState('');
+  const me = store.state.me?.id ?? '';
+  // The chat view is keyed by conversation, so this runs once per opened chat.
+  const [text, setText] = useState(() => loadDraft(me, conversation.id));
   const input = useRef<HTMLTextAreaElement>(null);
   const file = useRef<HTMLInputElement>(null);
   const typing = useMemo(
@@ -29,6 +32,10 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
   );
   const uploads = store.state.uploads[conversation.id] ?? [];
   useEffect(() => () => typing.stop(), [typing]);
+  // An edit borrows the box; the draft is what the box holds otherwise.
+  useEffect(() => {
+    if (!editing) saveDraft(me, conversation.id, text);
+  }, [text, editing, me, conversation.id]);
   useEffect(() => {
     if (editing) setText(editing.text ?? '');
     if (editing || replyTo) input.current?.focus();
@@ -57,7 +64,13 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
             }
           : undefined,
       );
-    setText('');
+    setText(editing ? loadDraft(me, conversation.id) : '');
+    onDone();
+  };
+
+  /** Leaving an edit brings the draft back; leaving a reply clears the box as before. */
+  const cancel = () => {
+    setText(editing ? loadDraft(me, conversation.id) : '');
     onDone();
   };
 
@@ -67,8 +80,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
       e.preventDefault();
       submit();
     } else if (e.key === 'Escape' && (editing || replyTo)) {
-      setText('');
-      onDone();
+      cancel();
     }
   };
 
@@ -88,14 +100,7 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
           <div class="ellipsis">
             <strong>{context.label}</strong> <span class="muted">{context.text}</span>
           </div>
-          <button
-            class="icon-btn"
-            aria-label="Cancel"
-            onClick={() => {
-              setText('');
-              onDone();
-            }}
-          >
+          <button class="icon-btn" aria-label="Cancel" onClick={cancel}>
             <Icon name="close" size={16} />
           </button>
         </div>

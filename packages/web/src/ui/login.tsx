@@ -37,6 +37,12 @@ export function Login({ store }: { store: ChatStore }) {
           </span>{' '}
           Chat
         </div>
+        {store.state.sessionEnded && (
+          <p class="session-ended" role="alert" data-testid="session-ended">
+            Your session has ended (signed out from another device, or it expired). Sign in again:
+            your unsent drafts are kept.
+          </p>
+        )}
         <h1 id="auth-title">{register ? 'Create your account' : 'Welcome back'}</h1>
         <p class="muted">
           {register

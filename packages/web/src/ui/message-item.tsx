@@ -5,19 +5,29 @@ import { deleteMessage, toggleReaction } from '../state/actions.js';
 import type { PendingMessage } from '../state/types.js';
 import { formatSize, formatTime, nameOf } from './format.js';
 import { Icon } from './icons.js';
+import { MessageInfo } from './message-info.js';
+import { ImageViewer } from './image-viewer.js';
+import { Linkified } from './linkify.js';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
 export type Status = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
 
-/** Own-message status from the other members' cursors (PROTOCOL §3: status is derived). */
+/**
+ * Own-message status from the other members' cursors (PROTOCOL §3: status is derived): the
+ * larger of what the conversation carried when it was loaded (§7, so a reload keeps the ticks)
+ * and what live `receipt` events said since.
+ */
 export function statusOf(store: ChatStore, c: Conversation, m: Message): Status {
   const me = store.state.me?.id;
   const others = c.members.filter((x) => x.userId !== me);
   if (others.length === 0) return 'sent';
-  const cursors = store.state.cursors[c.id] ?? {};
-  if (others.every((o) => (cursors[o.userId]?.readSeq ?? 0) >= m.seq)) return 'read';
-  if (others.every((o) => (cursors[o.userId]?.deliveredSeq ?? 0) >= m.seq)) return 'delivered';
+  const live = store.state.cursors[c.id] ?? {};
+  const read = (o: (typeof others)[number]) => Math.max(live[o.userId]?.readSeq ?? 0, o.readSeq);
+  const delivered = (o: (typeof others)[number]) =>
+    Math.max(live[o.userId]?.deliveredSeq ?? 0, o.deliveredSeq, read(o));
+  if (others.every((o) => read(o) >= m.seq)) return 'read';
+  if (others.every((o) => delivered(o) >= m.seq)) return 'delivered';
   return 'sent';
 }
 
@@ -38,15 +48,43 @@ export function Ticks({ status }: { status: Status }) {
   );
 }
 
+/**
+ * Images open in the page's own viewer, audio and video play inline (the server serves them
+ * `inline` with Range support); everything else is a download (served `attachment`).
+ */
 export function Attachments({ items }: { items: readonly Attachment[] }) {
+  const [viewing, setViewing] = useState<Attachment>();
   return (
     <div class="attachments">
-      {items.map((a) =>
-        a.kind === 'image' ? (
-          <a key={a.id} href={a.url} target="_blank" rel="noreferrer" class="image-link">
-            <img src={a.url} alt={a.name} loading="lazy" />
-          </a>
-        ) : (
+      {items.map((a) => {
+        if (a.kind === 'image')
+          return (
+            <button
+              key={a.id}
+              type="button"
+              class="image-link"
+              aria-label={`View ${a.name}`}
+              onClick={() => setViewing(a)}
+            >
+              <img src={a.url} alt={a.name} loading="lazy" />
+            </button>
+          );
+        if (a.kind === 'video')
+          return (
+            <video key={a.id} class="inline-video" src={a.url} controls preload="metadata">
+              <a href={a.url} download={a.name}>
+                {a.name}
+              </a>
+            </video>
+          );
+        if (a.kind === 'audio')
+          return (
+            <div key={a.id} class="inline-audio">
+              <span class="ellipsis muted">{a.name}</span>
+              <audio src={a.url} controls preload="metadata" aria-label={a.name} />
+            </div>
+          );
+        return (
           <a key={a.id} href={a.url} download={a.name} class="file-link">
             <span class="file-icon" aria-hidden="true">
               <Icon name="file" size={22} />
@@ -56,8 +94,9 @@ export function Attachments({ items }: { items: readonly Attachment[] }) {
               <span class="muted">{formatSize(a.size)}</span>
             </span>
           </a>
-        ),
-      )}
+        );
+      })}
+      {viewing && <ImageViewer image={viewing} onClose={() => setViewing(undefined)} />}
     </div>
   );
 }
@@ -84,6 +123,7 @@ export function MessageItem({
   const me = store.state.me?.id;
   const mine = m.senderId === me;
   const [menu, setMenu] = useState<'react' | 'delete'>();
+  const [showInfo, setShowInfo] = useState(false);
   const sender = conversation.members.find((x) => x.userId === m.senderId)?.user;
   const replySender = m.replyTo
     ? nameOf(conversation.members.find((x) => x.userId === m.replyTo?.senderId)?.user)
@@ -115,7 +155,11 @@ export function MessageItem({
         ) : (
           <>
             {m.attachments.length > 0 && <Attachments items={m.attachments} />}
-            {m.text && <p class="text">{m.text}</p>}
+            {m.text && (
+              <p class="text">
+                <Linkified text={m.text} />
+              </p>
+            )}
           </>
         )}
         <span class="meta">
@@ -147,7 +191,20 @@ export function MessageItem({
             >
               <Icon name="trash" size={17} />
             </button>
+            {mine && conversation.type === 'group' && (
+              <button aria-label="Info" title="Read by" onClick={() => setShowInfo(true)}>
+                <Icon name="info" size={17} />
+              </button>
+            )}
           </div>
+        )}
+        {showInfo && (
+          <MessageInfo
+            store={store}
+            conversation={conversation}
+            message={m}
+            onClose={() => setShowInfo(false)}
+          />
         )}
         {menu === 'react' && (
           <div class="popover emoji-picker" role="menu">

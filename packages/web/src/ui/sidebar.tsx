@@ -6,6 +6,8 @@ import { Avatar } from './avatar.js';
 import { formatListStamp, nameOf, peerOf, titleOf } from './format.js';
 import { NewGroupDialog } from './new-group.js';
 import { NotificationsPanel } from './notifications.js';
+import { SettingsDialog } from './settings.js';
+import { MessageSearch } from './message-search.js';
 import { Icon } from './icons.js';
 
 function preview(text: string | undefined, kind: string): string {
@@ -38,7 +40,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
   const s = store.state;
   const me = s.me!;
   const [query, setQuery] = useState('');
-  const [dialog, setDialog] = useState<'group' | 'notifications'>();
+  const [dialog, setDialog] = useState<'group' | 'notifications' | 'settings'>();
   const found = useUserSearch(store, query);
   const conversations = sortConversations(s.conversations);
   const unreadNotifications = s.notifications.filter((n) => !n.read).length;
@@ -51,7 +53,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
   return (
     <aside class="sidebar" aria-label="Conversations">
       <header class="sidebar-head">
-        <Avatar name={nameOf(me)} seed={me.id} size={36} />
+        <Avatar name={nameOf(me)} seed={me.id} size={36} url={me.avatarUrl} />
         <div class="me">
           <strong>{nameOf(me)}</strong>
           <span class="muted">@{me.username}</span>
@@ -74,6 +76,14 @@ export function Sidebar({ store }: { store: ChatStore }) {
         </button>
         <button
           class="icon-btn"
+          aria-label="Settings"
+          title="Settings"
+          onClick={() => setDialog('settings')}
+        >
+          <Icon name="settings" />
+        </button>
+        <button
+          class="icon-btn"
           aria-label="Sign out"
           title="Sign out"
           onClick={() => store.logout()}
@@ -90,6 +100,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </div>
+      <MessageSearch store={store} />
       {query.trim() && (
         <ul class="search-results" aria-label="People">
           {found.length === 0 && <li class="muted pad">No one found</li>}
@@ -134,12 +145,18 @@ export function Sidebar({ store }: { store: ChatStore }) {
                 <Avatar
                   name={titleOf(c, me.id)}
                   seed={peer?.id ?? c.id}
+                  url={peer?.avatarUrl ?? c.avatarUrl}
                   online={online}
                   group={c.type === 'group'}
                 />
                 <span class="row-text">
                   <span class="row-top">
                     <strong class="ellipsis">{titleOf(c, me.id)}</strong>
+                    {store.isMuted(c.id) && (
+                      <span class="muted-mark" aria-label="Muted" data-testid="muted">
+                        <Icon name="bellOff" size={14} />
+                      </span>
+                    )}
                     {last && (
                       <time class="stamp" dateTime={last.createdAt}>
                         {formatListStamp(last.createdAt)}
@@ -156,7 +173,7 @@ export function Sidebar({ store }: { store: ChatStore }) {
                     </span>
                     {c.unreadCount > 0 && (
                       <span
-                        class="badge"
+                        class={`badge ${store.isMuted(c.id) ? 'quiet' : ''}`}
                         aria-label={`${c.unreadCount} unread`}
                         data-testid="unread"
                       >
@@ -171,6 +188,9 @@ export function Sidebar({ store }: { store: ChatStore }) {
         })}
       </ul>
       {dialog === 'group' && <NewGroupDialog store={store} onClose={() => setDialog(undefined)} />}
+      {dialog === 'settings' && (
+        <SettingsDialog store={store} onClose={() => setDialog(undefined)} />
+      )}
       {dialog === 'notifications' && (
         <NotificationsPanel store={store} onClose={() => setDialog(undefined)} />
       )}

@@ -7,8 +7,9 @@ import {
 } from '@chat/auth';
 import { AppError } from '@chat/core';
 import type { User } from '@chat/protocol';
-import { DuplicateKeyError, toUserDto, type MongoStore, type ObjectId } from '@chat/store';
+import { DuplicateKeyError, toUserDto, type MongoStore, type UserDoc } from '@chat/store';
 import { hex, oid } from './ids.js';
+import type { SessionsService } from './sessions/sessions.service.js';
 
 export type AuthService = ReturnType<typeof createAuthService>;
 
@@ -18,6 +19,8 @@ export interface Identity {
   username?: string;
   /** Token expiry, seconds since the epoch. */
   exp: number;
+  /** Sign-in session of the token (absent for external identity-provider tokens). */
+  sessionId?: string;
 }
 
 const WRONG_CREDENTIALS = 'Wrong username or password';
@@ -37,26 +40,38 @@ const LOOKUP_BATCH = 200;
 export interface AuthServiceOptions {
   store: MongoStore;
   tokens: TokenService;
+  sessions: SessionsService;
   /** Milliseconds since epoch, for the known-users cache. @default Date.now */
   clock?: () => number;
 }
 
-export function createAuthService({ store, tokens, clock = Date.now }: AuthServiceOptions) {
+export interface SignedIn {
+  user: User;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export function createAuthService({
+  store,
+  tokens,
+  sessions,
+  clock = Date.now,
+}: AuthServiceOptions) {
   const usernameOf = createUserLookup(store, clock);
-  async function issue(user: { _id: ObjectId; username: string }) {
-    const { token } = await tokens.signAccessToken({
-      userId: hex(user._id),
-      username: user.username,
-    });
-    return token;
-  }
+  const issue = async (user: UserDoc, deviceName: string): Promise<SignedIn> => ({
+    user: toUserDto(user),
+    ...(await sessions.start(user, deviceName)),
+  });
 
   return {
-    async register(input: {
-      username: string;
-      password: string;
-      displayName?: string;
-    }): Promise<{ user: User; accessToken: string }> {
+    async register(
+      input: {
+        username: string;
+        password: string;
+        displayName?: string;
+      },
+      deviceName: string,
+    ): Promise<SignedIn> {
       const passwordHash = await hashPassword(input.password);
       try {
         const doc = await store.users.create({
@@ -64,7 +79,7 @@ export function createAuthService({ store, tokens, clock = Date.now }: AuthServi
           ...(input.displayName?.trim() ? { displayName: input.displayName.trim() } : {}),
           passwordHash,
         });
-        return { user: toUserDto(doc), accessToken: await issue(doc) };
+        return await issue(doc, deviceName);
       } catch (err) {
         if (err instanceof DuplicateKeyError) throw AppError.conflict('Username is taken');
         throw err;
@@ -72,10 +87,10 @@ export function createAuthService({ store, tokens, clock = Date.now }: AuthServi
     },
 
     /** Same answer, and about the same time, whether the user exists or not (PROTOCOL §2). */
-    async login(input: {
-      username: string;
-      password: string;
-    }): Promise<{ user: User; accessToken: string }> {
+    async login(
+      input: { username: string; password: string },
+      deviceName: string,
+    ): Promise<SignedIn> {
       const doc = await store.users.findByUsername(input.username.trim().toLowerCase());
       if (!doc?.passwordHash) {
         await dummyVerify(input.password);
@@ -83,15 +98,40 @@ export function createAuthService({ store, tokens, clock = Date.now }: AuthServi
       }
       if (!(await verifyPassword(input.password, doc.passwordHash)))
         throw AppError.unauthenticated(WRONG_CREDENTIALS);
-      return { user: toUserDto(doc), accessToken: await issue(doc) };
+      return issue(doc, deviceName);
+    },
+
+    /**
+     * PROTOCOL §7: every other session of the user ends. A wrong current password is
+     * FORBIDDEN (the caller is authenticated; 401 would read as "your token is bad").
+     */
+    async changePassword(
+      identity: Identity,
+      input: { currentPassword: string; newPassword: string },
+    ): Promise<void> {
+      const doc = await store.users.findById(oid(identity.userId));
+      if (!doc?.passwordHash) throw AppError.forbidden('This account has no password to change');
+      if (!(await verifyPassword(input.currentPassword, doc.passwordHash)))
+        throw AppError.forbidden('Current password is wrong');
+      const next = await hashPassword(input.newPassword);
+      if (!(await store.users.replacePasswordHash(doc._id, doc.passwordHash, next)))
+        throw AppError.conflict('The password was changed meanwhile');
+      await sessions.revokeOthers(identity.userId, identity.sessionId, 'password');
     },
 
     /**
      * Verifies a bearer token and maps it to a user. External identity-provider tokens
      * create the user on first sight. Service tokens are not users: `null`.
      */
-    async identify(token: string): Promise<{ principal: Principal; identity: Identity | null }> {
+    async identify(
+      token: string,
+      { fresh = false }: { fresh?: boolean } = {},
+    ): Promise<{ principal: Principal; identity: Identity | null }> {
       const principal = await tokens.verify(token);
+      if (principal.kind === 'user' && principal.sessionId !== undefined) {
+        if (await sessions.isRevoked(principal.sessionId, fresh))
+          throw AppError.unauthenticated('Session revoked');
+      }
       if (principal.kind === 'service') return { principal, identity: null };
       if (principal.kind === 'external') {
         const { user } = await store.users.upsertExternal(
@@ -110,7 +150,12 @@ export function createAuthService({ store, tokens, clock = Date.now }: AuthServi
       if (username === undefined) throw AppError.unauthenticated('Unknown user');
       return {
         principal,
-        identity: { userId: principal.userId, username, exp: principal.exp },
+        identity: {
+          userId: principal.userId,
+          username,
+          exp: principal.exp,
+          ...(principal.sessionId !== undefined ? { sessionId: principal.sessionId } : {}),
+        },
       };
     },
   };

@@ -4,6 +4,8 @@ import type { ServerToClientEvents } from '@chat/protocol';
 export const rooms = {
   user: (userId: string): string => `user:${userId}`,
   conversation: (conversationId: string): string => `conv:${conversationId}`,
+  /** Sockets authenticated with a token of that sign-in session (PROTOCOL §7). */
+  session: (sessionId: string): string => `sess:${sessionId}`,
 };
 
 export type ServerEvent = keyof ServerToClientEvents;
@@ -40,4 +42,6 @@ export interface Fanout {
   joinConversation(userIds: readonly string[], conversationId: string): Promise<void>;
   /** …and stops receiving them, at once, on every node. */
   leaveConversation(userIds: readonly string[], conversationId: string): Promise<void>;
+  /** Closes every socket of these sign-in sessions, on every node (revoked devices). */
+  disconnectSessions(sessionIds: readonly string[]): void;
 }

@@ -7,6 +7,8 @@ const SAME_TYPE: Record<string, readonly string[]> = {
   mp3: ['mp3', 'mpga'],
   ogg: ['ogg', 'oga', 'opus'],
   txt: ['txt', 'text', 'log', 'md', 'csv'],
+  // The legacy Office formats are all OLE compound files to file-type ("cfb").
+  cfb: ['doc', 'xls', 'ppt', 'cfb'],
 };
 
 /**

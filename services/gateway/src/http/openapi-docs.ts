@@ -7,6 +7,10 @@ import {
   Message,
   Notification,
   NotificationsListResponse,
+  MessageReceiptsResponse,
+  RefreshResponse,
+  SearchResponse,
+  SessionsResponse,
   SearchMessagesResponse,
   UploadResponse,
   User,
@@ -35,7 +39,37 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Log in with username and password',
     responses: { 200: AuthResponse },
   },
+  'POST /api/auth/refresh': {
+    summary:
+      'Exchange a refresh token for new tokens (rotation; a reused token revokes its session)',
+    responses: { 200: RefreshResponse },
+  },
+  'POST /api/auth/logout': {
+    summary: 'End the session of a refresh token',
+    responses: { 204: null },
+  },
   'GET /api/users/me': { summary: 'The authenticated user', responses: { 200: User } },
+  'PATCH /api/users/me': {
+    summary: 'Change your display name or avatar (contacts get user:updated)',
+    responses: { 200: User },
+  },
+  'GET /avatars/{id}': { summary: 'A user’s avatar image (public)', responses: { 200: null } },
+  'GET /api/users/me/sessions': {
+    summary: 'Your signed-in devices',
+    responses: { 200: SessionsResponse },
+  },
+  'DELETE /api/users/me/sessions/{id}': {
+    summary: 'Sign a device out (its sockets are disconnected)',
+    responses: { 204: null },
+  },
+  'DELETE /api/users/me/sessions': {
+    summary: 'Sign out every other device (`?others=true`)',
+    responses: { 204: null },
+  },
+  'POST /api/users/me/password': {
+    summary: 'Change your password; every other device is signed out',
+    responses: { 204: null },
+  },
   'GET /api/users': {
     summary: 'Search users by username/display-name prefix',
     responses: { 200: UserSearchResponse },
@@ -76,6 +110,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "Change a member's role (owner)",
     responses: { 200: Conversation },
   },
+  'PATCH /api/conversations/{id}/members/me': {
+    summary: 'Mute the conversation for yourself (until a time, or "forever"; null unmutes)',
+    responses: { 200: Conversation },
+  },
   'GET /api/conversations/{id}/messages': {
     summary: 'History: `before` → newest first, `after` → oldest first',
     responses: { 200: HistoryResponse },
@@ -87,6 +125,14 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/conversations/{id}/messages/search': {
     summary: 'Search the messages of a conversation',
     responses: { 200: SearchMessagesResponse },
+  },
+  'GET /api/conversations/{id}/messages/{messageId}/receipts': {
+    summary: 'Who read a message and who has it (members other than the sender)',
+    responses: { 200: MessageReceiptsResponse },
+  },
+  'GET /api/search': {
+    summary: 'Search your conversations (every word of q), newest first',
+    responses: { 200: SearchResponse },
   },
   'POST /api/uploads': {
     summary: 'Upload one file (multipart field `file`)',

@@ -83,12 +83,14 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
       next(new Error('UNAUTHENTICATED'));
       return;
     }
-    options.auth.identify(token).then(
+    // fresh: a device whose session was just revoked must not reconnect on a cached answer.
+    options.auth.identify(token, { fresh: true }).then(
       ({ identity }) => {
         if (!identity) return next(new Error('UNAUTHENTICATED'));
         socket.data.userId = identity.userId;
         if (identity.username !== undefined) socket.data.username = identity.username;
         socket.data.tokenExp = identity.exp;
+        if (identity.sessionId !== undefined) socket.data.sessionId = identity.sessionId;
         admit(socket).then(() => next(), next);
       },
       (err: unknown) => {
@@ -121,10 +123,18 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
   }
 
   const renew = defineHandler('auth:renew', AuthRenewPayload, async ({ token }, { socket }) => {
-    const { identity } = await options.auth.identify(token);
+    const { identity } = await options.auth.identify(token, { fresh: true });
     if (!identity || identity.userId !== socket.data.userId)
       throw AppError.unauthenticated('Token is for another user');
     socket.data.tokenExp = identity.exp;
+    // A token of another of the user's sessions moves the socket to that session's room, so
+    // revoking the session it now lives on closes it.
+    if (identity.sessionId !== socket.data.sessionId) {
+      if (socket.data.sessionId !== undefined)
+        await socket.leave(rooms.session(socket.data.sessionId));
+      if (identity.sessionId !== undefined) await socket.join(rooms.session(identity.sessionId));
+      socket.data.sessionId = identity.sessionId;
+    }
     armExpiry(socket);
     return { exp: identity.exp };
   });
@@ -133,6 +143,7 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
     const socketLogger = logger.child({ socketId: socket.id, userId: socket.data.userId });
     // Own room first, synchronously: a membership change from now on reaches this socket.
     void socket.join(rooms.user(socket.data.userId));
+    if (socket.data.sessionId !== undefined) void socket.join(rooms.session(socket.data.sessionId));
     for (const register of [...options.handlers, renew])
       register(socket, socketLogger, options.observe);
     armExpiry(socket);

@@ -37,5 +37,11 @@ export function createIoFanout(io: ChatServer): Fanout {
       io.in(userIds.map(rooms.user)).socketsLeave(rooms.conversation(conversationId));
       await Promise.resolve();
     },
+    disconnectSessions(sessionIds) {
+      if (sessionIds.length === 0) return;
+      // `true` closes the underlying connection: the client sees "io server disconnect" and
+      // must hand a new token to come back, which a revoked session cannot get.
+      io.in(sessionIds.map(rooms.session)).disconnectSockets(true);
+    },
   };
 }

@@ -42,8 +42,8 @@ interface Outcome {
  * The offline hand-off of PROTOCOL §5, off the sending node's hot path: every send appends one
  * entry to a Redis stream inside its send script (@chat/send-state), and this loop finds, per
  * batch of entries, the members with no live connection anywhere and queues one webhook job
- * each. Per batch: one presence script, and only when someone is offline one MongoDB read of
- * the messages (the entry is written before the insert, so only stored messages are delivered)
+ * each (unless they muted the conversation). Per batch: one presence script, and only when
+ * someone is offline one MongoDB read of their mutes, one of the messages (the entry is written before the insert, so only stored messages are delivered)
  * and one queue write. Group members come from a cache keyed by the membership version the
  * sender's node checked, so a steady group costs no member reads.
  *
@@ -72,11 +72,40 @@ export function createMessageHandoff(options: MessageHandoffOptions) {
     return new Set(found.map((m) => m._id.toHexString()));
   }
 
+  /**
+   * Offline members who muted the conversation get no webhook (PROTOCOL §7). One MongoDB query
+   * per batch, and only for the pairs already found offline: a batch where everyone is online
+   * costs nothing more. Mentions (which §7 lets through a mute) do not exist yet.
+   */
+  async function withoutMuted(
+    records: readonly HandoffRecord[],
+    offline: readonly string[][],
+  ): Promise<string[][]> {
+    const pairs: { conversationId: ObjectId; userId: ObjectId }[] = [];
+    records.forEach((record, i) => {
+      const conversationId = parseObjectId(record.conversationId);
+      if (!conversationId) return;
+      for (const user of offline[i] ?? []) {
+        const userId = parseObjectId(user);
+        if (userId) pairs.push({ conversationId, userId });
+      }
+    });
+    if (pairs.length === 0) return [...offline];
+    const muted = await store.memberships.mutedAmong(pairs, new Date(now()));
+    if (muted.size > 0) metrics.handoffMuted.inc(muted.size);
+    return records.map((record, i) =>
+      (offline[i] ?? []).filter((user) => !muted.has(`${record.conversationId}:${user}`)),
+    );
+  }
+
   /** Which entries are finished, and the jobs to queue for them. */
   async function settle(records: readonly HandoffRecord[]): Promise<Outcome> {
     const recipients = await Promise.all(records.map(recipientsOf));
     const online = await presence.isOnline([...new Set(recipients.flat())]);
-    const offline = records.map((_, i) => (recipients[i] ?? []).filter((id) => !online.has(id)));
+    const offline = await withoutMuted(
+      records,
+      records.map((_, i) => (recipients[i] ?? []).filter((id) => !online.has(id))),
+    );
     const waiting = records.filter((_, i) => (offline[i]?.length ?? 0) > 0);
     const stored = await storedIds(waiting);
     const outcome: Outcome = { done: [], jobs: [] };

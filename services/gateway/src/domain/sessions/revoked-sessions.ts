@@ -1,0 +1,62 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Access tokens are JWTs checked without a database, so a revoked session's access token would
+ * keep working until it expires (default 1 h). Revocation therefore leaves a mark in Redis that
+ * lives as long as any access token of the session can: every node refuses such a token at the
+ * socket handshake and on `auth:renew` (always asked: a reconnect must not slip back in), and on
+ * HTTP requests (answers cached for CACHE_MS per node, so a busy API costs one GET per session
+ * per second, not one per request).
+ */
+export interface RevokedSessions {
+  mark(sessionIds: readonly string[]): Promise<void>;
+  /** `fresh`: skip the node's cache. */
+  isRevoked(sessionId: string, options?: { fresh?: boolean }): Promise<boolean>;
+}
+
+/** @default 1000 — what an HTTP request of a just revoked device may still get through in. */
+const CACHE_MS = 1000;
+const CACHE_MAX = 50_000;
+
+export function revokedSessionKey(prefix: string, sessionId: string): string {
+  return `${prefix}sess:revoked:${sessionId}`;
+}
+
+export function createRevokedSessions(options: {
+  redis: Redis;
+  prefix: string;
+  /** The access-token lifetime plus clock tolerance: after it no token of the session verifies. */
+  markTtlSeconds: number;
+  clock?: () => number;
+}): RevokedSessions {
+  const { redis, prefix, markTtlSeconds, clock = Date.now } = options;
+  const cache = new Map<string, { revoked: boolean; until: number }>();
+
+  return {
+    async mark(sessionIds) {
+      if (sessionIds.length === 0) return;
+      const pipeline = redis.pipeline();
+      for (const id of sessionIds)
+        pipeline.set(revokedSessionKey(prefix, id), '1', 'EX', markTtlSeconds);
+      await pipeline.exec();
+      for (const id of sessionIds)
+        cache.set(id, { revoked: true, until: Number.POSITIVE_INFINITY });
+    },
+
+    async isRevoked(sessionId, { fresh = false } = {}) {
+      const hit = cache.get(sessionId);
+      if (hit?.revoked) return true;
+      if (!fresh && hit && hit.until > clock()) return false;
+      const revoked = (await redis.exists(revokedSessionKey(prefix, sessionId))) === 1;
+      if (cache.size >= CACHE_MAX) {
+        const oldest = cache.keys().next();
+        if (!oldest.done) cache.delete(oldest.value);
+      }
+      cache.set(sessionId, {
+        revoked,
+        until: revoked ? Number.POSITIVE_INFINITY : clock() + CACHE_MS,
+      });
+      return revoked;
+    },
+  };
+}
