@@ -261,7 +261,7 @@ describe('docker-compose.yml', () => {
     ]) {
       expect(worker.env[name], name).toBe(gateway.env[name]);
     }
-    expect(worker.config.redisUrl).toBe(gateway.config.redis.url);
+    expect(worker.config.redis.topology).toEqual(gateway.config.redis.topology);
     // The hand-off stream lives under the send path's prefix.
     expect(worker.config.redisPrefix).toBe(gateway.config.redis.keyPrefix);
     expect(worker.config.mongo).toEqual(gateway.config.mongo);

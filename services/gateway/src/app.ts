@@ -81,6 +81,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     httpServer: app.server,
     pubClient: deps.pub,
     subClient: deps.sub,
+    adapter: deps.adapter,
     nodeId: config.nodeId,
     ...config.realtime,
     // A draining node takes no new sessions; the client retries and nginx picks another node.

@@ -70,6 +70,7 @@ async function startNode(nodeId: string): Promise<Node> {
     httpServer: http,
     pubClient: pub,
     subClient: sub,
+    adapter: 'classic',
     nodeId,
     pingIntervalMs: 25_000,
     pingTimeoutMs: 20_000,

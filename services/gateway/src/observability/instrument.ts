@@ -1,5 +1,5 @@
 import type { Logger } from '@chat/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.js';
 import type { InFlightTracker } from '../drain.js';
@@ -33,12 +33,14 @@ const QUEUE_DEPTH_TIMEOUT_MS = 1000;
  * Counts every command a client sends. ioredis has no hook for this; single commands,
  * pipelines and auto-pipelined batches all go through `sendCommand`, so that is wrapped.
  */
-function countCommands(client: Redis, count: () => void): void {
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+function countCommands(client: RedisClient, count: () => void): void {
+  // Both client classes route every command through sendCommand(command, stream?).
+  const target = client as { sendCommand: (...args: unknown[]) => unknown };
+  const send = target.sendCommand.bind(client);
+  target.sendCommand = (...args: unknown[]) => {
     count();
     return send(...args);
-  }) as Redis['sendCommand'];
+  };
 }
 
 /**
