@@ -42,3 +42,10 @@ export {
   type WebhookDelivery,
   type WebhookReceiver,
 } from './webhook-receiver.js';
+export {
+  startRedisCluster,
+  type RedisCluster,
+  type RedisClusterNode,
+  type StartRedisClusterOptions,
+} from './redis-cluster.js';
+export { startRedisBackend, type RedisBackend, type RedisKind } from './redis-backend.js';

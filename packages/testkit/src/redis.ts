@@ -46,7 +46,7 @@ const START_TIMEOUT_MS = 10_000;
  * Resolves true when the redis-server with this pid answers on the port. Checking the
  * pid (not just PING) keeps another server on a taken port from passing as ours.
  */
-function answersAs(port: number, pid: number): Promise<boolean> {
+export function answersAs(port: number, pid: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     let answer = '';
