@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@chat/core';
 import { createPresenceStore, presenceScripts } from '@chat/presence';
-import { createRedisClient, readRedisConfig, type RedisClient } from '@chat/redis';
+import { createRedisClient, isCluster, readRedisConfig, type RedisClient } from '@chat/redis';
 import {
   createHandoffStream,
   createSendState,
@@ -165,7 +165,8 @@ describe('coverage', () => {
   it('ran every Lua script of the project on the cluster', async () => {
     const scripts = { ...sendScripts, ...presenceScripts };
     const sha = (lua: string) => createHash('sha1').update(lua).digest('hex');
-    const masters = (redis as import('ioredis').Cluster).nodes('master');
+    if (!isCluster(redis)) throw new Error('expected a cluster client');
+    const masters = redis.nodes('master');
     const loaded = await Promise.all(
       Object.entries(scripts).map(async ([name, lua]) => {
         const exists = await Promise.all(
