@@ -4,6 +4,10 @@ export interface RunnerOptions {
   /** Where cluster.json goes. */
   runDir: string;
   mongoDb: string;
+  /** `--redis-cluster`: start a local Redis Cluster (3 masters + 3 replicas) instead of one Redis. */
+  redisCluster: boolean;
+  /** `--tls`: nginx serves HTTPS/WSS with a generated self-signed certificate. */
+  tls: boolean;
 }
 
 function positiveInt(name: string, raw: string, max: number): number {
@@ -22,6 +26,8 @@ export function parseRunnerArgs(
 ): RunnerOptions {
   let nodes = env.NODES ?? '3';
   let port = env.PORT ?? '8080';
+  let redisCluster = false;
+  let tls = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
@@ -34,8 +40,13 @@ export function parseRunnerArgs(
     };
     if (flag === '--nodes') nodes = take();
     else if (flag === '--port') port = take();
+    else if (arg === '--redis-cluster') redisCluster = true;
+    else if (arg === '--tls') tls = true;
     else if (arg === '--') continue;
-    else throw new Error(`unknown argument "${arg}" (usage: npm start -- --nodes N --port P)`);
+    else
+      throw new Error(
+        `unknown argument "${arg}" (usage: npm start -- --nodes N --port P [--redis-cluster] [--tls])`,
+      );
   }
   const nodeCount = positiveInt('--nodes / NODES', nodes, 64);
   const portNumber = positiveInt('--port / PORT', port, 65535 - nodeCount);
@@ -44,5 +55,7 @@ export function parseRunnerArgs(
     port: portNumber,
     runDir: env.RUN_DIR ?? `${repoRoot}/.run`,
     mongoDb: env.MONGO_DB ?? 'chat',
+    redisCluster,
+    tls,
   };
 }

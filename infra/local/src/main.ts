@@ -11,7 +11,8 @@ import {
   type ClusterFile,
 } from './cluster-file.js';
 import { Supervisor } from './processes.js';
-import { provideMongo, provideRedis, tsEntryArgs, workerEntry } from './services.js';
+import { provideRedisBackend } from './redis-backend.js';
+import { provideMongo, tsEntryArgs, workerEntry } from './services.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
@@ -63,15 +64,16 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const redis = await provideRedis(supervisor, process.env);
-    log(`redis ${redis.url}${redis.pid ? ` (pid ${redis.pid})` : ' (REDIS_URL)'}`);
+    const backend = await provideRedisBackend(supervisor, process.env, options.redisCluster);
+    const redis = backend.endpoint;
+    log(backend.describe);
     const mongo = await provideMongo(supervisor, process.env, repoRoot, log);
     log(`mongo ${mongo.url}${mongo.pid ? ` (pid ${mongo.pid}, embedded)` : ' (MONGO_URL)'}`);
 
     const url = `http://127.0.0.1:${options.port}`;
     const shared = {
       ...process.env,
-      REDIS_URL: redis.url,
+      ...backend.env,
       MONGO_URL: mongo.url,
       MONGO_DB: options.mongoDb,
       PUBLIC_URL: url,

@@ -10,7 +10,21 @@ describe('parseRunnerArgs', () => {
     { argv: ['--', '--nodes=2', '--port=7000'], env: {}, nodes: 2, port: 7000 },
   ])('$argv with $env → $nodes nodes on $port', ({ argv, env, nodes, port }) => {
     const options = parseRunnerArgs(argv, env, root);
-    expect(options).toEqual({ nodes, port, runDir: '/repo/.run', mongoDb: 'chat' });
+    expect(options).toEqual({
+      nodes,
+      port,
+      runDir: '/repo/.run',
+      mongoDb: 'chat',
+      redisCluster: false,
+      tls: false,
+    });
+  });
+
+  it('takes --redis-cluster and --tls', () => {
+    expect(parseRunnerArgs(['--redis-cluster', '--tls'], {}, root)).toMatchObject({
+      redisCluster: true,
+      tls: true,
+    });
   });
 
   it('takes RUN_DIR and MONGO_DB from the environment', () => {

@@ -13,6 +13,8 @@ export interface RedisClusterNode {
   /** The current process (replaced by restartNode). */
   readonly pid: number;
   readonly running: boolean;
+  /** The current process, while there is one. */
+  readonly process: ManagedProcess | undefined;
 }
 
 export interface RedisCluster {
@@ -231,6 +233,9 @@ export async function startRedisCluster(
       },
       get running() {
         return n.child !== undefined && n.child.exitInfo === undefined;
+      },
+      get process() {
+        return n.child;
       },
     })),
     client: () =>
