@@ -49,3 +49,4 @@ export {
   type StartRedisClusterOptions,
 } from './redis-cluster.js';
 export { startRedisBackend, type RedisBackend, type RedisKind } from './redis-backend.js';
+export { generateSelfSignedCert, type CertificatePair } from './tls.js';
