@@ -89,6 +89,12 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     }
   };
   deps.sub.on('messageBuffer', onProbe);
+  // What the adapter hands this node: every broadcast on the classic adapter, only the rooms
+  // with a local socket (plus cluster-wide requests) on the sharded one (docs/SCALING.md).
+  const countClassic = () => metrics.adapterPackets.inc({ kind: 'classic' });
+  const countSharded = () => metrics.adapterPackets.inc({ kind: 'sharded' });
+  deps.sub.on('pmessageBuffer', countClassic);
+  deps.sub.on('smessageBuffer', countSharded);
   deps.sub
     .subscribe(PROBE_CHANNEL)
     .catch((err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'));
@@ -123,6 +129,8 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     close() {
       clearInterval(probe);
       deps.sub.off('messageBuffer', onProbe);
+      deps.sub.off('pmessageBuffer', countClassic);
+      deps.sub.off('smessageBuffer', countSharded);
       dependency.close();
     },
   };
