@@ -36,9 +36,8 @@ export function createRoomEmitter(
   return {
     emitter: { to: (rooms) => io.to(rooms) },
     async close() {
-      await new Promise<void>((resolve) => {
-        void io.close(() => resolve());
-      });
+      // Not io.close(): without an HTTP server there is no engine to close.
+      await Promise.resolve(io.of('/').adapter.close()).catch(() => undefined);
       await subscriber.quit().catch(() => undefined);
     },
   };

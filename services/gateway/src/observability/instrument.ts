@@ -10,7 +10,7 @@ import type { GatewayMetrics } from './metrics.js';
 export interface InstrumentOptions {
   app: FastifyInstance;
   io: ChatServer;
-  deps: Pick<GatewayDeps, 'redis' | 'pub' | 'sub' | 'store' | 'offlineDelivery'>;
+  deps: Pick<GatewayDeps, 'redis' | 'pub' | 'sub' | 'adapter' | 'store' | 'offlineDelivery'>;
   metrics: GatewayMetrics;
   inFlight: InFlightTracker;
   logger: Logger;
@@ -88,19 +88,28 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
       metrics.fanoutSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
     }
   };
-  deps.sub.on('messageBuffer', onProbe);
+  // One Redis connection must not mix SUBSCRIBE with the sharded adapter's SSUBSCRIBE: ioredis
+  // counts a SUNSUBSCRIBE reply of 0 as "no subscriptions left" and then misreads the next
+  // message (Command queue state error). With the sharded adapter the probe is sharded too.
+  const sharded = deps.adapter === 'sharded';
+  deps.sub.on(sharded ? 'smessageBuffer' : 'messageBuffer', onProbe);
   // What the adapter hands this node: every broadcast on the classic adapter, only the rooms
   // with a local socket (plus cluster-wide requests) on the sharded one (docs/SCALING.md).
   const countClassic = () => metrics.adapterPackets.inc({ kind: 'classic' });
-  const countSharded = () => metrics.adapterPackets.inc({ kind: 'sharded' });
+  const countSharded = (channel: Buffer) => {
+    if (!channel.equals(PROBE_CHANNEL_BYTES)) metrics.adapterPackets.inc({ kind: 'sharded' });
+  };
   deps.sub.on('pmessageBuffer', countClassic);
   deps.sub.on('smessageBuffer', countSharded);
-  deps.sub
-    .subscribe(PROBE_CHANNEL)
-    .catch((err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'));
+  (sharded ? deps.sub.ssubscribe(PROBE_CHANNEL) : deps.sub.subscribe(PROBE_CHANNEL)).catch(
+    (err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'),
+  );
   const probe = setInterval(() => {
     if (deps.pub.status !== 'ready') return;
-    deps.pub.publish(PROBE_CHANNEL, String(Date.now())).catch(() => {
+    const sent = sharded
+      ? deps.pub.spublish(PROBE_CHANNEL, String(Date.now()))
+      : deps.pub.publish(PROBE_CHANNEL, String(Date.now()));
+    sent.catch(() => {
       // Redis is down or stalled: the dependency metrics already say so.
     });
   }, options.probeIntervalMs ?? 5000);
@@ -128,7 +137,7 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     observe,
     close() {
       clearInterval(probe);
-      deps.sub.off('messageBuffer', onProbe);
+      deps.sub.off(sharded ? 'smessageBuffer' : 'messageBuffer', onProbe);
       deps.sub.off('pmessageBuffer', countClassic);
       deps.sub.off('smessageBuffer', countSharded);
       dependency.close();
