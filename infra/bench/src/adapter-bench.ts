@@ -40,6 +40,8 @@ export interface AdapterResult {
   messages: number;
   redisEgressBytesPerMsg: number;
   redisCpuMicrosPerMsg: number;
+  /** Pub/sub bytes Redis sent the gateways' adapter subscribers, per message. */
+  adapterBytesPerMsg: number;
   /** Adapter packets all gateways received, per message sent. */
   packetsPerMsg: number;
   /** …of which went to a node with no socket for them (the one recipient node is useful). */
@@ -69,14 +71,21 @@ async function redisCpu(pids: readonly number[]): Promise<number> {
   return values.reduce<number>((a, b) => a + (b ?? 0), 0);
 }
 
-async function adapterPackets(nodeUrls: readonly string[]): Promise<number[]> {
+/** [packets, bytes] the adapter subscriber of each node received so far. */
+async function adapterPackets(nodeUrls: readonly string[]): Promise<Array<[number, number]>> {
+  const sum = (text: string, name: string) => {
+    let total = 0;
+    for (const m of text.matchAll(new RegExp(`^${name}\\{[^}]*\\} (\\d+)`, 'gm')))
+      total += Number(m[1]);
+    return total;
+  };
   return Promise.all(
     nodeUrls.map(async (url) => {
       const text = await (await fetch(`${url}/metrics`)).text();
-      let sum = 0;
-      for (const m of text.matchAll(/^chat_adapter_packets_received_total\{[^}]*\} (\d+)/gm))
-        sum += Number(m[1]);
-      return sum;
+      return [
+        sum(text, 'chat_adapter_packets_received_total'),
+        sum(text, 'chat_adapter_bytes_received_total'),
+      ] as [number, number];
     }),
   );
 }
@@ -148,7 +157,8 @@ async function runVariant(
       adapterPackets(urls),
     ]);
     for (const s of sockets) s.close();
-    const perNode = packets1.map((p, i) => (p - (packets0[i] ?? 0)) / opts.messages);
+    const perNode = packets1.map(([p], i) => (p - (packets0[i]?.[0] ?? 0)) / opts.messages);
+    const adapterBytes = packets1.reduce((a, [, b], i) => a + b - (packets0[i]?.[1] ?? 0), 0);
     const packetsPerMsg = perNode.reduce((a, b) => a + b, 0);
     return {
       variant: variant.name,
@@ -156,6 +166,7 @@ async function runVariant(
       messages: opts.messages,
       redisEgressBytesPerMsg: Math.round((bytes1 - bytes0) / opts.messages),
       redisCpuMicrosPerMsg: Math.round((cpu1 - cpu0) / opts.messages),
+      adapterBytesPerMsg: Math.round(adapterBytes / opts.messages),
       packetsPerMsg: Number(packetsPerMsg.toFixed(2)),
       packetsWithoutSocketPerMsg: Number((packetsPerMsg - 1).toFixed(2)),
       packetsPerNodePerMsg: perNode.map((p) => Number(p.toFixed(2))),
@@ -188,13 +199,14 @@ async function main(): Promise<void> {
   const classic = (cluster: boolean) =>
     results.find((r) => r.variant === (cluster ? 'cluster, classic' : 'one Redis, classic'));
   process.stdout.write(
-    '| variant | Redis egress B/msg | Redis CPU µs/msg | adapter packets/msg | …without a socket | egress vs classic |\n|---|---|---|---|---|---|\n',
+    '| variant | Redis egress B/msg | …of it pub/sub to the adapters | Redis CPU µs/msg | adapter packets/msg | …without a socket | egress vs classic | pub/sub vs classic |\n|---|---|---|---|---|---|---|---|\n',
   );
   for (const r of results) {
     const base = classic(r.variant.startsWith('cluster'));
     const ratio = base ? (base.redisEgressBytesPerMsg / r.redisEgressBytesPerMsg).toFixed(2) : '';
+    const pubsub = base ? (base.adapterBytesPerMsg / r.adapterBytesPerMsg).toFixed(2) : '';
     process.stdout.write(
-      `| ${r.variant} | ${r.redisEgressBytesPerMsg} | ${r.redisCpuMicrosPerMsg} | ${r.packetsPerMsg} | ${r.packetsWithoutSocketPerMsg} | ${ratio}× |\n`,
+      `| ${r.variant} | ${r.redisEgressBytesPerMsg} | ${r.adapterBytesPerMsg} | ${r.redisCpuMicrosPerMsg} | ${r.packetsPerMsg} | ${r.packetsWithoutSocketPerMsg} | ${ratio}× | ${pubsub}× |\n`,
     );
   }
   const dir = resolve(repoRoot, values.out);

@@ -82,6 +82,8 @@ export interface PresenceStore {
   /** One pipeline; at most {@link MAX_PRESENCE_QUERY} distinct ids. Result keeps the input order (deduplicated). */
   query(userIds: string[]): Promise<UserPresence[]>;
   isOnline(userIds: string[]): Promise<Set<string>>;
+  /** Live connections of one user anywhere in the cluster (one ZCOUNT). */
+  devices(userId: string): Promise<number>;
   /**
    * Users whose last live connection expired without a clean disconnect. Each such user
    * is removed atomically, so among concurrent sweepers exactly one reports it.
@@ -229,6 +231,8 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     },
 
     query: presenceOf,
+
+    devices: (userId) => redis.zcount(keys.user(userId), `(${clock()}`, '+inf'),
 
     async isOnline(userIds) {
       const ids = uniq(userIds);

@@ -93,13 +93,16 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const metrics = createGatewayMetrics();
   const inFlight = createInFlightTracker();
   const instrumentation = instrumentNode({ app, io, deps, metrics, inFlight, logger });
-  const fanout = createIoFanout(io);
   const auth = createAuthService({ store, tokens: deps.tokens });
   const { redis, offlineDelivery } = deps;
   const presenceStore = createPresenceStore({
     redis,
     prefix: config.presence.prefix,
     ttlMs: config.presence.ttlMs,
+  });
+  const fanout = createIoFanout(io, {
+    adapter: deps.adapter,
+    devicesOf: (userId) => presenceStore.devices(userId),
   });
   const presence = createPresenceService({
     presence: presenceStore,

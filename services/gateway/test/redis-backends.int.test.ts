@@ -76,14 +76,24 @@ describe.each(VARIANTS)('$name', ({ redis, env }) => {
     const [a, b] = (await users(2)) as [TestUser, TestUser];
     const conv = await direct(a, b);
     const a1 = await cluster.connect(a, 0);
-    const a2 = await cluster.connect(a, 2);
     const b1 = await cluster.connect(b, 1);
     const echo = collect<{ message: Message }>(a1, 'message:new');
     const toB = waitForEvent<{ message: Message }>(b1, 'message:new');
+    // Only the sender's node holds its devices: its other device there gets it locally.
+    const sameNode = await cluster.connect(a, 0);
+    const toSameNode = waitForEvent<{ message: Message }>(sameNode, 'message:new');
+    const first = await sendText(a1, conv.id, 'hello across nodes');
+    expect((await toB).message).toMatchObject({ id: first.id, seq: 1, text: 'hello across nodes' });
+    expect((await toSameNode).message.id).toBe(first.id);
+    // A device on another node: the sender's copy crosses nodes too.
+    const a2 = await cluster.connect(a, 2);
     const toA2 = waitForEvent<{ message: Message }>(a2, 'message:new');
-    const sent = await sendText(a1, conv.id, 'hello across nodes');
-    expect((await toB).message).toMatchObject({ id: sent.id, seq: 1, text: 'hello across nodes' });
-    expect((await toA2).message.id).toBe(sent.id);
+    const toSameNodeAgain = waitForEvent<{ message: Message }>(sameNode, 'message:new');
+    const toBAgain = waitForEvent<{ message: Message }>(b1, 'message:new');
+    const second = await sendText(a1, conv.id, 'and to every device');
+    expect((await toA2).message.id).toBe(second.id);
+    expect((await toSameNodeAgain).message.id).toBe(second.id);
+    expect((await toBAgain).message.id).toBe(second.id);
     expect(echo).toHaveLength(0);
   });
 

@@ -20,7 +20,8 @@ function fromFastify(err: FastifyError): AppError | undefined {
 /** Unwraps the AppError a validator compiler or hook may have thrown inside fastify's wrappers. */
 export function toAppError(err: unknown): AppError | undefined {
   if (isAppError(err)) return err;
-  if (isMongoUnavailableError(err) || isRedisUnavailableError(err)) return AppError.unavailable(err);
+  if (isMongoUnavailableError(err) || isRedisUnavailableError(err))
+    return AppError.unavailable(err);
   if (err instanceof Error && 'code' in err) return fromFastify(err as FastifyError);
   return undefined;
 }

@@ -95,9 +95,14 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
   deps.sub.on(sharded ? 'smessageBuffer' : 'messageBuffer', onProbe);
   // What the adapter hands this node: every broadcast on the classic adapter, only the rooms
   // with a local socket (plus cluster-wide requests) on the sharded one (docs/SCALING.md).
-  const countClassic = () => metrics.adapterPackets.inc({ kind: 'classic' });
-  const countSharded = (channel: Buffer) => {
-    if (!channel.equals(PROBE_CHANNEL_BYTES)) metrics.adapterPackets.inc({ kind: 'sharded' });
+  const count = (kind: 'classic' | 'sharded', channel: Buffer, message: Buffer) => {
+    metrics.adapterPackets.inc({ kind });
+    metrics.adapterBytes.inc({ kind }, channel.length + message.length);
+  };
+  const countClassic = (_pattern: Buffer, channel: Buffer, message: Buffer) =>
+    count('classic', channel, message);
+  const countSharded = (channel: Buffer, message: Buffer) => {
+    if (!channel.equals(PROBE_CHANNEL_BYTES)) count('sharded', channel, message);
   };
   deps.sub.on('pmessageBuffer', countClassic);
   deps.sub.on('smessageBuffer', countSharded);

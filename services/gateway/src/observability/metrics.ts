@@ -17,6 +17,7 @@ export interface GatewayMetrics {
   readonly dependencyUp: Gauge<'dependency'>;
   readonly adapterReconnects: Counter;
   readonly adapterPackets: Counter<'kind'>;
+  readonly adapterBytes: Counter<'kind'>;
   readonly rateLimited: Counter<'scope'>;
   readonly httpRequests: Counter<'status'>;
   readonly inFlightHandlers: Gauge;
@@ -77,6 +78,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     adapterPackets: new Counter({
       name: 'chat_adapter_packets_received_total',
       help: 'Pub/sub packets the adapter subscriber received, by kind: classic (PUBLISH) or sharded (SPUBLISH). Compared with local deliveries it shows what a node received for no socket of its own.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    adapterBytes: new Counter({
+      name: 'chat_adapter_bytes_received_total',
+      help: 'Bytes (channel + payload) of the pub/sub packets the adapter subscriber received, by kind.',
       labelNames: ['kind'],
       registers,
     }),

@@ -221,6 +221,9 @@ export function createMessageSender(deps: {
         { message },
         {
           ...(input.originSocketId !== undefined ? { exceptSocket: input.originSocketId } : {}),
+          ...(access.type === 'direct'
+            ? { direct: { memberIds: [...access.memberIds], senderId: senderHex } }
+            : {}),
         },
       );
       store.conversations.recordMessage({
