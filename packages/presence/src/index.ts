@@ -10,5 +10,3 @@ export {
   type PresenceStoreOptions,
   type UserPresence,
 } from './presence-store.js';
-/** Every Lua script of the package (a test runs each against a real Redis Cluster). */
-export * as presenceScripts from './scripts.js';

@@ -129,11 +129,15 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
   const commands = redis as unknown as RedisClient & PresenceCommands;
   const pipeline = (): PresencePipeline => redis.pipeline() as PresencePipeline;
 
+  /** KEYS of the connect, heartbeat and disconnect scripts: one user's, in its bucket's slot. */
+  const connectionKeys = (userId: string, connId: string): string[] => [
+    keys.user(userId),
+    keys.index(keys.bucketOf(userId)),
+    keys.conn(userId, connId),
+    keys.lastSeen(userId),
+  ];
   const connectArgs = (e: ConnectionEntry, now: number, maxConnections = 0): ScriptArg[] => [
-    keys.user(e.userId),
-    keys.index(keys.bucketOf(e.userId)),
-    keys.conn(e.userId, e.connId),
-    keys.lastSeen(e.userId),
+    ...connectionKeys(e.userId, e.connId),
     e.connId,
     e.userId,
     now,
@@ -142,6 +146,23 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     JSON.stringify({ userId: e.userId, nodeId: e.nodeId, device: e.device, since: now }),
     maxConnections,
   ];
+
+  /** One pipeline of per-connection commands (one per slot of users on a cluster), replies in order. */
+  function pipelinedPerUser<E extends ConnectionRef>(
+    entries: readonly E[],
+    add: (p: PresencePipeline, entry: E) => void,
+  ): Promise<unknown[]> {
+    return runBySlot(
+      redis,
+      entries,
+      (e) => keys.user(e.userId),
+      async (group) => {
+        const p = pipeline();
+        for (const e of group) add(p, e);
+        return results(await p.exec());
+      },
+    );
+  }
 
   async function presenceOf(userIds: string[]): Promise<UserPresence[]> {
     const ids = uniq(userIds);
@@ -191,27 +212,15 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     async heartbeat(entries) {
       if (entries.length === 0) return { missing: [] };
       const now = clock();
-      const values = await runBySlot(
-        redis,
-        entries,
-        (e) => keys.user(e.userId),
-        async (group) => {
-          const p = pipeline();
-          for (const e of group) {
-            p.chatPresenceHeartbeat(
-              keys.user(e.userId),
-              keys.index(keys.bucketOf(e.userId)),
-              keys.conn(e.userId, e.connId),
-              keys.lastSeen(e.userId),
-              e.connId,
-              e.userId,
-              now,
-              now + ttlMs,
-              ttlMs,
-            );
-          }
-          return results(await p.exec());
-        },
+      const values = await pipelinedPerUser(entries, (p, e) =>
+        p.chatPresenceHeartbeat(
+          ...connectionKeys(e.userId, e.connId),
+          e.connId,
+          e.userId,
+          now,
+          now + ttlMs,
+          ttlMs,
+        ),
       );
       return { missing: entries.filter((_, i) => values[i] !== 1) };
     },
@@ -219,10 +228,7 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     async disconnect({ userId, connId }) {
       const now = clock();
       const [went, devices] = await commands.chatPresenceDisconnect(
-        keys.user(userId),
-        keys.index(keys.bucketOf(userId)),
-        keys.conn(userId, connId),
-        keys.lastSeen(userId),
+        ...connectionKeys(userId, connId),
         connId,
         userId,
         now,
@@ -294,15 +300,8 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     async reRegister(entries) {
       if (entries.length === 0) return { cameOnline: [] };
       const now = clock();
-      const values = await runBySlot(
-        redis,
-        entries,
-        (e) => keys.user(e.userId),
-        async (group) => {
-          const p = pipeline();
-          for (const e of group) p.chatPresenceConnect(...connectArgs(e, now));
-          return results(await p.exec());
-        },
+      const values = await pipelinedPerUser(entries, (p, e) =>
+        p.chatPresenceConnect(...connectArgs(e, now)),
       );
       const came = entries
         .filter((_, i) => (values[i] as [number, number])[0] === 1)

@@ -20,3 +20,4 @@ export { createAdapterFactory, resolveAdapterKind, type AdapterKind } from './ad
 export { commonSlot, groupBySlot, hashTag, slotOf } from './slots.js';
 export { isRedisUnavailableError } from './errors.js';
 export { pipelineResults, runBySlot } from './grouped.js';
+export { scriptsNotLoaded } from './script-coverage.js';

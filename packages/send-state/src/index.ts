@@ -16,5 +16,3 @@ export {
   type HandoffStreamOptions,
 } from './handoff-stream.js';
 export { BUDGET_LUA, RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';
-/** Every Lua script of the package (a test runs each against a real Redis Cluster). */
-export * as sendScripts from './scripts.js';

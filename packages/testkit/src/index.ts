@@ -50,3 +50,7 @@ export {
 } from './redis-cluster.js';
 export { startRedisBackend, type RedisBackend, type RedisKind } from './redis-backend.js';
 export { generateSelfSignedCert, type CertificatePair } from './tls.js';
+export {
+  startRedisClusterWithClient,
+  type RedisClusterWithClient,
+} from './redis-cluster-client.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { spawnManaged, waitUntilReady, type ManagedProcess } from './managed-process.js';
 import { getFreePort } from './ports.js';
-import { answersAs } from './redis.js';
+import { answersAs, testServerArgs } from './redis.js';
 import { waitFor } from './wait.js';
 
 /** One redis-server of the cluster. */
@@ -65,12 +65,10 @@ async function launchNode(binary: string, node: NodeState, nodeTimeoutMs: number
   const child = await spawnManaged(
     binary,
     [
-      '--port',
-      String(node.port),
+      // nodes.conf (the node's identity) stays in its dir across restartNode.
+      ...testServerArgs(node.port, node.dir),
       '--cluster-port',
       String(node.busPort),
-      '--bind',
-      '127.0.0.1',
       '--cluster-enabled',
       'yes',
       '--cluster-config-file',
@@ -80,18 +78,6 @@ async function launchNode(binary: string, node: NodeState, nodeTimeoutMs: number
       // Any replica may take over, however long it was cut off (tests kill nodes at will).
       '--cluster-replica-validity-factor',
       '0',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      node.dir,
-      '--daemonize',
-      'no',
-      '--protected-mode',
-      'no',
-      '--loglevel',
-      'warning',
     ],
     { name: `redis-cluster:${node.port}` },
   );

@@ -1,14 +1,17 @@
-import type { Conversation, Message, Presence } from '@chat/protocol';
+import { createPresenceStore } from '@chat/presence';
+import type { Message, Presence } from '@chat/protocol';
 import { waitFor, waitForEvent, type ManagedProcess, type RedisKind } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ack,
   collect,
   createGroup,
+  openDirect,
   sendText,
   startTestCluster,
   type TestCluster,
   type TestUser,
+  workerEnvOf,
 } from './fixtures/cluster.js';
 import { startReceiver, startWorker, type WebhookReceiver } from './fixtures/processes.js';
 
@@ -46,13 +49,11 @@ describe.each(VARIANTS)('$name', ({ redis, env }) => {
       },
     });
     worker = await startWorker({
-      ...cluster.backend.env,
-      ...env,
-      MONGO_URL: cluster.env.MONGO_URL ?? '',
-      MONGO_DB: cluster.env.MONGO_DB ?? '',
+      ...workerEnvOf(cluster),
       NOTIFY_WEBHOOK_URL: receiver.url,
       NOTIFY_WEBHOOK_SECRET: SECRET,
       WEBHOOK_BACKOFF_MS: '100',
+      PRESENCE_SWEEP_INTERVAL_MS: '300',
     });
   }, 90_000);
   afterAll(async () => {
@@ -63,14 +64,7 @@ describe.each(VARIANTS)('$name', ({ redis, env }) => {
 
   const users = (n: number) =>
     Promise.all(Array.from({ length: n }, (_, i) => cluster.register(name('u'), i % 3)));
-  async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-    const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
-      token: a.token,
-      body: { userId: b.id },
-    });
-    expect([200, 201]).toContain(res.status);
-    return res.body;
-  }
+  const direct = (a: TestUser, b: TestUser) => openDirect(cluster, a, b);
 
   it('delivers a direct message across nodes, to the other devices but not the sending socket', async () => {
     const [a, b] = (await users(2)) as [TestUser, TestUser];
@@ -189,6 +183,23 @@ describe.each(VARIANTS)('$name', ({ redis, env }) => {
     });
     bSocket.disconnect();
     await offline;
+  });
+
+  it("announces a vanished device's offline through the worker's sweep", async () => {
+    const [a, gone] = (await users(2)) as [TestUser, TestUser];
+    await direct(a, gone);
+    const aSocket = await cluster.connect(a, 2);
+    const offline = waitForEvent<Presence>(aSocket, 'presence', {
+      timeout: 15_000,
+      filter: (p) => p.userId === gone.id && !p.online,
+    });
+    // A lease that already ran out, as a crashed node leaves it: only the sweep can see it.
+    const crashed = createPresenceStore({
+      redis: cluster.nodes[0]!.deps.redis,
+      clock: () => Date.now() - 120_000,
+    });
+    await crashed.connect({ userId: gone.id, connId: 'on-a-dead-node', nodeId: 'dead' });
+    expect(await offline).toMatchObject({ userId: gone.id, online: false, devices: 0 });
   });
 
   it('counts the message budget and the login limit cluster-wide', async () => {

@@ -6,6 +6,7 @@ import {
   ack,
   collect,
   createGroup,
+  openDirect,
   startTestCluster,
   type ClientSocket,
   type TestCluster,
@@ -90,13 +91,7 @@ describe('killing a Redis Cluster master under traffic', () => {
       TestUser,
       TestUser,
     ];
-    const dm = async (x: TestUser, y: TestUser) =>
-      (
-        await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
-          token: x.token,
-          body: { userId: y.id },
-        })
-      ).body;
+    const dm = (x: TestUser, y: TestUser) => openDirect(cluster, x, y);
     const conversations = [await dm(a, b), await dm(c, d), await createGroup(cluster, e, [f, a])];
     const sockets = await Promise.all(users.map((u, i) => cluster.connect(u, i % 3)));
     const live = sockets.map((s) => collect<{ message: Message }>(s, 'message:new'));

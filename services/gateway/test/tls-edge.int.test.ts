@@ -3,7 +3,7 @@ import { request as plainRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Conversation, Message } from '@chat/protocol';
+import type { Message } from '@chat/protocol';
 import {
   generateSelfSignedCert,
   getFreePort,
@@ -15,7 +15,7 @@ import {
 } from '@chat/testkit';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendText, startTestCluster, type TestCluster } from './fixtures/cluster.js';
+import { openDirect, sendText, startTestCluster, type TestCluster } from './fixtures/cluster.js';
 
 /*
  * TLS at the edge (issue 15): the real nginx terminates HTTPS/WSS with a certificate from a
@@ -91,12 +91,7 @@ describe('TLS at the edge', () => {
 
   it('carries a socket.io session over wss:// and delivers a message across nodes', async () => {
     const [a, b] = await Promise.all([cluster.register('tls_a'), cluster.register('tls_b')]);
-    const conv = (
-      await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
-        token: a.token,
-        body: { userId: b.id },
-      })
-    ).body;
+    const conv = await openDirect(cluster, a, b);
     const connect = (token: string) => {
       const socket = connectSocket(`wss://localhost:${nginx.port}`, {
         auth: { token },
