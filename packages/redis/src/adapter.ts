@@ -1,8 +1,12 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Adapter } from 'socket.io-adapter';
 import type { RedisTopology, AdapterChoice } from './config.js';
 import { redisMajorVersion, type RedisClient } from './clients.js';
 
 export type AdapterKind = 'classic' | 'sharded';
+
+/** What Socket.IO's `adapter` option takes (the adapter libraries leave the namespace untyped). */
+export type AdapterFactory = (nsp: Parameters<ReturnType<typeof createAdapter>>[0]) => Adapter;
 
 /**
  * `auto` → sharded on a cluster and on a Redis ≥ 7 (SPUBLISH/SSUBSCRIBE exist), else classic.
@@ -27,7 +31,11 @@ export async function resolveAdapterKind(
  *   reaches only the nodes with a socket in it; a broadcast to several rooms and the
  *   cluster-wide requests (socketsJoin, fetchSockets…) use the namespace channel.
  */
-export function createAdapterFactory(kind: AdapterKind, pub: RedisClient, sub: RedisClient) {
+export function createAdapterFactory(
+  kind: AdapterKind,
+  pub: RedisClient,
+  sub: RedisClient,
+): AdapterFactory {
   return kind === 'sharded'
     ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' })
     : createAdapter(pub, sub);

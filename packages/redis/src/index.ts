@@ -16,7 +16,12 @@ export {
   type RedisClient,
   type RedisRole,
 } from './clients.js';
-export { createAdapterFactory, resolveAdapterKind, type AdapterKind } from './adapter.js';
+export {
+  createAdapterFactory,
+  resolveAdapterKind,
+  type AdapterFactory,
+  type AdapterKind,
+} from './adapter.js';
 export { commonSlot, groupBySlot, hashTag, slotOf } from './slots.js';
 export { isRedisUnavailableError } from './errors.js';
 export { pipelineResults, runBySlot } from './grouped.js';

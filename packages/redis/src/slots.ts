@@ -1,3 +1,7 @@
+// cluster-key-slot ships no types; a program that reaches this file only through imports (the
+// web typecheck, via testkit) must still see the declaration.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from 'cluster-key-slot';
 
 /**
