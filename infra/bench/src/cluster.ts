@@ -3,6 +3,8 @@ import {
   getFreePort,
   spawnManaged,
   startRedis,
+  startRedisCluster,
+  type RedisCluster,
   waitUntilReady,
   type ManagedProcess,
   type RedisServer,
@@ -17,7 +19,10 @@ export interface GatewayNode {
 }
 
 export interface BenchCluster {
+  /** One Redis, or the first node of the Redis Cluster. */
   redis: { url: string; pid: number };
+  /** Every redis-server process (one, or the cluster's nodes). */
+  redisNodes: Array<{ port: number; pid: number }>;
   mongo: { url: string; pid: number };
   gateways: GatewayNode[];
   /** The worker: it hands every sent message off (offline delivery) and sweeps presence. */
@@ -42,6 +47,8 @@ export interface StartClusterOptions {
   nodeArgs?: string[];
   /** @default 'dist' */
   build?: ServerBuild;
+  /** A local Redis Cluster (3 masters + 3 replicas) instead of one Redis. */
+  redisCluster?: boolean;
 }
 
 /**
@@ -130,6 +137,7 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
   const { repoRoot, log } = options;
   const started: ManagedProcess[] = [];
   let redis: RedisServer | undefined;
+  let redisCluster: RedisCluster | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -139,10 +147,22 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
     await Promise.all(gateways.map((p) => p.stop(5_000)));
     await Promise.all(started.filter((p) => !gateways.includes(p)).map((p) => p.stop(5_000)));
     await redis?.stop();
+    await redisCluster?.stop();
   };
 
   try {
-    redis = await startRedis();
+    let redisEnv: Record<string, string>;
+    let redisNodes: Array<{ port: number; pid: number }>;
+    if (options.redisCluster) {
+      redisCluster = await startRedisCluster();
+      redisEnv = { REDIS_CLUSTER_NODES: redisCluster.nodesEnv };
+      redisNodes = redisCluster.nodes.map((n) => ({ port: n.port, pid: n.pid }));
+    } else {
+      redis = await startRedis();
+      redisEnv = { REDIS_URL: redis.url };
+      redisNodes = [{ port: redis.port, pid: redis.pid }];
+    }
+    const firstRedis = redisNodes[0] ?? { port: 0, pid: 0 };
     const build = options.build ?? 'dist';
     const mongo = await startMongoProcess(repoRoot, log, options.nodeArgs ?? [], build);
     started.push(mongo.child);
@@ -166,7 +186,7 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
               NODE_ID: id,
               MONGO_URL: mongo.url,
               MONGO_DB: 'bench',
-              REDIS_URL: redis?.url ?? '',
+              ...redisEnv,
               JWT_SECRET: jwtSecret,
               LOG_LEVEL: options.gatewayLogLevel ?? 'warn',
               NODE_ENV: 'development',
@@ -199,7 +219,11 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
           ...serverEnv(build),
           MONGO_URL: mongo.url,
           MONGO_DB: 'bench',
-          REDIS_URL: redis.url,
+          ...redisEnv,
+          // The worker publishes presence with the gateways' adapter kind.
+          ...(options.gatewayEnv?.REDIS_ADAPTER
+            ? { REDIS_ADAPTER: options.gatewayEnv.REDIS_ADAPTER }
+            : {}),
           LOG_LEVEL: 'info',
           NODE_ENV: 'development',
         },
@@ -214,9 +238,9 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
       timeout: START_TIMEOUT_MS,
       what: 'worker ready',
     });
-    const redisPid = redis.pid;
     return {
-      redis: { url: redis.url, pid: redisPid },
+      redis: { url: `redis://127.0.0.1:${firstRedis.port}`, pid: firstRedis.pid },
+      redisNodes,
       mongo: { url: mongo.url, pid: mongo.child.pid },
       gateways,
       worker: { pid: worker.pid },
@@ -225,7 +249,7 @@ export async function startCluster(options: StartClusterOptions): Promise<BenchC
         ...gateways.map((g, i) => ({ name: `gateway-${i + 1}`, pid: g.pid })),
         { name: 'worker', pid: worker.pid },
         { name: 'mongo', pid: mongo.child.pid },
-        { name: 'redis', pid: redisPid },
+        ...redisNodes.map((n, i) => ({ name: i === 0 ? 'redis' : `redis-${i + 1}`, pid: n.pid })),
         { name: 'bench', pid: process.pid },
       ],
       stop,

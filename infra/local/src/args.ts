@@ -12,9 +12,14 @@ export interface RunnerOptions {
    * @default `${runDir}/data`
    */
   dataDir: string | undefined;
+  /** `--redis-cluster`: start a local Redis Cluster (3 masters + 3 replicas) instead of one Redis. */
+  redisCluster: boolean;
+  /** `--tls`: nginx serves HTTPS/WSS with a generated self-signed certificate. */
+  tls: boolean;
 }
 
-const USAGE = 'usage: npm start -- [--nodes N] [--port P] [--data-dir DIR | --ephemeral]';
+const USAGE =
+  'usage: npm start -- [--nodes N] [--port P] [--data-dir DIR | --ephemeral] [--redis-cluster] [--tls]';
 
 function positiveInt(name: string, raw: string, max: number): number {
   const value = Number(raw);
@@ -37,6 +42,8 @@ export function parseRunnerArgs(
   let port = env.PORT ?? '8080';
   let dataDir = env.DATA_DIR;
   let ephemeral = false;
+  let redisCluster = false;
+  let tls = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
@@ -51,6 +58,8 @@ export function parseRunnerArgs(
     else if (flag === '--port') port = take();
     else if (flag === '--data-dir') dataDir = take();
     else if (arg === '--ephemeral') ephemeral = true;
+    else if (arg === '--redis-cluster') redisCluster = true;
+    else if (arg === '--tls') tls = true;
     else if (arg === '--') continue;
     else throw new Error(`unknown argument "${arg}" (${USAGE})`);
   }
@@ -65,5 +74,7 @@ export function parseRunnerArgs(
     runDir,
     mongoDb: env.MONGO_DB ?? 'chat',
     dataDir: ephemeral ? undefined : resolve(repoRoot, dataDir ?? `${runDir}/data`),
+    redisCluster,
+    tls,
   };
 }

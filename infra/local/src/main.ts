@@ -12,7 +12,9 @@ import {
 } from './cluster-file.js';
 import { createLineFormatter } from './log-format.js';
 import { Supervisor } from './processes.js';
-import { provideMongo, provideRedis, tsEntryArgs, workerEntry } from './services.js';
+import { provideRedisBackend } from './redis-backend.js';
+import { provideMongo, tsEntryArgs, workerEntry } from './services.js';
+import { prepareLocalTls, waitForHttps } from './tls.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const READY_TIMEOUT_MS = 60_000;
@@ -67,15 +69,17 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const redis = await provideRedis(supervisor, process.env);
-    log(`redis ${redis.url}${redis.pid ? ` (pid ${redis.pid})` : ' (REDIS_URL)'}`);
+    const backend = await provideRedisBackend(supervisor, process.env, options.redisCluster);
+    const redis = backend.endpoint;
+    log(backend.describe);
     const mongo = await provideMongo(supervisor, process.env, repoRoot, options.dataDir, log);
     log(`mongo ${mongo.url}${mongo.pid ? ` (pid ${mongo.pid}, embedded)` : ' (MONGO_URL)'}`);
 
-    const url = `http://127.0.0.1:${options.port}`;
+    const tls = options.tls ? await prepareLocalTls(options.runDir) : undefined;
+    const url = tls ? `https://localhost:${options.port}` : `http://127.0.0.1:${options.port}`;
     const shared = {
       ...process.env,
-      REDIS_URL: redis.url,
+      ...backend.env,
       MONGO_URL: mongo.url,
       MONGO_DB: options.mongoDb,
       PUBLIC_URL: url,
@@ -103,6 +107,7 @@ async function main(): Promise<number> {
       renderNginxConfig({
         listenPort: options.port,
         upstreams: nodePorts.map((port) => ({ host: '127.0.0.1', port })),
+        ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile } } : {}),
       }),
       { port: options.port },
     );
@@ -113,7 +118,11 @@ async function main(): Promise<number> {
       ...nodePorts.map((port) =>
         waitForHttp(`http://127.0.0.1:${port}/readyz`, { timeout: READY_TIMEOUT_MS }),
       ),
-    ]).then(() => waitForHttp(`${url}/readyz`, { timeout: 10_000 }));
+    ]).then(() =>
+      tls
+        ? waitForHttps(`${url}/readyz`, tls.cert, 10_000)
+        : waitForHttp(`${url}/readyz`, { timeout: 10_000 }),
+    );
     await Promise.race([ready, supervisor.firstExit().then((error) => Promise.reject(error))]);
 
     const path = await writeClusterFile(options.runDir, {
@@ -125,6 +134,8 @@ async function main(): Promise<number> {
       mongo,
     });
     log(`cluster file ${path}`);
+    if (tls)
+      log(`TLS: self-signed certificate ${tls.certFile} (trust it to avoid browser warnings)`);
     console.log(`Chat cluster ready: ${url} (${options.nodes} nodes)`);
     return await new Promise<number>(() => undefined);
   } catch (error) {

@@ -16,6 +16,15 @@ describe('parseRunnerArgs', () => {
       runDir: '/repo/.run',
       mongoDb: 'chat',
       dataDir: '/repo/.run/data',
+      redisCluster: false,
+      tls: false,
+    });
+  });
+
+  it('takes --redis-cluster and --tls', () => {
+    expect(parseRunnerArgs(['--redis-cluster', '--tls'], {}, root)).toMatchObject({
+      redisCluster: true,
+      tls: true,
     });
   });
 

@@ -26,6 +26,7 @@ import {
   parseDockerfile,
   type Stage,
 } from './production-files/dockerfile.js';
+import { generateSelfSignedCert } from '@chat/testkit';
 import { durationMs, find, nginxSize, one, parseNginxConf } from './production-files/nginx-conf.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -77,9 +78,19 @@ function versionAtLeast(version: string, min: string): boolean {
   return true;
 }
 
+/** The server block whose `listen` starts with `port`. */
+const serverOn = (port: string) => {
+  const found = find(http, 'server').filter((s) =>
+    find(s.block ?? [], 'listen').some((l) => l.args[0] === port),
+  );
+  if (found.length !== 1) throw new Error(`expected one server on ${port}, found ${found.length}`);
+  return found[0]?.block ?? [];
+};
+
 describe('nginx.conf', () => {
   const upstream = one(http, 'upstream', 'chat').block ?? [];
-  const location = one(one(http, 'server').block ?? [], 'location', '/').block ?? [];
+  const tlsServer = serverOn('443');
+  const location = one(tlsServer, 'location', '/').block ?? [];
   const headers = new Map(
     find(location, 'proxy_set_header').map((d) => [d.args[0]?.toLowerCase(), d.args[1]]),
   );
@@ -101,6 +112,9 @@ describe('nginx.conf', () => {
     );
     const dir = mkdtempSync(join(tmpdir(), 'nginx-t-'));
     try {
+      // The certificate compose mounts at /etc/nginx/certs: a generated one here.
+      await generateSelfSignedCert(join(dir, 'certs'));
+      text = text.replaceAll('/etc/nginx/certs/', `${dir}/certs/`);
       // Temp and log paths under the scratch dir, so the test needs no root.
       const paths = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
         .map((p) => `${p}_temp_path ${dir}/${p};`)
@@ -160,10 +174,25 @@ describe('nginx.conf', () => {
   });
 
   it('accepts an upload of UPLOAD_MAX_BYTES plus multipart overhead', () => {
-    const limit = nginxSize(
-      one(one(http, 'server').block ?? [], 'client_max_body_size').args[0] ?? '0',
-    );
+    const limit = nginxSize(one(tlsServer, 'client_max_body_size').args[0] ?? '0');
     expect(limit).toBeGreaterThanOrEqual(gateway.config.uploads.maxBytes + 64 * 1024);
+  });
+
+  it('serves HTTPS on 443 with HSTS from the edge, and redirects plain HTTP', () => {
+    expect(find(tlsServer, 'listen')[0]?.args).toEqual(['443', 'ssl']);
+    expect(one(tlsServer, 'ssl_certificate').args[0]).toBe('/etc/nginx/certs/tls.crt');
+    expect(one(tlsServer, 'ssl_certificate_key').args[0]).toBe('/etc/nginx/certs/tls.key');
+    expect(one(tlsServer, 'proxy_hide_header').args[0]).toBe('Strict-Transport-Security');
+    expect(one(tlsServer, 'add_header').args.slice(0, 2)).toEqual([
+      'Strict-Transport-Security',
+      'max-age=31536000',
+    ]);
+    const plain = serverOn('80');
+    expect(one(plain, 'location', '/').block?.find((d) => d.name === 'return')?.args).toEqual([
+      '301',
+      'https://$host$request_uri',
+    ]);
+    expect(one(plain, 'location', '=').args).toEqual(['=', '/nginx-health']);
   });
 
   it('overwrites X-Forwarded-For, so TRUST_PROXY ranges cannot be spoofed through it', () => {
@@ -261,7 +290,7 @@ describe('docker-compose.yml', () => {
     ]) {
       expect(worker.env[name], name).toBe(gateway.env[name]);
     }
-    expect(worker.config.redisUrl).toBe(gateway.config.redis.url);
+    expect(worker.config.redis.topology).toEqual(gateway.config.redis.topology);
     // The hand-off stream lives under the send path's prefix.
     expect(worker.config.redisPrefix).toBe(gateway.config.redis.keyPrefix);
     expect(worker.config.mongo).toEqual(gateway.config.mongo);

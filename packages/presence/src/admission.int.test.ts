@@ -52,7 +52,7 @@ describe('admission with a per-user connection cap', () => {
     expect(await nodeA.admit(entry('c'), 3)).toMatchObject({ accepted: true, devices: 3 });
     expect(await nodeB.admit(entry('d'), 3)).toEqual({ accepted: false, devices: 3 });
     // The refused connection left no trace: no lease, no device counted.
-    expect(await redisA.exists(nodeA.keys.conn('d'))).toBe(0);
+    expect(await redisA.exists(nodeA.keys.conn('u1', 'd'))).toBe(0);
     expect(await nodeA.query(['u1'])).toMatchObject([{ online: true, devices: 3 }]);
     // Another user is not affected by u1's cap.
     expect(await nodeB.admit(entry('x', 'u2'), 3)).toMatchObject({ accepted: true, devices: 1 });

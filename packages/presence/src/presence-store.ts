@@ -1,5 +1,11 @@
-import type { ChainableCommander, Redis } from 'ioredis';
-import { createPresenceKeys, DEFAULT_PRESENCE_PREFIX, type PresenceKeys } from './keys.js';
+import { pipelineResults as results, runBySlot, type RedisClient } from '@chat/redis';
+import type { ChainableCommander } from 'ioredis';
+import {
+  createPresenceKeys,
+  DEFAULT_PRESENCE_PREFIX,
+  PRESENCE_BUCKETS,
+  type PresenceKeys,
+} from './keys.js';
 import {
   CONNECT_LUA,
   DISCONNECT_LUA,
@@ -20,8 +26,8 @@ export const MAX_PRESENCE_QUERY = 200;
 const SWEEP_BATCH = 500;
 
 export interface PresenceStoreOptions {
-  /** Shared client; the store never closes it (the owner does). */
-  redis: Redis;
+  /** Shared client (one Redis or a cluster); the store never closes it (the owner does). */
+  redis: RedisClient;
   /** @default 'presence:' */
   prefix?: string;
   /** How long a connection stays alive without a heartbeat. @default 60_000 */
@@ -76,6 +82,8 @@ export interface PresenceStore {
   /** One pipeline; at most {@link MAX_PRESENCE_QUERY} distinct ids. Result keeps the input order (deduplicated). */
   query(userIds: string[]): Promise<UserPresence[]>;
   isOnline(userIds: string[]): Promise<Set<string>>;
+  /** Live connections of one user anywhere in the cluster (one ZCOUNT). */
+  devices(userId: string): Promise<number>;
   /**
    * Users whose last live connection expired without a clean disconnect. Each such user
    * is removed atomically, so among concurrent sweepers exactly one reports it.
@@ -100,21 +108,12 @@ type PresencePipeline = ChainableCommander & {
   [K in keyof PresenceCommands]: (...args: ScriptArg[]) => PresencePipeline;
 };
 
-function defineCommands(redis: Redis): void {
+function defineCommands(redis: RedisClient): void {
   redis.defineCommand('chatPresenceConnect', { numberOfKeys: 4, lua: CONNECT_LUA });
   redis.defineCommand('chatPresenceHeartbeat', { numberOfKeys: 4, lua: HEARTBEAT_LUA });
   redis.defineCommand('chatPresenceDisconnect', { numberOfKeys: 4, lua: DISCONNECT_LUA });
   redis.defineCommand('chatPresenceSweepUser', { numberOfKeys: 3, lua: SWEEP_USER_LUA });
   redis.defineCommand('chatPresenceOnlineCounts', { lua: ONLINE_COUNTS_LUA });
-}
-
-/** Unwraps a pipeline result, rethrowing the first command error. */
-function results(raw: Array<[Error | null, unknown]> | null): unknown[] {
-  if (!raw) throw new Error('presence pipeline was discarded');
-  return raw.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
 }
 
 function uniq(ids: string[]): string[] {
@@ -127,14 +126,18 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
   const ttlMs = options.ttlMs ?? DEFAULT_PRESENCE_TTL_MS;
   const clock = options.clock ?? Date.now;
   defineCommands(redis);
-  const commands = redis as unknown as Redis & PresenceCommands;
+  const commands = redis as unknown as RedisClient & PresenceCommands;
   const pipeline = (): PresencePipeline => redis.pipeline() as PresencePipeline;
 
+  /** KEYS of the connect, heartbeat and disconnect scripts: one user's, in its bucket's slot. */
+  const connectionKeys = (userId: string, connId: string): string[] => [
+    keys.user(userId),
+    keys.index(keys.bucketOf(userId)),
+    keys.conn(userId, connId),
+    keys.lastSeen(userId),
+  ];
   const connectArgs = (e: ConnectionEntry, now: number, maxConnections = 0): ScriptArg[] => [
-    keys.user(e.userId),
-    keys.index(),
-    keys.conn(e.connId),
-    keys.lastSeen(e.userId),
+    ...connectionKeys(e.userId, e.connId),
     e.connId,
     e.userId,
     now,
@@ -143,6 +146,23 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     JSON.stringify({ userId: e.userId, nodeId: e.nodeId, device: e.device, since: now }),
     maxConnections,
   ];
+
+  /** One pipeline of per-connection commands (one per slot of users on a cluster), replies in order. */
+  function pipelinedPerUser<E extends ConnectionRef>(
+    entries: readonly E[],
+    add: (p: PresencePipeline, entry: E) => void,
+  ): Promise<unknown[]> {
+    return runBySlot(
+      redis,
+      entries,
+      (e) => keys.user(e.userId),
+      async (group) => {
+        const p = pipeline();
+        for (const e of group) add(p, e);
+        return results(await p.exec());
+      },
+    );
+  }
 
   async function presenceOf(userIds: string[]): Promise<UserPresence[]> {
     const ids = uniq(userIds);
@@ -153,18 +173,20 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     }
     if (ids.length === 0) return [];
     const now = clock();
-    const p = pipeline();
-    for (const id of ids) {
-      p.zcount(keys.user(id), `(${now}`, '+inf');
-      p.get(keys.lastSeen(id));
-    }
-    const values = results(await p.exec());
-    return ids.map((userId, i) => {
-      const devices = Number(values[2 * i]);
-      const seen = values[2 * i + 1];
-      const presence: UserPresence = { userId, online: devices > 0, devices };
-      if (typeof seen === 'string') presence.lastSeen = new Date(Number(seen)).toISOString();
-      return presence;
+    return runBySlot(redis, ids, keys.user, async (group) => {
+      const p = pipeline();
+      for (const id of group) {
+        p.zcount(keys.user(id), `(${now}`, '+inf');
+        p.get(keys.lastSeen(id));
+      }
+      const values = results(await p.exec());
+      return group.map((userId, i) => {
+        const devices = Number(values[2 * i]);
+        const seen = values[2 * i + 1];
+        const presence: UserPresence = { userId, online: devices > 0, devices };
+        if (typeof seen === 'string') presence.lastSeen = new Date(Number(seen)).toISOString();
+        return presence;
+      });
     });
   }
 
@@ -190,31 +212,23 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     async heartbeat(entries) {
       if (entries.length === 0) return { missing: [] };
       const now = clock();
-      const p = pipeline();
-      for (const e of entries) {
+      const values = await pipelinedPerUser(entries, (p, e) =>
         p.chatPresenceHeartbeat(
-          keys.user(e.userId),
-          keys.index(),
-          keys.conn(e.connId),
-          keys.lastSeen(e.userId),
+          ...connectionKeys(e.userId, e.connId),
           e.connId,
           e.userId,
           now,
           now + ttlMs,
           ttlMs,
-        );
-      }
-      const values = results(await p.exec());
+        ),
+      );
       return { missing: entries.filter((_, i) => values[i] !== 1) };
     },
 
     async disconnect({ userId, connId }) {
       const now = clock();
       const [went, devices] = await commands.chatPresenceDisconnect(
-        keys.user(userId),
-        keys.index(),
-        keys.conn(connId),
-        keys.lastSeen(userId),
+        ...connectionKeys(userId, connId),
         connId,
         userId,
         now,
@@ -223,6 +237,8 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     },
 
     query: presenceOf,
+
+    devices: (userId) => redis.zcount(keys.user(userId), `(${clock()}`, '+inf'),
 
     async isOnline(userIds) {
       const ids = uniq(userIds);
@@ -233,38 +249,40 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
         const live = await redis.zcount(keys.user(only), `(${now}`, '+inf');
         return new Set(live > 0 ? ids : []);
       }
-      const counts = await commands.chatPresenceOnlineCounts(
-        ids.length,
-        ...ids.map(keys.user),
-        now,
+      // One script on one Redis; one per slot of users on a cluster.
+      const counts = await runBySlot(redis, ids, keys.user, (group) =>
+        commands.chatPresenceOnlineCounts(group.length, ...group.map(keys.user), now),
       );
       return new Set(ids.filter((_, i) => Number(counts[i]) > 0));
     },
 
     async sweepExpired(now = clock()) {
       const swept: Array<{ userId: string; lastSeen: Date }> = [];
-      for (;;) {
-        // Candidates whose latest known expiry has passed; the per-user script re-checks.
-        const candidates = await redis.zrangebyscore(
-          keys.index(),
-          '-inf',
-          now,
-          'LIMIT',
-          0,
-          SWEEP_BATCH,
-        );
+      let buckets = Array.from({ length: PRESENCE_BUCKETS }, (_, b) => b);
+      while (buckets.length > 0) {
+        // Candidates whose latest known expiry has passed, per bucket index (one pipeline on
+        // one Redis, one read per bucket on a cluster); the per-user script re-checks.
+        const perBucket = await runBySlot(redis, buckets, keys.index, async (group) => {
+          const p = pipeline();
+          for (const b of group)
+            p.zrangebyscore(keys.index(b), '-inf', now, 'LIMIT', 0, SWEEP_BATCH);
+          return results(await p.exec()) as string[][];
+        });
+        const candidates = perBucket.flat();
         if (candidates.length === 0) break;
-        const p = pipeline();
-        for (const userId of candidates) {
-          p.chatPresenceSweepUser(
-            keys.user(userId),
-            keys.index(),
-            keys.lastSeen(userId),
-            userId,
-            now,
-          );
-        }
-        const values = results(await p.exec());
+        const values = await runBySlot(redis, candidates, keys.user, async (group) => {
+          const p = pipeline();
+          for (const userId of group) {
+            p.chatPresenceSweepUser(
+              keys.user(userId),
+              keys.index(keys.bucketOf(userId)),
+              keys.lastSeen(userId),
+              userId,
+              now,
+            );
+          }
+          return results(await p.exec());
+        });
         candidates.forEach((userId, i) => {
           const value = values[i];
           if (!Array.isArray(value)) return;
@@ -273,7 +291,8 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
           const ms = seen === '' ? Number(expiry) - ttlMs : Number(seen);
           swept.push({ userId, lastSeen: new Date(ms) });
         });
-        if (candidates.length < SWEEP_BATCH) break;
+        // Only a bucket that filled its batch may hold more.
+        buckets = buckets.filter((_, i) => (perBucket[i]?.length ?? 0) >= SWEEP_BATCH);
       }
       return swept;
     },
@@ -281,9 +300,9 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
     async reRegister(entries) {
       if (entries.length === 0) return { cameOnline: [] };
       const now = clock();
-      const p = pipeline();
-      for (const e of entries) p.chatPresenceConnect(...connectArgs(e, now));
-      const values = results(await p.exec());
+      const values = await pipelinedPerUser(entries, (p, e) =>
+        p.chatPresenceConnect(...connectArgs(e, now)),
+      );
       const came = entries
         .filter((_, i) => (values[i] as [number, number])[0] === 1)
         .map((e) => e.userId);

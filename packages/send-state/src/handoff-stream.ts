@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 import { decodeHandoff, type HandoffRecord } from './handoff.js';
 
 /** The consumer group every worker reads the hand-off stream through. */
@@ -6,7 +6,7 @@ export const HANDOFF_GROUP = 'offline-delivery';
 
 export interface HandoffStreamOptions {
   /** A connection of its own: `read` blocks it while the stream is empty. */
-  redis: Redis;
+  redis: RedisClient;
   /** The stream key (SendKeys.handoff()). */
   key: string;
   /** Unique per worker process. */

@@ -6,6 +6,19 @@
  */
 
 /**
+ * The fixed-window budget (rate-limiter-flexible's counter format): INCR, a window TTL set by
+ * the first hit, refused over the limit. `key`, `limit`, `window` are Lua expressions.
+ */
+const budgetStep = (key: string, limit: string, window: string): string => `
+    local used = redis.call('INCR', ${key})
+    local left = redis.call('PTTL', ${key})
+    if left < 0 then
+      redis.call('PEXPIRE', ${key}, ${window})
+      left = tonumber(${window})
+    end
+    if used > tonumber(${limit}) then return {'limited', left} end`;
+
+/**
  * One send. Everything before the budget has no side effect, so a send that must first seed
  * the counter or reload its membership cache retries for free; a refused send claims nothing.
  *
@@ -33,14 +46,7 @@ if not retry then claimed = redis.call('GET', KEYS[2]) end
 if not claimed and redis.call('EXISTS', KEYS[3]) == 0 then return {'seed'} end
 local nextKey = 4
 if ARGV[7] == '1' then
-  if not retry then
-    local used = redis.call('INCR', KEYS[4])
-    local left = redis.call('PTTL', KEYS[4])
-    if left < 0 then
-      redis.call('PEXPIRE', KEYS[4], ARGV[3])
-      left = tonumber(ARGV[3])
-    end
-    if used > tonumber(ARGV[2]) then return {'limited', left} end
+  if not retry then${budgetStep('KEYS[4]', 'ARGV[2]', 'ARGV[3]')}
   end
   nextKey = 5
 end
@@ -60,6 +66,15 @@ if claimed then return {'resent', claimed} end
 local seq = redis.call('INCR', KEYS[3])
 redis.call('SET', KEYS[2], seq .. ':' .. ARGV[5], 'PX', ARGV[4])
 return {'ok', seq}
+`;
+
+/**
+ * The budget alone, for a Redis Cluster: the user's budget key and the conversation's keys
+ * live in different slots, so there the budget is spent first (SEND_LUA then runs without
+ * it). KEYS: budget. ARGV: 1 limit, 2 window ms. Returns {'ok'} or {'limited', ms}.
+ */
+export const BUDGET_LUA = `${budgetStep('KEYS[1]', 'ARGV[1]', 'ARGV[2]')}
+return {'ok'}
 `;
 
 /**

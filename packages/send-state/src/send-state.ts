@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '@chat/core';
-import type { Redis } from 'ioredis';
+import { isCluster, runBySlot, type RedisClient } from '@chat/redis';
 import { encodeHandoff, type HandoffEntry } from './handoff.js';
 import { createSendKeys, type SendKeys } from './keys.js';
-import { RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';
+import { BUDGET_LUA, RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';
 
 /**
  * How long a clientMsgId is remembered. A client resends after a lost ack within seconds to
@@ -20,8 +20,8 @@ export const SEND_CLAIM_TTL_MS = 15 * 60_000;
 export const SEND_STATE_TTL_MS = 7 * 24 * 3600_000;
 
 export interface SendStateOptions {
-  /** Shared command client; never closed here. */
-  redis: Redis;
+  /** Shared command client (one Redis or a cluster); never closed here. */
+  redis: RedisClient;
   /** Prefix of every key (tests and a second cluster on one Redis choose their own). */
   prefix: string;
   /** The per-user message budget (one fixed window shared by every device and node); absent = none. */
@@ -44,18 +44,27 @@ export interface SendRequest {
   handoff: HandoffEntry;
   /** 'retry': the counter was raised after the insert hit the seq index; take a fresh seq. */
   mode?: 'send' | 'retry';
+  /**
+   * An earlier round of this send was answered `stale`/`seed` with `budgetSpent`: its budget is
+   * already spent (cluster mode), so this round must not spend it again.
+   */
+  budgetSpent?: boolean;
 }
 
 export type SendOutcome =
   | { kind: 'ok'; seq: number }
   | { kind: 'resent'; seq: number; messageId: string }
-  | { kind: 'stale'; version: string }
-  | { kind: 'seed' };
+  /** `budgetSpent`: this send's budget is spent already; pass it on the next round. */
+  | { kind: 'stale'; version: string; budgetSpent?: true }
+  | { kind: 'seed'; budgetSpent?: true };
 
 export interface SendState {
   readonly keys: SendKeys;
   /**
-   * The one Redis round trip of a send (scripts.ts SEND_LUA). Throws RATE_LIMITED (with
+   * The one Redis round trip of a send on one Redis (scripts.ts SEND_LUA). On a Redis Cluster
+   * the budget, the conversation's keys and the hand-off stream are in three slots: three
+   * round trips, in this order (BUDGET_LUA on the user's slot, SEND_LUA without budget and
+   * hand-off on the conversation's, XADD on the stream's). Throws RATE_LIMITED (with
    * retryAfterMs) when the budget is spent and UNAVAILABLE when Redis cannot answer: a limit
    * that vanishes with Redis is what an attacker waits for.
    */
@@ -70,7 +79,7 @@ export interface SendState {
   bumpVersion(conversationId: string): Promise<void>;
   /** Moves the counter up to at least `floor`; returns the counter. */
   raiseCounter(conversationId: string, floor: number): Promise<number>;
-  /** The counters that exist, by conversation id (one MGET). */
+  /** The counters that exist, by conversation id (one MGET; one per slot on a cluster). */
   counters(conversationIds: readonly string[]): Promise<Map<string, number>>;
 }
 
@@ -78,6 +87,7 @@ type ScriptReply = [string, string | number];
 
 interface SendCommands {
   chatSend(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ScriptReply>;
+  chatBudget(key: string, limit: number, windowMs: number): Promise<ScriptReply>;
   chatVersion(key: string, token: string, ttlMs: number): Promise<string>;
   chatRaise(key: string, floor: number, ttlMs: number): Promise<number>;
 }
@@ -98,6 +108,7 @@ export function createSendState(options: SendStateOptions): SendState {
   const claimTtlMs = options.claimTtlMs ?? SEND_CLAIM_TTL_MS;
   const stateTtlMs = options.stateTtlMs ?? SEND_STATE_TTL_MS;
   redis.defineCommand('chatSend', { lua: SEND_LUA });
+  redis.defineCommand('chatBudget', { numberOfKeys: 1, lua: BUDGET_LUA });
   redis.defineCommand('chatVersion', { numberOfKeys: 1, lua: VERSION_LUA });
   redis.defineCommand('chatRaise', { numberOfKeys: 1, lua: RAISE_LUA });
   const commands = redis as unknown as SendCommands;
@@ -122,35 +133,86 @@ export function createSendState(options: SendStateOptions): SendState {
     }
   }
 
+  /** One Redis: every check and write of the send in one script, one round trip. */
+  async function allocateInOneScript(request: SendRequest): Promise<SendOutcome> {
+    const { conversationId: c } = request;
+    const keyList = [
+      keys.version(c),
+      keys.claim(c, request.senderId, request.clientMsgId),
+      keys.seq(c),
+    ];
+    if (budget) keyList.push(keys.budget(request.senderId));
+    keyList.push(keys.handoff());
+    const reply = await unavailableOnFailure(() =>
+      commands.chatSend(
+        keyList.length,
+        ...keyList,
+        ...sendArgs(request, budget !== undefined, true),
+      ),
+    );
+    return parse(reply);
+  }
+
+  /**
+   * A Redis Cluster. Safety as on one Redis: a refused budget claims nothing (it runs first);
+   * `stale`/`seed` say the budget is spent so the caller's next round skips it; the hand-off
+   * entry is added only after the conversation's script granted (or re-found) the seq, and a
+   * failed XADD fails the send (UNAVAILABLE), whose resend adds it then.
+   */
+  async function allocateAcrossSlots(request: SendRequest): Promise<SendOutcome> {
+    const { conversationId: c } = request;
+    const retry = request.mode === 'retry';
+    let spent = false;
+    if (budget && !retry && request.budgetSpent !== true) {
+      parse(
+        await unavailableOnFailure(() =>
+          commands.chatBudget(keys.budget(request.senderId), budget.perWindow, budget.windowMs),
+        ),
+      );
+      spent = true;
+    }
+    const keyList = [
+      keys.version(c),
+      keys.claim(c, request.senderId, request.clientMsgId),
+      keys.seq(c),
+    ];
+    const outcome = parse(
+      await unavailableOnFailure(() =>
+        commands.chatSend(keyList.length, ...keyList, ...sendArgs(request, false, false)),
+      ),
+    );
+    if (outcome.kind === 'stale' || outcome.kind === 'seed') {
+      return spent || request.budgetSpent === true ? { ...outcome, budgetSpent: true } : outcome;
+    }
+    if (!retry) {
+      const entry =
+        outcome.kind === 'resent'
+          ? { ...request.handoff, messageId: outcome.messageId }
+          : request.handoff;
+      await unavailableOnFailure(() => redis.xadd(keys.handoff(), '*', ...encodeHandoff(entry)));
+    }
+    return outcome;
+  }
+
+  /** SEND_LUA's ARGV. */
+  function sendArgs(request: SendRequest, withBudget: boolean, withHandoff: boolean) {
+    return [
+      request.version,
+      budget?.perWindow ?? 0,
+      budget?.windowMs ?? 0,
+      claimTtlMs,
+      request.messageId,
+      request.mode ?? 'send',
+      withBudget ? '1' : '0',
+      withHandoff ? '1' : '0',
+      ...(withHandoff ? encodeHandoff(request.handoff) : []),
+    ];
+  }
+
   return {
     keys,
 
-    async allocate(request) {
-      const { conversationId: c } = request;
-      const keyList = [
-        keys.version(c),
-        keys.claim(c, request.senderId, request.clientMsgId),
-        keys.seq(c),
-      ];
-      if (budget) keyList.push(keys.budget(request.senderId));
-      keyList.push(keys.handoff());
-      const reply = await unavailableOnFailure(() =>
-        commands.chatSend(
-          keyList.length,
-          ...keyList,
-          request.version,
-          budget?.perWindow ?? 0,
-          budget?.windowMs ?? 0,
-          claimTtlMs,
-          request.messageId,
-          request.mode ?? 'send',
-          budget ? '1' : '0',
-          '1',
-          ...encodeHandoff(request.handoff),
-        ),
-      );
-      return parse(reply);
-    },
+    allocate: isCluster(redis) ? allocateAcrossSlots : allocateInOneScript,
 
     versionOf: (conversationId) =>
       unavailableOnFailure(() =>
@@ -170,11 +232,11 @@ export function createSendState(options: SendStateOptions): SendState {
       const out = new Map<string, number>();
       if (conversationIds.length === 0) return out;
       const values = await unavailableOnFailure(() =>
-        redis.mget(conversationIds.map((id) => keys.seq(id))),
+        runBySlot(redis, conversationIds, keys.seq, (group) => redis.mget(group.map(keys.seq))),
       );
       values.forEach((value, i) => {
         const id = conversationIds[i];
-        if (value !== null && id !== undefined) out.set(id, Number(value));
+        if (value !== null && value !== undefined && id !== undefined) out.set(id, Number(value));
       });
       return out;
     },

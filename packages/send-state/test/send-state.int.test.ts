@@ -3,12 +3,8 @@ import { startRedis, type RedisServer } from '@chat/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandoffStream } from '../src/handoff-stream.js';
-import {
-  createSendState,
-  SEND_CLAIM_TTL_MS,
-  type SendRequest,
-  type SendState,
-} from '../src/send-state.js';
+import { createSendState, SEND_CLAIM_TTL_MS, type SendState } from '../src/send-state.js';
+import { request } from './requests.js';
 
 let server: RedisServer;
 const clients: Redis[] = [];
@@ -21,26 +17,6 @@ function node(prefix: string, budget?: { perWindow: number; windowMs: number }):
   return createSendState({ redis, prefix, ...(budget ? { budget } : {}) });
 }
 const freshPrefix = () => `t${++prefixes}:`;
-
-function request(over: Partial<SendRequest> & { clientMsgId: string }): SendRequest {
-  const base = {
-    conversationId: 'c1',
-    senderId: 'alice',
-    messageId: `id-${over.clientMsgId}`,
-    version: '',
-  };
-  const merged = { ...base, ...over };
-  return {
-    ...merged,
-    handoff: {
-      conversationId: merged.conversationId,
-      messageId: merged.messageId,
-      senderId: merged.senderId,
-      version: merged.version,
-      preview: 'hi',
-    },
-  };
-}
 
 /** Version known, counter seeded: what a node has after its first send to a conversation. */
 async function ready(state: SendState, conversationId = 'c1', floor = 0): Promise<string> {

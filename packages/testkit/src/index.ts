@@ -42,3 +42,15 @@ export {
   type WebhookDelivery,
   type WebhookReceiver,
 } from './webhook-receiver.js';
+export {
+  startRedisCluster,
+  type RedisCluster,
+  type RedisClusterNode,
+  type StartRedisClusterOptions,
+} from './redis-cluster.js';
+export { startRedisBackend, type RedisBackend, type RedisKind } from './redis-backend.js';
+export { generateSelfSignedCert, type CertificatePair } from './tls.js';
+export {
+  startRedisClusterWithClient,
+  type RedisClusterWithClient,
+} from './redis-cluster-client.js';

@@ -8,6 +8,11 @@ export interface NginxClusterConfig {
   upstreams: readonly NginxUpstream[];
   /** @default '26m' (UPLOAD_MAX_BYTES 25 MiB plus multipart overhead) */
   maxBodySize?: string;
+  /**
+   * HTTPS/WSS on `listenPort` with this certificate (as nginx.conf serves 443), and, with
+   * `redirectPort`, plain HTTP there answering 301 to the HTTPS URL.
+   */
+  tls?: { certFile: string; keyFile: string; redirectPort?: number };
 }
 
 /**
@@ -23,6 +28,25 @@ export const NGINX_PREFIX_DIRECTIVES = `
   scgi_temp_path temp/scgi;
   access_log off;
 `;
+
+/** The TLS part of nginx.conf's 443 server (same protocols, session cache and HSTS). */
+function tlsDirectives(tls: { certFile: string; keyFile: string }): string {
+  return `    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:TLS:10m;
+    # The edge owns HSTS (it knows the client came over TLS): the gateways' own header is replaced.
+    proxy_hide_header Strict-Transport-Security;
+    add_header Strict-Transport-Security "max-age=31536000" always;`;
+}
+
+function redirectServer(port: number, httpsPort: number): string {
+  return `
+  server {
+    listen ${port};
+    return 301 https://$host:${httpsPort}$request_uri;
+  }`;
+}
 
 /**
  * The local cluster's load balancer: the same upstream rules as the production
@@ -54,8 +78,10 @@ ${NGINX_PREFIX_DIRECTIVES}
 ${servers}
   }
 
+${config.tls?.redirectPort !== undefined ? redirectServer(config.tls.redirectPort, config.listenPort) : ''}
   server {
-    listen ${config.listenPort};
+    listen ${config.listenPort}${config.tls ? ' ssl' : ''};
+${config.tls ? tlsDirectives(config.tls) : ''}
     client_max_body_size ${config.maxBodySize ?? '26m'};
 
     location / {

@@ -46,7 +46,7 @@ const START_TIMEOUT_MS = 10_000;
  * Resolves true when the redis-server with this pid answers on the port. Checking the
  * pid (not just PING) keeps another server on a taken port from passing as ours.
  */
-function answersAs(port: number, pid: number): Promise<boolean> {
+export function answersAs(port: number, pid: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ port, host: '127.0.0.1' });
     let answer = '';
@@ -66,6 +66,31 @@ function answersAs(port: number, pid: number): Promise<boolean> {
   });
 }
 
+/**
+ * A test redis-server on loopback: no persistence at all (a restart comes back empty, nothing
+ * is written outside `dir`), in the foreground, quiet.
+ */
+export function testServerArgs(port: number, dir: string): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'no',
+    '--loglevel',
+    'warning',
+  ];
+}
+
 /** A redis-server process and the removal of its dir once it has exited. */
 interface Launched {
   child: ManagedProcess;
@@ -83,27 +108,7 @@ async function launch(
   const dir = await mkdtemp(join(tmpdir(), 'testkit-redis-'));
   // Redis loads dump.rdb from its dir at start, whatever its save settings.
   if (seed) await copyFile(seed.file, join(dir, 'dump.rdb'));
-  // No persistence at all: a restart must come back empty, and nothing is written
-  // outside the temp dir.
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--daemonize',
-    'no',
-    '--protected-mode',
-    'no',
-    '--loglevel',
-    'warning',
-    ...extra,
-  ];
+  const args = [...testServerArgs(port, dir), ...extra];
   const child = await spawnManaged(binary, args, { name: `redis-server:${port}` }).catch(
     async (error: unknown) => {
       await rm(dir, { recursive: true, force: true });

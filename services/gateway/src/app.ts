@@ -92,6 +92,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     httpServer: app.server,
     pubClient: deps.pub,
     subClient: deps.sub,
+    adapter: deps.adapter,
     nodeId: config.nodeId,
     ...config.realtime,
     // A draining node takes no new sessions; the client retries and nginx picks another node.
@@ -103,8 +104,16 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const metrics = createGatewayMetrics();
   const inFlight = createInFlightTracker();
   const instrumentation = instrumentNode({ app, io, deps, metrics, inFlight, logger });
-  const fanout = createIoFanout(io);
   const { redis, offlineDelivery } = deps;
+  const presenceStore = createPresenceStore({
+    redis,
+    prefix: config.presence.prefix,
+    ttlMs: config.presence.ttlMs,
+  });
+  const fanout = createIoFanout(io, {
+    adapter: deps.adapter,
+    devicesOf: (userId) => presenceStore.devices(userId),
+  });
   const sessions = createSessionsService({
     store,
     tokens: deps.tokens,
@@ -119,11 +128,6 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     refreshTtlSeconds: config.auth.refreshTokenTtlSeconds,
   });
   const auth = createAuthService({ store, tokens: deps.tokens, sessions });
-  const presenceStore = createPresenceStore({
-    redis,
-    prefix: config.presence.prefix,
-    ttlMs: config.presence.ttlMs,
-  });
   const presence = createPresenceService({
     presence: presenceStore,
     store,

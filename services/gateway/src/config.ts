@@ -1,5 +1,6 @@
 import { createEnvReader, type Env } from '@chat/core';
 import { LIMITS } from '@chat/protocol';
+import { readQueuePrefix, readRedisConfig, type RedisConfig } from '@chat/redis';
 import { hostname } from 'node:os';
 import { readUploadsConfig, type UploadsConfig } from './uploads-config.js';
 import { defaultWebDistDir } from './web-dist.js';
@@ -18,7 +19,11 @@ export interface GatewayConfig {
    * @default 500
    */
   writeBehindMs: number;
-  redis: { url: string; keyPrefix: string };
+  /**
+   * One Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES), the Socket.IO adapter
+   * (REDIS_ADAPTER) and TLS; `keyPrefix` (REDIS_PREFIX) for the send path's and typing keys.
+   */
+  redis: RedisConfig & { keyPrefix: string };
   auth: {
     jwtSecret: string;
     issuer: string;
@@ -81,6 +86,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
   if (jwksUrl && (!externalIssuer || !externalAudience)) {
     r.problem('AUTH_JWKS_URL', 'needs AUTH_ISSUER_EXTERNAL and AUTH_AUDIENCE_EXTERNAL');
   }
+  const redis = readRedisConfig(r, { defaultUrl: 'redis://127.0.0.1:6379' });
   const config: GatewayConfig = {
     nodeId: r.str('NODE_ID', { default: `${hostname()}-${process.pid}` }),
     host: r.str('HOST', { default: '0.0.0.0' }),
@@ -98,10 +104,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
     },
     writeBehindMs: r.int('WRITE_BEHIND_MS', { default: 500, min: 0, max: 5_000 }),
     redis: {
-      url: r.url('REDIS_URL', {
-        default: 'redis://127.0.0.1:6379',
-        protocols: ['redis:', 'rediss:'],
-      }),
+      ...redis,
       keyPrefix: r.str('REDIS_PREFIX', { default: 'chat:' }),
     },
     auth: {
@@ -166,7 +169,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
         max: 60_000,
       }),
     },
-    queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
+    queuePrefix: readQueuePrefix(r, redis.topology),
     uploads: readUploadsConfig(r, jwtSecret),
     drainTimeoutMs: r.duration('DRAIN_TIMEOUT', { default: 20_000, min: 0 }),
     trustProxy: r.list('TRUST_PROXY', { default: ['127.0.0.1', '::1'] }),

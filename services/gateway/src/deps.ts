@@ -2,6 +2,13 @@ import { createTokenService, type TokenService } from '@chat/auth';
 import type { Logger } from '@chat/core';
 import { createOfflineDeliveryProducer, type OfflineDeliveryProducer } from '@chat/jobs';
 import { connectMongo, type MongoStore } from '@chat/store';
+import {
+  createRedisClient,
+  resolveAdapterKind,
+  type AdapterKind,
+  type RedisClient,
+  type RedisRole,
+} from '@chat/redis';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
 
@@ -10,35 +17,17 @@ export interface GatewayDeps {
   config: GatewayConfig;
   logger: Logger;
   store: MongoStore;
-  /** Commands (presence, rate limits, queues). */
-  redis: Redis;
+  /** Commands (presence, rate limits, queues): one Redis or a Redis Cluster. */
+  redis: RedisClient;
   /** The Socket.IO adapter's publisher and subscriber. */
-  pub: Redis;
-  sub: Redis;
+  pub: RedisClient;
+  sub: RedisClient;
+  /** Which Socket.IO adapter the node runs (REDIS_ADAPTER, `auto` resolved at start). */
+  adapter: AdapterKind;
   tokens: TokenService;
   /** Offline-delivery jobs (BullMQ) on the command client. */
   offlineDelivery: OfflineDeliveryProducer;
   close(): Promise<void>;
-}
-
-export function createRedis(url: string, logger: Logger, name: string): Redis {
-  const redis = new Redis(url, {
-    connectionName: name,
-    // A stalled Redis must turn into UNAVAILABLE quickly, not a hung request.
-    commandTimeout: 5000,
-    maxRetriesPerRequest: 2,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
-  let down = false;
-  redis.on('error', (err) => {
-    if (!down) logger.warn({ err, redis: name }, 'redis connection lost');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) logger.info({ redis: name }, 'redis connection restored');
-    down = false;
-  });
-  return redis;
 }
 
 export async function createDeps(config: GatewayConfig, logger: Logger): Promise<GatewayDeps> {
@@ -49,14 +38,14 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     logger,
   });
   await store.ensureIndexes();
-  const redis = createRedis(config.redis.url, logger, `${config.nodeId}:cmd`);
-  const pub = createRedis(config.redis.url, logger, `${config.nodeId}:pub`);
-  // The subscriber must keep retrying forever and replay its subscriptions (ioredis does).
-  const sub = pub.duplicate({
-    connectionName: `${config.nodeId}:sub`,
-    commandTimeout: undefined,
-  });
-  sub.on('error', () => undefined);
+  const client = (role: RedisRole, name: string, sharded = false) =>
+    createRedisClient(config.redis, { role, name: `${config.nodeId}:${name}`, logger, sharded });
+  const redis = client('commands', 'cmd');
+  const adapter = await resolveAdapterKind(config.redis.adapter, config.redis.topology, redis);
+  const pub = client('pub', 'pub');
+  // The subscriber keeps retrying forever and replays its subscriptions (ioredis does; on a
+  // cluster with the sharded adapter, one SSUBSCRIBE connection per master).
+  const sub = client('sub', 'sub', adapter === 'sharded');
   const tokens = createTokenService({
     secret: config.auth.jwtSecret,
     issuer: config.auth.issuer,
@@ -76,6 +65,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     redis,
     pub,
     sub,
+    adapter,
     tokens,
     offlineDelivery,
     close() {
@@ -96,7 +86,9 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
  * rejections at every shutdown. Replies come in order, so once our own unsubscribes answer,
  * the adapter's have too.
  */
-async function settleSubscriber(sub: Redis): Promise<void> {
-  if (sub.status !== 'ready') return;
-  await Promise.allSettled([sub.unsubscribe(), sub.punsubscribe()]);
+async function settleSubscriber(sub: RedisClient): Promise<void> {
+  // A cluster subscriber spreads its shard channels over one connection per master; the race
+  // was seen (and is fixed) on the single-connection subscriber.
+  if (!(sub instanceof Redis) || sub.status !== 'ready') return;
+  await Promise.allSettled([sub.unsubscribe(), sub.punsubscribe(), sub.sunsubscribe()]);
 }

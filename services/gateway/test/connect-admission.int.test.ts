@@ -6,7 +6,7 @@
  */
 import { createTokenService } from '@chat/auth';
 import { createLogger } from '@chat/core';
-import { createPresenceStore } from '@chat/presence';
+import { createPresenceKeys, createPresenceStore } from '@chat/presence';
 import { connectMongo, type MongoStore } from '@chat/store';
 import {
   startMongo,
@@ -85,6 +85,7 @@ async function startNode(nodeId: string): Promise<Node> {
     httpServer: http,
     pubClient: pub,
     subClient: sub,
+    adapter: 'classic',
     nodeId,
     pingIntervalMs: 25_000,
     pingTimeoutMs: 20_000,
@@ -195,7 +196,7 @@ function outcome(socket: ClientSocket): Promise<Outcome> {
 }
 
 const leases = (userId: string): Promise<number> =>
-  nodes[0]!.redis[0]!.zcard(`${prefix}user:${userId}`);
+  nodes[0]!.redis[0]!.zcard(createPresenceKeys(prefix).user(userId));
 
 describe('connect admission with MAX_SOCKETS_PER_USER', () => {
   it('concurrent handshakes of one user on two nodes: exactly the cap gets in, the rest get RATE_LIMITED', async () => {

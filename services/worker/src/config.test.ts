@@ -7,7 +7,7 @@ const base = { REDIS_URL: 'redis://127.0.0.1:6379', MONGO_URL: 'mongodb://127.0.
 describe('loadWorkerConfig', () => {
   it('applies the defaults', () => {
     expect(loadWorkerConfig(base)).toMatchObject({
-      redisUrl: base.REDIS_URL,
+      redis: { topology: { kind: 'single', url: base.REDIS_URL }, adapter: 'auto' },
       mongo: { url: base.MONGO_URL, dbName: 'chat' },
       webhook: { url: undefined, timeoutMs: 10_000, attempts: undefined, backoffMs: undefined },
       presence: { sweepIntervalMs: 10_000 },

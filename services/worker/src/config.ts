@@ -1,8 +1,10 @@
 import { createEnvReader, type Env } from '@chat/core';
+import { readQueuePrefix, readRedisConfig, type RedisConfig } from '@chat/redis';
 import type { LevelWithSilent } from 'pino';
 
 export interface WorkerConfig {
-  redisUrl: string;
+  /** REDIS_URL or REDIS_CLUSTER_NODES (+ REDIS_ADAPTER, TLS); must match the gateway's. */
+  redis: RedisConfig;
   /** Prefix of the send path's keys, the hand-off stream among them; must match the gateway's. */
   redisPrefix: string;
   handoff: {
@@ -58,8 +60,9 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
       'is required when NOTIFY_WEBHOOK_URL is set (deliveries are signed)',
     );
   }
+  const redis = readRedisConfig(r);
   const config: WorkerConfig = {
-    redisUrl: r.url('REDIS_URL', { protocols: ['redis:', 'rediss:'] }),
+    redis,
     redisPrefix: r.str('REDIS_PREFIX', { default: 'chat:' }),
     handoff: {
       batch: r.int('HANDOFF_BATCH', { default: 500, min: 1, max: 10_000 }),
@@ -84,7 +87,7 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
       ttlMs: r.int('PRESENCE_TTL_MS', { optional: true, min: 1_000, max: 3_600_000 }),
       prefix: r.str('PRESENCE_PREFIX', { optional: true }),
     },
-    queuePrefix: r.str('QUEUE_PREFIX', { optional: true }),
+    queuePrefix: readQueuePrefix(r, redis.topology),
     concurrency: r.int('WORKER_CONCURRENCY', { default: 16, min: 1, max: 1_000 }),
     lockDurationMs: r.int('WORKER_LOCK_DURATION_MS', { default: 30_000, min: 500, max: 600_000 }),
     logLevel: r.oneOf('LOG_LEVEL', LEVELS, { default: 'info' }),

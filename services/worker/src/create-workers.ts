@@ -7,7 +7,7 @@ import {
   type PresenceSweepJob,
 } from '@chat/jobs';
 import { Worker, type Job, type MinimalJob } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.js';
 import type { WorkerMetrics } from './metrics.js';
@@ -31,7 +31,7 @@ function isDeadLetter(job: Job, err: Error): boolean {
 export function createWorkers(deps: {
   config: WorkerConfig;
   /** Needs `maxRetriesPerRequest: null` (BullMQ blocking commands); BullMQ duplicates it. */
-  connection: Redis;
+  connection: RedisClient;
   logger: Logger;
   metrics: WorkerMetrics;
   deliver: (job: Job<OfflineDeliveryJob>) => Promise<DeliveryResult>;

@@ -7,17 +7,16 @@ import {
   type OfflineDeliveryProducer,
 } from '@chat/jobs';
 import { createPresenceStore } from '@chat/presence';
-import type { ServerToClientEvents } from '@chat/protocol';
 import { createHandoffStream, createSendKeys, type HandoffStream } from '@chat/send-state';
 import { connectMongo } from '@chat/store';
-import { Emitter } from '@socket.io/redis-emitter';
-import { Redis } from 'ioredis';
+import { createRedisClient, resolveAdapterKind, type RedisRole } from '@chat/redis';
 import { loadWorkerConfig, type WorkerConfig } from './config.js';
 import { createWorkers } from './create-workers.js';
 import { createMessageHandoff } from './handoff/message-handoff.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { createOfflineDeliveryProcessor } from './processors/offline-delivery.processor.js';
 import { createPresenceSweepProcessor } from './processors/presence-sweep.processor.js';
+import { createRoomEmitter } from './room-emitter.js';
 
 /** At most this long for a read at scrape time: a stalled Redis must not hang the scrape. */
 function withinASecond<T>(read: Promise<T>): Promise<T | undefined> {
@@ -75,11 +74,16 @@ async function main(config: WorkerConfig): Promise<void> {
     pretty: process.stdout.isTTY === true && process.env.NODE_ENV !== 'production',
   });
   const metrics = createWorkerMetrics();
+  const client = (role: RedisRole, name: string, sharded = false) =>
+    createRedisClient(config.redis, {
+      role,
+      name: `worker-${process.pid}:${name}`,
+      logger,
+      sharded,
+    });
   // BullMQ's blocking commands need maxRetriesPerRequest: null; presence/emitter use a normal client.
-  const queueRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const redis = new Redis(config.redisUrl);
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
-  queueRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (queues) error'));
+  const queueRedis = client('blocking', 'queues');
+  const redis = client('commands', 'cmd');
   const store = await connectMongo({
     url: config.mongo.url,
     dbName: config.mongo.dbName,
@@ -91,10 +95,11 @@ async function main(config: WorkerConfig): Promise<void> {
     prefix: config.presence.prefix,
     ttlMs: config.presence.ttlMs,
   });
-  const emitter = new Emitter<ServerToClientEvents>(redis);
+  // The gateways' adapter kind: `auto` resolves the same way on the same Redis.
+  const adapter = await resolveAdapterKind(config.redis.adapter, config.redis.topology, redis);
+  const rooms = createRoomEmitter(adapter, redis, () => client('sub', 'sub', true));
   // The hand-off read blocks its connection while the stream is empty.
-  const handoffRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  handoffRedis.on('error', (err) => logger.warn({ err: err.message }, 'redis (hand-off) error'));
+  const handoffRedis = client('blocking', 'handoff');
   const handoffStream = createHandoffStream({
     redis: handoffRedis,
     key: createSendKeys(config.redisPrefix).handoff(),
@@ -121,7 +126,13 @@ async function main(config: WorkerConfig): Promise<void> {
     logger,
     metrics,
     deliver: createOfflineDeliveryProcessor({ webhook: config.webhook, logger, metrics }),
-    sweep: createPresenceSweepProcessor({ presence, store, emitter, logger, metrics }),
+    sweep: createPresenceSweepProcessor({
+      presence,
+      store,
+      emitter: rooms.emitter,
+      logger,
+      metrics,
+    }),
   });
   await schedulePresenceSweep({
     connection: queueRedis,
@@ -157,6 +168,7 @@ async function main(config: WorkerConfig): Promise<void> {
       .then(async () => {
         metricsServer?.close();
         await offlineDelivery.close();
+        await rooms.close();
         await store.close();
         await Promise.all([redis.quit(), queueRedis.quit(), handoffRedis.quit()]);
         logger.info('worker stopped');

@@ -84,6 +84,8 @@ describe('presence sweep', () => {
 
     worker = await startWorker({
       REDIS_URL: redisServer.url,
+      // The stand-in gateway above runs the classic adapter; the worker must publish alike.
+      REDIS_ADAPTER: 'classic',
       MONGO_URL: mongo.url,
       MONGO_DB: mongo.databaseName,
       PRESENCE_SWEEP_INTERVAL_MS: '200',

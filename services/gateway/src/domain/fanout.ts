@@ -16,12 +16,19 @@ export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEven
  * implementation lives in realtime/; services stay free of socket.io imports (STYLE.md).
  */
 export interface Fanout {
-  /** `exceptSocket`: that one socket gets nothing (a sender has its message in its ack). */
+  /**
+   * `exceptSocket`: that one socket gets nothing (a sender has its message in its ack).
+   * `direct`: a direct conversation's members and the sender, so the implementation may reach
+   * them through their user rooms instead (the sharded adapter then wakes only their nodes).
+   */
   toConversation<E extends ServerEvent>(
     conversationId: string,
     event: E,
     payload: ServerPayload<E>,
-    options?: { exceptSocket?: string },
+    options?: {
+      exceptSocket?: string;
+      direct?: { memberIds: readonly string[]; senderId: string };
+    },
   ): void;
   toUsers<E extends ServerEvent>(
     userIds: readonly string[],

@@ -1,14 +1,14 @@
 import { AppError, type Logger } from '@chat/core';
 import { randomUUID } from 'node:crypto';
 import type { MongoStore } from '@chat/store';
-import type { Redis } from 'ioredis';
+import { hashTag, type RedisClient } from '@chat/redis';
 import { requireMember } from './conversation-views.js';
 import type { Fanout } from './fanout.js';
 import { oid } from './ids.js';
 
 export interface TypingServiceOptions {
   store: MongoStore;
-  redis: Redis;
+  redis: RedisClient;
   fanout: Fanout;
   logger: Logger;
   /** Prefix of the typing keys (the gateway's REDIS_PREFIX). */
@@ -21,15 +21,20 @@ export interface TypingServiceOptions {
 
 export type TypingService = ReturnType<typeof createTypingService>;
 
-/** Every Redis key of the typing relay, built in one place. */
+/**
+ * Every Redis key of the typing relay, built in one place. Both keys of a (conversation,
+ * user) carry the conversation's hash tag `{c:<id>}` (as the send path's keys do): the MULTI
+ * and the DEL below touch both, which a Redis Cluster allows only within one slot.
+ */
 function typingKeys(prefix: string) {
+  const conv = (conversationId: string) => `${prefix}${hashTag(`c:${conversationId}`)}`;
   return {
     /** Exists while a relayed `start` must not be repeated (SET NX PX throttle). */
     throttle: (conversationId: string, userId: string) =>
-      `${prefix}typing:throttle:${conversationId}:${userId}`,
+      `${conv(conversationId)}:typing:throttle:${userId}`,
     /** Token of the latest start while the user counts as typing; the node that wrote it owns the automatic stop. */
     active: (conversationId: string, userId: string) =>
-      `${prefix}typing:active:${conversationId}:${userId}`,
+      `${conv(conversationId)}:typing:active:${userId}`,
   };
 }
 

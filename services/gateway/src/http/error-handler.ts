@@ -1,4 +1,5 @@
 import { AppError, isAppError, statusOf, toErrorBody, type Logger } from '@chat/core';
+import { isRedisUnavailableError } from '@chat/redis';
 import { isMongoUnavailableError } from '@chat/store';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
@@ -16,17 +17,11 @@ function fromFastify(err: FastifyError): AppError | undefined {
   return undefined;
 }
 
-function isRedisUnavailable(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : '';
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out|max retries per request/.test(
-    message,
-  );
-}
-
 /** Unwraps the AppError a validator compiler or hook may have thrown inside fastify's wrappers. */
 export function toAppError(err: unknown): AppError | undefined {
   if (isAppError(err)) return err;
-  if (isMongoUnavailableError(err) || isRedisUnavailable(err)) return AppError.unavailable(err);
+  if (isMongoUnavailableError(err) || isRedisUnavailableError(err))
+    return AppError.unavailable(err);
   if (err instanceof Error && 'code' in err) return fromFastify(err as FastifyError);
   return undefined;
 }

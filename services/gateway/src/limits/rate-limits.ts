@@ -1,5 +1,5 @@
 import { AppError } from '@chat/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AbuseLimitsConfig } from './limits-config.js';
 
@@ -29,12 +29,13 @@ export interface RateLimits {
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export function createRateLimits(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   limits: AbuseLimitsConfig,
 ): RateLimits {
   const make = (name: string, points: number, durationMs: number, insurance?: RateLimiterMemory) =>
     new RateLimiterRedis({
+      // rate-limiter-flexible takes an ioredis Cluster as well: each limit is one key (one slot).
       storeClient: redis,
       keyPrefix: `${keyPrefix}rl:${name}`,
       points,

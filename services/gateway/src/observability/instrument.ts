@@ -1,5 +1,5 @@
 import type { Logger } from '@chat/core';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.js';
 import type { InFlightTracker } from '../drain.js';
@@ -10,7 +10,7 @@ import type { GatewayMetrics } from './metrics.js';
 export interface InstrumentOptions {
   app: FastifyInstance;
   io: ChatServer;
-  deps: Pick<GatewayDeps, 'redis' | 'pub' | 'sub' | 'store' | 'offlineDelivery'>;
+  deps: Pick<GatewayDeps, 'redis' | 'pub' | 'sub' | 'adapter' | 'store' | 'offlineDelivery'>;
   metrics: GatewayMetrics;
   inFlight: InFlightTracker;
   logger: Logger;
@@ -33,12 +33,14 @@ const QUEUE_DEPTH_TIMEOUT_MS = 1000;
  * Counts every command a client sends. ioredis has no hook for this; single commands,
  * pipelines and auto-pipelined batches all go through `sendCommand`, so that is wrapped.
  */
-function countCommands(client: Redis, count: () => void): void {
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+function countCommands(client: RedisClient, count: () => void): void {
+  // Both client classes route every command through sendCommand(command, stream?).
+  const target = client as { sendCommand: (...args: unknown[]) => unknown };
+  const send = target.sendCommand.bind(client);
+  target.sendCommand = (...args: unknown[]) => {
     count();
     return send(...args);
-  }) as Redis['sendCommand'];
+  };
 }
 
 /**
@@ -86,13 +88,33 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
       metrics.fanoutSeconds.observe(Math.max(0, Date.now() - sentAt) / 1000);
     }
   };
-  deps.sub.on('messageBuffer', onProbe);
-  deps.sub
-    .subscribe(PROBE_CHANNEL)
-    .catch((err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'));
+  // One Redis connection must not mix SUBSCRIBE with the sharded adapter's SSUBSCRIBE: ioredis
+  // counts a SUNSUBSCRIBE reply of 0 as "no subscriptions left" and then misreads the next
+  // message (Command queue state error). With the sharded adapter the probe is sharded too.
+  const sharded = deps.adapter === 'sharded';
+  deps.sub.on(sharded ? 'smessageBuffer' : 'messageBuffer', onProbe);
+  // What the adapter hands this node: every broadcast on the classic adapter, only the rooms
+  // with a local socket (plus cluster-wide requests) on the sharded one (docs/SCALING.md).
+  const count = (kind: 'classic' | 'sharded', channel: Buffer, message: Buffer) => {
+    metrics.adapterPackets.inc({ kind });
+    metrics.adapterBytes.inc({ kind }, channel.length + message.length);
+  };
+  const countClassic = (_pattern: Buffer, channel: Buffer, message: Buffer) =>
+    count('classic', channel, message);
+  const countSharded = (channel: Buffer, message: Buffer) => {
+    if (!channel.equals(PROBE_CHANNEL_BYTES)) count('sharded', channel, message);
+  };
+  deps.sub.on('pmessageBuffer', countClassic);
+  deps.sub.on('smessageBuffer', countSharded);
+  (sharded ? deps.sub.ssubscribe(PROBE_CHANNEL) : deps.sub.subscribe(PROBE_CHANNEL)).catch(
+    (err: unknown) => options.logger.debug({ err }, 'fan-out probe: subscribe failed'),
+  );
   const probe = setInterval(() => {
     if (deps.pub.status !== 'ready') return;
-    deps.pub.publish(PROBE_CHANNEL, String(Date.now())).catch(() => {
+    const sent = sharded
+      ? deps.pub.spublish(PROBE_CHANNEL, String(Date.now()))
+      : deps.pub.publish(PROBE_CHANNEL, String(Date.now()));
+    sent.catch(() => {
       // Redis is down or stalled: the dependency metrics already say so.
     });
   }, options.probeIntervalMs ?? 5000);
@@ -120,7 +142,9 @@ export function instrumentNode(options: InstrumentOptions): Instrumentation {
     observe,
     close() {
       clearInterval(probe);
-      deps.sub.off('messageBuffer', onProbe);
+      deps.sub.off(sharded ? 'smessageBuffer' : 'messageBuffer', onProbe);
+      deps.sub.off('pmessageBuffer', countClassic);
+      deps.sub.off('smessageBuffer', countSharded);
       dependency.close();
     },
   };

@@ -16,6 +16,8 @@ export interface GatewayMetrics {
   /** Dependency state changes (1 = up), so dashboards see outages without log parsing. */
   readonly dependencyUp: Gauge<'dependency'>;
   readonly adapterReconnects: Counter;
+  readonly adapterPackets: Counter<'kind'>;
+  readonly adapterBytes: Counter<'kind'>;
   readonly rateLimited: Counter<'scope'>;
   readonly httpRequests: Counter<'status'>;
   readonly inFlightHandlers: Gauge;
@@ -71,6 +73,18 @@ export function createGatewayMetrics(): GatewayMetrics {
     adapterReconnects: new Counter({
       name: 'chat_adapter_reconnects_total',
       help: 'Times the Socket.IO adapter subscriber reconnected to Redis (subscriptions replayed).',
+      registers,
+    }),
+    adapterPackets: new Counter({
+      name: 'chat_adapter_packets_received_total',
+      help: 'Pub/sub packets the adapter subscriber received, by kind: classic (PUBLISH) or sharded (SPUBLISH). Compared with local deliveries it shows what a node received for no socket of its own.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    adapterBytes: new Counter({
+      name: 'chat_adapter_bytes_received_total',
+      help: 'Bytes (channel + payload) of the pub/sub packets the adapter subscriber received, by kind.',
+      labelNames: ['kind'],
       registers,
     }),
     rateLimited: new Counter({

@@ -1,8 +1,7 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
 import { AuthRenewPayload } from '@chat/protocol';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapterFactory, type AdapterKind, type RedisClient } from '@chat/redis';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { AuthService } from '../domain/auth.service.js';
 import { rooms } from '../domain/fanout.js';
@@ -24,8 +23,10 @@ export interface SocketLifecycle {
 
 export interface SocketServerOptions {
   httpServer: HttpServer;
-  pubClient: Redis;
-  subClient: Redis;
+  pubClient: RedisClient;
+  subClient: RedisClient;
+  /** classic or sharded (deps.ts resolves REDIS_ADAPTER). */
+  adapter: AdapterKind;
   nodeId: string;
   pingIntervalMs: number;
   pingTimeoutMs: number;
@@ -41,9 +42,9 @@ export interface SocketServerOptions {
 export function createSocketServer(options: SocketServerOptions): ChatServer {
   const io: ChatServer = new Server(options.httpServer, {
     path: '/socket.io',
-    // The library's default channel key ("socket.io"): the worker's @socket.io/redis-emitter
-    // publishes presence sweeps on its own default, and both must name the same channels.
-    adapter: createAdapter(options.pubClient, options.subClient),
+    // The library's default channel key ("socket.io"): the worker publishes presence sweeps
+    // on the same default (its emitter or its own sharded adapter), so both name one channel.
+    adapter: createAdapterFactory(options.adapter, options.pubClient, options.subClient),
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
     maxHttpBufferSize: options.maxFrameBytes,

@@ -1,31 +1,88 @@
+import type { AdapterKind } from '@chat/redis';
 import { rooms, type Fanout } from '../domain/fanout.js';
 import type { ChatServer } from './types.js';
+
+export interface IoFanoutOptions {
+  /** @default 'classic' */
+  adapter?: AdapterKind;
+  /** Live devices of a user anywhere in the cluster (presence); for direct messages. */
+  devicesOf?: (userId: string) => Promise<number>;
+}
+
+type Emitting = { emit: (event: string, payload: unknown) => boolean };
+// The generic event/payload pair is checked by Fanout's signature; socket.io's overloads
+// cannot follow a generic key, hence the cast.
+const emit = (operator: unknown, event: string, payload: unknown): void => {
+  (operator as Emitting).emit(event, payload);
+};
 
 /**
  * Fanout over Socket.IO rooms. With the Redis adapter, `to()` broadcasts and
  * `socketsJoin`/`socketsLeave` reach every node, so membership changes apply
  * cluster-wide without any userId→socket map (DESIGN decision 2).
+ *
+ * Direct messages on the sharded adapter go to user rooms, one channel per user, so Redis
+ * sends a message only to the nodes holding the recipient's sockets (docs/SCALING.md). The
+ * sender's own node would also get its own publish back (its sending socket is in the
+ * sender's room); when presence says every device of the sender is on this node, the copy
+ * for the sender's other devices is delivered locally instead of published. A device that
+ * connects elsewhere in that instant gets the message from its `sync` (it is stored).
  */
-export function createIoFanout(io: ChatServer): Fanout {
+export function createIoFanout(io: ChatServer, options: IoFanoutOptions = {}): Fanout {
+  const sharded = options.adapter === 'sharded';
+
+  function toDirect(
+    members: { memberIds: readonly string[]; senderId: string },
+    event: string,
+    payload: unknown,
+    exceptSocket: string | undefined,
+  ): void {
+    const { senderId } = members;
+    for (const id of members.memberIds)
+      if (id !== senderId) emit(io.to(rooms.user(id)), event, payload);
+    const ownRoom = rooms.user(senderId);
+    const local = io.of('/').adapter.rooms.get(ownRoom)?.size ?? 0;
+    const others = (operator: { except(s: string): unknown }) =>
+      exceptSocket === undefined ? operator : operator.except(exceptSocket);
+    const everywhere = () => emit(others(io.to(ownRoom)), event, payload);
+    if (!options.devicesOf) {
+      everywhere();
+      return;
+    }
+    options.devicesOf(senderId).then(
+      (devices) => {
+        if (devices > local) everywhere();
+        else if (local > (exceptSocket === undefined ? 0 : 1))
+          emit(others(io.local.to(ownRoom)), event, payload);
+      },
+      // Presence unknown: publish, the safe direction.
+      () => everywhere(),
+    );
+  }
+
   return {
-    toConversation(conversationId, event, payload, { exceptSocket } = {}) {
+    toConversation(conversationId, event, payload, { exceptSocket, direct } = {}) {
+      if (sharded && direct) {
+        toDirect(direct, event, payload, exceptSocket);
+        return;
+      }
       const target = io.to(rooms.conversation(conversationId));
       // Every socket is in the room named by its id, on every node: the adapter carries the
       // exception with the broadcast.
-      const operator = exceptSocket === undefined ? target : target.except(exceptSocket);
-      // The generic event/payload pair is checked by Fanout's signature; socket.io's
-      // overloads cannot follow a generic key, hence the cast.
-      (operator.emit as (e: string, p: unknown) => boolean)(event, payload);
+      emit(exceptSocket === undefined ? target : target.except(exceptSocket), event, payload);
     },
     toUsers(userIds, event, payload) {
       if (userIds.length === 0) return;
-      (io.to(userIds.map(rooms.user)).emit as (e: string, p: unknown) => boolean)(event, payload);
+      emit(io.to(userIds.map(rooms.user)), event, payload);
     },
     toConversations(conversationIds, event, payload, { exceptUsers = [] } = {}) {
       if (conversationIds.length === 0) return;
       const target = io.to(conversationIds.map(rooms.conversation));
-      const operator = exceptUsers.length > 0 ? target.except(exceptUsers.map(rooms.user)) : target;
-      (operator.emit as (e: string, p: unknown) => boolean)(event, payload);
+      emit(
+        exceptUsers.length > 0 ? target.except(exceptUsers.map(rooms.user)) : target,
+        event,
+        payload,
+      );
     },
     async joinConversation(userIds, conversationId) {
       if (userIds.length === 0) return;

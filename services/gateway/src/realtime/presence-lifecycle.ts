@@ -1,6 +1,6 @@
 import { AppError, type Logger } from '@chat/core';
 import type { ConnectionEntry } from '@chat/presence';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 import { rooms } from '../domain/fanout.js';
 import type { PresenceService } from '../domain/presence.service.js';
 import type { SocketLifecycle } from './create-io.js';
@@ -9,7 +9,7 @@ import type { ChatSocket } from './types.js';
 export interface PresenceLifecycleOptions {
   service: PresenceService;
   /** The command client: its `ready` after an outage means Redis may have come back empty. */
-  redis: Redis;
+  redis: RedisClient;
   nodeId: string;
   /** Heartbeats collected since the last flush go to Redis in one pipeline. @default 5_000 */
   flushMs: number;

@@ -1,7 +1,6 @@
 import type { PresenceStore } from '@chat/presence';
-import type { PresenceEvent, ServerToClientEvents } from '@chat/protocol';
+import type { PresenceEvent } from '@chat/protocol';
 import { parseObjectId, type MongoStore } from '@chat/store';
-import type { Emitter } from '@socket.io/redis-emitter';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../metrics.js';
 
@@ -10,6 +9,11 @@ import type { WorkerMetrics } from '../metrics.js';
  * cannot import each other; this belongs in @chat/protocol.
  */
 const conversationRoom = (conversationId: string): string => `conv:${conversationId}`;
+
+/** What the sweep needs to reach sockets on every node (see ../room-emitter.ts). */
+export interface RoomEmitter {
+  to(rooms: string[]): { emit(event: 'presence', payload: PresenceEvent): unknown };
+}
 
 export interface SweepResult {
   swept: number;
@@ -24,7 +28,7 @@ export interface SweepResult {
 export function createPresenceSweepProcessor(deps: {
   presence: PresenceStore;
   store: Pick<MongoStore, 'users' | 'memberships'>;
-  emitter: Emitter<ServerToClientEvents>;
+  emitter: RoomEmitter;
   logger: Logger;
   metrics: WorkerMetrics;
 }): () => Promise<SweepResult> {

@@ -43,7 +43,8 @@ const MAX_INSERTS = 4;
  * A send, in round trips (docs/ARCHITECTURE.md follows one through the cluster):
  * - Redis: ONE script (@chat/send-state) spends the budget, claims the clientMsgId, takes the
  *   next seq from the conversation's counter, checks this node's membership entry is current
- *   and appends the worker's offline hand-off entry; plus the adapter's publish of the fan-out.
+ *   and appends the worker's offline hand-off entry (three calls on a Redis Cluster, whose
+ *   slots split them); plus the adapter's publish of the fan-out.
  * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany. The
  *   conversation's seq and preview and the sender's cursors are written behind, merged.
  * A node's first send into a conversation also reads its membership version and members once.
@@ -221,6 +222,9 @@ export function createMessageSender(deps: {
         { message },
         {
           ...(input.originSocketId !== undefined ? { exceptSocket: input.originSocketId } : {}),
+          ...(access.type === 'direct'
+            ? { direct: { memberIds: [...access.memberIds], senderId: senderHex } }
+            : {}),
         },
       );
       store.conversations.recordMessage({

@@ -40,11 +40,17 @@ export function createSeqAllocator(deps: {
     request: Omit<SendRequest, 'version'>,
   ): Promise<Allocation> {
     let current = access;
+    // On a Redis Cluster the budget is spent before the conversation's script: a round that
+    // came back stale/seed says so, and the next one must not spend it again.
+    let budgetSpent = request.budgetSpent === true;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const outcome: SendOutcome = await sendState.allocate({
         ...request,
         version: current.version,
+        ...(budgetSpent ? { budgetSpent } : {}),
       });
+      if ((outcome.kind === 'stale' || outcome.kind === 'seed') && outcome.budgetSpent)
+        budgetSpent = true;
       switch (outcome.kind) {
         case 'ok':
         case 'resent':

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@chat/redis';
 
 /**
  * Access tokens are JWTs checked without a database, so a revoked session's access token would
@@ -23,7 +23,7 @@ export function revokedSessionKey(prefix: string, sessionId: string): string {
 }
 
 export function createRevokedSessions(options: {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The access-token lifetime plus clock tolerance: after it no token of the session verifies. */
   markTtlSeconds: number;
@@ -35,10 +35,11 @@ export function createRevokedSessions(options: {
   return {
     async mark(sessionIds) {
       if (sessionIds.length === 0) return;
-      const pipeline = redis.pipeline();
-      for (const id of sessionIds)
-        pipeline.set(revokedSessionKey(prefix, id), '1', 'EX', markTtlSeconds);
-      await pipeline.exec();
+      // One SET per key, not a pipeline: the keys sit in different slots of a Redis Cluster,
+      // and a failed SET must reject (pipeline.exec() resolves with per-command errors).
+      await Promise.all(
+        sessionIds.map((id) => redis.set(revokedSessionKey(prefix, id), '1', 'EX', markTtlSeconds)),
+      );
       for (const id of sessionIds)
         cache.set(id, { revoked: true, until: Number.POSITIVE_INFINITY });
     },
