@@ -14,6 +14,7 @@ import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
 import type { GatewayDeps } from './deps.js';
+import { installAccessLog } from './http/access-log.js';
 import { authenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { createAbuseGuards } from './limits/abuse-guards.js';
@@ -71,6 +72,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app, logger);
+  installAccessLog(app);
   const guards = createAbuseGuards(deps);
   guards.installHttp(app);
   app.addHook('onRequest', async (_request, reply) => {
