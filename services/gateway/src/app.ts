@@ -20,6 +20,7 @@ import { installErrorHandler } from './http/error-handler.js';
 import { createAbuseGuards } from './limits/abuse-guards.js';
 import { frameworkErrors } from './limits/framework-errors.js';
 import { authRoutes } from './http/routes/auth.route.js';
+import { botActionsRoutes } from './http/routes/bot-actions.route.js';
 import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
 import { messagesRoutes } from './http/routes/messages.route.js';
@@ -229,6 +230,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(usersRoutes(users));
     await api.register(conversationsRoutes(conversations));
     await api.register(messagesRoutes(messages));
+    await api.register(botActionsRoutes(receipts, lifecycle));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

@@ -1,12 +1,16 @@
 import {
   AuthResponse,
   Conversation,
+  DeliveredResponse,
   HistoryResponse,
   HttpErrorResponse,
   ListConversationsResponse,
   Message,
+  MessageEditsResponse,
   Notification,
   NotificationsListResponse,
+  ReactionsResponse,
+  ReadResponse,
   SearchMessagesResponse,
   UploadResponse,
   User,
@@ -87,6 +91,30 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/conversations/{id}/messages/search': {
     summary: 'Search the messages of a conversation',
     responses: { 200: SearchMessagesResponse },
+  },
+  'POST /api/conversations/{id}/read': {
+    summary: 'Move your read cursor forward (HTTP form of conversation:read)',
+    responses: { 200: ReadResponse },
+  },
+  'POST /api/conversations/{id}/delivered': {
+    summary: 'Move your delivered cursor forward (HTTP form of conversation:delivered)',
+    responses: { 200: DeliveredResponse },
+  },
+  'PATCH /api/messages/{id}': {
+    summary: 'Edit your message within the edit window (HTTP form of message:edit)',
+    responses: { 200: Message },
+  },
+  'DELETE /api/messages/{id}': {
+    summary: 'Delete a message for you or for everyone (HTTP form of message:delete)',
+    responses: { 204: null },
+  },
+  'POST /api/messages/{id}/reactions': {
+    summary: 'Add or remove your reaction (HTTP form of message:react)',
+    responses: { 200: ReactionsResponse },
+  },
+  'GET /api/messages/{id}/edits': {
+    summary: 'Earlier versions of an edited message, oldest first',
+    responses: { 200: MessageEditsResponse },
   },
   'POST /api/uploads': {
     summary: 'Upload one file (multipart field `file`)',
