@@ -165,6 +165,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
     sendState,
     access: sendAccess,
+    onMentioned: (event) => void notifications.mentioned(event),
   });
   const lifecycle = createMessageLifecycleService({
     store,
