@@ -8,6 +8,7 @@ import { createPresenceService } from './domain/presence.service.js';
 import { createTypingService } from './domain/typing.service.js';
 import { createReceiptsService } from './domain/receipts.service.js';
 import { createSyncService } from './domain/sync.service.js';
+import { createSystemMessages } from './domain/system-messages.js';
 import { createUploadsService } from './domain/uploads.service.js';
 import { createUsersService } from './domain/users.service.js';
 import { createFileSigner } from './files/file-signer.js';
@@ -146,6 +147,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     onAccessChanged: sendAccess.invalidate,
     counters,
     onMembersAdded: notifications.membersAdded,
+    postSystemMessage: createSystemMessages({ store, sendState, fanout, logger }),
   });
   const uploads = createUploadsService({
     store,
