@@ -119,6 +119,14 @@ describe('system messages', () => {
     });
     // The system lines count: Ann last read at her own send (seq 1).
     expect(listed.body).toMatchObject({ seq: 6, unreadCount: 5 });
+
+    // A line records a change: not even its actor (here the owner) edits or removes it.
+    const line = history.body.messages[1]!;
+    expect(await call(0, ann, 'PATCH', `/api/messages/${line.id}`, { text: 'rewritten' })).toBe(
+      403,
+    );
+    expect(await call(0, ann, 'DELETE', `/api/messages/${line.id}?scope=everyone`)).toBe(403);
+    expect(await call(0, ann, 'DELETE', `/api/messages/${line.id}?scope=me`)).toBe(204);
   });
 
   it('shares the send counter under concurrency, survives a lost counter, and closes last', async () => {

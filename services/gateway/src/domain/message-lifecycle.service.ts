@@ -103,6 +103,8 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       const userId = oid(userHex);
       const { doc } = await loadVisible(userId, input.messageId);
       if (doc.deletedAt) throw AppError.notFound('Message not found');
+      // A system line records a change; its actor is its senderId but not its author.
+      if (doc.kind === 'system') throw AppError.forbidden('System messages cannot be edited');
       if (!doc.senderId.equals(userId))
         throw AppError.forbidden('Only the sender can edit a message');
       const at = now();
@@ -147,6 +149,8 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
         return {};
       }
       if (doc.deletedAt) return {};
+      if (doc.kind === 'system')
+        throw AppError.forbidden('System messages cannot be deleted for everyone');
       const isSender = doc.senderId.equals(userId);
       const isModerator = view.conversation.type === 'group' && view.membership.role !== 'member';
       const at = now();
