@@ -1,27 +1,14 @@
-import { createLogger } from '@chat/core';
-import {
-  startMongo,
-  startRedis,
-  waitFor,
-  type MongoFixture,
-  type RedisServer,
-} from '@chat/testkit';
+import { waitFor } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type GatewayApp } from '../src/app.js';
-import { loadGatewayConfig } from '../src/config.js';
-import { createDeps, type GatewayDeps } from '../src/deps.js';
-import { GENEROUS_LIMITS } from './fixtures/cluster.js';
+import { startLoggedGateway, type LoggedGateway } from './fixtures/logged-gateway.js';
 
 /** Issue 18: one info line per HTTP response, with the route pattern and no secrets. */
 const SIG = 'f00dfacef00dfacef00dfacef00dface';
 const PASSWORD = 'Access-Log-Password-0xACE';
 
-let redis: RedisServer;
-let mongo: MongoFixture;
-let deps: GatewayDeps;
-let gateway: GatewayApp;
+let node: LoggedGateway;
 let url: string;
-const lines: string[] = [];
+let lines: string[];
 
 interface AccessLine {
   level: number;
@@ -35,32 +22,12 @@ interface AccessLine {
 }
 
 beforeAll(async () => {
-  redis = await startRedis();
-  mongo = await startMongo();
-  const config = loadGatewayConfig({
-    ...GENEROUS_LIMITS,
-    JWT_SECRET: 'access-log-secret-0123456789-0123456789',
-    MONGO_URL: mongo.url,
-    MONGO_DB: mongo.databaseName,
-    REDIS_URL: redis.url,
-    NODE_ID: 'access-node',
-  });
   // The production default level: the access log must show up without turning anything on.
-  const logger = createLogger({
-    name: 'gateway',
-    level: 'info',
-    destination: { write: (line: string) => void lines.push(line) },
-  });
-  deps = await createDeps(config, logger);
-  gateway = buildApp(deps);
-  url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  node = await startLoggedGateway({ level: 'info', nodeId: 'access-node' });
+  ({ url, lines } = node);
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => (gateway ? gateway.io.close(() => resolve()) : resolve()));
-  await gateway?.app.close();
-  await deps?.close();
-  await mongo?.close();
-  await redis?.stop();
+  await node?.close();
 });
 
 function accessLines(): AccessLine[] {

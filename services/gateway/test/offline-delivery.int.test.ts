@@ -11,7 +11,7 @@ import {
 } from './fixtures/cluster.js';
 import {
   startReceiver,
-  startWorker,
+  startClusterWorker,
   type Delivery,
   type WebhookReceiver,
 } from './fixtures/processes.js';
@@ -30,14 +30,7 @@ const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 beforeAll(async () => {
   receiver = await startReceiver(SECRET);
   cluster = await startTestCluster({ nodes: 2 });
-  worker = await startWorker({
-    REDIS_URL: cluster.redis.url,
-    MONGO_URL: cluster.env.MONGO_URL ?? '',
-    MONGO_DB: cluster.env.MONGO_DB ?? '',
-    NOTIFY_WEBHOOK_URL: receiver.url,
-    NOTIFY_WEBHOOK_SECRET: SECRET,
-    WEBHOOK_BACKOFF_MS: '100',
-  });
+  worker = await startClusterWorker(cluster, receiver.url, SECRET);
 }, 60_000);
 afterAll(async () => {
   await worker?.stop(5_000);
