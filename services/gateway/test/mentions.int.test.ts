@@ -1,15 +1,13 @@
 import { mentionDeliveryId, messageDeliveryId } from '@chat/jobs';
 import type { Message, Notification } from '@chat/protocol';
-import { waitFor, waitForEvent, type ManagedProcess } from '@chat/testkit';
+import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGroup, sendText, type TestCluster, type TestUser } from './fixtures/cluster.js';
 import {
-  createGroup,
-  sendText,
-  startTestCluster,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
-import { startReceiver, startClusterWorker, type WebhookReceiver } from './fixtures/processes.js';
+  startDeliveryCluster,
+  type DeliveryCluster,
+  type WebhookReceiver,
+} from './fixtures/processes.js';
 
 /**
  * PROTOCOL §7 "Mentions": `@username` → `mentions: [userId]` among current members, a live
@@ -18,20 +16,17 @@ import { startReceiver, startClusterWorker, type WebhookReceiver } from './fixtu
  */
 const SECRET = 'mention-webhook-secret';
 let cluster: TestCluster;
-let worker: ManagedProcess;
 let receiver: WebhookReceiver;
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
+let harness: DeliveryCluster | undefined;
 beforeAll(async () => {
-  receiver = await startReceiver(SECRET);
-  cluster = await startTestCluster({ nodes: 2 });
-  worker = await startClusterWorker(cluster, receiver.url, SECRET);
+  harness = await startDeliveryCluster(SECRET);
+  ({ cluster, receiver } = harness);
 }, 60_000);
 afterAll(async () => {
-  await worker?.stop(5_000);
-  await cluster?.close();
-  await receiver?.close();
+  await harness?.close();
 });
 
 async function users(...prefixes: string[]): Promise<TestUser[]> {
