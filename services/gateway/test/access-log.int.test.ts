@@ -82,7 +82,7 @@ describe('HTTP access log', () => {
     expect(file.status).toBe(403);
     expect(await lineFor('req-file')).toMatchObject({ route: '/files/:id/:name', status: 403 });
 
-    const missing = await fetch(`${url}/nowhere?sig=${SIG}`, {
+    const missing = await fetch(`${url}/api/nowhere?sig=${SIG}`, {
       headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-404' },
     });
     expect(missing.status).toBe(404);
