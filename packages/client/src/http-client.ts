@@ -7,8 +7,10 @@ import type {
   HistoryResponse,
   ListConversationsResponse,
   Message,
+  MessageEdit,
   MessageReceiptsResponse,
   Notification,
+  Reaction,
   RefreshResponse,
   SearchResponse,
   Session,
@@ -279,6 +281,54 @@ export class HttpClient {
     return this.#call('GET', '/api/search', {
       query: { q, limit: options.limit, cursor: options.cursor },
     });
+  }
+
+  // ---- HTTP forms of socket events (PROTOCOL §7), for bots without a socket ----
+  /** Moves your read cursor forward (a lower seq is ignored); answers the cursor as stored. */
+  async markRead(conversationId: string, seq: number): Promise<number> {
+    const res = await this.#call<{ readSeq: number }>(
+      'POST',
+      `/api/conversations/${enc(conversationId)}/read`,
+      { json: { seq } },
+    );
+    return res.readSeq;
+  }
+
+  async markDelivered(conversationId: string, seq: number): Promise<number> {
+    const res = await this.#call<{ deliveredSeq: number }>(
+      'POST',
+      `/api/conversations/${enc(conversationId)}/delivered`,
+      { json: { seq } },
+    );
+    return res.deliveredSeq;
+  }
+
+  /** Your own message, within the edit window. */
+  editMessage(messageId: string, text: string): Promise<Message> {
+    return this.#call('PATCH', `/api/messages/${enc(messageId)}`, { json: { text } });
+  }
+
+  async deleteMessage(messageId: string, scope: 'me' | 'everyone'): Promise<void> {
+    await this.#call('DELETE', `/api/messages/${enc(messageId)}`, { query: { scope } });
+  }
+
+  /** Adding an emoji you already put there (or removing one you did not) changes nothing. */
+  async react(messageId: string, emoji: string, op: 'add' | 'remove' = 'add'): Promise<Reaction[]> {
+    const res = await this.#call<{ reactions: Reaction[] }>(
+      'POST',
+      `/api/messages/${enc(messageId)}/reactions`,
+      { json: { emoji, op } },
+    );
+    return res.reactions;
+  }
+
+  /** Earlier versions of a message, oldest first (empty once deleted for everyone). */
+  async messageEdits(messageId: string): Promise<MessageEdit[]> {
+    const res = await this.#call<{ edits: MessageEdit[] }>(
+      'GET',
+      `/api/messages/${enc(messageId)}/edits`,
+    );
+    return res.edits;
   }
 
   // ---- uploads ----

@@ -14,6 +14,7 @@ export type {
   ListConversationsResponse,
   MemberRole,
   Message,
+  MessageEdit,
   MessageReceiptsResponse,
   MessageSendPayload,
   ReceiptEntry,

@@ -39,6 +39,7 @@ export function message(seq: number, extra: Partial<Message> = {}): Message {
     conversationId: CONV,
     seq,
     senderId: 'b'.repeat(24),
+    kind: 'text',
     text: `m${seq}`,
     attachments: [],
     reactions: [],

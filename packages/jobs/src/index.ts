@@ -1,12 +1,15 @@
 export { DEFAULT_QUEUE_PREFIX, PRESENCE_SWEEP_SCHEDULER_ID, QUEUES } from './names.js';
 export {
   MAX_PREVIEW_LENGTH,
+  mentionDelivery,
+  mentionDeliveryId,
   messageDelivery,
   messageDeliveryId,
   notificationDelivery,
   notificationDeliveryId,
   toPreview,
   webhookPreviewOf,
+  type MentionDeliveryJob,
   type MessageDeliveryJob,
   type NotificationDeliveryJob,
   type OfflineDeliveryJob,

@@ -27,7 +27,21 @@ export interface NotificationDeliveryJob {
   data?: Record<string, unknown>;
 }
 
-export type OfflineDeliveryJob = MessageDeliveryJob | NotificationDeliveryJob;
+/** A member was `@mentioned` (PROTOCOL §7); sent also when the chat is muted. */
+export interface MentionDeliveryJob {
+  type: 'mention';
+  /** Stable per (message, mentioned user). */
+  deliveryId: string;
+  userId: string;
+  conversationId: string;
+  messageId: string;
+  senderId: string;
+  /** The stored `mention` notification (GET /api/notifications). */
+  notificationId: string;
+  preview: string;
+}
+
+export type OfflineDeliveryJob = MessageDeliveryJob | NotificationDeliveryJob | MentionDeliveryJob;
 
 export const MAX_PREVIEW_LENGTH = LIMITS.webhookPreviewMaxChars;
 
@@ -42,6 +56,10 @@ export function messageDeliveryId(messageId: string, userId: string): string {
 
 export function notificationDeliveryId(notificationId: string, userId: string): string {
   return `ntf-${notificationId}-${userId}`;
+}
+
+export function mentionDeliveryId(messageId: string, userId: string): string {
+  return `mnt-${messageId}-${userId}`;
 }
 
 /** Truncates on a code-point boundary, adding an ellipsis when cut. */
@@ -79,5 +97,16 @@ export function notificationDelivery(
     type: 'notification',
     deliveryId: notificationDeliveryId(input.notificationId, input.userId),
     ...input,
+  };
+}
+
+export function mentionDelivery(
+  input: Omit<MentionDeliveryJob, 'type' | 'deliveryId'>,
+): MentionDeliveryJob {
+  return {
+    type: 'mention',
+    deliveryId: mentionDeliveryId(input.messageId, input.userId),
+    ...input,
+    preview: toPreview(input.preview),
   };
 }

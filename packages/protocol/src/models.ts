@@ -72,7 +72,8 @@ export type ConversationType = Static<typeof ConversationType>;
 
 /**
  * `lastMessage.kind`: `text` when the message has text; otherwise the kind of its first
- * attachment; `deleted` for a delete-for-everyone tombstone. Lets a list show "📷 Photo".
+ * attachment; `deleted` for a delete-for-everyone tombstone; `system` for a system message
+ * (PROTOCOL §7). Lets a list show "📷 Photo".
  */
 export const LastMessageKind = Type.Union([
   Type.Literal('text'),
@@ -81,6 +82,7 @@ export const LastMessageKind = Type.Union([
   Type.Literal('audio'),
   Type.Literal('file'),
   Type.Literal('deleted'),
+  Type.Literal('system'),
 ]);
 export type LastMessageKind = Static<typeof LastMessageKind>;
 
@@ -147,13 +149,48 @@ export const ReplyPreview = Type.Object({
 });
 export type ReplyPreview = Static<typeof ReplyPreview>;
 
+/** `text` (has text), `file` (attachments only), `system` (a membership/group change). */
+export const MessageKind = Type.Union([
+  Type.Literal('text'),
+  Type.Literal('file'),
+  Type.Literal('system'),
+]);
+export type MessageKind = Static<typeof MessageKind>;
+
+export const SystemEventType = Type.Union([
+  Type.Literal('member_added'),
+  Type.Literal('member_removed'),
+  Type.Literal('member_left'),
+  Type.Literal('renamed'),
+  Type.Literal('role_changed'),
+  Type.Literal('closed'),
+]);
+export type SystemEventType = Static<typeof SystemEventType>;
+
+/** What a system message records (PROTOCOL §7). `actorId` did it; `userIds` it happened to. */
+export const SystemEvent = Type.Object({
+  type: SystemEventType,
+  actorId: ObjectIdString,
+  userIds: Type.Optional(Type.Array(ObjectIdString)),
+  /** `renamed`: the new title. */
+  title: Type.Optional(Type.String()),
+  /** `role_changed`: the new role. */
+  role: Type.Optional(MemberRole),
+});
+export type SystemEvent = Static<typeof SystemEvent>;
+
 export const Message = Type.Object({
   id: ObjectIdString,
   conversationId: ObjectIdString,
   seq: Seq,
+  /** For a system message: the member who made the change (= `system.actorId`). */
   senderId: ObjectIdString,
+  kind: MessageKind,
   clientMsgId: Type.Optional(Type.String()),
   text: Type.Optional(Type.String()),
+  /** Members named by `@username` in the text, resolved when it was sent. */
+  mentions: Type.Optional(Type.Array(ObjectIdString)),
+  system: Type.Optional(SystemEvent),
   attachments: Type.Array(Attachment),
   replyTo: Type.Optional(ReplyPreview),
   reactions: Type.Array(Reaction),

@@ -24,3 +24,16 @@ export const OfflineMessageWebhook = Type.Object({
   preview: Type.String({ maxLength: LIMITS.webhookPreviewMaxChars }),
 });
 export type OfflineMessageWebhook = Static<typeof OfflineMessageWebhook>;
+
+/** Body POSTed for a member `@mentioned` while offline (PROTOCOL §7), also in a muted chat. */
+export const OfflineMentionWebhook = Type.Object({
+  type: Type.Literal('mention'),
+  deliveryId: Type.String({ minLength: 1 }),
+  userId: ObjectIdString,
+  conversationId: ObjectIdString,
+  messageId: ObjectIdString,
+  senderId: ObjectIdString,
+  notificationId: ObjectIdString,
+  preview: Type.String({ maxLength: LIMITS.webhookPreviewMaxChars }),
+});
+export type OfflineMentionWebhook = Static<typeof OfflineMentionWebhook>;

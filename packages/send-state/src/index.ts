@@ -15,4 +15,4 @@ export {
   type HandoffStream,
   type HandoffStreamOptions,
 } from './handoff-stream.js';
-export { BUDGET_LUA, RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';
+export { BUDGET_LUA, NEXT_SEQ_LUA, RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';

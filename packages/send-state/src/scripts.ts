@@ -103,3 +103,14 @@ if current < floor then
 end
 return current
 `;
+
+/**
+ * The next seq of a conversation for a message that is not a user's send (a system message,
+ * PROTOCOL §7): the same counter as SEND_LUA, without the claim, the budget or the hand-off.
+ * KEYS: seq. Returns the seq, or -1 when the counter is missing (seed it from MongoDB first,
+ * exactly as for a send).
+ */
+export const NEXT_SEQ_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('INCR', KEYS[1])
+`;

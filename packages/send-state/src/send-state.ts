@@ -3,7 +3,7 @@ import { AppError } from '@chat/core';
 import { isCluster, runBySlot, type RedisClient } from '@chat/redis';
 import { encodeHandoff, type HandoffEntry } from './handoff.js';
 import { createSendKeys, type SendKeys } from './keys.js';
-import { BUDGET_LUA, RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';
+import { BUDGET_LUA, NEXT_SEQ_LUA, RAISE_LUA, SEND_LUA, VERSION_LUA } from './scripts.js';
 
 /**
  * How long a clientMsgId is remembered. A client resends after a lost ack within seconds to
@@ -77,6 +77,11 @@ export interface SendState {
    * answering the change.
    */
   bumpVersion(conversationId: string): Promise<void>;
+  /**
+   * The next seq for a server-made message (one round trip); `undefined` when the counter is
+   * missing and must be seeded (`raiseCounter`) first.
+   */
+  nextSeq(conversationId: string): Promise<number | undefined>;
   /** Moves the counter up to at least `floor`; returns the counter. */
   raiseCounter(conversationId: string, floor: number): Promise<number>;
   /** The counters that exist, by conversation id (one MGET; one per slot on a cluster). */
@@ -90,6 +95,7 @@ interface SendCommands {
   chatBudget(key: string, limit: number, windowMs: number): Promise<ScriptReply>;
   chatVersion(key: string, token: string, ttlMs: number): Promise<string>;
   chatRaise(key: string, floor: number, ttlMs: number): Promise<number>;
+  chatNextSeq(key: string): Promise<number>;
 }
 
 const newToken = (): string => randomBytes(9).toString('base64url');
@@ -111,6 +117,7 @@ export function createSendState(options: SendStateOptions): SendState {
   redis.defineCommand('chatBudget', { numberOfKeys: 1, lua: BUDGET_LUA });
   redis.defineCommand('chatVersion', { numberOfKeys: 1, lua: VERSION_LUA });
   redis.defineCommand('chatRaise', { numberOfKeys: 1, lua: RAISE_LUA });
+  redis.defineCommand('chatNextSeq', { numberOfKeys: 1, lua: NEXT_SEQ_LUA });
   const commands = redis as unknown as SendCommands;
 
   function parse(reply: ScriptReply): SendOutcome {
@@ -223,6 +230,11 @@ export function createSendState(options: SendStateOptions): SendState {
       await unavailableOnFailure(() =>
         redis.set(keys.version(conversationId), newToken(), 'PX', stateTtlMs),
       );
+    },
+
+    async nextSeq(conversationId) {
+      const seq = await unavailableOnFailure(() => commands.chatNextSeq(keys.seq(conversationId)));
+      return seq < 0 ? undefined : seq;
     },
 
     raiseCounter: (conversationId, floor) =>

@@ -6,9 +6,11 @@ import type {
   LastMessageKind,
   Member,
   Message,
+  MessageKind,
   Notification,
   PublicUser,
   Reaction,
+  SystemEvent,
   User,
 } from '@chat/protocol';
 import type { ObjectId } from 'mongodb';
@@ -21,6 +23,7 @@ import type {
   MembershipDoc,
   MessageDoc,
   NotificationDoc,
+  SystemEventDoc,
   UserDoc,
 } from './types.js';
 import { MUTED_FOREVER } from './types.js';
@@ -72,17 +75,33 @@ export interface MessageDtoOptions {
   attachmentsOf?: (ids: readonly ObjectId[]) => Attachment[];
 }
 
+/** PROTOCOL §7 `kind`: like `lastMessage.kind`, a message with text is `text`, files only `file`. */
+function messageKindOf(doc: Pick<MessageDoc, 'kind' | 'text' | 'attachmentIds'>): MessageKind {
+  if (doc.kind === 'system') return 'system';
+  return doc.text === undefined && doc.attachmentIds.length > 0 ? 'file' : 'text';
+}
+
+function toSystemEventDto(event: SystemEventDoc): SystemEvent {
+  const out: SystemEvent = { type: event.type, actorId: hex(event.actorId) };
+  if (event.userIds) out.userIds = event.userIds.map(hex);
+  if (event.title !== undefined) out.title = event.title;
+  if (event.role !== undefined) out.role = event.role;
+  return out;
+}
+
 export function toMessageDto(doc: MessageDoc, opts: MessageDtoOptions = {}): Message {
   const out: Message = {
     id: hex(doc._id),
     conversationId: hex(doc.conversationId),
     seq: doc.seq,
     senderId: hex(doc.senderId),
+    kind: messageKindOf(doc),
     attachments: [],
     reactions: [],
     createdAt: iso(doc.createdAt),
   };
   if (doc.clientMsgId !== undefined) out.clientMsgId = doc.clientMsgId;
+  if (doc.system) out.system = toSystemEventDto(doc.system);
   if (doc.replyTo) {
     out.replyTo = {
       id: hex(doc.replyTo.id),
@@ -98,6 +117,7 @@ export function toMessageDto(doc: MessageDoc, opts: MessageDtoOptions = {}): Mes
     return out;
   }
   if (doc.text !== undefined) out.text = doc.text;
+  if (doc.mentions && doc.mentions.length > 0) out.mentions = doc.mentions.map(hex);
   if (doc.attachmentIds.length > 0 && opts.attachmentsOf)
     out.attachments = opts.attachmentsOf(doc.attachmentIds);
   out.reactions = toReactionDtos(opts.reactionsOf?.get(hex(doc._id)));

@@ -4,7 +4,13 @@ import { mapDuplicate } from './errors.js';
 import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
 import { clampLimit, escapeRegex } from './regex.js';
 import { termsOf } from './search-terms.js';
-import type { MessageDoc, MessageKind, ReactionDoc, ReplyToSnapshot } from './types.js';
+import type {
+  MessageDoc,
+  MessageKind,
+  ReactionDoc,
+  ReplyToSnapshot,
+  SystemEventDoc,
+} from './types.js';
 import { compact } from './util.js';
 
 /** Older versions beyond this are dropped: edits are rate-limited and windowed, this is a backstop. */
@@ -21,6 +27,8 @@ export interface InsertMessageInput {
   text?: string;
   attachmentIds?: ObjectId[];
   replyTo?: ReplyToSnapshot;
+  mentions?: ObjectId[];
+  system?: SystemEventDoc;
   createdAt?: Date;
 }
 
@@ -156,6 +164,8 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         text: input.text,
         attachmentIds: input.attachmentIds ?? [],
         replyTo: input.replyTo ? compact(input.replyTo) : undefined,
+        mentions: input.mentions && input.mentions.length > 0 ? input.mentions : undefined,
+        system: input.system ? compact(input.system) : undefined,
         createdAt: input.createdAt ?? new Date(),
         terms: searchTerms(input.text),
       });

@@ -117,6 +117,18 @@ export interface MessageEditDoc {
   at: Date;
 }
 
+/** What a system message records (PROTOCOL §7); ids are users. */
+export type SystemEventType =
+  'member_added' | 'member_removed' | 'member_left' | 'renamed' | 'role_changed' | 'closed';
+
+export interface SystemEventDoc {
+  type: SystemEventType;
+  actorId: ObjectId;
+  userIds?: ObjectId[];
+  title?: string;
+  role?: 'owner' | 'admin' | 'member';
+}
+
 export interface MessageDoc {
   _id: ObjectId;
   conversationId: ObjectId;
@@ -128,6 +140,10 @@ export interface MessageDoc {
   text?: string;
   attachmentIds: ObjectId[];
   replyTo?: ReplyToSnapshot;
+  /** Members named by `@username` when it was sent (bounded by the group size). */
+  mentions?: ObjectId[];
+  /** `kind: 'system'` only: the change it records. */
+  system?: SystemEventDoc;
   createdAt: Date;
   editedAt?: Date;
   /** Previous versions, oldest first; capped at MAX_KEPT_EDITS. */

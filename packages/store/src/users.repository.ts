@@ -22,6 +22,8 @@ export interface UsersRepository {
   /** Missing ids are simply absent from the result. */
   findByIds(ids: readonly ObjectId[]): Promise<UserDoc[]>;
   findByUsername(username: string): Promise<UserDoc | null>;
+  /** Case-insensitive; unknown names are simply absent. One query whatever the count. */
+  findByUsernames(usernames: readonly string[]): Promise<UserDoc[]>;
   /** Case-insensitive, anchored prefix match on username or display name. @default limit 20, max 50 */
   searchByPrefix(prefix: string, limit?: number): Promise<UserDoc[]>;
   /** Finds the user of an external identity, creating it on first sight (race-safe). */
@@ -101,6 +103,12 @@ export function createUsersRepository(db: Db): UsersRepository {
     },
 
     findByUsername: (username) => collection.findOne({ usernameLower: username.toLowerCase() }),
+
+    async findByUsernames(usernames) {
+      const lower = [...new Set(usernames.map((u) => u.toLowerCase()))];
+      if (lower.length === 0) return [];
+      return collection.find({ usernameLower: { $in: lower } }).toArray();
+    },
 
     async searchByPrefix(prefix, limit) {
       const needle = prefix.trim().toLowerCase();

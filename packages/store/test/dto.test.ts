@@ -73,6 +73,7 @@ describe('toMessageDto', () => {
       conversationId: base.conversationId.toHexString(),
       seq: 7,
       senderId: base.senderId.toHexString(),
+      kind: 'text',
       clientMsgId: 'c-1',
       text: 'hello',
       attachments: [

@@ -8,6 +8,7 @@ import { createPresenceService } from './domain/presence.service.js';
 import { createTypingService } from './domain/typing.service.js';
 import { createReceiptsService } from './domain/receipts.service.js';
 import { createSyncService } from './domain/sync.service.js';
+import { createSystemMessages } from './domain/system-messages.js';
 import { createUploadsService } from './domain/uploads.service.js';
 import { createUsersService } from './domain/users.service.js';
 import { createRevokedSessions } from './domain/sessions/revoked-sessions.js';
@@ -25,11 +26,13 @@ import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
 import { hex, oid } from './domain/ids.js';
 import type { GatewayDeps } from './deps.js';
+import { installAccessLog } from './http/access-log.js';
 import { authenticate } from './http/authenticate.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { createAbuseGuards } from './limits/abuse-guards.js';
 import { frameworkErrors } from './limits/framework-errors.js';
 import { authRoutes } from './http/routes/auth.route.js';
+import { botActionsRoutes } from './http/routes/bot-actions.route.js';
 import { conversationsRoutes } from './http/routes/conversations.route.js';
 import { healthRoutes, type Readiness } from './http/routes/health.route.js';
 import { messagesRoutes } from './http/routes/messages.route.js';
@@ -82,6 +85,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   });
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandler(app, logger);
+  installAccessLog(app);
   const guards = createAbuseGuards(deps);
   guards.installHttp(app);
   app.addHook('onRequest', async (_request, reply) => {
@@ -171,6 +175,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     onAccessChanged: sendAccess.invalidate,
     counters,
     onMembersAdded: notifications.membersAdded,
+    postSystemMessage: createSystemMessages({ store, sendState, fanout, logger }),
   });
   const uploads = createUploadsService({
     store,
@@ -190,6 +195,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     attachmentsPerMessage: config.limits.attachmentsPerMessage,
     sendState,
     access: sendAccess,
+    onMentioned: (event) => void notifications.mentioned(event),
   });
   const lifecycle = createMessageLifecycleService({
     store,
@@ -262,6 +268,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     await api.register(muteRoutes(createMuteService({ store, fanout, counters })));
     await api.register(searchRoutes(createSearchService({ store, toDtos: messages.toDtos })));
     await api.register(profileRoutes(profile));
+    await api.register(botActionsRoutes(receipts, lifecycle));
     await api.register(uploadsRoutes(uploads, { maxBytes: config.uploads.maxBytes }));
     await api.register(notificationsRoutes(notifications));
   });

@@ -1,12 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const botFile = 'packages/client/examples/echo-bot.ts';
+import { startExampleBot, type ExampleBot } from './fixtures/example-bot.js';
 
 interface Msg {
   message: { senderId: string; text?: string; conversationId: string };
@@ -15,45 +10,33 @@ interface Msg {
 /** The SDK README's runnable example, run as the README says (tsx), against real gateways. */
 describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
   let cluster: TestCluster;
-  let bot: ChildProcess;
-  let output = '';
-  let exit: Promise<number | null>;
+  let bot: ExampleBot;
+  const output = () => bot.output();
 
   beforeAll(async () => {
     cluster = await startTestCluster({ nodes: 2 });
-    bot = spawn(
-      process.execPath,
-      ['--conditions=@chat/source', '--import', 'tsx', botFile, '--max', '2'],
+    bot = startExampleBot(
+      'echo-bot.ts',
       {
-        cwd: repoRoot,
-        env: {
-          ...process.env,
-          CHAT_URL: cluster.nodes[1]!.url,
-          BOT_USERNAME: 'echo-bot',
-          BOT_PASSWORD: 'echo-bot-password',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        CHAT_URL: cluster.nodes[1]!.url,
+        BOT_USERNAME: 'echo-bot',
+        BOT_PASSWORD: 'echo-bot-password',
       },
+      ['--max', '2'],
     );
-    exit = new Promise((done) => bot.once('exit', (code) => done(code)));
-    bot.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-    bot.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   });
 
   afterAll(async () => {
-    if (bot.exitCode === null && bot.signalCode === null) {
-      bot.kill('SIGKILL');
-      await exit;
-    }
+    await bot?.stop();
     await cluster?.close();
   });
 
   it('registers, connects, answers every message with "echo: <text>" and exits after --max replies', async () => {
-    await waitFor(() => /connected to/.test(output), {
+    await waitFor(() => /connected to/.test(output()), {
       timeout: 30_000,
-      message: `bot connected; output:\n${output}`,
+      message: `bot connected; output:\n${output()}`,
     });
-    const botId = /echo-bot \(([0-9a-f]{24})\) connected/.exec(output)?.[1];
+    const botId = /echo-bot \(([0-9a-f]{24})\) connected/.exec(output())?.[1];
     expect(botId).toBeDefined();
 
     const ann = await cluster.register('ann_bot_tester', 0);
@@ -79,7 +62,7 @@ describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
       expect(reply.message.text).toBe(`echo: ${text}`);
       expect(reply.message.conversationId).toBe(dm.body.id);
     }
-    expect(await exit).toBe(0);
-    expect(output).toContain('(2/2)');
+    expect(await bot.exit).toBe(0);
+    expect(output()).toContain('(2/2)');
   });
 });

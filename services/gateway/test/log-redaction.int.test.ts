@@ -1,64 +1,32 @@
-import { createLogger } from '@chat/core';
-import {
-  startMongo,
-  startRedis,
-  waitFor,
-  waitForEvent,
-  type MongoFixture,
-  type RedisServer,
-} from '@chat/testkit';
+import { waitFor, waitForEvent } from '@chat/testkit';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, type GatewayApp } from '../src/app.js';
-import { loadGatewayConfig } from '../src/config.js';
-import { createDeps, type GatewayDeps } from '../src/deps.js';
-import { GENEROUS_LIMITS } from './fixtures/cluster.js';
+import type { GatewayApp } from '../src/app.js';
+import { startLoggedGateway, type LoggedGateway } from './fixtures/logged-gateway.js';
 
 /** Credentials and message text must never reach the logs (DESIGN decision 10, issue 9). */
 const PASSWORD = 'Secret-Password-0xC0FFEE';
 const TEXT = 'private-message-text-0xBEEF';
 
-let redis: RedisServer;
-let mongo: MongoFixture;
-let deps: GatewayDeps;
+let node: LoggedGateway;
 let gateway: GatewayApp;
 let url: string;
-const lines: string[] = [];
+let lines: string[];
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  mongo = await startMongo();
-  const config = loadGatewayConfig({
-    ...GENEROUS_LIMITS,
-    // Tight enough that the test also walks the rate-limit and flood paths, which log.
-    RATE_SOCKET_BURST: '5',
-    RATE_SOCKET_PER_SEC: '1',
-    RATE_SOCKET_FLOOD_DISCONNECT: '5',
-    JWT_SECRET: 'log-test-secret-0123456789-0123456789',
-    MONGO_URL: mongo.url,
-    MONGO_DB: mongo.databaseName,
-    REDIS_URL: redis.url,
-    NODE_ID: 'log-node',
-  });
-  // Every level, so nothing hides below the threshold of a production node.
-  const logger = createLogger({
-    name: 'gateway',
+  node = await startLoggedGateway({
+    // Every level, so nothing hides below the threshold of a production node.
     level: 'trace',
-    destination: { write: (line: string) => void lines.push(line) },
+    nodeId: 'log-node',
+    // Tight enough that the test also walks the rate-limit and flood paths, which log.
+    env: { RATE_SOCKET_BURST: '5', RATE_SOCKET_PER_SEC: '1', RATE_SOCKET_FLOOD_DISCONNECT: '5' },
   });
-  deps = await createDeps(config, logger);
-  gateway = buildApp(deps);
-  url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  ({ url, lines, gateway } = node);
 });
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
-  gateway?.io.local.disconnectSockets(true);
-  await new Promise<void>((resolve) => (gateway ? gateway.io.close(() => resolve()) : resolve()));
-  await gateway?.app.close();
-  await deps?.close();
-  await mongo?.close();
-  await redis?.stop();
+  await node?.close();
 });
 
 async function post(path: string, body: unknown, token?: string) {

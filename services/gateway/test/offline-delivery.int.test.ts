@@ -1,17 +1,11 @@
 import { messageDeliveryId, notificationDeliveryId, QUEUES } from '@chat/jobs';
 import type { Conversation, Message, Notification } from '@chat/protocol';
-import { waitFor, type ManagedProcess } from '@chat/testkit';
+import { waitFor } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ack, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
 import {
-  ack,
-  startTestCluster,
-  type ClientSocket,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
-import {
-  startReceiver,
-  startWorker,
+  startDeliveryCluster,
+  type DeliveryCluster,
   type Delivery,
   type WebhookReceiver,
 } from './fixtures/processes.js';
@@ -22,27 +16,17 @@ import {
  */
 const SECRET = 'webhook-secret-for-tests';
 let cluster: TestCluster;
-let worker: ManagedProcess;
 let receiver: WebhookReceiver;
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
+let harness: DeliveryCluster | undefined;
 beforeAll(async () => {
-  receiver = await startReceiver(SECRET);
-  cluster = await startTestCluster({ nodes: 2 });
-  worker = await startWorker({
-    REDIS_URL: cluster.redis.url,
-    MONGO_URL: cluster.env.MONGO_URL ?? '',
-    MONGO_DB: cluster.env.MONGO_DB ?? '',
-    NOTIFY_WEBHOOK_URL: receiver.url,
-    NOTIFY_WEBHOOK_SECRET: SECRET,
-    WEBHOOK_BACKOFF_MS: '100',
-  });
+  harness = await startDeliveryCluster(SECRET);
+  ({ cluster, receiver } = harness);
 }, 60_000);
 afterAll(async () => {
-  await worker?.stop(5_000);
-  await cluster?.close();
-  await receiver?.close();
+  await harness?.close();
 });
 
 async function send(

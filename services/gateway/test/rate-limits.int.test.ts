@@ -329,6 +329,28 @@ describe('HTTP requests', () => {
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('the HTTP forms of socket events (bots, PROTOCOL §7) draw from the same per-user limit', async () => {
+    const bot = await register(name('bot'));
+    const group = await cluster.http<Conversation>(0, 'POST', '/api/conversations/group', {
+      token: bot.token,
+      body: { title: 'bots', memberIds: [] },
+      headers: { 'x-forwarded-for': freshIp() },
+    });
+    expect(group.status).toBe(201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 41; i++) {
+      const res = await cluster.http(i % 3, 'POST', `/api/conversations/${group.body.id}/read`, {
+        token: bot.token,
+        body: { seq: 0 },
+        headers: { 'x-forwarded-for': freshIp() },
+      });
+      statuses.push(res.status);
+    }
+    // 40 per window, the group creation included.
+    expect(statuses.slice(0, 39).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(39)).toEqual([429, 429]);
+  });
+
   it('per IP, counted before authentication (bad tokens and unknown routes count)', async () => {
     const ip = freshIp();
     const statuses: number[] = [];

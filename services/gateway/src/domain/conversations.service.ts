@@ -14,6 +14,7 @@ import {
 import type { Fanout } from './fanout.js';
 import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
+import type { PostSystemMessage } from './system-messages.js';
 
 export interface ConversationsServiceOptions {
   store: MongoStore;
@@ -34,6 +35,8 @@ export interface ConversationsServiceOptions {
     addedBy: ObjectId;
     userIds: ObjectId[];
   }) => Promise<void>;
+  /** Stores and fans out the system message of a change (system-messages.ts). */
+  postSystemMessage?: PostSystemMessage;
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
@@ -42,6 +45,7 @@ const canManage = (role: MemberRole): boolean => role === 'owner' || role === 'a
 
 export function createConversationsService(options: ConversationsServiceOptions) {
   const { store, fanout } = options;
+  const postSystem: PostSystemMessage = options.postSystemMessage ?? (async () => undefined);
 
   /** Tells every member (on every node) how the conversation looks now, each with their own cursors. */
   async function announce(conversation: ConversationDoc): Promise<void> {
@@ -186,6 +190,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
       });
       if (!updated) throw AppError.notFound('Conversation not found');
       await announce(updated);
+      if (title !== undefined && title !== view.conversation.title)
+        await postSystem(updated._id, { type: 'renamed', actorId, title });
       return viewOf(updated, actorId);
     },
 
@@ -217,6 +223,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
         await fanout.joinConversation(added.map(hex), hex(conversation._id));
         await store.conversations.touchActivity(conversation._id);
         await announce(conversation);
+        await postSystem(conversation._id, { type: 'member_added', actorId, userIds: added });
         await options.onMembersAdded?.({ conversation, addedBy: actorId, userIds: added });
       }
       return viewOf(conversation, actorId);
@@ -254,6 +261,13 @@ export function createConversationsService(options: ConversationsServiceOptions)
       if (target.role === 'owner') await handOverOwnership(conversation._id);
       await store.conversations.touchActivity(conversation._id);
       await announce(conversation);
+      // After the leave: the member who is gone gets `conversation:removed`, not this line.
+      await postSystem(
+        conversation._id,
+        leaving
+          ? { type: 'member_left', actorId }
+          : { type: 'member_removed', actorId, userIds: [targetId] },
+      );
     },
 
     async setRole(
@@ -270,9 +284,18 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const targetId = oid(targetHex, 'userId');
       if (targetId.equals(actorId))
         throw AppError.forbidden('The owner cannot change their own role');
+      const before = await store.memberships.find(view.conversation._id, targetId);
       const updated = await store.memberships.setRole(view.conversation._id, targetId, role);
-      if (!updated) throw AppError.notFound('Not a member');
+      if (!before || !updated) throw AppError.notFound('Not a member');
       await announce(view.conversation);
+      if (before.role !== role) {
+        await postSystem(view.conversation._id, {
+          type: 'role_changed',
+          actorId,
+          userIds: [targetId],
+          role,
+        });
+      }
       return viewOf(view.conversation, actorId);
     },
 
@@ -286,6 +309,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const memberIds = (await store.memberships.listMemberIds(view.conversation._id)).map(hex);
       if (!(await store.conversations.close(view.conversation._id)))
         throw AppError.notFound('Conversation not found');
+      // Closed for sends, but members still get this before `conversation:removed`.
+      await postSystem(view.conversation._id, { type: 'closed', actorId });
       await options.onAccessChanged?.(view.conversation._id);
       const conversationId = hex(view.conversation._id);
       await fanout.leaveConversation(memberIds, conversationId);

@@ -1,5 +1,11 @@
 import { AppError } from '@chat/core';
-import { checkMessageText, LIMITS, type Message, type Reaction } from '@chat/protocol';
+import {
+  checkMessageText,
+  LIMITS,
+  type Message,
+  type MessageEdit,
+  type Reaction,
+} from '@chat/protocol';
 import {
   quoteOf,
   toReactionDtos,
@@ -92,11 +98,13 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
   }
 
   return {
-    /** Sender only, within the edit window; the previous text is kept in `edits` (not served in v1). */
+    /** Sender only, within the edit window; the previous text is kept in `edits` (see `history`). */
     async edit(userHex: string, input: EditInput): Promise<{ message: Message }> {
       const userId = oid(userHex);
       const { doc } = await loadVisible(userId, input.messageId);
       if (doc.deletedAt) throw AppError.notFound('Message not found');
+      // A system line records a change; its actor is its senderId but not its author.
+      if (doc.kind === 'system') throw AppError.forbidden('System messages cannot be edited');
       if (!doc.senderId.equals(userId))
         throw AppError.forbidden('Only the sender can edit a message');
       const at = now();
@@ -141,6 +149,8 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
         return {};
       }
       if (doc.deletedAt) return {};
+      if (doc.kind === 'system')
+        throw AppError.forbidden('System messages cannot be deleted for everyone');
       const isSender = doc.senderId.equals(userId);
       const isModerator = view.conversation.type === 'group' && view.membership.role !== 'member';
       const at = now();
@@ -166,6 +176,19 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
       ]);
       await broadcastUpdated(tombstone);
       return {};
+    },
+
+    /**
+     * Earlier versions, oldest first, for a member who can see the message (PROTOCOL §7);
+     * `editedAt` is when that version was written. A tombstone has none: deleting for
+     * everyone removes them from the document too.
+     */
+    async history(userHex: string, messageId: string): Promise<{ edits: MessageEdit[] }> {
+      const { doc } = await loadVisible(oid(userHex), messageId);
+      if (doc.deletedAt) return { edits: [] };
+      return {
+        edits: (doc.edits ?? []).map((e) => ({ text: e.text, editedAt: e.at.toISOString() })),
+      };
     },
 
     /** One of each emoji per user (repeats count once); ≤ 20 distinct emoji per message. */

@@ -14,9 +14,14 @@ import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
 import type { MembershipCache } from './send/membership-cache.js';
 import { createMessageParts } from './send/message-parts.js';
-import { createMessageSender, type SendInput, type SentMessage } from './send/send-message.js';
+import {
+  createMessageSender,
+  type MentionEvent,
+  type SendInput,
+  type SentMessage,
+} from './send/send-message.js';
 
-export type { SendInput, SentMessage };
+export type { MentionEvent, SendInput, SentMessage };
 
 export interface HistoryInput {
   conversationId: string;
@@ -36,6 +41,8 @@ export interface MessagesServiceOptions {
   attachmentUrl?: (doc: AttachmentDoc) => string;
   textMaxChars: number;
   attachmentsPerMessage: number;
+  /** Members mentioned in a stored message (notifications.service `mentioned`). */
+  onMentioned?: (event: MentionEvent) => void;
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;

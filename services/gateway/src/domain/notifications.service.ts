@@ -1,5 +1,11 @@
 import { AppError, type Logger } from '@chat/core';
-import { notificationDelivery, type OfflineDeliveryProducer } from '@chat/jobs';
+import {
+  mentionDelivery,
+  notificationDelivery,
+  toPreview,
+  type OfflineDeliveryJob,
+  type OfflineDeliveryProducer,
+} from '@chat/jobs';
 import type { PresenceStore } from '@chat/presence';
 import type { Notification, NotificationsReadBody, PostNotificationBody } from '@chat/protocol';
 import {
@@ -11,6 +17,7 @@ import {
 } from '@chat/store';
 import type { Fanout } from './fanout.js';
 import { hex, oid } from './ids.js';
+import type { MentionEvent } from './send/send-message.js';
 
 export interface NotificationsServiceOptions {
   store: MongoStore;
@@ -24,6 +31,37 @@ export type NotificationsService = ReturnType<typeof createNotificationsService>
 
 /** `type` of the notification a user gets when someone adds them to a group. */
 export const MEMBER_ADDED_TYPE = 'conversation.member_added';
+/** `type` of the notification of an `@mention` (PROTOCOL §7). */
+export const MENTION_TYPE = 'mention';
+
+/** The offline job of a stored notification: generic, unless it has a webhook form of its own. */
+function offlineJobOf(doc: NotificationDoc): OfflineDeliveryJob {
+  const data = doc.data ?? {};
+  const { conversationId, messageId, senderId } = data;
+  if (
+    doc.type === MENTION_TYPE &&
+    typeof conversationId === 'string' &&
+    typeof messageId === 'string' &&
+    typeof senderId === 'string'
+  ) {
+    return mentionDelivery({
+      userId: hex(doc.userId),
+      conversationId,
+      messageId,
+      senderId,
+      notificationId: hex(doc._id),
+      preview: doc.body ?? '',
+    });
+  }
+  return notificationDelivery({
+    userId: hex(doc.userId),
+    notificationId: hex(doc._id),
+    kind: doc.type,
+    title: doc.title,
+    ...(doc.body !== undefined ? { body: doc.body } : {}),
+    ...(doc.data !== undefined ? { data: doc.data } : {}),
+  });
+}
 
 /**
  * PROTOCOL §2 "Notifications": stored first (GET finds it whatever happens next), then
@@ -43,18 +81,7 @@ export function createNotificationsService(options: NotificationsServiceOptions)
     );
     const online = await presence.isOnline(docs.map((d) => hex(d.userId)));
     const offline = docs.filter((d) => !online.has(hex(d.userId)));
-    await offlineDelivery.enqueue(
-      offline.map((d) =>
-        notificationDelivery({
-          userId: hex(d.userId),
-          notificationId: hex(d._id),
-          kind: d.type,
-          title: d.title,
-          ...(d.body !== undefined ? { body: d.body } : {}),
-          ...(d.data !== undefined ? { data: d.data } : {}),
-        }),
-      ),
-    );
+    await offlineDelivery.enqueue(offline.map(offlineJobOf));
     return dtos;
   }
 
@@ -91,6 +118,40 @@ export function createNotificationsService(options: NotificationsServiceOptions)
       const target =
         'ids' in body ? { ids: body.ids.map((id) => oid(id, 'ids')) } : { all: true as const };
       await store.notifications.markRead(oid(userHex), target);
+    },
+
+    /**
+     * The sender's `onMentioned`: a `mention` notification for each mentioned member, live and,
+     * for members with no connection, as the `mention` webhook — whether or not the chat is
+     * muted. Runs after the message was acknowledged; a failure is logged, never thrown.
+     */
+    async mentioned(event: MentionEvent): Promise<void> {
+      try {
+        const sender = await store.users.findById(event.senderId);
+        const who = sender?.displayName ?? sender?.username ?? 'Someone';
+        const data = {
+          conversationId: hex(event.conversationId),
+          messageId: hex(event.messageId),
+          senderId: hex(event.senderId),
+        };
+        const docs = await Promise.all(
+          event.userIds.map((userId) =>
+            store.notifications.create({
+              userId,
+              type: MENTION_TYPE,
+              title: `${who} mentioned you`,
+              body: toPreview(event.text),
+              data,
+            }),
+          ),
+        );
+        await deliver(docs);
+      } catch (err) {
+        logger.warn(
+          { err, conversationId: hex(event.conversationId), messageId: hex(event.messageId) },
+          'mention notifications failed',
+        );
+      }
     },
 
     /** The conversations service's `onMembersAdded`: "<someone> added you to <group>". */

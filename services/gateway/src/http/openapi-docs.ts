@@ -1,13 +1,17 @@
 import {
   AuthResponse,
   Conversation,
+  DeliveredResponse,
   HistoryResponse,
   HttpErrorResponse,
   ListConversationsResponse,
   Message,
+  MessageEditsResponse,
   Notification,
   NotificationsListResponse,
   MessageReceiptsResponse,
+  ReactionsResponse,
+  ReadResponse,
   RefreshResponse,
   SearchResponse,
   SessionsResponse,
@@ -133,6 +137,30 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /api/search': {
     summary: 'Search your conversations (every word of q), newest first',
     responses: { 200: SearchResponse },
+  },
+  'POST /api/conversations/{id}/read': {
+    summary: 'Move your read cursor forward (HTTP form of conversation:read)',
+    responses: { 200: ReadResponse },
+  },
+  'POST /api/conversations/{id}/delivered': {
+    summary: 'Move your delivered cursor forward (HTTP form of conversation:delivered)',
+    responses: { 200: DeliveredResponse },
+  },
+  'PATCH /api/messages/{id}': {
+    summary: 'Edit your message within the edit window (HTTP form of message:edit)',
+    responses: { 200: Message },
+  },
+  'DELETE /api/messages/{id}': {
+    summary: 'Delete a message for you or for everyone (HTTP form of message:delete)',
+    responses: { 204: null },
+  },
+  'POST /api/messages/{id}/reactions': {
+    summary: 'Add or remove your reaction (HTTP form of message:react)',
+    responses: { 200: ReactionsResponse },
+  },
+  'GET /api/messages/{id}/edits': {
+    summary: 'Earlier versions of an edited message, oldest first',
+    responses: { 200: MessageEditsResponse },
   },
   'POST /api/uploads': {
     summary: 'Upload one file (multipart field `file`)',

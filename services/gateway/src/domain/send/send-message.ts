@@ -15,6 +15,7 @@ import type { Fanout } from '../fanout.js';
 import { hex, oid } from '../ids.js';
 import type { MembershipCache, SendAccess } from './membership-cache.js';
 import type { MessageParts } from './message-parts.js';
+import { mentionedMembers, namedUsers } from './mentions.js';
 import { createSeqAllocator, type Allocation } from './seq-allocator.js';
 
 export interface SendInput {
@@ -33,6 +34,15 @@ export interface SentMessage {
   created: boolean;
 }
 
+/** Members named in a message just stored, other than its sender. */
+export interface MentionEvent {
+  conversationId: ObjectId;
+  messageId: ObjectId;
+  senderId: ObjectId;
+  userIds: ObjectId[];
+  text: string;
+}
+
 /** A message about to be stored: its id is chosen before its seq. */
 type Draft = InsertMessageInput & { _id: ObjectId };
 
@@ -48,6 +58,8 @@ const MAX_INSERTS = 4;
  * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany. The
  *   conversation's seq and preview and the sender's cursors are written behind, merged.
  * A node's first send into a conversation also reads its membership version and members once.
+ * A text with `@name` in it costs one more MongoDB query (send/mentions.ts); notifying the
+ * mentioned members happens after the ack's work, off the send's path (`onMentioned`).
  *
  * Safety rules:
  * - Acknowledged means stored: the ack and the fan-out happen only after MongoDB acknowledged
@@ -66,6 +78,8 @@ export function createMessageSender(deps: {
   toDtos: (docs: readonly MessageDoc[]) => Promise<Message[]>;
   /** The DTO of a message just inserted: no reactions yet, its attachments already loaded. */
   newMessageDto: (doc: MessageDoc, attachments: readonly AttachmentDoc[]) => Message;
+  /** Called after the fan-out of a message that mentions members; must not throw. */
+  onMentioned?: (event: MentionEvent) => void;
 }) {
   const { store, fanout, access: cache, parts } = deps;
   const seqs = createSeqAllocator(deps);
@@ -182,9 +196,10 @@ export function createMessageSender(deps: {
       ]);
       if ('message' in access) return access;
       const text = parts.text(input.text, attachments.length > 0);
-      const replyTo = input.replyToId
-        ? await parts.replyTo(conversationId, senderId, input.replyToId)
-        : undefined;
+      const [replyTo, named] = await Promise.all([
+        input.replyToId ? parts.replyTo(conversationId, senderId, input.replyToId) : undefined,
+        namedUsers(store, text),
+      ]);
 
       const draft: Draft = {
         _id: new ObjectId(),
@@ -199,8 +214,11 @@ export function createMessageSender(deps: {
       };
       const request = sendRequest(draft, access, input, attachments);
       const allocation = await seqs.allocate(access, senderHex, request);
+      // The members the script accepted, which may be newer than `access`.
+      const mentions = mentionedMembers(named, allocation.access.memberIds);
       const doc: Draft = {
         ...draft,
+        ...(mentions.length > 0 ? { mentions } : {}),
         seq: allocation.seq,
         ...(allocation.kind === 'resent' ? { _id: oid(allocation.messageId) } : {}),
       };
@@ -240,6 +258,16 @@ export function createMessageSender(deps: {
         result.doc.seq,
         result.doc.createdAt,
       );
+      const mentioned = mentions.filter((id) => !id.equals(senderId));
+      if (mentioned.length > 0 && text !== undefined) {
+        deps.onMentioned?.({
+          conversationId,
+          messageId: result.doc._id,
+          senderId,
+          userIds: mentioned,
+          text,
+        });
+      }
       return { message, created: true };
     },
   };

@@ -8,6 +8,18 @@ export type Allocation =
   | { kind: 'ok'; seq: number; access: SendAccess }
   | { kind: 'resent'; seq: number; messageId: string; access: SendAccess };
 
+/**
+ * Seeds a missing counter (or raises one behind MongoDB) to the highest stored seq: the one
+ * way both user sends and system messages (system-messages.ts) repair the counter.
+ */
+export async function seedCounter(
+  store: MongoStore,
+  sendState: Pick<SendState, 'raiseCounter'>,
+  conversationId: ObjectId,
+): Promise<void> {
+  await sendState.raiseCounter(hex(conversationId), await store.messages.latestSeq(conversationId));
+}
+
 /** More would mean the version keeps changing under us: answer UNAVAILABLE, the client retries. */
 const MAX_ROUNDS = 4;
 
@@ -27,12 +39,7 @@ export function createSeqAllocator(deps: {
 }) {
   const { store, sendState, access: cache } = deps;
 
-  async function seed(conversationId: ObjectId): Promise<void> {
-    await sendState.raiseCounter(
-      hex(conversationId),
-      await store.messages.latestSeq(conversationId),
-    );
-  }
+  const seed = (conversationId: ObjectId) => seedCounter(store, sendState, conversationId);
 
   async function run(
     access: SendAccess,
