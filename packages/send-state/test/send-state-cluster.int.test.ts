@@ -95,6 +95,14 @@ describe('the send path on a Redis Cluster', () => {
     expect(counters.size).toBe(40);
     expect(ids.every((id, i) => counters.get(id) === i)).toBe(true);
   });
+
+  it('grants server-made seqs from the same counter, after seeding', async () => {
+    const state = createSendState({ redis, prefix: 'l3:' });
+    expect(await state.nextSeq('conv-sys')).toBeUndefined();
+    expect(await state.raiseCounter('conv-sys', 7)).toBe(7);
+    expect(await state.nextSeq('conv-sys')).toBe(8);
+    expect((await state.counters(['conv-sys'])).get('conv-sys')).toBe(8);
+  });
 });
 
 describe('coverage', () => {
