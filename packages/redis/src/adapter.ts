@@ -9,18 +9,25 @@ export type AdapterKind = 'classic' | 'sharded';
 export type AdapterFactory = (nsp: Parameters<ReturnType<typeof createAdapter>>[0]) => Adapter;
 
 /**
- * `auto` → sharded on a cluster and on a Redis ≥ 7 (SPUBLISH/SSUBSCRIBE exist), else classic.
+ * `auto` → classic, for now. The sharded adapter (`sharded`, opt-in) carries a remote
+ * `socketsJoin`/`socketsLeave` on the namespace channel and room broadcasts on the room's own
+ * channel, which a node subscribes to only after the join: Redis orders neither against the
+ * other, so a message sent right after a membership change can miss a member just added or
+ * reach one just removed (services/gateway/test/conversations.int.test.ts fails on it). The
+ * classic adapter's single pattern subscription keeps them in order.
  * Every node and the worker must end up with the same kind: a classic publisher is not heard
- * by sharded subscribers. Nodes of one deployment share the Redis, so `auto` agrees with itself.
+ * by sharded subscribers.
  */
 export async function resolveAdapterKind(
   choice: AdapterChoice,
   topology: RedisTopology,
   client: RedisClient,
 ): Promise<AdapterKind> {
-  if (choice !== 'auto') return choice;
-  if (topology.kind === 'cluster') return 'sharded';
-  return (await redisMajorVersion(client)) >= 7 ? 'sharded' : 'classic';
+  if (choice !== 'sharded') return 'classic';
+  // SPUBLISH/SSUBSCRIBE need Redis ≥ 7: refuse at start rather than at the first emit.
+  if (topology.kind === 'single' && (await redisMajorVersion(client)) < 7)
+    throw new Error('REDIS_ADAPTER=sharded needs Redis 7 or newer');
+  return 'sharded';
 }
 
 /**
