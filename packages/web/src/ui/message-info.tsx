@@ -47,7 +47,7 @@ export function MessageInfo(props: {
 }
 
 // Today the list stamp already is the time; other days it is the date, so add the time.
-function stamp(iso: string): string {
+export function stamp(iso: string): string {
   const day = formatListStamp(iso);
   const time = formatTime(iso);
   return day === time ? time : `${day} ${time}`;

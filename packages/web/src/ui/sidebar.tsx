@@ -171,6 +171,15 @@ export function Sidebar({ store }: { store: ChatStore }) {
                           ? senderPrefix + preview(last.text, last.kind)
                           : 'No messages yet'}
                     </span>
+                    {c.unreadCount > 0 && store.hasUnreadMention(c.id) && (
+                      <span
+                        class="badge mention-badge"
+                        aria-label="Unread mention"
+                        data-testid="unread-mention"
+                      >
+                        @
+                      </span>
+                    )}
                     {c.unreadCount > 0 && (
                       <span
                         class={`badge ${store.isMuted(c.id) ? 'quiet' : ''}`}

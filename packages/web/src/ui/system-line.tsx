@@ -1,0 +1,58 @@
+import type { Conversation, Message } from '@chat/client';
+import { formatTime, nameOf } from './format.js';
+
+type SystemEvent = NonNullable<Message['system']>;
+
+/**
+ * A person named in a system line. Someone removed (or who left) is no longer among the members,
+ * so the line may have to say "someone"; the viewer is "You".
+ */
+function who(c: Conversation, userId: string, me: string | undefined): string {
+  if (userId === me) return 'You';
+  const m = c.members.find((x) => x.userId === userId);
+  return m ? nameOf(m.user) : 'someone';
+}
+
+/** The sentence of a system message (PROTOCOL §7), e.g. "Ann Lee added Bob Kumar". */
+export function systemText(c: Conversation, e: SystemEvent, me: string | undefined): string {
+  const actor = who(c, e.actorId, me);
+  const users = (e.userIds ?? []).map((id) => who(c, id, me));
+  const list = users.length > 0 ? users.join(', ') : 'someone';
+  switch (e.type) {
+    case 'member_added':
+      return `${actor} added ${list}`;
+    case 'member_removed':
+      return `${actor} removed ${list}`;
+    case 'member_left':
+      return `${actor} left`;
+    case 'renamed':
+      return `${actor} renamed the group to “${e.title ?? ''}”`;
+    case 'role_changed':
+      return e.role === 'admin'
+        ? `${actor} made ${list} an admin`
+        : `${actor} made ${list} a member`;
+    case 'closed':
+      return `${actor} closed the group`;
+  }
+}
+
+/** A membership or group change, centred in the timeline between the messages. */
+export function SystemLine({
+  conversation,
+  message: m,
+  me,
+}: {
+  conversation: Conversation;
+  message: Message;
+  me: string | undefined;
+}) {
+  if (!m.system) return null;
+  return (
+    <li class="system-line" data-seq={m.seq} data-testid="system-line">
+      <span>
+        {systemText(conversation, m.system, me)}{' '}
+        <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
+      </span>
+    </li>
+  );
+}
