@@ -337,13 +337,21 @@ export class ChatStore {
   #alert(m: Message): void {
     const c = this.state.conversations[m.conversationId];
     const me = this.state.me;
+    // A system line ("Ann added Bob") is no reason to ring.
+    if (m.kind === 'system') return;
     if (!c || !me || m.seq <= c.readSeq || Date.now() - Date.parse(m.createdAt) > 60_000) return;
     const sender = c.members.find((x) => x.userId === m.senderId)?.user;
     const senderName = sender?.displayName ?? sender?.username ?? 'Someone';
     const title = c.type === 'group' ? (c.title ?? 'Group') : senderName;
     alertFor(
       m,
-      { conversation: c, senderName, title, onOpen: () => this.open(c.id) },
+      {
+        conversation: c,
+        senderName,
+        title,
+        mentionsMe: m.mentions?.includes(me.id) ?? false,
+        onOpen: () => this.open(c.id),
+      },
       { activeId: this.state.activeId, hidden: document.visibilityState === 'hidden' },
     );
   }
