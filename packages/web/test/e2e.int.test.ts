@@ -909,7 +909,13 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
       .getByRole('dialog', { name: 'Notifications' })
       .locator('li', { hasText: 'Ann Lee-Park mentioned you' })
       .waitFor({ timeout: T });
-    await bob.page.keyboard.press('Escape');
+    await bob.page
+      .getByRole('dialog', { name: 'Notifications' })
+      .getByRole('button', { name: 'Close' })
+      .click();
+    await bob.page
+      .getByRole('dialog', { name: 'Notifications' })
+      .waitFor({ state: 'detached', timeout: T });
 
     // Promoting an admin (owner only).
     await ann.page.getByRole('button', { name: 'Group info' }).click();

@@ -11,7 +11,8 @@ import {
 import { loadDraft, saveDraft } from '../state/drafts.js';
 import { formatSize, nameOf } from './format.js';
 import { Icon } from './icons.js';
-import { insertMention, mentionAt, MentionPicker, suggestMembers } from './mention-picker.js';
+import { MentionPicker } from './mention-picker.js';
+import { insertMention, mentionAt, suggestMembers } from './mention-query.js';
 
 interface Props {
   store: ChatStore;

@@ -78,37 +78,39 @@ export function GroupPanel({
               </strong>
               <span class="muted">@{m.user.username}</span>
             </span>
-            {m.role !== 'member' && <span class="role">{m.role}</span>}
-            {isOwner && m.userId !== me && m.role !== 'owner' && (
-              <button
-                class="btn small"
-                aria-label={`${m.role === 'admin' ? 'Remove admin' : 'Make admin'} ${nameOf(m.user)}`}
-                onClick={() =>
-                  void run(() =>
-                    store.setRole(c.id, m.userId, m.role === 'admin' ? 'member' : 'admin'),
-                  )
-                }
-              >
-                {m.role === 'admin' ? 'Remove admin' : 'Make admin'}
-              </button>
-            )}
-            {canManage && m.userId !== me && m.role !== 'owner' && (
-              <button
-                class="btn small"
-                aria-label={`Remove ${nameOf(m.user)}`}
-                onClick={() =>
-                  void run(() =>
-                    store.http
-                      .removeMember(c.id, m.userId)
-                      .then(async () =>
-                        store.upsertConversation(await store.http.getConversation(c.id)),
-                      ),
-                  )
-                }
-              >
-                Remove
-              </button>
-            )}
+            <span class="member-actions">
+              {m.role !== 'member' && <span class="role">{m.role}</span>}
+              {isOwner && m.userId !== me && m.role !== 'owner' && (
+                <button
+                  class="btn small"
+                  aria-label={`${m.role === 'admin' ? 'Remove admin' : 'Make admin'} ${nameOf(m.user)}`}
+                  onClick={() =>
+                    void run(() =>
+                      store.setRole(c.id, m.userId, m.role === 'admin' ? 'member' : 'admin'),
+                    )
+                  }
+                >
+                  {m.role === 'admin' ? 'Remove admin' : 'Make admin'}
+                </button>
+              )}
+              {canManage && m.userId !== me && m.role !== 'owner' && (
+                <button
+                  class="btn small"
+                  aria-label={`Remove ${nameOf(m.user)}`}
+                  onClick={() =>
+                    void run(() =>
+                      store.http
+                        .removeMember(c.id, m.userId)
+                        .then(async () =>
+                          store.upsertConversation(await store.http.getConversation(c.id)),
+                        ),
+                    )
+                  }
+                >
+                  Remove
+                </button>
+              )}
+            </span>
           </li>
         ))}
       </ul>
