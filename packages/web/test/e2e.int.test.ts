@@ -63,6 +63,17 @@ async function send(p: Person, text: string): Promise<void> {
   await box.press('Enter');
 }
 
+/** `owner` creates a group with `member` from the "New group" dialog; it opens. */
+async function createGroup(owner: Person, title: string, member: Person): Promise<void> {
+  await owner.page.getByRole('button', { name: 'New group' }).click();
+  const dialog = owner.page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByLabel('Group name').fill(title);
+  await dialog.getByRole('searchbox').fill(member.username);
+  await dialog.getByRole('button', { name: new RegExp(`@${member.username}`) }).click();
+  await dialog.getByRole('button', { name: 'Create group' }).click();
+  await owner.page.locator('.chat-head h2', { hasText: title }).waitFor({ timeout: T });
+}
+
 function bubble(p: Person, text: string) {
   return p.page.locator('li.msg', { has: p.page.locator('.text', { hasText: text }) });
 }
@@ -347,13 +358,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
   });
 
   it('creates a group, renames it, adds and removes members; the other side gets it with a notification', async () => {
-    await ann.page.getByRole('button', { name: 'New group' }).click();
-    const dialog = ann.page.getByRole('dialog', { name: 'New group' });
-    await dialog.getByLabel('Group name').fill('Weekend trip');
-    await dialog.getByRole('searchbox').fill(bob.username);
-    await dialog.getByRole('button', { name: new RegExp(`@${bob.username}`) }).click();
-    await dialog.getByRole('button', { name: 'Create group' }).click();
-    await ann.page.locator('.chat-head h2', { hasText: 'Weekend trip' }).waitFor({ timeout: T });
+    await createGroup(ann, 'Weekend trip', bob);
     await send(ann, 'Packing list: boots, rain jacket, snacks');
 
     await ann.page.getByRole('button', { name: 'Group info' }).click();
@@ -841,13 +846,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
 
   it('group admin: adding a member, a mention that alerts a muted member, an admin, an admin delete, edit history, closing the group, a block', async () => {
     const cleo = await httpPerson(cluster.info.url, 'cleo', 'Cleo Diaz');
-    await ann.page.getByRole('button', { name: 'New group' }).click();
-    const dialog = ann.page.getByRole('dialog', { name: 'New group' });
-    await dialog.getByLabel('Group name').fill('Release crew');
-    await dialog.getByRole('searchbox').fill(bob.username);
-    await dialog.getByRole('button', { name: new RegExp(`@${bob.username}`) }).click();
-    await dialog.getByRole('button', { name: 'Create group' }).click();
-    await ann.page.locator('.chat-head h2', { hasText: 'Release crew' }).waitFor({ timeout: T });
+    await createGroup(ann, 'Release crew', bob);
     const conversationId = await ann.page
       .locator('button[data-conversation][aria-current=true]')
       .getAttribute('data-conversation');

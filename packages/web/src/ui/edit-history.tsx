@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Message, MessageEdit } from '@chat/client';
 import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
-import { stamp } from './message-info.js';
+import { LoadStatus, stamp } from './message-info.js';
 
 /** The earlier versions of an edited message (GET /api/messages/:id/edits, PROTOCOL §7). */
 export function EditHistory(props: { store: ChatStore; message: Message; onClose: () => void }) {
@@ -19,12 +19,7 @@ export function EditHistory(props: { store: ChatStore; message: Message; onClose
       <div class="settings-section">
         <h3>Now</h3>
         <p class="info-quote">{message.text}</p>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        {!edits && !error && <p class="muted">Loading…</p>}
+        <LoadStatus error={error} loaded={!!edits} />
         {edits && (
           <>
             <h3>Earlier versions</h3>
