@@ -675,6 +675,9 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     const setHidden = (hidden: boolean) =>
       ann.page.evaluate((h) => {
         (window as unknown as { hidden: boolean }).hidden = h;
+        // As a real tab switch does: the store marks the open chat read when the tab comes back
+        // (without the event, that depended on a page load finishing after the switch).
+        document.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
 
     const base = cluster.info.url;

@@ -187,37 +187,38 @@ export function ChatView({
         )}
         <ol class="message-list" role="log" aria-live="polite" aria-label="Messages">
           {items.map((m) => {
-            if (m.kind === 'system') {
-              lastSender = '';
-              return <SystemLine key={m.id} conversation={c} message={m} me={me} />;
-            }
             const day = localDayKey(m.createdAt);
             const showDay = day !== lastDay;
             const showSender = showDay || m.senderId !== lastSender;
             lastDay = day;
-            lastSender = m.senderId;
+            // After a system line the next message names its sender again.
+            lastSender = m.kind === 'system' ? '' : m.senderId;
             return [
               showDay && (
                 <li key={`day-${day}`} class="day-sep" role="separator">
                   <span>{formatDay(m.createdAt)}</span>
                 </li>
               ),
-              <MessageItem
-                key={m.id}
-                store={store}
-                conversation={c}
-                message={m}
-                showSender={showSender}
-                onReply={(x) => {
-                  setEditing(undefined);
-                  setReplyTo(x);
-                }}
-                onEdit={(x) => {
-                  setReplyTo(undefined);
-                  setEditing(x);
-                }}
-                onJump={jump}
-              />,
+              m.kind === 'system' ? (
+                <SystemLine key={m.id} conversation={c} message={m} me={me} />
+              ) : (
+                <MessageItem
+                  key={m.id}
+                  store={store}
+                  conversation={c}
+                  message={m}
+                  showSender={showSender}
+                  onReply={(x) => {
+                    setEditing(undefined);
+                    setReplyTo(x);
+                  }}
+                  onEdit={(x) => {
+                    setReplyTo(undefined);
+                    setEditing(x);
+                  }}
+                  onJump={jump}
+                />
+              ),
             ];
           })}
           {pending.map((p) => (
