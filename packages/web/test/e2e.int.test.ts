@@ -63,6 +63,17 @@ async function send(p: Person, text: string): Promise<void> {
   await box.press('Enter');
 }
 
+/** `owner` creates a group with `member` from the "New group" dialog; it opens. */
+async function createGroup(owner: Person, title: string, member: Person): Promise<void> {
+  await owner.page.getByRole('button', { name: 'New group' }).click();
+  const dialog = owner.page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByLabel('Group name').fill(title);
+  await dialog.getByRole('searchbox').fill(member.username);
+  await dialog.getByRole('button', { name: new RegExp(`@${member.username}`) }).click();
+  await dialog.getByRole('button', { name: 'Create group' }).click();
+  await owner.page.locator('.chat-head h2', { hasText: title }).waitFor({ timeout: T });
+}
+
 function bubble(p: Person, text: string) {
   return p.page.locator('li.msg', { has: p.page.locator('.text', { hasText: text }) });
 }
@@ -123,6 +134,40 @@ function expiryOf(jwt: string): number {
     exp: number;
   };
   return payload.exp * 1000;
+}
+
+/**
+ * A third person who speaks only HTTP (like a bot). Every call signs in afresh: access tokens
+ * last ACCESS_TTL_S in this run, and the steps between two calls may take longer.
+ */
+async function httpPerson(base: string, name: string, displayName: string) {
+  const username = `${name}_${Date.now().toString(36)}`;
+  const password = 'correct horse battery';
+  const json = { 'content-type': 'application/json' };
+  const registered = (await (
+    await fetch(`${base}/api/auth/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ username, password, displayName }),
+    })
+  ).json()) as { user: { id: string } };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const { accessToken } = (await (
+      await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ username, password }),
+      })
+    ).json()) as { accessToken: string };
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...json, authorization: `Bearer ${accessToken}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  };
+  return { id: registered.user.id, username, call };
 }
 
 async function shot(p: Person, name: string): Promise<void> {
@@ -313,13 +358,7 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
   });
 
   it('creates a group, renames it, adds and removes members; the other side gets it with a notification', async () => {
-    await ann.page.getByRole('button', { name: 'New group' }).click();
-    const dialog = ann.page.getByRole('dialog', { name: 'New group' });
-    await dialog.getByLabel('Group name').fill('Weekend trip');
-    await dialog.getByRole('searchbox').fill(bob.username);
-    await dialog.getByRole('button', { name: new RegExp(`@${bob.username}`) }).click();
-    await dialog.getByRole('button', { name: 'Create group' }).click();
-    await ann.page.locator('.chat-head h2', { hasText: 'Weekend trip' }).waitFor({ timeout: T });
+    await createGroup(ann, 'Weekend trip', bob);
     await send(ann, 'Packing list: boots, rain jacket, snacks');
 
     await ann.page.getByRole('button', { name: 'Group info' }).click();
@@ -636,6 +675,9 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     const setHidden = (hidden: boolean) =>
       ann.page.evaluate((h) => {
         (window as unknown as { hidden: boolean }).hidden = h;
+        // As a real tab switch does: the store marks the open chat read when the tab comes back
+        // (without the event, that depended on a page load finishing after the switch).
+        document.dispatchEvent(new Event('visibilitychange'));
       }, hidden);
 
     const base = cluster.info.url;
@@ -802,6 +844,180 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
       })
       .toBe(96);
     await shot(bob, '27-phone-list-avatar');
+    for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
+  });
+
+  it('group admin: adding a member, a mention that alerts a muted member, an admin, an admin delete, edit history, closing the group, a block', async () => {
+    const cleo = await httpPerson(cluster.info.url, 'cleo', 'Cleo Diaz');
+    await createGroup(ann, 'Release crew', bob);
+    const conversationId = await ann.page
+      .locator('button[data-conversation][aria-current=true]')
+      .getAttribute('data-conversation');
+
+    // Adding a member: a centred system line for everyone.
+    await ann.page.getByRole('button', { name: 'Group info' }).click();
+    const info = ann.page.getByRole('dialog', { name: 'Group info' });
+    // A search that failed once (a token renewal racing it, a loaded box) is typed again.
+    const cleoButton = info.getByRole('button', { name: new RegExp(`@${cleo.username}`) });
+    await expect
+      .poll(
+        async () => {
+          await info.getByRole('searchbox').fill('');
+          await info.getByRole('searchbox').fill(cleo.username);
+          return cleoButton.waitFor({ timeout: 3000 }).then(
+            () => true,
+            () => false,
+          );
+        },
+        { timeout: T },
+      )
+      .toBe(true);
+    await cleoButton.click();
+    await info.locator('li', { hasText: 'Cleo Diaz' }).waitFor({ timeout: T });
+    await ann.page.keyboard.press('Escape');
+    await ann.page
+      .getByTestId('system-line')
+      .filter({ hasText: 'You added Cleo Diaz' })
+      .waitFor({ timeout: T });
+    // Online count from presence: Ann and Bob have a browser open, Cleo only speaks HTTP.
+    await expect
+      .poll(() => ann.page.getByTestId('chat-subtitle').textContent(), { timeout: T })
+      .toBe('3 members, 2 online');
+
+    // Bob (phone) mutes the group and goes back to the list.
+    const bobRow = bob.page.locator('button[data-conversation]', { hasText: 'Release crew' });
+    await bobRow.click();
+    await bob.page
+      .getByTestId('system-line')
+      .filter({ hasText: 'Ann Lee-Park added Cleo Diaz' })
+      .waitFor({ timeout: T });
+    await bob.page.getByTestId('mute-button').click();
+    await bob.page.getByRole('menuitem', { name: 'Until I turn it back on' }).click();
+    await bob.page.getByRole('button', { name: 'Back to conversations' }).click();
+    await bobRow.getByTestId('muted').waitFor({ timeout: T });
+    const bell = bob.page.getByRole('button', { name: /^Notifications/ });
+    const unreadBells = async () =>
+      Number(/\((\d+) unread\)/.exec((await bell.getAttribute('aria-label')) ?? '')?.[1] ?? 0);
+    const bellsBefore = await unreadBells();
+
+    // A mention through the autocomplete: `@bob` + Enter completes the username.
+    const box = ann.page.getByRole('textbox', { name: 'Message' });
+    await box.click();
+    await box.pressSequentially(`Ship it? @${bob.username.slice(0, 3)}`);
+    const picker = ann.page.getByRole('listbox', { name: 'Mention someone' });
+    await picker.getByRole('option', { name: /Bob Kumar/ }).waitFor({ timeout: T });
+    expect(await picker.getByRole('option').count()).toBe(1);
+    await shot(ann, '28-mention-autocomplete');
+    await box.press('Enter');
+    await expect.poll(() => box.inputValue(), { timeout: T }).toBe(`Ship it? @${bob.username} `);
+    await box.pressSequentially('please check the tickets');
+    await box.press('Enter');
+    await bubble(ann, 'please check the tickets')
+      .locator('mark.mention', { hasText: `@${bob.username}` })
+      .waitFor({ timeout: T });
+
+    // Muted, yet alerted: the bell counts it, and the list row shows `@`.
+    await bobRow.getByTestId('unread-mention').waitFor({ timeout: T });
+    await expect.poll(unreadBells, { timeout: T }).toBe(bellsBefore + 1);
+    await shot(bob, '29-phone-mention-badge');
+    await bob.page.getByRole('button', { name: /^Notifications/ }).click();
+    await bob.page
+      .getByRole('dialog', { name: 'Notifications' })
+      .locator('li', { hasText: 'Ann Lee-Park mentioned you' })
+      .waitFor({ timeout: T });
+    await bob.page
+      .getByRole('dialog', { name: 'Notifications' })
+      .getByRole('button', { name: 'Close' })
+      .click();
+    await bob.page
+      .getByRole('dialog', { name: 'Notifications' })
+      .waitFor({ state: 'detached', timeout: T });
+
+    // Promoting an admin (owner only).
+    await ann.page.getByRole('button', { name: 'Group info' }).click();
+    await info.getByRole('button', { name: 'Make admin Bob Kumar' }).click();
+    await info
+      .locator('li', { hasText: 'Bob Kumar' })
+      .locator('.role', { hasText: 'admin' })
+      .waitFor({
+        timeout: T,
+      });
+    await shot(ann, '30-desktop-group-roles');
+    await ann.page.keyboard.press('Escape');
+    await ann.page
+      .getByTestId('system-line')
+      .filter({ hasText: 'You made Bob Kumar an admin' })
+      .waitFor({ timeout: T });
+
+    // Cleo (HTTP) posts twice and edits one of them.
+    const post = (text: string) =>
+      cleo.call<{ id: string }>('POST', `/api/conversations/${conversationId}/messages`, {
+        clientMsgId: `cleo-${text.length}-${Date.now()}`,
+        text,
+      });
+    const wrong = await post('Oops, wrong channel: salary sheet attached');
+    const green = await post('Build is green');
+    await cleo.call('PATCH', `/api/messages/${green.id}`, { text: 'Build is green on main' });
+
+    // Bob opens the chat: the mention of him stands out, he is an admin now.
+    await bobRow.click();
+    await bob.page
+      .getByTestId('system-line')
+      .filter({ hasText: 'Ann Lee-Park made you an admin' })
+      .waitFor({ timeout: T });
+    await bubble(bob, 'please check the tickets')
+      .locator('mark.mention.me')
+      .waitFor({ timeout: T });
+    await bubble(bob, 'Build is green on main').waitFor({ timeout: T });
+    await shot(bob, '31-phone-system-lines-mention');
+
+    // The admin deletes someone else's message for everyone.
+    const wrongOnBob = bob.page.locator(`li[data-message-id="${wrong.id}"]`);
+    await wrongOnBob.locator('.bubble').hover();
+    await wrongOnBob.getByRole('button', { name: 'Delete', exact: true }).click();
+    await wrongOnBob.getByRole('menuitem', { name: 'Delete for everyone' }).click();
+    await ann.page
+      .locator(`li[data-message-id="${wrong.id}"]`, { hasText: 'This message was deleted' })
+      .waitFor({ timeout: T });
+    await wrongOnBob.getByText('This message was deleted').waitFor({ timeout: T });
+
+    // Edit history: the "edited" label opens the earlier versions.
+    await bob.page
+      .locator(`li[data-message-id="${green.id}"]`)
+      .getByRole('button', { name: /^Edited/ })
+      .click();
+    const history = bob.page.getByRole('dialog', { name: 'Edit history' });
+    await history
+      .getByRole('list', { name: 'Earlier versions' })
+      .locator('li', { hasText: 'Build is green' })
+      .waitFor({ timeout: T });
+    await shot(bob, '32-phone-edit-history');
+    await bob.page.keyboard.press('Escape');
+
+    // Closing the group (owner): gone from every member's list.
+    await ann.page.getByRole('button', { name: 'Group info' }).click();
+    await info.getByRole('button', { name: 'Close group' }).click();
+    await info.getByRole('button', { name: 'Yes, close group' }).click();
+    await ann.page
+      .locator('button[data-conversation]', { hasText: 'Release crew' })
+      .waitFor({ state: 'detached', timeout: T });
+    await bobRow.waitFor({ state: 'detached', timeout: T });
+
+    // Blocking from the direct chat's header: a notice instead of the composer, sends refused.
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
+    await ann.page.getByRole('button', { name: 'Block Bob Kumar' }).click();
+    await ann.page.getByTestId('blocked-notice').waitFor({ timeout: T });
+    expect(await ann.page.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
+    await shot(ann, '33-desktop-blocked');
+    await bob.page.locator('button[data-conversation]', { hasText: 'Ann Lee-Park' }).click();
+    await send(bob, 'Are you there?');
+    const refused = bob.page.locator('li.msg.pending', { hasText: 'Are you there?' });
+    await refused.locator('.failed-bar').waitFor({ timeout: T });
+    await refused.getByRole('button', { name: 'Discard' }).click();
+    await ann.page.getByTestId('blocked-notice').getByRole('button', { name: 'Unblock' }).click();
+    await ann.page.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: T });
+    await send(bob, 'Back in touch');
+    await bubble(ann, 'Back in touch').waitFor({ timeout: T });
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 

@@ -84,6 +84,8 @@ export interface AlertContext {
   /** Who sent it, as the list shows them. */
   senderName: string;
   title: string;
+  /** The message names this user: it alerts even in a muted chat (PROTOCOL §7). */
+  mentionsMe: boolean;
   onOpen: () => void;
 }
 
@@ -93,7 +95,7 @@ export function alertFor(
   ctx: AlertContext,
   state: { activeId: string | undefined; hidden: boolean },
 ): void {
-  if (isMuted(ctx.conversation)) return;
+  if (isMuted(ctx.conversation) && !ctx.mentionsMe) return;
   const elsewhere = m.conversationId !== state.activeId;
   if (!state.hidden && !elsewhere) return; // they are looking at it
   if (soundEnabled()) chime(m.conversationId);

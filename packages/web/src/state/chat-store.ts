@@ -15,6 +15,7 @@ import { initialState, type AppState } from './types.js';
 import { applyMessage, mergeConversation, mergeMessages } from './merge.js';
 import { wireLiveEvents } from './live-events.js';
 import { alertFor, askNotificationPermission, isMuted, titleFor } from './alerts.js';
+import { loadBlocked, saveBlocked } from './blocks.js';
 
 const SESSION_KEY = 'chat.session';
 const PAGE = 50;
@@ -157,7 +158,7 @@ export class ChatStore {
   }
 
   async #start(me: User, session: AuthSession): Promise<void> {
-    this.set({ me, sessionEnded: false });
+    this.set({ me, sessionEnded: false, blocked: loadBlocked(me.id) });
     const chat = createChatClient({ url: location.origin, session });
     this.chat = chat;
     const unwire = wireLiveEvents(this, chat);
@@ -336,13 +337,21 @@ export class ChatStore {
   #alert(m: Message): void {
     const c = this.state.conversations[m.conversationId];
     const me = this.state.me;
+    // A system line ("Ann added Bob") is no reason to ring.
+    if (m.kind === 'system') return;
     if (!c || !me || m.seq <= c.readSeq || Date.now() - Date.parse(m.createdAt) > 60_000) return;
     const sender = c.members.find((x) => x.userId === m.senderId)?.user;
     const senderName = sender?.displayName ?? sender?.username ?? 'Someone';
     const title = c.type === 'group' ? (c.title ?? 'Group') : senderName;
     alertFor(
       m,
-      { conversation: c, senderName, title, onOpen: () => this.open(c.id) },
+      {
+        conversation: c,
+        senderName,
+        title,
+        mentionsMe: m.mentions?.includes(me.id) ?? false,
+        onOpen: () => this.open(c.id),
+      },
       { activeId: this.state.activeId, hidden: document.visibilityState === 'hidden' },
     );
   }
@@ -382,6 +391,53 @@ export class ChatStore {
     } catch (err) {
       this.toast(describeError(err));
     }
+  }
+
+  isBlocked(userId: string): boolean {
+    return this.state.blocked[userId] === true;
+  }
+
+  /** Block or unblock (PROTOCOL §2): either way, neither side can send in the direct chat. */
+  async setBlocked(userId: string, blocked: boolean): Promise<void> {
+    const me = this.state.me?.id;
+    if (!me) return;
+    try {
+      if (blocked) await this.http.block(userId);
+      else await this.http.unblock(userId);
+      const { [userId]: _was, ...rest } = this.state.blocked;
+      const next: Record<string, true> = blocked ? { ...rest, [userId]: true } : rest;
+      saveBlocked(me, next);
+      this.set({ blocked: next });
+    } catch (err) {
+      this.toast(describeError(err));
+    }
+  }
+
+  /** Owner: make a member an admin or back (PROTOCOL §2); the answer may not carry the group. */
+  async setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
+    const c = await this.http.setRole(conversationId, userId, role);
+    this.upsertConversation(c?.members ? c : await this.http.getConversation(conversationId));
+  }
+
+  /** Owner: closes the group for everyone; its members get `conversation:removed`. */
+  async closeGroup(conversationId: string): Promise<void> {
+    await this.http.deleteConversation(conversationId);
+    this.removeConversation(conversationId);
+  }
+
+  /**
+   * The chat holds an unread `@mention` of this user: a loaded message past the read cursor that
+   * names them, or an unread `mention` notification while the chat still has unread messages.
+   */
+  hasUnreadMention(conversationId: string): boolean {
+    const c = this.state.conversations[conversationId];
+    const me = this.state.me?.id;
+    if (!c || !me || c.unreadCount === 0) return false;
+    const loaded = this.state.messages[conversationId]?.items ?? [];
+    if (loaded.some((m) => m.seq > c.readSeq && m.mentions?.includes(me))) return true;
+    return this.state.notifications.some(
+      (n) => n.type === 'mention' && !n.read && n.data?.['conversationId'] === conversationId,
+    );
   }
 
   isMuted(conversationId: string): boolean {

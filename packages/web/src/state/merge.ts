@@ -20,7 +20,13 @@ export function sortConversations(all: Record<string, Conversation>): Conversati
 
 /** The list preview of a message. */
 export function lastMessageOf(m: Message): NonNullable<Conversation['lastMessage']> {
-  const kind = m.deleted ? 'deleted' : m.text ? 'text' : (m.attachments[0]?.kind ?? 'text');
+  const kind = m.deleted
+    ? 'deleted'
+    : m.kind === 'system'
+      ? 'system'
+      : m.text
+        ? 'text'
+        : (m.attachments[0]?.kind ?? 'text');
   return {
     id: m.id,
     seq: m.seq,

@@ -69,6 +69,11 @@ export interface AppState {
   sessionEnded?: boolean;
   /** A message to scroll to and flash once its conversation shows it (a search hit). */
   highlight?: { conversationId: string; seq: number };
+  /**
+   * People this user blocked, as far as this browser knows: the API has no "list my blocks"
+   * route, so the set is kept per user in localStorage (state/blocks.ts).
+   */
+  blocked: Record<string, true>;
 }
 
 export const initialState: AppState = {
@@ -81,4 +86,5 @@ export const initialState: AppState = {
   presence: {},
   notifications: [],
   uploads: {},
+  blocked: {},
 };

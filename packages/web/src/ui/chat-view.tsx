@@ -9,6 +9,7 @@ import { GroupPanel } from './group-panel.js';
 import { MessageItem, PendingItem } from './message-item.js';
 import { Icon } from './icons.js';
 import { MuteMenu } from './mute-menu.js';
+import { SystemLine } from './system-line.js';
 
 const LOAD_MORE_PX = 150;
 const NEAR_BOTTOM_PX = 120;
@@ -20,6 +21,20 @@ function typingLine(store: ChatStore, c: Conversation): string | undefined {
   const names = ids.map((id) => nameOf(c.members.find((m) => m.userId === id)?.user).split(' ')[0]);
   if (c.type === 'direct') return 'typing…';
   return names.length === 1 ? `${names[0]} is typing…` : `${names.length} people are typing…`;
+}
+
+/**
+ * "5 members, 2 online": from the presence the client already holds (one `presence:query` when a
+ * conversation shows new people, then the `presence` events between people who share a chat).
+ */
+function groupSubtitle(store: ChatStore, c: Conversation): string {
+  const me = store.state.me?.id;
+  const online = c.members.filter((m) =>
+    m.userId === me
+      ? store.state.connection === 'connected'
+      : (store.state.presence[m.userId]?.online ?? false),
+  ).length;
+  return `${c.members.length} members, ${online} online`;
 }
 
 export function ChatView({
@@ -100,7 +115,8 @@ export function ChatView({
       ? presence?.online
         ? 'online'
         : lastSeenText(presence?.lastSeen)
-      : `${c.members.length} members`);
+      : groupSubtitle(store, c));
+  const blocked = peer ? store.isBlocked(peer.id) : false;
 
   let lastDay = '';
   let lastSender = '';
@@ -129,6 +145,17 @@ export function ChatView({
           </span>
         </div>
         <MuteMenu store={store} conversation={c} />
+        {peer && (
+          <button
+            class={`icon-btn ${blocked ? 'on' : ''}`}
+            aria-label={blocked ? `Unblock ${nameOf(peer)}` : `Block ${nameOf(peer)}`}
+            title={blocked ? 'Unblock' : 'Block'}
+            aria-pressed={blocked}
+            onClick={() => void store.setBlocked(peer.id, !blocked)}
+          >
+            <Icon name="ban" />
+          </button>
+        )}
         {c.type === 'group' && (
           <button
             class="icon-btn"
@@ -164,29 +191,34 @@ export function ChatView({
             const showDay = day !== lastDay;
             const showSender = showDay || m.senderId !== lastSender;
             lastDay = day;
-            lastSender = m.senderId;
+            // After a system line the next message names its sender again.
+            lastSender = m.kind === 'system' ? '' : m.senderId;
             return [
               showDay && (
                 <li key={`day-${day}`} class="day-sep" role="separator">
                   <span>{formatDay(m.createdAt)}</span>
                 </li>
               ),
-              <MessageItem
-                key={m.id}
-                store={store}
-                conversation={c}
-                message={m}
-                showSender={showSender}
-                onReply={(x) => {
-                  setEditing(undefined);
-                  setReplyTo(x);
-                }}
-                onEdit={(x) => {
-                  setReplyTo(undefined);
-                  setEditing(x);
-                }}
-                onJump={jump}
-              />,
+              m.kind === 'system' ? (
+                <SystemLine key={m.id} conversation={c} message={m} me={me} />
+              ) : (
+                <MessageItem
+                  key={m.id}
+                  store={store}
+                  conversation={c}
+                  message={m}
+                  showSender={showSender}
+                  onReply={(x) => {
+                    setEditing(undefined);
+                    setReplyTo(x);
+                  }}
+                  onEdit={(x) => {
+                    setReplyTo(undefined);
+                    setEditing(x);
+                  }}
+                  onJump={jump}
+                />
+              ),
             ];
           })}
           {pending.map((p) => (
@@ -209,16 +241,26 @@ export function ChatView({
           </div>
         )}
       </div>
-      <Composer
-        store={store}
-        conversation={c}
-        replyTo={replyTo}
-        editing={editing}
-        onDone={() => {
-          setReplyTo(undefined);
-          setEditing(undefined);
-        }}
-      />
+      {blocked && peer ? (
+        <div class="blocked-notice" role="status" data-testid="blocked-notice">
+          You blocked {nameOf(peer)}. Neither of you can send messages in this chat until you
+          unblock.{' '}
+          <button class="link" onClick={() => void store.setBlocked(peer.id, false)}>
+            Unblock
+          </button>
+        </div>
+      ) : (
+        <Composer
+          store={store}
+          conversation={c}
+          replyTo={replyTo}
+          editing={editing}
+          onDone={() => {
+            setReplyTo(undefined);
+            setEditing(undefined);
+          }}
+        />
+      )}
       {panel && <GroupPanel store={store} conversation={c} onClose={() => setPanel(false)} />}
     </section>
   );

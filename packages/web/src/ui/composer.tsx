@@ -11,6 +11,8 @@ import {
 import { loadDraft, saveDraft } from '../state/drafts.js';
 import { formatSize, nameOf } from './format.js';
 import { Icon } from './icons.js';
+import { MentionPicker } from './mention-picker.js';
+import { insertMention, mentionAt, suggestMembers } from './mention-query.js';
 
 interface Props {
   store: ChatStore;
@@ -31,6 +33,24 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
     [store, conversation.id],
   );
   const uploads = store.state.uploads[conversation.id] ?? [];
+  // Mention autocomplete: where the caret is, and which suggestion the arrow keys are on.
+  const [caret, setCaret] = useState<number>();
+  const [picked, setPicked] = useState(0);
+  const [dismissed, setDismissed] = useState<number>();
+  const typedMention = caret === undefined ? undefined : mentionAt(text, caret);
+  const suggestions =
+    typedMention && typedMention.start !== dismissed
+      ? suggestMembers(conversation, me, typedMention.query)
+      : [];
+  const pick = (username: string) => {
+    if (!typedMention || caret === undefined) return;
+    const next = insertMention(text, caret, typedMention, username);
+    setText(next.text);
+    setCaret(next.caret);
+    setPicked(0);
+    // After the render, so the value is already the new text.
+    requestAnimationFrame(() => input.current?.setSelectionRange(next.caret, next.caret));
+  };
   useEffect(() => () => typing.stop(), [typing]);
   // An edit borrows the box; the draft is what the box holds otherwise.
   useEffect(() => {
@@ -75,6 +95,25 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
   };
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (suggestions.length > 0 && !e.isComposing) {
+      const n = suggestions.length;
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setPicked((i) => (i + (e.key === 'ArrowDown' ? 1 : n - 1)) % n);
+        return;
+      }
+      if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+        e.preventDefault();
+        const m = suggestions[Math.min(picked, n - 1)];
+        if (m) pick(m.user.username);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        setDismissed(typedMention?.start);
+        return;
+      }
+    }
     // Enter sends, Shift+Enter is a new line; IME composition must not send half a word.
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
@@ -104,6 +143,13 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
             <Icon name="close" size={16} />
           </button>
         </div>
+      )}
+      {suggestions.length > 0 && (
+        <MentionPicker
+          members={suggestions}
+          selected={Math.min(picked, suggestions.length - 1)}
+          onPick={(m) => pick(m.user.username)}
+        />
       )}
       {uploads.length > 0 && (
         <ul class="staged" aria-label="Attachments">
@@ -170,8 +216,18 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
           maxLength={4000}
           onInput={(e) => {
             setText(e.currentTarget.value);
+            setCaret(e.currentTarget.selectionStart);
+            setPicked(0);
             typing.input();
           }}
+          onKeyUp={(e) => {
+            // Arrow keys and Home/End move the caret without an input event.
+            if (e.key.startsWith('Arrow') || e.key === 'Home' || e.key === 'End')
+              setCaret(e.currentTarget.selectionStart);
+          }}
+          onClick={(e) => setCaret(e.currentTarget.selectionStart)}
+          onBlur={() => setCaret(undefined)}
+          aria-autocomplete="list"
           onKeyDown={onKeyDown}
         />
         <button

@@ -18,6 +18,8 @@ export function GroupPanel({
   const me = store.state.me?.id;
   const myRole = c.members.find((m) => m.userId === me)?.role;
   const canManage = myRole === 'owner' || myRole === 'admin';
+  const isOwner = myRole === 'owner';
+  const [confirmClose, setConfirmClose] = useState(false);
   const [title, setTitle] = useState(c.title ?? '');
   const run = async (action: () => Promise<unknown>) => {
     try {
@@ -76,24 +78,39 @@ export function GroupPanel({
               </strong>
               <span class="muted">@{m.user.username}</span>
             </span>
-            {m.role !== 'member' && <span class="role">{m.role}</span>}
-            {canManage && m.userId !== me && m.role !== 'owner' && (
-              <button
-                class="btn small"
-                aria-label={`Remove ${nameOf(m.user)}`}
-                onClick={() =>
-                  void run(() =>
-                    store.http
-                      .removeMember(c.id, m.userId)
-                      .then(async () =>
-                        store.upsertConversation(await store.http.getConversation(c.id)),
-                      ),
-                  )
-                }
-              >
-                Remove
-              </button>
-            )}
+            <span class="member-actions">
+              {m.role !== 'member' && <span class="role">{m.role}</span>}
+              {isOwner && m.userId !== me && m.role !== 'owner' && (
+                <button
+                  class="btn small"
+                  aria-label={`${m.role === 'admin' ? 'Remove admin' : 'Make admin'} ${nameOf(m.user)}`}
+                  onClick={() =>
+                    void run(() =>
+                      store.setRole(c.id, m.userId, m.role === 'admin' ? 'member' : 'admin'),
+                    )
+                  }
+                >
+                  {m.role === 'admin' ? 'Remove admin' : 'Make admin'}
+                </button>
+              )}
+              {canManage && m.userId !== me && m.role !== 'owner' && (
+                <button
+                  class="btn small"
+                  aria-label={`Remove ${nameOf(m.user)}`}
+                  onClick={() =>
+                    void run(() =>
+                      store.http
+                        .removeMember(c.id, m.userId)
+                        .then(async () =>
+                          store.upsertConversation(await store.http.getConversation(c.id)),
+                        ),
+                    )
+                  }
+                >
+                  Remove
+                </button>
+              )}
+            </span>
           </li>
         ))}
       </ul>
@@ -112,6 +129,30 @@ export function GroupPanel({
         </>
       )}
       <div class="dialog-actions">
+        {isOwner &&
+          (confirmClose ? (
+            <span class="confirm" role="group" aria-label="Close the group?">
+              <span class="muted">Close it for everyone?</span>
+              <button
+                class="btn danger"
+                onClick={() =>
+                  void run(async () => {
+                    await store.closeGroup(c.id);
+                    onClose();
+                  })
+                }
+              >
+                Yes, close group
+              </button>
+              <button class="btn" onClick={() => setConfirmClose(false)}>
+                Cancel
+              </button>
+            </span>
+          ) : (
+            <button class="btn danger" onClick={() => setConfirmClose(true)}>
+              Close group
+            </button>
+          ))}
         <button
           class="btn danger"
           onClick={() =>

@@ -27,12 +27,7 @@ export function MessageInfo(props: {
     <Dialog title="Message info" onClose={props.onClose}>
       <div class="settings-section">
         <p class="info-quote ellipsis">{message.text ?? 'Attachment'}</p>
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        {!info && !error && <p class="muted">Loading…</p>}
+        <LoadStatus error={error} loaded={!!info} />
         {info && (
           <>
             <h3>Read by</h3>
@@ -46,8 +41,19 @@ export function MessageInfo(props: {
   );
 }
 
+/** A dialog's fetch: its error, or "Loading…" until it answered. */
+export function LoadStatus({ error, loaded }: { error: string | undefined; loaded: boolean }) {
+  if (error)
+    return (
+      <p class="form-error" role="alert">
+        {error}
+      </p>
+    );
+  return loaded ? null : <p class="muted">Loading…</p>;
+}
+
 // Today the list stamp already is the time; other days it is the date, so add the time.
-function stamp(iso: string): string {
+export function stamp(iso: string): string {
   const day = formatListStamp(iso);
   const time = formatTime(iso);
   return day === time ? time : `${day} ${time}`;

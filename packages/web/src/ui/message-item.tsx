@@ -7,7 +7,8 @@ import { formatSize, formatTime, nameOf } from './format.js';
 import { Icon } from './icons.js';
 import { MessageInfo } from './message-info.js';
 import { ImageViewer } from './image-viewer.js';
-import { Linkified } from './linkify.js';
+import { EditHistory } from './edit-history.js';
+import { MentionText } from './mention-text.js';
 
 export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
@@ -124,6 +125,11 @@ export function MessageItem({
   const mine = m.senderId === me;
   const [menu, setMenu] = useState<'react' | 'delete'>();
   const [showInfo, setShowInfo] = useState(false);
+  const [showEdits, setShowEdits] = useState(false);
+  const myRole = conversation.members.find((x) => x.userId === me)?.role;
+  // An owner or admin may take anyone's message down in a group (PROTOCOL §2).
+  const canDeleteForEveryone =
+    mine || (conversation.type === 'group' && (myRole === 'owner' || myRole === 'admin'));
   const sender = conversation.members.find((x) => x.userId === m.senderId)?.user;
   const replySender = m.replyTo
     ? nameOf(conversation.members.find((x) => x.userId === m.replyTo?.senderId)?.user)
@@ -157,13 +163,27 @@ export function MessageItem({
             {m.attachments.length > 0 && <Attachments items={m.attachments} />}
             {m.text && (
               <p class="text">
-                <Linkified text={m.text} />
+                <MentionText
+                  text={m.text}
+                  mentions={m.mentions}
+                  conversation={conversation}
+                  me={me}
+                />
               </p>
             )}
           </>
         )}
         <span class="meta">
-          {m.editedAt && !m.deleted && <span class="edited">edited</span>}
+          {m.editedAt && !m.deleted && (
+            <button
+              class="edited link"
+              title="Show earlier versions"
+              aria-label="Edited: show earlier versions"
+              onClick={() => setShowEdits(true)}
+            >
+              edited
+            </button>
+          )}
           <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
           {mine && !m.deleted && <Ticks status={statusOf(store, conversation, m)} />}
         </span>
@@ -198,6 +218,7 @@ export function MessageItem({
             )}
           </div>
         )}
+        {showEdits && <EditHistory store={store} message={m} onClose={() => setShowEdits(false)} />}
         {showInfo && (
           <MessageInfo
             store={store}
@@ -234,7 +255,7 @@ export function MessageItem({
             >
               Delete for me
             </button>
-            {mine && (
+            {canDeleteForEveryone && (
               <button
                 role="menuitem"
                 class="danger"

@@ -12,6 +12,7 @@ import { Icon } from './icons.js';
 
 function preview(text: string | undefined, kind: string): string {
   if (kind === 'deleted') return 'Message deleted';
+  if (kind === 'system') return 'Group updated';
   if (text) return text;
   return { image: 'Photo', video: 'Video', audio: 'Audio', file: 'File' }[kind] ?? '';
 }
@@ -127,13 +128,15 @@ export function Sidebar({ store }: { store: ChatStore }) {
           const typing = Object.keys(s.typing[c.id] ?? {}).some((id) => id !== me.id);
           const last = c.lastMessage;
           const senderPrefix =
-            last && c.type === 'group'
-              ? last.senderId === me.id
-                ? 'You: '
-                : `${nameOf(c.members.find((m) => m.userId === last.senderId)?.user).split(' ')[0]}: `
-              : last?.senderId === me.id
-                ? 'You: '
-                : '';
+            last?.kind === 'system'
+              ? ''
+              : last && c.type === 'group'
+                ? last.senderId === me.id
+                  ? 'You: '
+                  : `${nameOf(c.members.find((m) => m.userId === last.senderId)?.user).split(' ')[0]}: `
+                : last?.senderId === me.id
+                  ? 'You: '
+                  : '';
           return (
             <li key={c.id}>
               <button
@@ -171,6 +174,15 @@ export function Sidebar({ store }: { store: ChatStore }) {
                           ? senderPrefix + preview(last.text, last.kind)
                           : 'No messages yet'}
                     </span>
+                    {c.unreadCount > 0 && store.hasUnreadMention(c.id) && (
+                      <span
+                        class="badge mention-badge"
+                        aria-label="Unread mention"
+                        data-testid="unread-mention"
+                      >
+                        @
+                      </span>
+                    )}
                     {c.unreadCount > 0 && (
                       <span
                         class={`badge ${store.isMuted(c.id) ? 'quiet' : ''}`}
