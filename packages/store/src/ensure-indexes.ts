@@ -1,4 +1,4 @@
-import type { Db, IndexDescription } from 'mongodb';
+import { MongoServerError, type Db, type IndexDescription } from 'mongodb';
 
 /**
  * Every index the repositories rely on, by collection. Names are explicit so a changed
@@ -36,8 +36,10 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { name: 'lastActivity', key: { lastActivityAt: -1, _id: -1 } },
   ],
   memberships: [
-    { name: 'conversation_user_unique', key: { conversationId: 1, userId: 1 }, unique: true },
-    { name: 'user_conversation', key: { userId: 1, conversationId: 1 } },
+    // Shard key first (shard-keys.ts): one membership per (user, conversation) either way.
+    { name: 'user_conversation_unique', key: { userId: 1, conversationId: 1 }, unique: true },
+    // The members of a conversation (a scatter read once sharded, cached per node).
+    { name: 'conversation_user', key: { conversationId: 1, userId: 1 } },
   ],
   messages: [
     { name: 'conversation_seq_unique', key: { conversationId: 1, seq: 1 }, unique: true },
@@ -79,8 +81,38 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   ],
 };
 
-/** Idempotent: createIndexes with an identical spec is a no-op on the server. */
+/**
+ * Indexes earlier versions created that the ones above replace (unique indexes start with the
+ * shard key). Dropped before the new ones are built, so a database from before starts:
+ * `user_conversation` has the new unique index's key, and a twin key is refused.
+ */
+export const REPLACED_INDEXES: Readonly<Record<string, readonly string[]>> = {
+  memberships: ['conversation_user_unique', 'user_conversation'],
+};
+
+const NAMESPACE_NOT_FOUND = 26;
+
+/** Index names present on the collection (none when it does not exist yet). */
+async function indexNames(db: Db, collection: string): Promise<Set<string>> {
+  try {
+    const specs = await db.collection(collection).listIndexes().toArray();
+    return new Set(specs.map((s) => String(s['name'])));
+  } catch (err) {
+    if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return new Set();
+    throw err;
+  }
+}
+
+/**
+ * Idempotent: createIndexes with an identical spec is a no-op on the server. Indexes of
+ * REPLACED_INDEXES still present are dropped first.
+ */
 export async function ensureIndexes(db: Db): Promise<void> {
+  for (const [collection, names] of Object.entries(REPLACED_INDEXES)) {
+    const present = await indexNames(db, collection);
+    for (const name of names.filter((n) => present.has(n)))
+      await db.collection(collection).dropIndex(name);
+  }
   for (const [name, indexes] of Object.entries(INDEXES)) {
     await db.collection(name).createIndexes([...indexes]);
   }

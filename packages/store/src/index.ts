@@ -1,5 +1,6 @@
 export { connectMongo, type ConnectMongoOptions, type MongoStore } from './connect-mongo.js';
 export { ensureIndexes, INDEXES } from './ensure-indexes.js';
+export { SHARD_KEYS, shardKeyOf, type ShardKey, type ShardPlan } from './shard-keys.js';
 export {
   DuplicateKeyError,
   isDuplicateKeyError,
