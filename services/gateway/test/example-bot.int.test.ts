@@ -58,7 +58,9 @@ describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
         text,
       });
       expect(sent.ok).toBe(true);
-      const reply = await echoed;
+      const reply = await echoed.catch((err: unknown) => {
+        throw new Error(`${String(err)}; bot output:\n${output()}`);
+      });
       expect(reply.message.text).toBe(`echo: ${text}`);
       expect(reply.message.conversationId).toBe(dm.body.id);
     }
