@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '@chat/core';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisConfig } from './config.js';
+import { logUnawaitedPublishes } from './publish-guard.js';
 
 /** A connection to the cluster's Redis: one server or a Redis Cluster (same command API). */
 export type RedisClient = Redis | Cluster;
@@ -102,6 +103,9 @@ export function createRedisClient(
     client = new Cluster(config.topology.nodes, clusterOptions);
   }
   logStateChanges(client, options.logger, options.name);
+  // Any connection may be handed to an adapter or emitter (the worker's emitter uses its
+  // command connection).
+  logUnawaitedPublishes(client, options.logger, options.name);
   return client;
 }
 
