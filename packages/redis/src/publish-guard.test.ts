@@ -23,7 +23,9 @@ describe('a publish nobody awaits', () => {
       // As the classic adapter does: the promise is dropped.
       void client.publish('socket.io#/#', 'dropped');
       await expect(client.publish('socket.io#/#', 'awaited')).rejects.toThrow(/closed/);
-      await expect.poll(() => lines.filter((l) => l.includes('redis publish failed')).length).toBe(2);
+      await expect
+        .poll(() => lines.filter((l) => l.includes('redis publish failed')).length)
+        .toBe(2);
       // Unhandled rejections are reported after the microtask queue drains.
       await new Promise((resolve) => setImmediate(resolve));
       expect(unhandled).toEqual([]);

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 import { gradientPng } from './png.js';
 
@@ -180,7 +180,32 @@ async function shot(p: Person, name: string): Promise<void> {
   await p.page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
-describe('web UI end to end: two browsers, a real cluster behind nginx, a node killed mid-conversation', () => {
+/** What a failed step leaves to look at: each page's picture, state and errors, and the cluster's log. */
+async function dumpOnFailure(people: Person[], cluster: LocalCluster | undefined, step: string) {
+  const report: string[] = [`--- e2e step failed: ${step}`];
+  for (const p of people) {
+    const pending = await p.page
+      .locator('li.msg.pending')
+      .evaluateAll((els) => els.map((el) => el.textContent ?? ''))
+      .catch(() => []);
+    report.push(
+      `${p.name}: url=${p.page.url()} pending=${JSON.stringify(pending)}`,
+      `${p.name} console errors: ${JSON.stringify(p.errors.slice(-20))}`,
+    );
+    await p.page
+      .screenshot({ path: join(shots, `failed-${p.name.toLowerCase()}.png`) })
+      .catch(() => undefined);
+  }
+  report.push('--- cluster log (warn and above), last 60 lines:');
+  report.push(...(cluster?.output() ?? '').split('\n').slice(-60));
+  console.error(report.join('\n'));
+}
+
+// No retry: each step continues the story of the previous ones (the same people, chats and
+// messages), so a second attempt of one step would start from a state it was not written for.
+const STORY =
+  'web UI end to end: two browsers, a real cluster behind nginx, a node killed mid-conversation';
+describe(STORY, { retry: 0 }, () => {
   let cluster: LocalCluster;
   let browser: Browser;
   let ann: Person;
@@ -217,6 +242,10 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
   afterAll(async () => {
     await browser?.close();
     await cluster?.stop();
+  });
+
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(() => dumpOnFailure([ann, bob].filter(Boolean), cluster, task.name));
   });
 
   it('registers both people through the UI', async () => {
@@ -670,7 +699,10 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
           notes: { title: string; body?: string }[];
           chimes: number;
         };
-        return { notes: w.notes.map((n) => ({ title: n.title, body: n.body })), chimes: w.chimes };
+        return {
+          notes: w.notes.map((n) => ({ title: n.title, body: n.body })),
+          chimes: w.chimes,
+        };
       });
     const setHidden = (hidden: boolean) =>
       ann.page.evaluate((h) => {
@@ -910,7 +942,9 @@ describe('web UI end to end: two browsers, a real cluster behind nginx, a node k
     await shot(ann, '28-mention-autocomplete');
     await box.press('Enter');
     await expect.poll(() => box.inputValue(), { timeout: T }).toBe(`Ship it? @${bob.username} `);
+    // Typed at once after the pick: the letters must land after the mention, in order.
     await box.pressSequentially('please check the tickets');
+    expect(await box.inputValue()).toBe(`Ship it? @${bob.username} please check the tickets`);
     await box.press('Enter');
     await bubble(ann, 'please check the tickets')
       .locator('mark.mention', { hasText: `@${bob.username}` })

@@ -210,8 +210,10 @@ describe('presence', () => {
     const bobSocket = await cluster.connect(bob, 0);
     // Filtered: with the sharded adapter a node delivers locally after its publish, so Bob's
     // own "online" may arrive after his session.
+    // The timer runs from here, across Alice's first connection to a fresh process, which on
+    // a loaded box alone can take most of 10 s.
     const online = waitForEvent<Presence>(bobSocket, 'presence', {
-      timeout: 10_000,
+      timeout: 30_000,
       filter: (p) => p.userId === alice.id,
     });
     const connectedAt = Date.now();

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Conversation, Message } from '@chat/client';
 import type { ChatStore } from '../state/chat-store.js';
 import {
@@ -45,18 +45,26 @@ export function Composer({ store, conversation, replyTo, editing, onDone }: Prop
   const pick = (username: string) => {
     if (!typedMention || caret === undefined) return;
     const next = insertMention(text, caret, typedMention, username);
+    // The box gets its new text and caret now, in this key handler: a caret placed after the
+    // render would land behind the keys typed in between (a fast typist's next letters
+    // ended up after the mention's caret, out of order). The render then finds the same value.
+    const el = input.current;
+    if (el) {
+      el.value = next.text;
+      el.setSelectionRange(next.caret, next.caret);
+    }
     setText(next.text);
     setCaret(next.caret);
     setPicked(0);
-    // After the render, so the value is already the new text.
-    requestAnimationFrame(() => input.current?.setSelectionRange(next.caret, next.caret));
   };
   useEffect(() => () => typing.stop(), [typing]);
   // An edit borrows the box; the draft is what the box holds otherwise.
   useEffect(() => {
     if (!editing) saveDraft(me, conversation.id, text);
   }, [text, editing, me, conversation.id]);
-  useEffect(() => {
+  // A layout effect, not an effect: Preact runs effects after the paint, so keys typed as
+  // soon as "Editing message" shows would be overwritten by the message's text.
+  useLayoutEffect(() => {
     if (editing) setText(editing.text ?? '');
     if (editing || replyTo) input.current?.focus();
   }, [editing, replyTo]);
