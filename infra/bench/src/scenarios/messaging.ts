@@ -116,13 +116,16 @@ async function runMessaging(
       recipientsPerMessage: roomSize - 1,
     };
 
-    // JIT, pools and index pages warm up here; not reported. As long as the light-load step:
-    // V8 optimizes a function only after many calls, and 2 s at 50/s (the old warm-up) left
-    // the light step measuring partly unoptimized code.
+    // JIT, pools and index pages warm up here; not reported. At least as long as the
+    // light-load step (V8 optimizes a function only after many calls), and long enough for
+    // every user to send once: a room's first send fills per-node caches (who may send there,
+    // its seq counter), and a step that met rooms for the first time measured that one-off
+    // cost (the fixed 500/s step did a MongoDB find per message).
+    const warmRate = Math.max(20, options.lightRate || Math.floor(search.startRate / 2));
     const warm = await driver.step(
       plan,
-      Math.max(20, options.lightRate || Math.floor(search.startRate / 2)),
-      options.lightSeconds ?? 5,
+      warmRate,
+      Math.min(30, Math.max(options.lightSeconds ?? 5, Math.ceil(users / warmRate))),
       search.drainMs,
       options.signal,
     );
