@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { MongoClient, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  openDirect,
   ack,
   collect,
   createGroup,
@@ -26,14 +27,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function direct(a: TestUser, b: TestUser, node = 0): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(node, 'POST', '/api/conversations/direct', {
-    token: a.token,
-    body: { userId: b.id },
-  });
-  expect([200, 201]).toContain(res.status);
-  return res.body;
-}
+const direct = (a: TestUser, b: TestUser, node = 0) => openDirect(cluster, a, b, node);
 
 describe('messaging across nodes', () => {
   it('delivers a direct message to the recipient on another node and to the sender’s other device', async () => {

@@ -2,7 +2,13 @@ import { messageDeliveryId, notificationDeliveryId, QUEUES } from '@chat/jobs';
 import type { Conversation, Message, Notification } from '@chat/protocol';
 import { waitFor } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, type ClientSocket, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  openDirect,
+  ack,
+  type ClientSocket,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 import {
   startDeliveryCluster,
   type DeliveryCluster,
@@ -44,14 +50,7 @@ async function send(
   return res.message;
 }
 
-async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
-    token: a.token,
-    body: { userId: b.id },
-  });
-  expect([200, 201]).toContain(res.status);
-  return res.body;
-}
+const direct = (a: TestUser, b: TestUser) => openDirect(cluster, a, b);
 
 const deliveriesOf = (deliveryId: string): Delivery[] =>
   receiver.received.filter((r) => r.deliveryId === deliveryId);

@@ -1,8 +1,9 @@
-import type { Conversation, Presence } from '@chat/protocol';
+import type { Presence } from '@chat/protocol';
 import { waitFor, waitForEvent, type ManagedProcess } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import {
+  openDirect,
   ack,
   collect,
   startTestCluster,
@@ -56,14 +57,7 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
-    token: a.token,
-    body: { userId: b.id },
-  });
-  expect([200, 201]).toContain(res.status);
-  return res.body;
-}
+const direct = (a: TestUser, b: TestUser) => openDirect(cluster, a, b);
 
 async function query(socket: ClientSocket, userIds: unknown): Promise<Presence[]> {
   const res = await ack<{ presence: Presence[] }>(socket, 'presence:query', { userIds });

@@ -1,7 +1,8 @@
-import type { Conversation, TypingEvent } from '@chat/protocol';
+import type { TypingEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createGroup,
   ack,
   collect,
   startTestCluster,
@@ -29,14 +30,8 @@ async function users(n: number): Promise<TestUser[]> {
   return Promise.all(Array.from({ length: n }, () => cluster.register(name('t'))));
 }
 
-async function group(owner: TestUser, members: TestUser[]): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/group', {
-    token: owner.token,
-    body: { title: 'typing', memberIds: members.map((m) => m.id) },
-  });
-  expect(res.status).toBe(201);
-  return res.body;
-}
+const group = (owner: TestUser, members: TestUser[]) =>
+  createGroup(cluster, owner, members, 0, 'typing');
 
 async function typing(
   socket: Parameters<typeof ack>[0],

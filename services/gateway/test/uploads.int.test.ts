@@ -1,10 +1,16 @@
-import type { Attachment, Conversation, Message } from '@chat/protocol';
+import type { Attachment, Message } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { createFileSigner } from '../src/files/file-signer.js';
-import { ack, startTestCluster, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import {
+  openDirect,
+  ack,
+  startTestCluster,
+  type TestCluster,
+  type TestUser,
+} from './fixtures/cluster.js';
 import { html, jpeg, pdf, png, svgWithScript } from './fixtures/files.js';
 
 /** Small enough that an "oversized" upload is cheap to send. */
@@ -49,14 +55,7 @@ async function upload(
 const fetchFile = (node: number, url: string, headers: Record<string, string> = {}) =>
   fetch(`${cluster.nodes[node]?.url}${url}`, { headers });
 
-async function direct(a: TestUser, b: TestUser): Promise<Conversation> {
-  const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/direct', {
-    token: a.token,
-    body: { userId: b.id },
-  });
-  expect([200, 201]).toContain(res.status);
-  return res.body;
-}
+const direct = (a: TestUser, b: TestUser) => openDirect(cluster, a, b);
 
 describe('uploads', () => {
   it('accepts PNG, JPEG and PDF judged from their bytes, with kind, size and a signed URL', async () => {
