@@ -84,9 +84,17 @@ export interface ServerToClientEvents {
   'server:draining': (payload: ServerDrainingEvent) => void;
 }
 
-/** Nodes talk through the Redis adapter's rooms (socketsJoin/socketsLeave) only; no custom events. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- socket.io needs an events map; there are none.
-export interface InterServerEvents {}
+/** Between the cluster's processes, through the Socket.IO adapter (never from clients). */
+export interface InterServerEvents {
+  /**
+   * Move the sockets in `from` (users' own rooms) into or out of `room`; answered once applied
+   * (@chat/redis membership-sync.ts: ordered membership on the sharded adapter).
+   */
+  'chat:membership': (
+    request: { op: 'join' | 'leave'; from: string[]; room: string },
+    ack: (ok: boolean) => void,
+  ) => void;
+}
 
 /** `socket.data`, set by the gateway's auth middleware. */
 export interface SocketData {

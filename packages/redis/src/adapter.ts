@@ -9,12 +9,11 @@ export type AdapterKind = 'classic' | 'sharded';
 export type AdapterFactory = (nsp: Parameters<ReturnType<typeof createAdapter>>[0]) => Adapter;
 
 /**
- * `auto` → classic, for now. The sharded adapter (`sharded`, opt-in) carries a remote
- * `socketsJoin`/`socketsLeave` on the namespace channel and room broadcasts on the room's own
- * channel, which a node subscribes to only after the join: Redis orders neither against the
- * other, so a message sent right after a membership change can miss a member just added or
- * reach one just removed (services/gateway/test/conversations.int.test.ts fails on it). The
- * classic adapter's single pattern subscription keeps them in order.
+ * `auto` → classic, for now. The sharded adapter carries a remote `socketsJoin`/`socketsLeave`
+ * and a room broadcast on different channels, which Redis does not order; the gateways make
+ * every membership change a request each node answers once it holds (membership-sync.ts), so
+ * `sharded` keeps that order too. It is not the default yet: on a Redis Cluster some of those
+ * requests still wait out the adapter's 5 s timeout (no answer arrived), see docs/SCALING.md.
  * Every node and the worker must end up with the same kind: a classic publisher is not heard
  * by sharded subscribers.
  */

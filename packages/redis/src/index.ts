@@ -26,3 +26,13 @@ export { commonSlot, groupBySlot, hashTag, slotOf } from './slots.js';
 export { isRedisUnavailableError } from './errors.js';
 export { pipelineResults, runBySlot } from './grouped.js';
 export { scriptsNotLoaded } from './script-coverage.js';
+export {
+  answerMembershipRequests,
+  applyMembership,
+  MEMBERSHIP_REQUEST,
+  roomChannel,
+  trackShardedSubscriptions,
+  type MembershipRequest,
+  type MembershipServer,
+  type SubscriptionTracker,
+} from './membership-sync.js';

@@ -1,3 +1,4 @@
+import { answerMembershipRequests } from '@chat/redis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
@@ -117,7 +118,10 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const fanout = createIoFanout(io, {
     adapter: deps.adapter,
     devicesOf: (userId) => presenceStore.devices(userId),
+    ...(deps.subscriptions ? { subscriptions: deps.subscriptions } : {}),
+    logger,
   });
+  if (deps.adapter === 'sharded') answerMembershipRequests(io, deps.subscriptions);
   const sessions = createSessionsService({
     store,
     tokens: deps.tokens,
@@ -234,6 +238,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     logger,
     observe: instrumentation.observe,
     lifecycle: [presenceLifecycle],
+    ...(deps.subscriptions ? { roomsReady: deps.subscriptions.ready } : {}),
     conversationIdsOf: async (userId) =>
       (await store.memberships.listConversationIdsOfUser(oid(userId))).map(hex),
     handlers: [

@@ -5,9 +5,11 @@ import { connectMongo, type MongoStore } from '@chat/store';
 import {
   createRedisClient,
   resolveAdapterKind,
+  trackShardedSubscriptions,
   type AdapterKind,
   type RedisClient,
   type RedisRole,
+  type SubscriptionTracker,
 } from '@chat/redis';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
@@ -24,6 +26,8 @@ export interface GatewayDeps {
   sub: RedisClient;
   /** Which Socket.IO adapter the node runs (REDIS_ADAPTER, `auto` resolved at start). */
   adapter: AdapterKind;
+  /** Sharded adapter: the subscriber's room subscriptions, which joins wait for. */
+  subscriptions?: SubscriptionTracker;
   tokens: TokenService;
   /** Offline-delivery jobs (BullMQ) on the command client. */
   offlineDelivery: OfflineDeliveryProducer;
@@ -46,6 +50,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
   // The subscriber keeps retrying forever and replays its subscriptions (ioredis does; on a
   // cluster with the sharded adapter, one SSUBSCRIBE connection per master).
   const sub = client('sub', 'sub', adapter === 'sharded');
+  const subscriptions = adapter === 'sharded' ? trackShardedSubscriptions(sub) : undefined;
   const tokens = createTokenService({
     secret: config.auth.jwtSecret,
     issuer: config.auth.issuer,
@@ -66,6 +71,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
     pub,
     sub,
     adapter,
+    ...(subscriptions ? { subscriptions } : {}),
     tokens,
     offlineDelivery,
     close() {

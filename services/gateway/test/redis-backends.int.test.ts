@@ -25,32 +25,25 @@ const VARIANTS: Array<{
   name: string;
   redis: RedisKind;
   env: Record<string, string>;
-  /**
-   * Whether a membership change is ordered before the next room broadcast. The sharded
-   * adapter does not order them (packages/redis/src/adapter.ts), which is why it is opt-in.
-   */
-  ordersMembership: boolean;
 }> = [
   {
     name: 'one Redis, classic adapter',
     redis: 'single',
     env: { REDIS_ADAPTER: 'classic' },
-    ordersMembership: true,
   },
   {
     name: 'one Redis, sharded adapter',
     redis: 'single',
     env: { REDIS_ADAPTER: 'sharded' },
-    ordersMembership: false,
   },
-  { name: 'Redis Cluster, default adapter', redis: 'cluster', env: {}, ordersMembership: true },
+  { name: 'Redis Cluster, default adapter', redis: 'cluster', env: {} },
 ];
 const MESSAGES_PER_WINDOW = 12;
 const SECRET = 'webhook-secret-for-backend-tests';
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
-describe.each(VARIANTS)('$name', ({ redis, env, ordersMembership }) => {
+describe.each(VARIANTS)('$name', ({ redis, env }) => {
   let cluster: TestCluster;
   let worker: ManagedProcess;
   let receiver: WebhookReceiver;
@@ -133,59 +126,56 @@ describe.each(VARIANTS)('$name', ({ redis, env, ordersMembership }) => {
     );
   });
 
-  it.runIf(ordersMembership)(
-    'applies membership changes on every node at once, and sync returns what was missed',
-    async () => {
-      const [owner, member, joiner] = (await users(3)) as [TestUser, TestUser, TestUser];
-      const group = await createGroup(cluster, owner, [member]);
-      const ownerSocket = await cluster.connect(owner, 0);
-      const memberSocket = await cluster.connect(member, 2);
-      const joinerSocket = await cluster.connect(joiner, 2);
-      const joinerGot = collect<{ message: Message }>(joinerSocket, 'message:new');
+  it('applies membership changes on every node at once, and sync returns what was missed', async () => {
+    const [owner, member, joiner] = (await users(3)) as [TestUser, TestUser, TestUser];
+    const group = await createGroup(cluster, owner, [member]);
+    const ownerSocket = await cluster.connect(owner, 0);
+    const memberSocket = await cluster.connect(member, 2);
+    const joinerSocket = await cluster.connect(joiner, 2);
+    const joinerGot = collect<{ message: Message }>(joinerSocket, 'message:new');
 
-      const added = waitForEvent(joinerSocket, 'conversation:updated');
-      const res = await cluster.http(1, 'POST', `/api/conversations/${group.id}/members`, {
+    const added = waitForEvent(joinerSocket, 'conversation:updated');
+    const res = await cluster.http(1, 'POST', `/api/conversations/${group.id}/members`, {
+      token: owner.token,
+      body: { userIds: [joiner.id] },
+    });
+    expect(res.status).toBe(200);
+    await added;
+    // Membership changes arrive as system messages too (kind 'system'); these checks follow texts.
+    const isText = (e: { message: Message }) => e.message.kind !== 'system';
+    const first = waitForEvent<{ message: Message }>(joinerSocket, 'message:new', {
+      filter: isText,
+    });
+    const m1 = await sendText(ownerSocket, group.id, 'welcome');
+    expect((await first).message.id).toBe(m1.id);
+
+    const removed = waitForEvent(joinerSocket, 'conversation:removed');
+    const del = await cluster.http(
+      1,
+      'DELETE',
+      `/api/conversations/${group.id}/members/${joiner.id}`,
+      {
         token: owner.token,
-        body: { userIds: [joiner.id] },
-      });
-      expect(res.status).toBe(200);
-      await added;
-      // Membership changes arrive as system messages too (kind 'system'); these checks follow texts.
-      const isText = (e: { message: Message }) => e.message.kind !== 'system';
-      const first = waitForEvent<{ message: Message }>(joinerSocket, 'message:new', {
-        filter: isText,
-      });
-      const m1 = await sendText(ownerSocket, group.id, 'welcome');
-      expect((await first).message.id).toBe(m1.id);
+      },
+    );
+    expect(del.status).toBeLessThan(300);
+    await removed;
+    const toMember = waitForEvent<{ message: Message }>(memberSocket, 'message:new', {
+      filter: isText,
+    });
+    const m2 = await sendText(ownerSocket, group.id, 'after removal');
+    // The member shares the joiner's node: once it has m2, the joiner would have it too.
+    expect((await toMember).message.id).toBe(m2.id);
+    expect(joinerGot.filter(isText).map((e) => e.message.id)).toEqual([m1.id]);
 
-      const removed = waitForEvent(joinerSocket, 'conversation:removed');
-      const del = await cluster.http(
-        1,
-        'DELETE',
-        `/api/conversations/${group.id}/members/${joiner.id}`,
-        {
-          token: owner.token,
-        },
-      );
-      expect(del.status).toBeLessThan(300);
-      await removed;
-      const toMember = waitForEvent<{ message: Message }>(memberSocket, 'message:new', {
-        filter: isText,
-      });
-      const m2 = await sendText(ownerSocket, group.id, 'after removal');
-      // The member shares the joiner's node: once it has m2, the joiner would have it too.
-      expect((await toMember).message.id).toBe(m2.id);
-      expect(joinerGot.filter(isText).map((e) => e.message.id)).toEqual([m1.id]);
-
-      // A member that was away catches up with sync, from any node.
-      const late = await cluster.connect(member, 1);
-      const synced = await ack<{
-        conversations: Array<{ conversationId: string; messages: Message[] }>;
-      }>(late, 'sync', { cursors: [{ conversationId: group.id, seq: 0 }] });
-      const page = synced.conversations.find((c) => c.conversationId === group.id);
-      expect(page?.messages.map((m) => m.id)).toEqual(expect.arrayContaining([m1.id, m2.id]));
-    },
-  );
+    // A member that was away catches up with sync, from any node.
+    const late = await cluster.connect(member, 1);
+    const synced = await ack<{
+      conversations: Array<{ conversationId: string; messages: Message[] }>;
+    }>(late, 'sync', { cursors: [{ conversationId: group.id, seq: 0 }] });
+    const page = synced.conversations.find((c) => c.conversationId === group.id);
+    expect(page?.messages.map((m) => m.id)).toEqual(expect.arrayContaining([m1.id, m2.id]));
+  });
 
   it('announces presence and relays typing across nodes', async () => {
     const [a, b] = (await users(2)) as [TestUser, TestUser];

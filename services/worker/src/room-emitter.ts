@@ -1,5 +1,10 @@
 import type { ServerToClientEvents } from '@chat/protocol';
-import { createAdapterFactory, type AdapterKind, type RedisClient } from '@chat/redis';
+import {
+  answerMembershipRequests,
+  createAdapterFactory,
+  type AdapterKind,
+  type RedisClient,
+} from '@chat/redis';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Server } from 'socket.io';
 import type { RoomEmitter } from './processors/presence-sweep.processor.js';
@@ -33,6 +38,9 @@ export function createRoomEmitter(
     adapter: createAdapterFactory('sharded', pub, subscriber),
     serveClient: false,
   });
+  // Its adapter is one of the cluster's nodes: a gateway's membership change waits for every
+  // node's answer, and this one has no sockets to move.
+  answerMembershipRequests(io);
   return {
     emitter: { to: (rooms) => io.to(rooms) },
     async close() {

@@ -69,6 +69,11 @@ export interface RealtimeOptions {
   /** Metrics and the drain's in-flight count. */
   observe?: HandlerObserver;
   lifecycle?: SocketLifecycle[];
+  /**
+   * Sharded adapter: resolves once this node's subscriptions to these rooms are confirmed, so
+   * a client told `session` misses no broadcast to them (membership-sync.ts).
+   */
+  roomsReady?: (rooms: readonly string[]) => Promise<void>;
 }
 
 /** setTimeout's limit; longer token lifetimes are re-armed in steps. */
@@ -163,7 +168,9 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
     try {
       const conversationIds = await options.conversationIdsOf(socket.data.userId);
       if (!socket.connected) return;
-      await socket.join(conversationIds.map(rooms.conversation));
+      const conversationRooms = conversationIds.map(rooms.conversation);
+      await socket.join(conversationRooms);
+      await options.roomsReady?.(conversationRooms);
       for (const l of options.lifecycle ?? []) await l.connected?.(socket);
       socket.emit('session', {
         userId: socket.data.userId,

@@ -1,4 +1,11 @@
-import type { AdapterKind } from '@chat/redis';
+import type { Logger } from '@chat/core';
+import {
+  applyMembership,
+  MEMBERSHIP_REQUEST,
+  type AdapterKind,
+  type MembershipRequest,
+  type SubscriptionTracker,
+} from '@chat/redis';
 import { rooms, type Fanout } from '../domain/fanout.js';
 import type { ChatServer } from './types.js';
 
@@ -7,6 +14,9 @@ export interface IoFanoutOptions {
   adapter?: AdapterKind;
   /** Live devices of a user anywhere in the cluster (presence); for direct messages. */
   devicesOf?: (userId: string) => Promise<number>;
+  /** Sharded adapter: this node's room subscriptions, which a join waits for. */
+  subscriptions?: SubscriptionTracker;
+  logger?: Logger;
 }
 
 type Emitting = { emit: (event: string, payload: unknown) => boolean };
@@ -60,6 +70,40 @@ export function createIoFanout(io: ChatServer, options: IoFanoutOptions = {}): F
     );
   }
 
+  /**
+   * Classic adapter: one publish; Redis delivers it before any later broadcast, since both
+   * travel through the one pattern subscription. Sharded adapter: they travel on different
+   * channels, so the change is a request every node answers once it holds (membership-sync.ts).
+   */
+  async function changeMembership(
+    op: MembershipRequest['op'],
+    userIds: readonly string[],
+    conversationId: string,
+  ): Promise<void> {
+    if (userIds.length === 0) return;
+    const request: MembershipRequest = {
+      op,
+      from: userIds.map(rooms.user),
+      room: rooms.conversation(conversationId),
+    };
+    if (!sharded) {
+      const sockets = io.in(request.from);
+      if (op === 'join') sockets.socketsJoin(request.room);
+      else sockets.socketsLeave(request.room);
+      return;
+    }
+    await Promise.all([
+      applyMembership(io, options.subscriptions, request),
+      // The adapter gives up after 5 s on a node that does not answer (frozen, or gone before it
+      // noticed): the change is stored, and that node's sockets get it right on their next sync.
+      io
+        .serverSideEmitWithAck(MEMBERSHIP_REQUEST, request)
+        .catch((err: unknown) =>
+          options.logger?.warn({ err, ...request }, 'membership change: a node did not answer'),
+        ),
+    ]);
+  }
+
   return {
     toConversation(conversationId, event, payload, { exceptSocket, direct } = {}) {
       if (sharded && direct) {
@@ -84,16 +128,10 @@ export function createIoFanout(io: ChatServer, options: IoFanoutOptions = {}): F
         payload,
       );
     },
-    async joinConversation(userIds, conversationId) {
-      if (userIds.length === 0) return;
-      io.in(userIds.map(rooms.user)).socketsJoin(rooms.conversation(conversationId));
-      await Promise.resolve();
-    },
-    async leaveConversation(userIds, conversationId) {
-      if (userIds.length === 0) return;
-      io.in(userIds.map(rooms.user)).socketsLeave(rooms.conversation(conversationId));
-      await Promise.resolve();
-    },
+    joinConversation: (userIds, conversationId) =>
+      changeMembership('join', userIds, conversationId),
+    leaveConversation: (userIds, conversationId) =>
+      changeMembership('leave', userIds, conversationId),
     disconnectSessions(sessionIds) {
       if (sessionIds.length === 0) return;
       // `true` closes the underlying connection: the client sees "io server disconnect" and
