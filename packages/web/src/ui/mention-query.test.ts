@@ -75,5 +75,11 @@ describe('system lines', () => {
     expect(systemText(group, { type: 'closed', actorId: ME }, BOB)).toBe(
       'Ann Lee closed the group',
     );
+    expect(
+      systemText(group, { type: 'avatar_changed', actorId: BOB, avatarUrl: '/avatars/x' }, ME),
+    ).toBe('Bob Kumar changed the group photo');
+    expect(systemText(group, { type: 'avatar_changed', actorId: ME }, ME)).toBe(
+      'You removed the group photo',
+    );
   });
 });

@@ -33,5 +33,7 @@ export function systemText(c: Conversation, e: SystemEvent, me: string | undefin
         : `${actor} made ${list} a member`;
     case 'closed':
       return `${actor} closed the group`;
+    case 'avatar_changed':
+      return e.avatarUrl ? `${actor} changed the group photo` : `${actor} removed the group photo`;
   }
 }

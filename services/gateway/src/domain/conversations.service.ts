@@ -1,5 +1,5 @@
 import { AppError } from '@chat/core';
-import type { Conversation, MemberRole } from '@chat/protocol';
+import type { Conversation, MemberRole, PatchConversationBody } from '@chat/protocol';
 import {
   InvalidCursorError,
   type ConversationDoc,
@@ -11,6 +11,7 @@ import {
   requireMember,
   toConversationDtos,
 } from './conversation-views.js';
+import { refuseSetAndRemove, type Avatars } from './avatars.js';
 import type { Fanout } from './fanout.js';
 import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
@@ -37,6 +38,8 @@ export interface ConversationsServiceOptions {
   }) => Promise<void>;
   /** Stores and fans out the system message of a change (system-messages.ts). */
   postSystemMessage?: PostSystemMessage;
+  /** Group photos from the caller's own image upload (avatars.ts). */
+  avatars: Avatars;
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
@@ -171,11 +174,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
       return dto;
     },
 
-    async patch(
-      userHex: string,
-      conversationHex: string,
-      patch: { title?: string; avatarUrl?: string },
-    ) {
+    /** Title and group photo (owner/admin); each real change gets its system line. */
+    async patch(userHex: string, conversationHex: string, patch: PatchConversationBody) {
       const actorId = oid(userHex);
       const view = await requireManager(oid(conversationHex), actorId);
       const title = patch.title?.trim();
@@ -184,14 +184,23 @@ export function createConversationsService(options: ConversationsServiceOptions)
           fields: [{ path: '/title', message: 'Title must not be blank' }],
         });
       }
-      const updated = await store.conversations.patch(view.conversation._id, {
-        title,
-        avatarUrl: patch.avatarUrl,
-      });
+      refuseSetAndRemove(patch);
+      const avatarUrl =
+        patch.avatarAttachmentId !== undefined
+          ? await options.avatars.fromUpload(actorId, patch.avatarAttachmentId)
+          : patch.avatarUrl;
+      const updated = await store.conversations.patch(view.conversation._id, { title, avatarUrl });
       if (!updated) throw AppError.notFound('Conversation not found');
       await announce(updated);
       if (title !== undefined && title !== view.conversation.title)
         await postSystem(updated._id, { type: 'renamed', actorId, title });
+      if (avatarUrl !== undefined && updated.avatarUrl !== view.conversation.avatarUrl) {
+        await postSystem(updated._id, {
+          type: 'avatar_changed',
+          actorId,
+          ...(updated.avatarUrl ? { avatarUrl: updated.avatarUrl } : {}),
+        });
+      }
       return viewOf(updated, actorId);
     },
 
