@@ -267,7 +267,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
       fanout.toUsers([targetHex], 'conversation:removed', {
         conversationId: hex(conversation._id),
       });
-      if (target.role === 'owner') await handOverOwnership(conversation._id);
+      const heir = target.role === 'owner' ? await handOverOwnership(conversation._id) : undefined;
       await store.conversations.touchActivity(conversation._id);
       await announce(conversation);
       // After the leave: the member who is gone gets `conversation:removed`, not this line.
@@ -277,6 +277,14 @@ export function createConversationsService(options: ConversationsServiceOptions)
           ? { type: 'member_left', actorId }
           : { type: 'member_removed', actorId, userIds: [targetId] },
       );
+      // Who holds the group now, right after the owner's "left" line.
+      if (heir)
+        await postSystem(conversation._id, {
+          type: 'role_changed',
+          actorId,
+          userIds: [heir],
+          role: 'owner',
+        });
     },
 
     async setRole(
@@ -327,10 +335,15 @@ export function createConversationsService(options: ConversationsServiceOptions)
     },
   };
 
-  /** When the owner leaves, the longest-standing admin (else member) becomes owner. */
-  async function handOverOwnership(conversationId: ObjectId): Promise<void> {
+  /**
+   * When the owner leaves, the longest-standing admin (else member) becomes owner. Returns the
+   * new owner, or undefined when nobody is left.
+   */
+  async function handOverOwnership(conversationId: ObjectId): Promise<ObjectId | undefined> {
     const members = await store.memberships.listMembers(conversationId);
     const heir = members.find((m) => m.role === 'admin') ?? members[0];
-    if (heir) await store.memberships.setRole(conversationId, heir.userId, 'owner');
+    if (!heir) return undefined;
+    await store.memberships.setRole(conversationId, heir.userId, 'owner');
+    return heir.userId;
   }
 }
