@@ -158,6 +158,10 @@ describe('group photo', () => {
     expect(both.status).toBe(400);
     expect(both.body.error?.code).toBe('VALIDATION_FAILED');
     expect((await patchGroup(0, ann, group.id, { avatarAttachmentId: 'nope' })).status).toBe(400);
+    // The v1 string form cannot point /avatars at an upload that skipped those checks.
+    const literal = await patchGroup(0, ann, group.id, { avatarUrl: `/avatars/${bobPhoto.id}` });
+    expect(literal.status).toBe(400);
+    expect(literal.body.error?.code).toBe('VALIDATION_FAILED');
 
     // Nothing of that changed the group or made an upload public.
     const view = await cluster.http<Conversation>(0, 'GET', `/api/conversations/${group.id}`, {

@@ -72,6 +72,7 @@ describe('system lines', () => {
     expect(systemText(group, { type: 'renamed', actorId: BOB, title: 'Ops' }, ME)).toBe(
       'Bob Kumar renamed the group to “Ops”',
     );
+    expect(systemText(group, { type: 'member_left', actorId: CLEO }, ME)).toBe('Cleo Diaz left');
     expect(systemText(group, { type: 'closed', actorId: ME }, BOB)).toBe(
       'Ann Lee closed the group',
     );

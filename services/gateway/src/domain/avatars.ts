@@ -7,14 +7,23 @@ export const avatarPath = (attachmentId: string): string => `/avatars/${attachme
 
 export type Avatars = ReturnType<typeof createAvatars>;
 
-/** A patch either sets an avatar from an upload or removes it (`avatarUrl: null`), not both. */
-export function refuseSetAndRemove(patch: {
+/**
+ * A patch either sets an avatar from an upload or removes it (`avatarUrl: null`), not both.
+ * A literal `/avatars/…` link is refused: it would make /avatars serve an upload that passed
+ * none of the checks of `fromUpload` (someone else's image, seen in a chat, made public).
+ */
+export function checkAvatarPatch(patch: {
   avatarAttachmentId?: string;
   avatarUrl?: string | null;
 }): void {
   if (patch.avatarAttachmentId !== undefined && patch.avatarUrl !== undefined) {
     throw AppError.validation({
       fields: [{ path: '/avatarUrl', message: 'Set an avatar or remove it, not both' }],
+    });
+  }
+  if (typeof patch.avatarUrl === 'string' && patch.avatarUrl.startsWith(avatarPath(''))) {
+    throw AppError.validation({
+      fields: [{ path: '/avatarUrl', message: 'Use avatarAttachmentId for an uploaded photo' }],
     });
   }
 }

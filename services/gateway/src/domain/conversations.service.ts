@@ -11,7 +11,7 @@ import {
   requireMember,
   toConversationDtos,
 } from './conversation-views.js';
-import { refuseSetAndRemove, type Avatars } from './avatars.js';
+import { checkAvatarPatch, type Avatars } from './avatars.js';
 import type { Fanout } from './fanout.js';
 import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
@@ -184,7 +184,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
           fields: [{ path: '/title', message: 'Title must not be blank' }],
         });
       }
-      refuseSetAndRemove(patch);
+      checkAvatarPatch(patch);
       const avatarUrl =
         patch.avatarAttachmentId !== undefined
           ? await options.avatars.fromUpload(actorId, patch.avatarAttachmentId)

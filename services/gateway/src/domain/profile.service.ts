@@ -2,7 +2,7 @@ import { AppError } from '@chat/core';
 import type { PatchMeBody, User } from '@chat/protocol';
 import { toUserDto, type MongoStore } from '@chat/store';
 import type { Fanout } from './fanout.js';
-import { refuseSetAndRemove, type Avatars } from './avatars.js';
+import { checkAvatarPatch, type Avatars } from './avatars.js';
 import { hex, oid } from './ids.js';
 
 export type ProfileService = ReturnType<typeof createProfileService>;
@@ -21,7 +21,7 @@ export interface ProfileServiceOptions {
 export function createProfileService({ store, fanout, avatars }: ProfileServiceOptions) {
   return {
     async update(userHex: string, patch: PatchMeBody): Promise<User> {
-      refuseSetAndRemove(patch);
+      checkAvatarPatch(patch);
       const userId = oid(userHex);
       const avatarUrl =
         patch.avatarAttachmentId !== undefined
