@@ -3,7 +3,7 @@
  * owner/admin only, from the caller's own image upload; served at /avatars/:id while the group
  * shows it; every member hears of it live (conversation:updated + an `avatar_changed` line).
  */
-import type { Attachment, Conversation, Message } from '@chat/protocol';
+import type { Conversation, Message } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +11,7 @@ import {
   startTestCluster,
   type TestCluster,
   type TestUser,
+  uploadAs,
 } from './fixtures/cluster.js';
 import { pdf, png } from './fixtures/files.js';
 
@@ -25,17 +26,8 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function upload(user: TestUser, bytes: Buffer, fileName: string): Promise<Attachment> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)]), fileName);
-  const res = await fetch(`${cluster.nodes[0]!.url}/api/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${user.token}` },
-    body: form,
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { attachment: Attachment }).attachment;
-}
+const upload = (user: TestUser, bytes: Buffer, fileName: string) =>
+  uploadAs(cluster, user.token, bytes, fileName);
 
 type Answer = Conversation & { error?: { code: string } };
 const patchGroup = (node: number, user: TestUser, id: string, body: unknown) =>
