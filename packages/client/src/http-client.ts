@@ -177,6 +177,11 @@ export class HttpClient {
     await this.#call('DELETE', `/api/users/${enc(userId)}/block`);
   }
 
+  /** The users you blocked, most recent first (the same answer on every device). */
+  async blockedUsers(): Promise<User[]> {
+    return (await this.#call<{ users: User[] }>('GET', '/api/users/me/blocks')).users;
+  }
+
   // ---- conversations ----
   /** Get-or-create the one direct conversation with `userId`. */
   openDirect(userId: string): Promise<Conversation> {
@@ -199,9 +204,13 @@ export class HttpClient {
     return this.#call('GET', `/api/conversations/${enc(conversationId)}`);
   }
 
+  /**
+   * Rename a group or change its photo (owner/admin): `avatarAttachmentId` of your image
+   * upload sets it, `avatarUrl: null` removes it.
+   */
   patchConversation(
     conversationId: string,
-    body: { title?: string; avatarUrl?: string },
+    body: { title?: string; avatarAttachmentId?: string; avatarUrl?: string | null },
   ): Promise<Conversation> {
     return this.#call('PATCH', `/api/conversations/${enc(conversationId)}`, { json: body });
   }

@@ -80,11 +80,21 @@ describe('HttpClient', () => {
     await http.searchUsers('an n', { limit: 5 });
     await http.notifications({ unread: true });
     await http.searchMessages(id, 'hello');
+    await expect(http.blockedUsers()).resolves.toEqual([]);
+    await http.patchConversation(id, { avatarAttachmentId: 'a'.repeat(24) });
+    await http.patchConversation(id, { avatarUrl: null });
     expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
       `GET /api/conversations/${id}/messages?after=5&limit=10`,
       'GET /api/users?query=an+n&limit=5',
       'GET /api/notifications?unread=true',
       `GET /api/conversations/${id}/messages/search?q=hello`,
+      'GET /api/users/me/blocks',
+      `PATCH /api/conversations/${id}`,
+      `PATCH /api/conversations/${id}`,
+    ]);
+    expect(seen.slice(-2).map((s) => JSON.parse(s.body) as unknown)).toEqual([
+      { avatarAttachmentId: 'a'.repeat(24) },
+      { avatarUrl: null },
     ]);
   });
 

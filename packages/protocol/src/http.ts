@@ -80,6 +80,10 @@ export type UserSearchQuery = Static<typeof UserSearchQuery>;
 export const UserSearchResponse = Type.Object({ users: Type.Array(User) });
 export type UserSearchResponse = Static<typeof UserSearchResponse>;
 
+/** `GET /api/users/me/blocks`: whom the caller blocked, most recent first. */
+export const BlockedUsersResponse = Type.Object({ users: Type.Array(User) });
+export type BlockedUsersResponse = Static<typeof BlockedUsersResponse>;
+
 // ---- conversations ----
 export const DirectConversationBody = Type.Object({ userId: ObjectIdString }, closed);
 export type DirectConversationBody = Static<typeof DirectConversationBody>;
@@ -115,8 +119,17 @@ export const ListConversationsResponse = Type.Object({
 });
 export type ListConversationsResponse = Static<typeof ListConversationsResponse>;
 
+/**
+ * `avatarAttachmentId` (the caller's own image upload) sets the group photo, served at
+ * `/avatars/<id>`; `avatarUrl: null` removes it. An `avatarUrl` string is the v1 form (an
+ * http(s) or same-origin link), kept for compatibility.
+ */
 export const PatchConversationBody = Type.Object(
-  { title: Type.Optional(ConversationTitle), avatarUrl: Type.Optional(UrlString) },
+  {
+    title: Type.Optional(ConversationTitle),
+    avatarUrl: Type.Optional(Type.Union([UrlString, Type.Null()])),
+    avatarAttachmentId: Type.Optional(ObjectIdString),
+  },
   { ...closed, minProperties: 1 },
 );
 export type PatchConversationBody = Static<typeof PatchConversationBody>;

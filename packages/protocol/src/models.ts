@@ -164,6 +164,7 @@ export const SystemEventType = Type.Union([
   Type.Literal('renamed'),
   Type.Literal('role_changed'),
   Type.Literal('closed'),
+  Type.Literal('avatar_changed'),
 ]);
 export type SystemEventType = Static<typeof SystemEventType>;
 
@@ -176,6 +177,8 @@ export const SystemEvent = Type.Object({
   title: Type.Optional(Type.String()),
   /** `role_changed`: the new role. */
   role: Type.Optional(MemberRole),
+  /** `avatar_changed`: the new group photo; absent when it was removed. */
+  avatarUrl: Type.Optional(Type.String()),
 });
 export type SystemEvent = Static<typeof SystemEvent>;
 

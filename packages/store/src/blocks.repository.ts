@@ -12,6 +12,7 @@ export interface BlocksRepository {
   isBlocked(blockerId: ObjectId, blockedId: ObjectId): Promise<boolean>;
   /** True if either user blocked the other (direct conversations are then forbidden). */
   isBlockedEitherWay(a: ObjectId, b: ObjectId): Promise<boolean>;
+  /** Whom `blockerId` blocked, newest first. @default limit 1000 */
   listBlockedBy(blockerId: ObjectId, limit?: number): Promise<ObjectId[]>;
 }
 
@@ -84,7 +85,8 @@ export function createBlocksRepository(db: Db): BlocksRepository {
     async listBlockedBy(blockerId, limit = 1000) {
       const docs = await collection
         .find({ blockerId }, { projection: { blockedId: 1 } })
-        .sort({ createdAt: -1 })
+        // _id breaks ties of blocks made within the same millisecond.
+        .sort({ createdAt: -1, _id: -1 })
         .limit(limit)
         .toArray();
       return docs.map((d) => d.blockedId);

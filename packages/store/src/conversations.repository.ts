@@ -40,12 +40,17 @@ export interface ConversationsRepository {
   /** Includes closed conversations: callers decide (closed → NOT_FOUND for clients). */
   findById(id: ObjectId): Promise<ConversationDoc | null>;
   findByIds(ids: readonly ObjectId[]): Promise<ConversationDoc[]>;
-  /** Rename / avatar; only open conversations. Returns the updated document or null. */
+  /**
+   * Rename / avatar (`avatarUrl: null` removes it); only open conversations. Returns the
+   * updated document or null.
+   */
   patch(
     id: ObjectId,
-    patch: { title?: string; avatarUrl?: string },
+    patch: { title?: string; avatarUrl?: string | null },
     at?: Date,
   ): Promise<ConversationDoc | null>;
+  /** Is this the photo of some open group? (the public avatar route serves nothing else) */
+  isAvatarInUse(avatarUrl: string): Promise<boolean>;
   /** Group deleted by its owner: sets closedAt once; returns null if missing or already closed. */
   close(id: ObjectId, at?: Date): Promise<ConversationDoc | null>;
   /**
@@ -187,13 +192,20 @@ export function createConversationsRepository(
     },
 
     async patch(id, patch, at = new Date()) {
-      const set = compact({ title: patch.title, avatarUrl: patch.avatarUrl });
+      const set = compact({ title: patch.title, avatarUrl: patch.avatarUrl ?? undefined });
       const doc = await collection.findOneAndUpdate(
         { _id: id, ...open },
-        { $set: { ...set, updatedAt: at, lastActivityAt: at } },
+        {
+          $set: { ...set, updatedAt: at, lastActivityAt: at },
+          ...(patch.avatarUrl === null ? { $unset: { avatarUrl: '' as const } } : {}),
+        },
         { returnDocument: 'after' },
       );
       return doc && current(doc);
+    },
+
+    async isAvatarInUse(avatarUrl) {
+      return (await collection.countDocuments({ avatarUrl, ...open }, { limit: 1 })) > 0;
     },
 
     async close(id, at = new Date()) {

@@ -86,6 +86,7 @@ function toSystemEventDto(event: SystemEventDoc): SystemEvent {
   if (event.userIds) out.userIds = event.userIds.map(hex);
   if (event.title !== undefined) out.title = event.title;
   if (event.role !== undefined) out.role = event.role;
+  if (event.avatarUrl !== undefined) out.avatarUrl = event.avatarUrl;
   return out;
 }
 

@@ -34,6 +34,12 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
       partialFilterExpression: { type: 'direct' },
     },
     { name: 'lastActivity', key: { lastActivityAt: -1, _id: -1 } },
+    // The public avatar route asks "is this some group's photo" (as for users above).
+    {
+      name: 'avatarUrl',
+      key: { avatarUrl: 1 },
+      partialFilterExpression: { avatarUrl: { $type: 'string' } },
+    },
   ],
   memberships: [
     // Shard key first (shard-keys.ts): one membership per (user, conversation) either way.

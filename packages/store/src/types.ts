@@ -119,7 +119,13 @@ export interface MessageEditDoc {
 
 /** What a system message records (PROTOCOL §7); ids are users. */
 export type SystemEventType =
-  'member_added' | 'member_removed' | 'member_left' | 'renamed' | 'role_changed' | 'closed';
+  | 'member_added'
+  | 'member_removed'
+  | 'member_left'
+  | 'renamed'
+  | 'role_changed'
+  | 'closed'
+  | 'avatar_changed';
 
 export interface SystemEventDoc {
   type: SystemEventType;
@@ -127,6 +133,8 @@ export interface SystemEventDoc {
   userIds?: ObjectId[];
   title?: string;
   role?: 'owner' | 'admin' | 'member';
+  /** `avatar_changed`: the new group photo (absent: removed). */
+  avatarUrl?: string;
 }
 
 export interface MessageDoc {

@@ -879,7 +879,7 @@ describe(STORY, { retry: 0 }, () => {
     for (const p of [ann, bob]) expect(p.errors.filter((e) => !OUTAGE_NOISE.test(e))).toEqual([]);
   });
 
-  it('group admin: adding a member, a mention that alerts a muted member, an admin, an admin delete, edit history, closing the group, a block', async () => {
+  it('group admin: adding a member, a mention that alerts a muted member, an admin, a group photo, an admin delete, edit history, closing the group, a block that survives a reload', async () => {
     const cleo = await httpPerson(cluster.info.url, 'cleo', 'Cleo Diaz');
     await createGroup(ann, 'Release crew', bob);
     const conversationId = await ann.page
@@ -977,11 +977,32 @@ describe(STORY, { retry: 0 }, () => {
         timeout: T,
       });
     await shot(ann, '30-desktop-group-roles');
+
+    // A group photo from an upload (owner/admin): in the dialog, the list rows and a system line.
+    await info
+      .locator('input[name=groupPhoto]')
+      .setInputFiles([{ name: 'crew.png', mimeType: 'image/png', buffer: gradientPng(80, 80) }]);
+    await info.locator('.profile-row img.avatar-img').waitFor({ timeout: T });
+    await info.getByRole('button', { name: 'Remove photo' }).waitFor({ timeout: T });
     await ann.page.keyboard.press('Escape');
     await ann.page
       .getByTestId('system-line')
       .filter({ hasText: 'You made Bob Kumar an admin' })
       .waitFor({ timeout: T });
+    await ann.page
+      .getByTestId('system-line')
+      .filter({ hasText: 'You changed the group photo' })
+      .waitFor({ timeout: T });
+    const bobGroupPhoto = bobRow.locator('img.avatar-img');
+    await bobGroupPhoto.waitFor({ timeout: T });
+    await expect
+      .poll(
+        () => bobGroupPhoto.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth),
+        { timeout: T },
+      )
+      .toBe(80);
+    await ann.page.locator('.chat-head img.avatar-img').waitFor({ timeout: T });
+    await shot(ann, '34-desktop-group-photo');
 
     // Cleo (HTTP) posts twice and edits one of them.
     const post = (text: string) =>
@@ -1040,6 +1061,10 @@ describe(STORY, { retry: 0 }, () => {
     // Blocking from the direct chat's header: a notice instead of the composer, sends refused.
     await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
     await ann.page.getByRole('button', { name: 'Block Bob Kumar' }).click();
+    await ann.page.getByTestId('blocked-notice').waitFor({ timeout: T });
+    // The server remembers the block: the notice is back after a reload.
+    await ann.page.reload();
+    await ann.page.locator('button[data-conversation]', { hasText: 'Bob Kumar' }).click();
     await ann.page.getByTestId('blocked-notice').waitFor({ timeout: T });
     expect(await ann.page.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
     await shot(ann, '33-desktop-blocked');

@@ -22,6 +22,7 @@ import { muteRoutes } from './http/routes/mute.route.js';
 import { createSearchService } from './domain/search.service.js';
 import { searchRoutes } from './http/routes/search.route.js';
 import { createProfileService } from './domain/profile.service.js';
+import { createAvatars } from './domain/avatars.js';
 import { avatarRoutes, profileRoutes } from './http/routes/profile.route.js';
 import { createFileSigner } from './files/file-signer.js';
 import { createFileStorage } from './files/file-storage.js';
@@ -167,6 +168,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   // A Redis that restarted may hold older membership versions than this node cached.
   redis.on('ready', () => sendAccess.clear());
   const counters = sendState.counters;
+  const avatars = createAvatars({ store });
   const users = createUsersService({
     store,
     presence: presenceStore,
@@ -180,6 +182,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     counters,
     onMembersAdded: notifications.membersAdded,
     postSystemMessage: createSystemMessages({ store, sendState, fanout, logger }),
+    avatars,
   });
   const uploads = createUploadsService({
     store,
@@ -260,8 +263,8 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it
   void app.register(healthRoutes(readiness));
   void app.register(filesRoutes(uploads));
-  const profile = createProfileService({ store, fanout });
-  void app.register(avatarRoutes(profile, createFileStorage({ dir: config.uploads.dir })));
+  const profile = createProfileService({ store, fanout, avatars });
+  void app.register(avatarRoutes(avatars, createFileStorage({ dir: config.uploads.dir })));
   void app.register(authRoutes(auth, sessions));
   void app.register(async (api) => {
     api.addHook('onRequest', authenticate(auth));

@@ -1,8 +1,8 @@
 /** Profile (PROTOCOL §7): display name and avatar, live to contacts, avatars served publicly. */
-import type { Attachment, Conversation, User } from '@chat/protocol';
+import type { Conversation, User } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './fixtures/cluster.js';
+import { startTestCluster, uploadAs, type TestCluster } from './fixtures/cluster.js';
 import { pdf, png } from './fixtures/files.js';
 
 let cluster: TestCluster;
@@ -13,17 +13,8 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function upload(token: string, bytes: Buffer, name: string): Promise<Attachment> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(bytes)]), name);
-  const res = await fetch(`${cluster.nodes[0]!.url}/api/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { attachment: Attachment }).attachment;
-}
+const upload = (token: string, bytes: Buffer, name: string) =>
+  uploadAs(cluster, token, bytes, name);
 
 const patchMe = (token: string, body: unknown, node = 0) =>
   cluster.http<User & { error?: { code: string } }>(node, 'PATCH', '/api/users/me', {

@@ -1,4 +1,4 @@
-import type { Message, SyncAck } from '@chat/protocol';
+import type { Conversation, Message, SyncAck } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -191,5 +191,43 @@ describe('system messages', () => {
       system: { type: 'member_left', actorId: bob.id },
     });
     expect((await line).message.system).not.toHaveProperty('userIds');
+  });
+
+  it('the owner leaving: a member_left line, then who owns the group now (role_changed owner)', async () => {
+    const [ann, bob, cat] = await users('ann', 'bob', 'cat');
+    if (!ann || !bob || !cat) throw new Error('register');
+    const group = await createGroup(cluster, ann, [bob, cat]);
+    const c = `/api/conversations/${group.id}`;
+    // Cat is the admin, so Cat inherits although Bob joined at the same time.
+    expect(await call(0, ann, 'PATCH', `${c}/members/${cat.id}`, { role: 'admin' })).toBe(200);
+    const bobSocket = await cluster.connect(bob, 1);
+    const lines = collect<{ message: Message }>(bobSocket, 'message:new');
+    expect(await call(0, ann, 'DELETE', `${c}/members/${ann.id}`)).toBe(204);
+    await waitFor(() => lines.length >= 2, { timeout: 10_000, message: 'two lines' });
+    expect(lines.map((e) => e.message)).toMatchObject([
+      { seq: 2, kind: 'system', system: { type: 'member_left', actorId: ann.id } },
+      {
+        seq: 3,
+        kind: 'system',
+        senderId: ann.id,
+        system: { type: 'role_changed', actorId: ann.id, userIds: [cat.id], role: 'owner' },
+      },
+    ]);
+    const view = await cluster.http<Conversation>(1, 'GET', c, { token: bob.token });
+    expect(view.body.members.find((m) => m.userId === cat.id)?.role).toBe('owner');
+    // An admin (not the owner) leaving hands nothing over: one line only. Lines are stored
+    // before the answer, so history right after has them all.
+    expect(await call(0, cat, 'PATCH', `${c}/members/${bob.id}`, { role: 'admin' })).toBe(200);
+    expect(await call(1, bob, 'DELETE', `${c}/members/${bob.id}`)).toBe(204);
+    const history = await cluster.http<{ messages: Message[] }>(0, 'GET', `${c}/messages?after=0`, {
+      token: cat.token,
+    });
+    expect(history.body.messages.map((m) => m.system?.type)).toEqual([
+      'role_changed',
+      'member_left',
+      'role_changed',
+      'role_changed',
+      'member_left',
+    ]);
   });
 });

@@ -15,7 +15,6 @@ import { initialState, type AppState } from './types.js';
 import { applyMessage, mergeConversation, mergeMessages } from './merge.js';
 import { wireLiveEvents } from './live-events.js';
 import { alertFor, askNotificationPermission, isMuted, titleFor } from './alerts.js';
-import { loadBlocked, saveBlocked } from './blocks.js';
 
 const SESSION_KEY = 'chat.session';
 const PAGE = 50;
@@ -158,7 +157,7 @@ export class ChatStore {
   }
 
   async #start(me: User, session: AuthSession): Promise<void> {
-    this.set({ me, sessionEnded: false, blocked: loadBlocked(me.id) });
+    this.set({ me, sessionEnded: false, blocked: {} });
     const chat = createChatClient({ url: location.origin, session });
     this.chat = chat;
     const unwire = wireLiveEvents(this, chat);
@@ -172,9 +171,19 @@ export class ChatStore {
       unwire();
       document.removeEventListener('visibilitychange', onVisible);
     };
-    await this.refreshConversations();
+    await Promise.all([this.refreshConversations(), this.#loadBlocked()]);
     void chat.connect().catch((err: unknown) => this.toast(describeError(err)));
     void this.loadNotifications();
+  }
+
+  /** Whom this user blocked, from the server: the same on every device and after a reload. */
+  async #loadBlocked(): Promise<void> {
+    try {
+      const users = await this.http.blockedUsers();
+      this.set({ blocked: Object.fromEntries(users.map((u) => [u.id, true as const])) });
+    } catch (err) {
+      this.toast(describeError(err));
+    }
   }
 
   // ------------------------------------------------------------ conversations
@@ -399,15 +408,11 @@ export class ChatStore {
 
   /** Block or unblock (PROTOCOL §2): either way, neither side can send in the direct chat. */
   async setBlocked(userId: string, blocked: boolean): Promise<void> {
-    const me = this.state.me?.id;
-    if (!me) return;
     try {
       if (blocked) await this.http.block(userId);
       else await this.http.unblock(userId);
       const { [userId]: _was, ...rest } = this.state.blocked;
-      const next: Record<string, true> = blocked ? { ...rest, [userId]: true } : rest;
-      saveBlocked(me, next);
-      this.set({ blocked: next });
+      this.set({ blocked: blocked ? { ...rest, [userId]: true } : rest });
     } catch (err) {
       this.toast(describeError(err));
     }

@@ -69,10 +69,7 @@ export interface AppState {
   sessionEnded?: boolean;
   /** A message to scroll to and flash once its conversation shows it (a search hit). */
   highlight?: { conversationId: string; seq: number };
-  /**
-   * People this user blocked, as far as this browser knows: the API has no "list my blocks"
-   * route, so the set is kept per user in localStorage (state/blocks.ts).
-   */
+  /** People this user blocked (GET /api/users/me/blocks at sign-in, then this device's changes). */
   blocked: Record<string, true>;
 }
 

@@ -4,6 +4,7 @@ import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
 import { nameOf } from './format.js';
+import { PhotoInput } from './photo-input.js';
 import { UserPicker } from './user-picker.js';
 
 export function GroupPanel({
@@ -35,8 +36,25 @@ export function GroupPanel({
         store.upsertConversation(await store.http.patchConversation(c.id, { title: title.trim() })),
       );
   };
+  /** PROTOCOL §7 (group photo): the caller's own image upload, or null to remove it. */
+  const setPhoto = (photo: File | null) =>
+    void run(async () => {
+      const patch = photo
+        ? { avatarAttachmentId: (await store.http.upload(photo)).id }
+        : { avatarUrl: null };
+      store.upsertConversation(await store.http.patchConversation(c.id, patch));
+    });
   return (
     <Dialog title="Group info" onClose={onClose}>
+      <div class="profile-row">
+        <Avatar name={c.title ?? ''} seed={c.id} size={56} url={c.avatarUrl} group />
+        {canManage && <PhotoInput name="groupPhoto" onPick={setPhoto} />}
+        {canManage && c.avatarUrl && (
+          <button type="button" class="btn small" onClick={() => setPhoto(null)}>
+            Remove photo
+          </button>
+        )}
+      </div>
       <form class="inline-form" onSubmit={rename}>
         <label class="grow">
           Group name

@@ -72,8 +72,18 @@ describe('system lines', () => {
     expect(systemText(group, { type: 'renamed', actorId: BOB, title: 'Ops' }, ME)).toBe(
       'Bob Kumar renamed the group to “Ops”',
     );
+    expect(systemText(group, { type: 'member_left', actorId: CLEO }, ME)).toBe('Cleo Diaz left');
     expect(systemText(group, { type: 'closed', actorId: ME }, BOB)).toBe(
       'Ann Lee closed the group',
     );
+    expect(
+      systemText(group, { type: 'avatar_changed', actorId: BOB, avatarUrl: '/avatars/x' }, ME),
+    ).toBe('Bob Kumar changed the group photo');
+    expect(systemText(group, { type: 'avatar_changed', actorId: ME }, ME)).toBe(
+      'You removed the group photo',
+    );
+    const handOver = { type: 'role_changed', actorId: ME, userIds: [BOB], role: 'owner' } as const;
+    expect(systemText(group, handOver, CLEO)).toBe('Bob Kumar is now the owner');
+    expect(systemText(group, handOver, BOB)).toBe('You are now the owner');
   });
 });

@@ -3,6 +3,7 @@ import type { Session } from '@chat/client';
 import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
 import { Avatar } from './avatar.js';
+import { PhotoInput } from './photo-input.js';
 import { formatListStamp } from './format.js';
 import {
   askNotificationPermission,
@@ -112,24 +113,15 @@ function Profile({ store }: { store: ChatStore }) {
       <h3 id="profile-title">Profile</h3>
       <div class="profile-row">
         <Avatar name={me.displayName} seed={me.id} size={56} url={me.avatarUrl} />
-        <label class="btn small">
-          Change photo
-          <input
-            type="file"
-            accept="image/png,image/jpeg,image/webp,image/gif"
-            hidden
-            name="avatar"
-            onChange={(e) => {
-              const file = e.currentTarget.files?.[0];
-              e.currentTarget.value = '';
-              if (!file) return;
-              void store.http.upload(file).then(
-                (att) => save({ avatarAttachmentId: att.id }, 'Photo saved'),
-                (err: unknown) => setStatus({ ok: false, text: describeError(err) }),
-              );
-            }}
-          />
-        </label>
+        <PhotoInput
+          name="avatar"
+          onPick={(file) =>
+            void store.http.upload(file).then(
+              (att) => save({ avatarAttachmentId: att.id }, 'Photo saved'),
+              (err: unknown) => setStatus({ ok: false, text: describeError(err) }),
+            )
+          }
+        />
         {me.avatarUrl && (
           <button
             type="button"

@@ -13,6 +13,11 @@ function who(c: Conversation, userId: string, me: string | undefined, subject = 
   return m ? nameOf(m.user) : 'someone';
 }
 
+function ownerText(c: Conversation, heir: string | undefined, me: string | undefined): string {
+  if (heir === me) return 'You are now the owner';
+  return `${heir ? who(c, heir, me, true) : 'Someone'} is now the owner`;
+}
+
 /** The sentence of a system message (PROTOCOL §7), e.g. "Ann Lee added Bob Kumar". */
 export function systemText(c: Conversation, e: SystemEvent, me: string | undefined): string {
   const actor = who(c, e.actorId, me, true);
@@ -28,10 +33,14 @@ export function systemText(c: Conversation, e: SystemEvent, me: string | undefin
     case 'renamed':
       return `${actor} renamed the group to “${e.title ?? ''}”`;
     case 'role_changed':
+      // `owner`: the hand-over when the owner left; the actor is the one who left.
+      if (e.role === 'owner') return ownerText(c, e.userIds?.[0], me);
       return e.role === 'admin'
         ? `${actor} made ${list} an admin`
         : `${actor} made ${list} a member`;
     case 'closed':
       return `${actor} closed the group`;
+    case 'avatar_changed':
+      return e.avatarUrl ? `${actor} changed the group photo` : `${actor} removed the group photo`;
   }
 }

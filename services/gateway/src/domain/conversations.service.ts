@@ -1,5 +1,5 @@
 import { AppError } from '@chat/core';
-import type { Conversation, MemberRole } from '@chat/protocol';
+import type { Conversation, MemberRole, PatchConversationBody } from '@chat/protocol';
 import {
   InvalidCursorError,
   type ConversationDoc,
@@ -11,6 +11,7 @@ import {
   requireMember,
   toConversationDtos,
 } from './conversation-views.js';
+import { checkAvatarPatch, type Avatars } from './avatars.js';
 import type { Fanout } from './fanout.js';
 import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
@@ -37,6 +38,8 @@ export interface ConversationsServiceOptions {
   }) => Promise<void>;
   /** Stores and fans out the system message of a change (system-messages.ts). */
   postSystemMessage?: PostSystemMessage;
+  /** Group photos from the caller's own image upload (avatars.ts). */
+  avatars: Avatars;
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
@@ -171,11 +174,8 @@ export function createConversationsService(options: ConversationsServiceOptions)
       return dto;
     },
 
-    async patch(
-      userHex: string,
-      conversationHex: string,
-      patch: { title?: string; avatarUrl?: string },
-    ) {
+    /** Title and group photo (owner/admin); each real change gets its system line. */
+    async patch(userHex: string, conversationHex: string, patch: PatchConversationBody) {
       const actorId = oid(userHex);
       const view = await requireManager(oid(conversationHex), actorId);
       const title = patch.title?.trim();
@@ -184,14 +184,23 @@ export function createConversationsService(options: ConversationsServiceOptions)
           fields: [{ path: '/title', message: 'Title must not be blank' }],
         });
       }
-      const updated = await store.conversations.patch(view.conversation._id, {
-        title,
-        avatarUrl: patch.avatarUrl,
-      });
+      checkAvatarPatch(patch);
+      const avatarUrl =
+        patch.avatarAttachmentId !== undefined
+          ? await options.avatars.fromUpload(actorId, patch.avatarAttachmentId)
+          : patch.avatarUrl;
+      const updated = await store.conversations.patch(view.conversation._id, { title, avatarUrl });
       if (!updated) throw AppError.notFound('Conversation not found');
       await announce(updated);
       if (title !== undefined && title !== view.conversation.title)
         await postSystem(updated._id, { type: 'renamed', actorId, title });
+      if (avatarUrl !== undefined && updated.avatarUrl !== view.conversation.avatarUrl) {
+        await postSystem(updated._id, {
+          type: 'avatar_changed',
+          actorId,
+          ...(updated.avatarUrl ? { avatarUrl: updated.avatarUrl } : {}),
+        });
+      }
       return viewOf(updated, actorId);
     },
 
@@ -258,7 +267,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
       fanout.toUsers([targetHex], 'conversation:removed', {
         conversationId: hex(conversation._id),
       });
-      if (target.role === 'owner') await handOverOwnership(conversation._id);
+      const heir = target.role === 'owner' ? await handOverOwnership(conversation._id) : undefined;
       await store.conversations.touchActivity(conversation._id);
       await announce(conversation);
       // After the leave: the member who is gone gets `conversation:removed`, not this line.
@@ -268,6 +277,14 @@ export function createConversationsService(options: ConversationsServiceOptions)
           ? { type: 'member_left', actorId }
           : { type: 'member_removed', actorId, userIds: [targetId] },
       );
+      // Who holds the group now, right after the owner's "left" line.
+      if (heir)
+        await postSystem(conversation._id, {
+          type: 'role_changed',
+          actorId,
+          userIds: [heir],
+          role: 'owner',
+        });
     },
 
     async setRole(
@@ -318,10 +335,15 @@ export function createConversationsService(options: ConversationsServiceOptions)
     },
   };
 
-  /** When the owner leaves, the longest-standing admin (else member) becomes owner. */
-  async function handOverOwnership(conversationId: ObjectId): Promise<void> {
+  /**
+   * When the owner leaves, the longest-standing admin (else member) becomes owner. Returns the
+   * new owner, or undefined when nobody is left.
+   */
+  async function handOverOwnership(conversationId: ObjectId): Promise<ObjectId | undefined> {
     const members = await store.memberships.listMembers(conversationId);
     const heir = members.find((m) => m.role === 'admin') ?? members[0];
-    if (heir) await store.memberships.setRole(conversationId, heir.userId, 'owner');
+    if (!heir) return undefined;
+    await store.memberships.setRole(conversationId, heir.userId, 'owner');
+    return heir.userId;
   }
 }

@@ -1,7 +1,7 @@
 import { AppError } from '@chat/core';
 import type { User, UserWithPresence } from '@chat/protocol';
 import { toUserDto, type MongoStore, type ObjectId } from '@chat/store';
-import { oid } from './ids.js';
+import { hex, oid } from './ids.js';
 
 /** Presence lookup; the Redis presence store implements it (issue 4). */
 export interface PresenceReader {
@@ -48,6 +48,17 @@ export function createUsersService({
         ...toUserDto(doc),
         presence: { online: state?.online ?? false, ...(lastSeen ? { lastSeen } : {}) },
       };
+    },
+
+    /** Whom the user blocked, newest first (the web app shows its notice from this, on every device). */
+    async blocked(userHex: string): Promise<{ users: User[] }> {
+      const ids = await store.blocks.listBlockedBy(oid(userHex));
+      const byId = new Map((await store.users.findByIds(ids)).map((u) => [hex(u._id), u]));
+      const users = ids.flatMap((id) => {
+        const doc = byId.get(hex(id));
+        return doc ? [toUserDto(doc)] : [];
+      });
+      return { users };
     },
 
     async block(userHex: string, targetHex: string): Promise<void> {

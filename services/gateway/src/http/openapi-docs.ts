@@ -1,5 +1,6 @@
 import {
   AuthResponse,
+  BlockedUsersResponse,
   Conversation,
   DeliveredResponse,
   HistoryResponse,
@@ -57,7 +58,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Change your display name or avatar (contacts get user:updated)',
     responses: { 200: User },
   },
-  'GET /avatars/{id}': { summary: 'A user’s avatar image (public)', responses: { 200: null } },
+  'GET /avatars/{id}': {
+    summary: 'A user’s avatar or a group’s photo (public, only while in use)',
+    responses: { 200: null },
+  },
   'GET /api/users/me/sessions': {
     summary: 'Your signed-in devices',
     responses: { 200: SessionsResponse },
@@ -79,6 +83,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: { 200: UserSearchResponse },
   },
   'GET /api/users/{id}': { summary: 'A user with presence', responses: { 200: UserWithPresence } },
+  'GET /api/users/me/blocks': {
+    summary: 'The users you blocked, most recent first',
+    responses: { 200: BlockedUsersResponse },
+  },
   'POST /api/users/{id}/block': { summary: 'Block a user', responses: { 204: null } },
   'DELETE /api/users/{id}/block': { summary: 'Unblock a user', responses: { 204: null } },
   'POST /api/conversations/direct': {
@@ -98,7 +106,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     responses: { 200: Conversation },
   },
   'PATCH /api/conversations/{id}': {
-    summary: 'Rename a group or change its avatar',
+    summary:
+      'Rename a group or change its photo (avatarAttachmentId of your image upload, avatarUrl: null removes it)',
     responses: { 200: Conversation },
   },
   'DELETE /api/conversations/{id}': { summary: 'Close a group (owner)', responses: { 204: null } },

@@ -1,6 +1,7 @@
 import { AvatarParams, PatchMeBody } from '@chat/protocol';
 import type { FastifyInstance } from 'fastify';
 import { createReadStream } from 'node:fs';
+import type { Avatars } from '../../domain/avatars.js';
 import type { ProfileService } from '../../domain/profile.service.js';
 import type { FileStorage } from '../../files/file-storage.js';
 import { userIdOf } from '../authenticate.js';
@@ -17,15 +18,15 @@ export function profileRoutes(profile: ProfileService) {
 
 /**
  * GET /avatars/:id — public (an <img> sends no token), but only for images that are some user's
- * avatar now; with the same defensive headers as /files.
+ * avatar or an open group's photo now; with the same defensive headers as /files.
  */
-export function avatarRoutes(profile: ProfileService, storage: FileStorage) {
+export function avatarRoutes(avatars: Avatars, storage: FileStorage) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Params: AvatarParams }>(
       '/avatars/:id',
       { schema: { params: AvatarParams } },
       async (request, reply) => {
-        const att = await profile.avatarAttachment(request.params.id);
+        const att = await avatars.servable(request.params.id);
         void reply
           .header('X-Content-Type-Options', 'nosniff')
           .header('Content-Security-Policy', "default-src 'none'; sandbox")

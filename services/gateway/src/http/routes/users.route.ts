@@ -6,6 +6,7 @@ import { userIdOf } from '../authenticate.js';
 export function usersRoutes(users: UsersService) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/api/users/me', async (request) => users.me(userIdOf(request)));
+    app.get('/api/users/me/blocks', async (request) => users.blocked(userIdOf(request)));
     app.get<{ Querystring: UserSearchQuery }>(
       '/api/users',
       { schema: { querystring: UserSearchQuery } },
