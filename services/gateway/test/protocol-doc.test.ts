@@ -256,7 +256,9 @@ describe('docs/PROTOCOL.md matches the code', () => {
     expect(documented).toEqual(expected);
   });
 
-  it('keeps the numbered section anchors that code and docs link to', () => {
+  it('keeps the numbered anchors that code and docs link to (PROTOCOL sections, DESIGN decisions)', () => {
     for (let n = 1; n <= 7; n += 1) expect(doc).toContain(`<a id="section-${n}"></a>`);
+    const design = readFileSync(new URL('../../../docs/DESIGN.md', import.meta.url), 'utf8');
+    for (let n = 1; n <= 10; n += 1) expect(design).toContain(`<a id="decision-${n}"></a>`);
   });
 });
