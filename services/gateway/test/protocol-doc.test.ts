@@ -5,6 +5,14 @@ import {
   Attachment,
   ChangePasswordBody,
   ClientEvents,
+  DeleteMessageQuery,
+  HistoryQuery,
+  ListConversationsQuery,
+  NotificationsListQuery,
+  RevokeSessionsQuery,
+  SearchMessagesQuery,
+  SearchQuery,
+  UserSearchQuery,
   Conversation,
   CursorBody,
   DirectConversationBody,
@@ -191,6 +199,20 @@ const BODIES: Record<string, TSchema> = {
   'POST /api/messages/{id}/reactions': ReactBody,
   'POST /api/notifications': PostNotificationBody,
 };
+/** Query strings the route schemas validate, keyed like ROUTE_DOCS. */
+const QUERIES: Record<string, TSchema> = {
+  'GET /api/users': UserSearchQuery,
+  'GET /api/conversations': ListConversationsQuery,
+  'GET /api/conversations/{id}/messages': HistoryQuery,
+  'GET /api/conversations/{id}/messages/search': SearchMessagesQuery,
+  'GET /api/search': SearchQuery,
+  'GET /api/notifications': NotificationsListQuery,
+  'DELETE /api/users/me/sessions': RevokeSessionsQuery,
+  'DELETE /api/messages/{id}': DeleteMessageQuery,
+};
+/** The signed file link's `exp` and `sig` are read by the signer, not by a schema. */
+const SIGNED_QUERIES = new Set(['GET /files/{id}/{name}']);
+
 /** `{ ids? | all: true }` is a union the notation cannot express field by field. */
 const UNION_BODIES = new Set(['POST /api/notifications/read']);
 
@@ -228,11 +250,29 @@ describe('docs/PROTOCOL.md matches the code', () => {
 
   it('documents every request body with the fields of its schema', () => {
     const documented = routes(doc);
-    const withBody = [...documented].filter(([, body]) => body !== undefined).map(([r]) => r);
+    const withBody = [...documented].filter(([, r]) => r.body !== undefined).map(([r]) => r);
     expect(withBody.filter((r) => !UNION_BODIES.has(r)).sort()).toEqual(Object.keys(BODIES).sort());
     const problems = Object.entries(BODIES).flatMap(([route, schema]) =>
-      differences(documented.get(route), schema, `${route} body`),
+      differences(documented.get(route)?.body, schema, `${route} body`),
     );
+    expect(problems).toEqual([]);
+  });
+
+  it('names every query parameter of the route schemas, and no other', () => {
+    const documented = routes(doc);
+    const withQuery = [...documented].filter(([, r]) => r.query.size > 0).map(([r]) => r);
+    expect(withQuery.filter((r) => !SIGNED_QUERIES.has(r)).sort()).toEqual(
+      Object.keys(QUERIES).sort(),
+    );
+    const problems = Object.entries(QUERIES).flatMap(([route, schema]) => {
+      const named = [...(documented.get(route)?.query ?? [])].sort();
+      const expected = Object.keys((schema as TSchema & { properties: object }).properties).sort();
+      return named.join() === expected.join()
+        ? []
+        : [
+            `${route} query: docs/PROTOCOL.md names ${named.join(', ')}; the schema has ${expected.join(', ')}`,
+          ];
+    });
     expect(problems).toEqual([]);
   });
 
