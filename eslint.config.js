@@ -4,15 +4,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/node_modules/**',
-      '**/dist/**',
-      '.run/**',
-      'packages/web/**',
-      '**/*.js',
-      '**/*.mjs',
-      '**/*.cjs',
-    ],
+    ignores: ['**/node_modules/**', '**/dist/**', '.run/**', '**/*.js', '**/*.cjs'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -38,7 +30,26 @@ export default tseslint.config(
     },
   },
   {
+    // The browser UI has its own tsconfig (JSX for preact, DOM globals, its own tests).
+    files: ['packages/web/**/*.ts', 'packages/web/**/*.tsx'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: {
+        project: './packages/web/tsconfig.typecheck.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
     files: ['infra/**/*.ts', '**/test/**/*.ts', '**/*.test.ts', 'packages/*/examples/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // Plain-JS scripts that run before the TypeScript tooling exists (bootstrap, CI helpers):
+    // linted without type information; they report on stdout/stderr by design.
+    files: ['**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { ...globals.node } },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, 'no-console': 'off' },
   },
 );

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point of `npm start`, `npm test`, `npm run service-token` and `npm run bench`.
-// It runs with nothing but Node and npm: it installs the system packages and the
+// Entry point of `npm start`, `npm test`, `npm run check`, `npm run service-token` and
+// `npm run bench`. It runs with nothing but Node and npm: it installs the system packages and the
 // pnpm workspace the real commands need, then hands over to them. Plain JS on
 // purpose: TypeScript tooling does not exist yet when this starts.
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHECK_STEPS } from '../ci/checks.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PNPM_VERSION = '10.34.9';
@@ -56,17 +57,9 @@ const COMMANDS = {
   test: { pnpm: ['exec', 'vitest', 'run'] },
   'service-token': { node: 'infra/local/src/service-token.ts' },
   bench: { pnpm: ['--filter', '@chat/bench', 'run', 'bench'] },
-  // The steps of .ci/run, static checks first (they fail in seconds, the tests take minutes).
-  check: {
-    steps: [
-      ['run', 'typecheck'],
-      ['--filter', '@chat/web', 'run', 'typecheck'],
-      ['run', 'lint'],
-      ['run', 'format:check'],
-      ['run', 'cycles'],
-      ['exec', 'vitest', 'run'],
-    ],
-  },
+  // Exactly the steps of .ci/run (both read infra/ci/checks.mjs). `--keep-going` (CI) runs
+  // every step and fails at the end, so a lint slip never hides the test results.
+  check: { steps: CHECK_STEPS },
   // `npm run pnpm -- <args>`: any pnpm command on a machine without a global pnpm.
   pnpm: { pnpm: [] },
 };
@@ -190,6 +183,21 @@ function ensureWebBuild(pnpm) {
   if (run([...pnpm, '--filter', '@chat/web', 'run', 'build']) !== 0) fail('web UI build failed');
 }
 
+function runSteps(pnpm, steps, { nodeOptions, keepGoing }) {
+  const failed = [];
+  for (const step of steps) {
+    log(`${step.name}: pnpm ${step.pnpm.join(' ')}`);
+    // tsc, eslint, madge and knip only read files; the tests run workspace code.
+    const env = step.workspaceCode ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
+    if (run([...pnpm, ...step.pnpm], { env }) === 0) continue;
+    if (!keepGoing) fail(`check failed at: ${step.name} (pnpm ${step.pnpm.join(' ')})`);
+    failed.push(step.name);
+  }
+  if (failed.length > 0) fail(`checks failed: ${failed.join(', ')}`);
+  log('check passed');
+  process.exit(0);
+}
+
 function main() {
   const [command, ...rest] = process.argv.slice(2);
   if (!command || !(command in COMMANDS))
@@ -206,17 +214,8 @@ function main() {
     .join(' ')
     .trim();
   const entry = COMMANDS[command];
-  if (entry.steps) {
-    for (const step of entry.steps) {
-      log(`pnpm ${step.join(' ')}`);
-      // Only the tests run workspace code (tsc, eslint, madge read files; they need no condition).
-      const env = step[0] === 'exec' ? { ...process.env, NODE_OPTIONS: nodeOptions } : process.env;
-      const status = run([...pnpm, ...step], { env });
-      if (status !== 0) fail(`check failed at: pnpm ${step.join(' ')}`);
-    }
-    log('check passed');
-    process.exit(0);
-  }
+  if (entry.steps)
+    runSteps(pnpm, entry.steps, { nodeOptions, keepGoing: rest.includes('--keep-going') });
   const [cmd, ...args] = entry.node
     ? [process.execPath, '--import', 'tsx', entry.node, ...rest]
     : [...pnpm, ...entry.pnpm, ...rest];

@@ -1,10 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type {
-  AuthResponse,
-  ClientToServerEvents,
-  Conversation,
-  ServerToClientEvents,
-} from '@chat/protocol';
+import type { ClientToServerEvents, ServerToClientEvents } from '@chat/protocol';
 import { io, type Socket } from 'socket.io-client';
 
 export type BenchSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -32,38 +27,6 @@ export async function mapLimit<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-async function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} → ${response.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text) as T;
-}
-
-export async function registerUser(nodeUrl: string, username: string): Promise<BenchUser> {
-  const auth = await postJson<AuthResponse>(`${nodeUrl}/api/auth/register`, {
-    username,
-    password: `bench-${username}-pw`,
-  });
-  return { userId: auth.user.id, token: auth.accessToken, nodeUrl };
-}
-
-export async function openDirect(from: BenchUser, to: BenchUser): Promise<string> {
-  const conversation = await postJson<Conversation>(
-    `${from.nodeUrl}/api/conversations/direct`,
-    { userId: to.userId },
-    from.token,
-  );
-  return conversation.id;
 }
 
 /** A real socket.io-client over WebSocket only, resolved once the server sent `session`. */

@@ -26,8 +26,6 @@ export class CommandError extends Error {
 export const badValue = (msg: string): CommandError => new CommandError(2, 'BadValue', msg);
 export const failedToParse = (msg: string): CommandError =>
   new CommandError(9, 'FailedToParse', msg);
-export const typeMismatch = (msg: string): CommandError =>
-  new CommandError(14, 'TypeMismatch', msg);
 export const notImplemented = (msg: string): CommandError =>
   new CommandError(238, 'NotImplemented', msg);
 export const namespaceNotFound = (ns: string): CommandError =>

@@ -4,7 +4,6 @@ import type { Doc } from './bson-values.js';
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
 export const OP_MSG = 2013;
-export const OP_COMPRESSED = 2012;
 
 const CHECKSUM_PRESENT = 1;
 const MORE_TO_COME = 2;

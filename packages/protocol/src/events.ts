@@ -51,6 +51,7 @@ export const ServerEvents = {
   ConversationUpdated: 'conversation:updated',
   ConversationRemoved: 'conversation:removed',
   NotificationNew: 'notification:new',
+  UserUpdated: 'user:updated',
   Error: 'error',
   ServerDraining: 'server:draining',
 } as const;
@@ -191,6 +192,8 @@ export interface SyncAck {
   conversations: SyncConversationResult[];
   /** Conversations the user joined or that changed since (new ones are not in `cursors`). */
   changed: Conversation[];
+  /** Cursors naming conversations the user no longer belongs to (removed, left, closed). */
+  removed: string[];
 }
 export interface MessageHistoryAck {
   messages: Message[];

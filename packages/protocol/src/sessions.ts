@@ -21,9 +21,6 @@ export const RefreshResponse = Type.Object({
 });
 export type RefreshResponse = Static<typeof RefreshResponse>;
 
-export const LogoutBody = RefreshBody;
-export type LogoutBody = RefreshBody;
-
 export const Session = Type.Object({
   id: ObjectIdString,
   deviceName: Type.String(),

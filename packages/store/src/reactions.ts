@@ -139,5 +139,3 @@ export function createReactionOps(
     },
   };
 }
-
-export type ReactionOps = ReturnType<typeof createReactionOps>;

@@ -71,5 +71,3 @@ export function createConversationActivityWriter(
     flush: (): Promise<void> => writes.flush(),
   };
 }
-
-export type ConversationActivityWriter = ReturnType<typeof createConversationActivityWriter>;

@@ -89,5 +89,3 @@ export function createWriteBehind<Item>(options: WriteBehindOptions<Item>) {
     },
   };
 }
-
-export type WriteBehind<Item> = ReturnType<typeof createWriteBehind<Item>>;

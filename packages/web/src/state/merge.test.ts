@@ -13,6 +13,7 @@ function msg(seq: number, over: Partial<Message> = {}): Message {
     conversationId: CONV,
     seq,
     senderId: BOB,
+    kind: 'text',
     text: `m${seq}`,
     attachments: [],
     reactions: [],

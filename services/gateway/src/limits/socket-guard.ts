@@ -110,8 +110,6 @@ export function createSocketGuard(options: SocketGuardOptions) {
   return { allowRequest, install };
 }
 
-export type SocketGuard = ReturnType<typeof createSocketGuard>;
-
 function sizeOf(data: unknown): number {
   if (typeof data === 'string') return data.length;
   if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;

@@ -1,8 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** Which side of the node a dependency error came from (label values). */
-export type Dependency = 'redis' | 'mongo';
-
 export interface GatewayMetrics {
   readonly registry: Registry;
   readonly connectedSockets: Gauge;

@@ -199,5 +199,3 @@ export function createMessageHandoff(options: MessageHandoffOptions) {
     },
   };
 }
-
-export type MessageHandoff = ReturnType<typeof createMessageHandoff>;

@@ -272,5 +272,3 @@ export function createMessageSender(deps: {
     },
   };
 }
-
-export type MessageSender = ReturnType<typeof createMessageSender>;

@@ -92,5 +92,3 @@ export function createSeqAllocator(deps: {
     },
   };
 }
-
-export type SeqAllocator = ReturnType<typeof createSeqAllocator>;

@@ -1,4 +1,4 @@
-import { LoginBody, LogoutBody, RefreshBody, RegisterBody } from '@chat/protocol';
+import { LoginBody, RefreshBody, RegisterBody } from '@chat/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthService } from '../../domain/auth.service.js';
 import { deviceNameOf } from '../../domain/sessions/device-name.js';
@@ -31,9 +31,10 @@ export function authRoutes(auth: AuthService, sessions: SessionsService) {
       { schema: { body: RefreshBody } },
       async (request) => sessions.refresh(request.body.refreshToken),
     );
-    app.post<{ Body: LogoutBody }>(
+    // Logout names the refresh token to end, so it takes the refresh body.
+    app.post<{ Body: RefreshBody }>(
       '/api/auth/logout',
-      { schema: { body: LogoutBody } },
+      { schema: { body: RefreshBody } },
       async (request, reply) => {
         await sessions.logout(request.body.refreshToken);
         return reply.status(204).send();
