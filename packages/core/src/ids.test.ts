@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { idTimestamp, isObjectIdHex, newId } from './ids.js';
+import { isObjectIdString } from '@chat/protocol';
+import { idTimestamp, newId } from './ids.js';
 import { createManualClock, systemClock } from './clock.js';
 
 describe('newId', () => {
@@ -7,7 +8,7 @@ describe('newId', () => {
     const at = new Date('2026-01-05T12:00:00.000Z');
     const ids = Array.from({ length: 10_000 }, () => newId(at));
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids.slice(0, 10)) expect(isObjectIdHex(id)).toBe(true);
+    for (const id of ids.slice(0, 10)) expect(isObjectIdString(id)).toBe(true);
     expect(idTimestamp(ids[0] ?? '').toISOString()).toBe('2026-01-05T12:00:00.000Z');
   });
 
@@ -19,7 +20,7 @@ describe('newId', () => {
 
   it('rejects non-ids', () => {
     for (const v of ['', 'x'.repeat(24), '65A1B2C3D4E5F60718293A4B', 42, null, { $ne: 1 }]) {
-      expect(isObjectIdHex(v)).toBe(false);
+      expect(isObjectIdString(v)).toBe(false);
     }
   });
 });

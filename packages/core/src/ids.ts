@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-
-const OBJECT_ID_HEX = /^[0-9a-f]{24}$/;
-
-export function isObjectIdHex(value: unknown): value is string {
-  return typeof value === 'string' && OBJECT_ID_HEX.test(value);
-}
+import { isObjectIdString } from '@chat/protocol';
 
 // Same layout as a MongoDB ObjectId: 4-byte seconds timestamp, 5 random bytes fixed per
 // process, 3-byte counter starting at a random value. Unique across processes without
@@ -24,6 +19,6 @@ export function newId(date: Date = new Date()): string {
 
 /** The creation time encoded in an ObjectId hex string (second precision). */
 export function idTimestamp(id: string): Date {
-  if (!isObjectIdHex(id)) throw new TypeError('not an ObjectId hex string');
+  if (!isObjectIdString(id)) throw new TypeError('not an ObjectId hex string');
   return new Date(Number.parseInt(id.slice(0, 8), 16) * 1000);
 }

@@ -7,5 +7,5 @@ export {
   type EnvReader,
   type ConfigProblem,
 } from './env-reader.js';
-export { isObjectIdHex, newId, idTimestamp } from './ids.js';
+export { newId, idTimestamp } from './ids.js';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.js';

@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 import { pipelineResults as results, runBySlot, type RedisClient } from '@chat/redis';
 import type { ChainableCommander } from 'ioredis';
 import {
@@ -20,8 +21,8 @@ import {
  * @default 60_000
  */
 export const DEFAULT_PRESENCE_TTL_MS = 60_000;
-/** PROTOCOL.md §3: `presence:query` takes at most 200 ids. */
-export const MAX_PRESENCE_QUERY = 200;
+/** Most ids one `presence:query` may ask about. */
+export const MAX_PRESENCE_QUERY = LIMITS.presenceQueryMaxIds;
 /** Candidates handled per sweep round trip, to keep each pipeline bounded. */
 const SWEEP_BATCH = 500;
 

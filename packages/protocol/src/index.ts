@@ -15,4 +15,5 @@ export * from './events.js';
 export * from './socket-types.js';
 export * from './ack.js';
 export * from './webhook.js';
+export * from './rooms.js';
 export * from './validate.js';

@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { batchedFindOneByKey, batchedInsertOne } from './batching/batched-ops.js';
 import { mapDuplicate } from './errors.js';
@@ -201,7 +202,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
     findByClientMsgId: (senderId, clientMsgId) => findByClientMsgId([senderId, clientMsgId]),
 
     async history(conversationId, query) {
-      const limit = clampLimit(query.limit, 50, 100);
+      const limit = clampLimit(query.limit, LIMITS.historyLimitDefault, LIMITS.historyLimitMax);
       const base: Filter<MessageDoc> = { conversationId, hiddenFor: { $ne: query.viewerId } };
       const newestFirst = query.before !== undefined || query.after === undefined;
       const range =

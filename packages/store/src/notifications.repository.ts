@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
 import { clampLimit } from './regex.js';
 import type { NotificationDoc } from './types.js';
@@ -62,7 +63,9 @@ export function createNotificationsRepository(db: Db): NotificationsRepository {
       return collection
         .find(filter)
         .sort({ createdAt: -1, _id: -1 })
-        .limit(clampLimit(opts.limit, 50, 100))
+        .limit(
+          clampLimit(opts.limit, LIMITS.notificationsLimitDefault, LIMITS.notificationsLimitMax),
+        )
         .toArray();
     },
 

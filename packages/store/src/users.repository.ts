@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 import { ObjectId, type Collection, type Db } from 'mongodb';
 import { DuplicateKeyError, mapDuplicate } from './errors.js';
 import { clampLimit, prefixPattern } from './regex.js';
@@ -119,7 +120,7 @@ export function createUsersRepository(db: Db): UsersRepository {
           $or: [{ usernameLower: { $regex: pattern } }, { displayNameLower: { $regex: pattern } }],
         })
         .sort({ usernameLower: 1 })
-        .limit(clampLimit(limit, 20, 50))
+        .limit(clampLimit(limit, LIMITS.userSearchLimitDefault, LIMITS.userSearchLimitMax))
         .toArray();
     },
 

@@ -26,7 +26,7 @@ import { hex, oid } from '../src/domain/ids.js';
 import { createPresenceService } from '../src/domain/presence.service.js';
 import { attachRealtime, createSocketServer } from '../src/realtime/create-io.js';
 import { createIoFanout } from '../src/realtime/io-fanout.js';
-import { createRevokedSessions } from '../src/domain/sessions/revoked-sessions.js';
+import { createRevokedSessions } from '../src/redis-state/revoked-sessions.js';
 import { createSessionsService } from '../src/domain/sessions/sessions.service.js';
 import { createPresenceLifecycle } from '../src/realtime/presence-lifecycle.js';
 import type { ChatServer } from '../src/realtime/types.js';

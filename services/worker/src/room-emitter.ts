@@ -1,4 +1,4 @@
-import type { ServerToClientEvents } from '@chat/protocol';
+import { ADAPTER_CHANNEL, type ServerToClientEvents } from '@chat/protocol';
 import { createAdapterFactory, type AdapterKind, type RedisClient } from '@chat/redis';
 import { Emitter } from '@socket.io/redis-emitter';
 import { Server } from 'socket.io';
@@ -22,7 +22,7 @@ export function createRoomEmitter(
   sub: () => RedisClient,
 ): WorkerRoomEmitter {
   if (kind === 'classic') {
-    const emitter = new Emitter<ServerToClientEvents>(pub);
+    const emitter = new Emitter<ServerToClientEvents>(pub, { key: ADAPTER_CHANNEL });
     return {
       emitter: { to: (rooms) => emitter.to(rooms) },
       close: async () => undefined,

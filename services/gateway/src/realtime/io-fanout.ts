@@ -1,5 +1,6 @@
 import type { AdapterKind } from '@chat/redis';
-import { rooms, type Fanout } from '../domain/fanout.js';
+import { rooms } from '@chat/protocol';
+import type { Fanout } from '../domain/fanout.js';
 import type { ChatServer } from './types.js';
 
 export interface IoFanoutOptions {
