@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import { type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import { type AnyBulkWriteOperation, type Db } from 'mongodb';
 import { batchedFindByField, batchedFindOneByKey } from './batching/batched-ops.js';
 import { createOwnCursorWriter, type OwnCursorWriter } from './batching/own-cursor-writer.js';
 import { isDuplicateKeyError } from './errors.js';
@@ -28,7 +28,6 @@ export interface CursorMove {
 }
 
 export interface MembershipsRepository {
-  readonly collection: Collection<MembershipDoc>;
   /** Idempotent: an existing membership is returned unchanged (role/cursors kept). */
   add(
     conversationId: ObjectId,
@@ -160,8 +159,6 @@ export function createMembershipsRepository(
   }
 
   return {
-    collection,
-
     async setMutedUntil(conversationId, userId, until) {
       const doc = await collection.findOneAndUpdate(
         { conversationId, userId },

@@ -1,5 +1,5 @@
 import { LIMITS } from '@chat/protocol';
-import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { ObjectId, type Db, type Filter } from 'mongodb';
 import { batchedFindOneByKey, batchedInsertOne } from './batching/batched-ops.js';
 import { mapDuplicate } from './errors.js';
 import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
@@ -52,8 +52,6 @@ export interface HistoryPage {
 }
 
 export interface MessagesRepository {
-  readonly collection: Collection<MessageDoc>;
-  readonly reactionsCollection: Collection<ReactionDoc>;
   /**
    * @throws DuplicateKeyError on a repeated (senderId, clientMsgId) — look the original up
    * with findByClientMsgId — or on a repeated (conversationId, seq) (a bug upstream).
@@ -151,9 +149,6 @@ export function createMessagesRepository(db: Db): MessagesRepository {
   }
 
   return {
-    collection,
-    reactionsCollection,
-
     async insert(input) {
       const doc: MessageDoc = compact({
         _id: input._id ?? new ObjectId(),

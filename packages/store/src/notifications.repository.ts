@@ -1,5 +1,5 @@
 import { LIMITS } from '@chat/protocol';
-import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { ObjectId, type Db, type Filter } from 'mongodb';
 import { clampLimit } from './regex.js';
 import type { NotificationDoc } from './types.js';
 import { compact } from './util.js';
@@ -15,7 +15,6 @@ export interface CreateNotificationInput {
 }
 
 export interface NotificationsRepository {
-  readonly collection: Collection<NotificationDoc>;
   create(input: CreateNotificationInput): Promise<NotificationDoc>;
   findById(id: ObjectId): Promise<NotificationDoc | null>;
   /** Newest first. @default limit 50, max 100 */
@@ -37,8 +36,6 @@ export interface NotificationsRepository {
 export function createNotificationsRepository(db: Db): NotificationsRepository {
   const collection = db.collection<NotificationDoc>('notifications');
   return {
-    collection,
-
     async create(input) {
       const doc: NotificationDoc = compact({
         _id: new ObjectId(),

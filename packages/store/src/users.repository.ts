@@ -1,5 +1,5 @@
 import { LIMITS } from '@chat/protocol';
-import { ObjectId, type Collection, type Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import { DuplicateKeyError, mapDuplicate } from './errors.js';
 import { clampLimit, prefixPattern } from './regex.js';
 import type { UserDoc } from './types.js';
@@ -16,7 +16,6 @@ export interface CreateUserInput {
 }
 
 export interface UsersRepository {
-  readonly collection: Collection<UserDoc>;
   /** @throws DuplicateKeyError when the username (case-insensitive) or externalSub is taken. */
   create(input: CreateUserInput): Promise<UserDoc>;
   findById(id: ObjectId): Promise<UserDoc | null>;
@@ -92,7 +91,6 @@ export function createUsersRepository(db: Db): UsersRepository {
   }
 
   return {
-    collection,
     create,
 
     findById: (id) => collection.findOne({ _id: id }),
