@@ -45,8 +45,8 @@ export interface UsersRepository {
   replacePasswordHash(userId: ObjectId, expected: string, next: string): Promise<boolean>;
 }
 
-const USERNAME_MAX = 32;
-const USERNAME_MIN = 3;
+const USERNAME_MAX = LIMITS.usernameMaxChars;
+const USERNAME_MIN = LIMITS.usernameMinChars;
 
 /** Maps an external `preferred_username` onto our username alphabet `[a-z0-9_.-]{3,32}`. */
 export function usernameCandidate(preferred: string | undefined, sub: string): string {
