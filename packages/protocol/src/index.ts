@@ -6,6 +6,7 @@ export * from './fields.js';
 export * from './text.js';
 export * from './models.js';
 export * from './http.js';
+export * from './http-socket-forms.js';
 export * from './sessions.js';
 export * from './receipts.js';
 export * from './mute.js';
