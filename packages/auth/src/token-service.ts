@@ -7,8 +7,8 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { AppError, isObjectIdHex, systemClock, type Clock } from '@chat/core';
-import { LIMITS } from '@chat/protocol';
+import { AppError, systemClock, type Clock } from '@chat/core';
+import { isObjectIdString, LIMITS } from '@chat/protocol';
 import type { Principal } from './principal.js';
 
 export interface ExternalIdpOptions {
@@ -109,14 +109,14 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (payload.sub !== SERVICE_SUBJECT) throw AppError.unauthenticated('invalid token');
       return { kind: 'service', exp };
     }
-    if (!isObjectIdHex(payload.sub)) throw AppError.unauthenticated('invalid token');
+    if (!isObjectIdString(payload.sub)) throw AppError.unauthenticated('invalid token');
     const username = payload['preferred_username'];
     const sid = payload['sid'];
     return {
       kind: 'user',
       userId: payload.sub,
       ...(typeof username === 'string' ? { username } : {}),
-      ...(isObjectIdHex(sid) ? { sessionId: sid } : {}),
+      ...(isObjectIdString(sid) ? { sessionId: sid } : {}),
       exp,
       external: false,
     };
@@ -124,8 +124,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
   return {
     async signAccessToken({ userId, username, sessionId }) {
-      if (!isObjectIdHex(userId)) throw new TypeError('userId must be an ObjectId hex string');
-      if (sessionId !== undefined && !isObjectIdHex(sessionId))
+      if (!isObjectIdString(userId)) throw new TypeError('userId must be an ObjectId hex string');
+      if (sessionId !== undefined && !isObjectIdString(sessionId))
         throw new TypeError('sessionId must be an ObjectId hex string');
       return sign(
         {

@@ -7,5 +7,4 @@ export {
   type EnvReader,
   type ConfigProblem,
 } from './env-reader.js';
-export { isObjectIdHex } from './ids.js';
 export { systemClock, createManualClock, type Clock, type ManualClock } from './clock.js';

@@ -2,11 +2,11 @@ import { getPath, isPlainObject, keyOf, type Doc } from './bson-values.js';
 import { equalityValues, isIndexable, planLookup } from './planner.js';
 import { CommandError } from './errors.js';
 import type { WriteJournal } from './persistence/journal.js';
+import { sameIndexOptions } from './index-spec.js';
 import {
   duplicateKey,
   Index,
   lowerBound,
-  sameIndexOptions,
   upperBound,
   type IndexKey,
   type IndexSpec,

@@ -6,7 +6,8 @@ import { cloneDoc, keyOf, type Doc } from './bson-values.js';
 import { compileFastFilter } from './fast-filter.js';
 import { fastUpdate } from './fast-update.js';
 import { Collection } from './collection.js';
-import { compileFilter, project, sortDocs } from './query.js';
+import { project } from './projection.js';
+import { compileFilter, sortDocs } from './query.js';
 
 const oid = new ObjectId();
 const other = new ObjectId();

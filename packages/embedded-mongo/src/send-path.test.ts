@@ -5,7 +5,7 @@ import { cloneDoc, keyOf, sameKey, type Doc } from './bson-values.js';
 import { Collection } from './collection.js';
 import { compileFastFilter } from './fast-filter.js';
 import { fastPipeline } from './fast-pipeline.js';
-import { project } from './query.js';
+import { project } from './projection.js';
 import { applyUpdate } from './update.js';
 import { seqGrantPipeline } from '../test/seq-grant-pipeline.js';
 

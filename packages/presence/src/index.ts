@@ -10,3 +10,5 @@ export {
   type PresenceStoreOptions,
   type UserPresence,
 } from './presence-store.js';
+export { createTypingKeys, type TypingKeys } from './keys.js';
+export { createTypingState, type TypingState } from './typing-state.js';

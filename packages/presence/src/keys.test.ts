@@ -1,6 +1,6 @@
-import { slotOf } from '@chat/redis';
+import { conversationKeyBase, slotOf } from '@chat/redis';
 import { describe, expect, it } from 'vitest';
-import { createPresenceKeys, PRESENCE_BUCKETS, presenceBucket } from './keys.js';
+import { createPresenceKeys, createTypingKeys, PRESENCE_BUCKETS, presenceBucket } from './keys.js';
 
 describe('presence keys', () => {
   it('builds every key under the prefix, tagged with the user bucket', () => {
@@ -34,5 +34,21 @@ describe('presence keys', () => {
     const seen = new Set<number>();
     for (let i = 0; i < 2000; i++) seen.add(presenceBucket(`user-${i}`));
     expect(seen.size).toBe(PRESENCE_BUCKETS);
+  });
+});
+
+describe('typing keys', () => {
+  it("puts both keys of a typist in the conversation's slot (shared with the send path's keys)", () => {
+    const keys = createTypingKeys('t1:');
+    const conversationId = '65f0c0ffee0000000000beef';
+    const slots = new Set(
+      [
+        keys.throttle(conversationId, 'u'),
+        keys.active(conversationId, 'u'),
+        conversationKeyBase('t1:', conversationId),
+      ].map(slotOf),
+    );
+    expect(slots.size).toBe(1);
+    expect(keys.active(conversationId, 'u')).toBe(`t1:{c:${conversationId}}:typing:active:u`);
   });
 });

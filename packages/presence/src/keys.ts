@@ -1,4 +1,4 @@
-import { hashTag } from '@chat/redis';
+import { conversationKeyBase, hashTag } from '@chat/redis';
 
 /**
  * Every Redis key the presence store touches is built here, so a test (or a second
@@ -46,5 +46,25 @@ export function createPresenceKeys(prefix: string = DEFAULT_PRESENCE_PREFIX): Pr
     user: (userId) => `${of(userId)}user:${userId}`,
     index: (bucket) => `${base(bucket)}online`,
     lastSeen: (userId) => `${of(userId)}lastseen:${userId}`,
+  };
+}
+
+/**
+ * Keys of the typing relay. Both keys of a (conversation, user) start with the conversation's
+ * hash tag (as the send path's keys do): the MULTI and the DEL of typing-state.ts touch both,
+ * which a Redis Cluster allows only within one slot.
+ */
+export interface TypingKeys {
+  /** Exists while a relayed `start` must not be repeated (SET NX PX throttle). */
+  throttle(conversationId: string, userId: string): string;
+  /** Token of the latest start while the user counts as typing; the node that wrote it owns the automatic stop. */
+  active(conversationId: string, userId: string): string;
+}
+
+export function createTypingKeys(prefix: string): TypingKeys {
+  const conv = (conversationId: string) => conversationKeyBase(prefix, conversationId);
+  return {
+    throttle: (conversationId, userId) => `${conv(conversationId)}:typing:throttle:${userId}`,
+    active: (conversationId, userId) => `${conv(conversationId)}:typing:active:${userId}`,
   };
 }

@@ -1,18 +1,13 @@
+import { LIMITS } from '@chat/protocol';
 import { pipelineResults as results, runBySlot, type RedisClient } from '@chat/redis';
-import type { ChainableCommander } from 'ioredis';
+import { createPresenceKeys, DEFAULT_PRESENCE_PREFIX, type PresenceKeys } from './keys.js';
 import {
-  createPresenceKeys,
-  DEFAULT_PRESENCE_PREFIX,
-  PRESENCE_BUCKETS,
-  type PresenceKeys,
-} from './keys.js';
-import {
-  CONNECT_LUA,
-  DISCONNECT_LUA,
-  HEARTBEAT_LUA,
-  ONLINE_COUNTS_LUA,
-  SWEEP_USER_LUA,
-} from './scripts.js';
+  defineCommands,
+  type PresenceCommands,
+  type PresencePipeline,
+  type ScriptArg,
+} from './commands.js';
+import { sweepExpired } from './sweep.js';
 
 /**
  * Socket.IO's default pingInterval is 25 s: two missed heartbeats plus a 10 s margin
@@ -20,10 +15,8 @@ import {
  * @default 60_000
  */
 export const DEFAULT_PRESENCE_TTL_MS = 60_000;
-/** PROTOCOL.md §3: `presence:query` takes at most 200 ids. */
-export const MAX_PRESENCE_QUERY = 200;
-/** Candidates handled per sweep round trip, to keep each pipeline bounded. */
-const SWEEP_BATCH = 500;
+/** Most ids one `presence:query` may ask about. */
+export const MAX_PRESENCE_QUERY = LIMITS.presenceQueryMaxIds;
 
 export interface PresenceStoreOptions {
   /** Shared client (one Redis or a cluster); the store never closes it (the owner does). */
@@ -91,29 +84,6 @@ export interface PresenceStore {
   sweepExpired(now?: number): Promise<Array<{ userId: string; lastSeen: Date }>>;
   /** Re-adds live connections (e.g. after Redis came back empty). Returns users that came online by it. */
   reRegister(entries: ConnectionEntry[]): Promise<{ cameOnline: string[] }>;
-}
-
-/* The commands registered with defineCommand; ioredis adds them at run time, so the
-   static types are declared here. */
-type ScriptArg = string | number;
-interface PresenceCommands {
-  chatPresenceConnect(...args: ScriptArg[]): Promise<[number, number]>;
-  chatPresenceHeartbeat(...args: ScriptArg[]): Promise<number>;
-  chatPresenceDisconnect(...args: ScriptArg[]): Promise<[number, number]>;
-  chatPresenceSweepUser(...args: ScriptArg[]): Promise<[string, string] | null>;
-  /** Variable key count: the first argument is the number of keys. */
-  chatPresenceOnlineCounts(...args: ScriptArg[]): Promise<number[]>;
-}
-type PresencePipeline = ChainableCommander & {
-  [K in keyof PresenceCommands]: (...args: ScriptArg[]) => PresencePipeline;
-};
-
-function defineCommands(redis: RedisClient): void {
-  redis.defineCommand('chatPresenceConnect', { numberOfKeys: 4, lua: CONNECT_LUA });
-  redis.defineCommand('chatPresenceHeartbeat', { numberOfKeys: 4, lua: HEARTBEAT_LUA });
-  redis.defineCommand('chatPresenceDisconnect', { numberOfKeys: 4, lua: DISCONNECT_LUA });
-  redis.defineCommand('chatPresenceSweepUser', { numberOfKeys: 3, lua: SWEEP_USER_LUA });
-  redis.defineCommand('chatPresenceOnlineCounts', { lua: ONLINE_COUNTS_LUA });
 }
 
 function uniq(ids: string[]): string[] {
@@ -256,46 +226,7 @@ export function createPresenceStore(options: PresenceStoreOptions): PresenceStor
       return new Set(ids.filter((_, i) => Number(counts[i]) > 0));
     },
 
-    async sweepExpired(now = clock()) {
-      const swept: Array<{ userId: string; lastSeen: Date }> = [];
-      let buckets = Array.from({ length: PRESENCE_BUCKETS }, (_, b) => b);
-      while (buckets.length > 0) {
-        // Candidates whose latest known expiry has passed, per bucket index (one pipeline on
-        // one Redis, one read per bucket on a cluster); the per-user script re-checks.
-        const perBucket = await runBySlot(redis, buckets, keys.index, async (group) => {
-          const p = pipeline();
-          for (const b of group)
-            p.zrangebyscore(keys.index(b), '-inf', now, 'LIMIT', 0, SWEEP_BATCH);
-          return results(await p.exec()) as string[][];
-        });
-        const candidates = perBucket.flat();
-        if (candidates.length === 0) break;
-        const values = await runBySlot(redis, candidates, keys.user, async (group) => {
-          const p = pipeline();
-          for (const userId of group) {
-            p.chatPresenceSweepUser(
-              keys.user(userId),
-              keys.index(keys.bucketOf(userId)),
-              keys.lastSeen(userId),
-              userId,
-              now,
-            );
-          }
-          return results(await p.exec());
-        });
-        candidates.forEach((userId, i) => {
-          const value = values[i];
-          if (!Array.isArray(value)) return;
-          const [seen, expiry] = value as [string, string];
-          // Without a recorded heartbeat time, expiry − TTL is the last refresh.
-          const ms = seen === '' ? Number(expiry) - ttlMs : Number(seen);
-          swept.push({ userId, lastSeen: new Date(ms) });
-        });
-        // Only a bucket that filled its batch may hold more.
-        buckets = buckets.filter((_, i) => (perBucket[i]?.length ?? 0) >= SWEEP_BATCH);
-      }
-      return swept;
-    },
+    sweepExpired: (now = clock()) => sweepExpired({ redis, keys, ttlMs, pipeline }, now),
 
     async reRegister(entries) {
       if (entries.length === 0) return { cameOnline: [] };

@@ -1,3 +1,4 @@
+import { ADAPTER_CHANNEL } from '@chat/protocol';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Adapter } from 'socket.io-adapter';
 import type { RedisTopology, AdapterChoice } from './config.js';
@@ -30,8 +31,8 @@ export async function resolveAdapterKind(
 }
 
 /**
- * The Socket.IO adapter factory. Both use the library's default channel prefix
- * ("socket.io"), which the worker's emitter shares.
+ * The Socket.IO adapter factory. Both publish on ADAPTER_CHANNEL, which the worker's emitter
+ * shares.
  * - classic: every node receives every broadcast (egress = nodes × messages).
  * - sharded: a channel per room (`subscriptionMode: 'dynamic'`): a broadcast to ONE room
  *   reaches only the nodes with a socket in it; a broadcast to several rooms and the
@@ -43,6 +44,9 @@ export function createAdapterFactory(
   sub: RedisClient,
 ): AdapterFactory {
   return kind === 'sharded'
-    ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' })
-    : createAdapter(pub, sub);
+    ? createShardedAdapter(pub, sub, {
+        subscriptionMode: 'dynamic',
+        channelPrefix: ADAPTER_CHANNEL,
+      })
+    : createAdapter(pub, sub, { key: ADAPTER_CHANNEL });
 }

@@ -23,6 +23,7 @@ export {
   type AdapterKind,
 } from './adapter.js';
 export { commonSlot, groupBySlot, hashTag, slotOf } from './slots.js';
+export { conversationKeyBase, rateLimitKeyPrefix } from './shared-keys.js';
 export { isRedisUnavailableError } from './errors.js';
 export { pipelineResults, runBySlot } from './grouped.js';
 export { scriptsNotLoaded } from './script-coverage.js';

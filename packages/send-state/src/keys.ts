@@ -1,3 +1,5 @@
+import { conversationKeyBase, rateLimitKeyPrefix } from '@chat/redis';
+
 /**
  * Every Redis key of the send path, built in one place. The per-conversation keys share the
  * hash tag `{c:<conversationId>}`, so one script may touch all of them on a Redis Cluster; the
@@ -18,12 +20,12 @@ export interface SendKeys {
 }
 
 export function createSendKeys(prefix: string): SendKeys {
-  const conv = (id: string): string => `${prefix}{c:${id}}`;
+  const conv = (id: string): string => conversationKeyBase(prefix, id);
   return {
     seq: (id) => `${conv(id)}:seq`,
     version: (id) => `${conv(id)}:mv`,
     claim: (id, senderId, clientMsgId) => `${conv(id)}:claim:${senderId}:${clientMsgId}`,
-    budget: (userId) => `${prefix}rl:msg:${userId}`,
+    budget: (userId) => `${rateLimitKeyPrefix(prefix, 'msg')}:${userId}`,
     handoff: () => `${prefix}handoff`,
   };
 }

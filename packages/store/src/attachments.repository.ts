@@ -1,4 +1,4 @@
-import { ObjectId, type Collection, type Db } from 'mongodb';
+import { ObjectId, type Db } from 'mongodb';
 import type { AttachmentDoc, AttachmentKind } from './types.js';
 import { uniqueIds } from './util.js';
 
@@ -16,7 +16,6 @@ export interface CreateAttachmentInput {
 }
 
 export interface AttachmentsRepository {
-  readonly collection: Collection<AttachmentDoc>;
   create(input: CreateAttachmentInput): Promise<AttachmentDoc>;
   findById(id: ObjectId): Promise<AttachmentDoc | null>;
   /** Missing ids are absent; callers compare lengths and check `uploaderId`. */
@@ -30,8 +29,6 @@ export interface AttachmentsRepository {
 export function createAttachmentsRepository(db: Db): AttachmentsRepository {
   const collection = db.collection<AttachmentDoc>('attachments');
   return {
-    collection,
-
     async create(input) {
       const doc: AttachmentDoc = {
         _id: input._id ?? new ObjectId(),

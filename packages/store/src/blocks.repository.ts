@@ -1,10 +1,9 @@
-import type { Collection, Db, Filter, ObjectId } from 'mongodb';
+import type { Db, Filter, ObjectId } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import type { BlockDoc, ConversationDoc } from './types.js';
 import { directKeyOf } from './util.js';
 
 export interface BlocksRepository {
-  readonly collection: Collection<BlockDoc>;
   /** Idempotent; returns true when the block is new. */
   block(blockerId: ObjectId, blockedId: ObjectId, at?: Date): Promise<boolean>;
   /** Idempotent; returns true when a block was removed. */
@@ -47,8 +46,6 @@ export function createBlocksRepository(db: Db): BlocksRepository {
   }
 
   return {
-    collection,
-
     async block(blockerId, blockedId, at = new Date()) {
       let added: boolean;
       try {

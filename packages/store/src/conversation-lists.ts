@@ -1,3 +1,4 @@
+import { LIMITS } from '@chat/protocol';
 import type { Collection, Filter, ObjectId } from 'mongodb';
 import { decodeActivityCursor, encodeActivityCursor } from './cursor.js';
 import { clampLimit } from './regex.js';
@@ -73,7 +74,11 @@ export function createConversationLists(deps: {
       userId: ObjectId,
       opts: { limit?: number; cursor?: string } = {},
     ): Promise<ConversationPage> {
-      const limit = clampLimit(opts.limit, 30, 100);
+      const limit = clampLimit(
+        opts.limit,
+        LIMITS.conversationsLimitDefault,
+        LIMITS.conversationsLimitMax,
+      );
       let after: Filter<ConversationDoc> = {};
       if (opts.cursor !== undefined) {
         const c = decodeActivityCursor(opts.cursor);

@@ -1,3 +1,4 @@
+import { isObjectIdString } from '@chat/protocol';
 import { ObjectId } from 'mongodb';
 
 /** Position in the conversation list: ordered by (lastActivityAt desc, _id desc). */
@@ -23,7 +24,7 @@ export function decodeActivityCursor(raw: string): ActivityCursor | undefined {
     if (parsed === null || typeof parsed !== 'object') return undefined;
     const { t, id } = parsed as Record<string, unknown>;
     if (typeof t !== 'string' || typeof id !== 'string') return undefined;
-    if (!/^[0-9a-f]{24}$/.test(id)) return undefined;
+    if (!isObjectIdString(id)) return undefined;
     const date = new Date(t);
     if (Number.isNaN(date.getTime())) return undefined;
     return { lastActivityAt: date, id: new ObjectId(id) };

@@ -137,16 +137,19 @@ export function previewKindOf(
 /** The start of a text as list previews and reply quotes keep it. */
 export const quoteOf = (text: string): string => text.slice(0, LIMITS.previewMaxChars);
 
-/** The one place a conversation's list preview of a message is built. */
+/**
+ * The one place a conversation's list preview of a message is built (sends and system
+ * messages); edits and deletes revise its text with quoteOf or mark it deleted.
+ */
 export function lastMessagePreviewOf(
-  message: Pick<MessageDoc, '_id' | 'seq' | 'senderId' | 'text' | 'createdAt'>,
+  message: Pick<MessageDoc, '_id' | 'seq' | 'senderId' | 'kind' | 'text' | 'createdAt'>,
   attachmentKinds: readonly AttachmentKind[],
 ): LastMessagePreview {
   const preview: LastMessagePreview = {
     id: message._id,
     seq: message.seq,
     senderId: message.senderId,
-    kind: previewKindOf(message.text, attachmentKinds),
+    kind: message.kind === 'system' ? 'system' : previewKindOf(message.text, attachmentKinds),
     createdAt: message.createdAt,
   };
   if (message.text !== undefined) preview.text = quoteOf(message.text);

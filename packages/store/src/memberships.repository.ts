@@ -1,8 +1,10 @@
 import type { ObjectId } from 'mongodb';
-import { type AnyBulkWriteOperation, type Collection, type Db } from 'mongodb';
+import { type AnyBulkWriteOperation, type Db } from 'mongodb';
 import { batchedFindByField, batchedFindOneByKey } from './batching/batched-ops.js';
 import { createOwnCursorWriter, type OwnCursorWriter } from './batching/own-cursor-writer.js';
 import { isDuplicateKeyError } from './errors.js';
+import { createMembershipCursors, type MembershipCursors } from './membership-cursors.js';
+import { createMembershipMutes, type MembershipMutes } from './membership-mutes.js';
 import type { MemberRole, MembershipDoc } from './types.js';
 
 export interface AddMemberInput {
@@ -20,15 +22,9 @@ export interface AddMemberInput {
   hiddenBefore?: number;
 }
 
-/** Result of a forward-only cursor move. */
-export interface CursorMove {
-  /** The cursor after the call (the stored value if the request was behind it). */
-  value: number;
-  moved: boolean;
-}
+export type { CursorMove } from './membership-cursors.js';
 
-export interface MembershipsRepository {
-  readonly collection: Collection<MembershipDoc>;
+export interface MembershipsRepository extends MembershipCursors, MembershipMutes {
   /** Idempotent: an existing membership is returned unchanged (role/cursors kept). */
   add(
     conversationId: ObjectId,
@@ -54,44 +50,8 @@ export interface MembershipsRepository {
     role: MemberRole,
   ): Promise<MembershipDoc | null>;
   countMembers(conversationId: ObjectId): Promise<number>;
-  /** Sets (a future date) or clears (`null`) the member's mute; null when not a member. */
-  setMutedUntil(
-    conversationId: ObjectId,
-    userId: ObjectId,
-    until: Date | null,
-  ): Promise<MembershipDoc | null>;
-  /**
-   * Which of these (conversation, user) pairs are muted at `at`, as `<conversationHex>:<userHex>`:
-   * one query for a whole batch (the worker's offline hand-off), over the user index.
-   */
-  mutedAmong(
-    pairs: readonly { conversationId: ObjectId; userId: ObjectId }[],
-    at: Date,
-  ): Promise<Set<string>>;
   /** Do the two users share at least one conversation? (presence fan-out checks) */
   shareConversation(a: ObjectId, b: ObjectId): Promise<boolean>;
-  /** Forward-only; reading implies delivery, so deliveredSeq moves up to seq too. */
-  advanceRead(
-    conversationId: ObjectId,
-    userId: ObjectId,
-    seq: number,
-    at?: Date,
-  ): Promise<CursorMove | null>;
-  /**
-   * The sender's own cursors after a send: both move forward to `seq`. Write-behind
-   * (batching/own-cursor-writer.ts): returns at once; this node's reads show the move
-   * immediately, other nodes within tens of milliseconds.
-   */
-  moveOwnCursors(conversationId: ObjectId, userId: ObjectId, seq: number, at: Date): void;
-  /** Stores the queued own-cursor moves (shutdown, tests). */
-  flushOwnCursors(): Promise<void>;
-  /** Forward-only. Returns null when the user is not a member. */
-  advanceDelivered(
-    conversationId: ObjectId,
-    userId: ObjectId,
-    seq: number,
-    at?: Date,
-  ): Promise<CursorMove | null>;
   /** Drops every membership of a conversation (used after closing a group, optional). */
   removeAll(conversationId: ObjectId): Promise<number>;
 }
@@ -133,70 +93,9 @@ export function createMembershipsRepository(
     projection: { userId: 1, conversationId: 1 },
   });
 
-  /**
-   * Decision 4: one filtered update `{ field: { $lt: seq } }` + `$set`, so concurrent
-   * receipts from several devices/nodes can only move the cursor up. When the filter
-   * does not match we read the stored value (already ahead, or not a member).
-   */
-  async function advance(
-    field: 'readSeq' | 'deliveredSeq',
-    conversationId: ObjectId,
-    userId: ObjectId,
-    seq: number,
-    at: Date,
-  ): Promise<CursorMove | null> {
-    const atField = field === 'readSeq' ? 'readAt' : 'deliveredAt';
-    const updated = await collection.findOneAndUpdate(
-      { conversationId, userId, [field]: { $lt: seq } },
-      { $set: { [field]: seq, [atField]: at } },
-      { returnDocument: 'after', projection: { [field]: 1 } },
-    );
-    if (updated) return { value: updated[field], moved: true };
-    const current = await collection.findOne(
-      { conversationId, userId },
-      { projection: { [field]: 1 } },
-    );
-    return current ? { value: current[field], moved: false } : null;
-  }
-
   return {
-    collection,
-
-    async setMutedUntil(conversationId, userId, until) {
-      const doc = await collection.findOneAndUpdate(
-        { conversationId, userId },
-        until === null ? { $unset: { mutedUntil: '' } } : { $set: { mutedUntil: until } },
-        { returnDocument: 'after' },
-      );
-      return doc && current(doc);
-    },
-
-    async mutedAmong(pairs, at) {
-      const muted = new Set<string>();
-      if (pairs.length === 0) return muted;
-      const wanted = new Set(
-        pairs.map((p) => `${p.conversationId.toHexString()}:${p.userId.toHexString()}`),
-      );
-      const unique = <T extends ObjectId>(ids: T[]) => [
-        ...new Map(ids.map((id) => [id.toHexString(), id])).values(),
-      ];
-      // The $in product is a superset of the pairs; the exact pairs are picked below.
-      const docs = await collection
-        .find(
-          {
-            userId: { $in: unique(pairs.map((p) => p.userId)) },
-            conversationId: { $in: unique(pairs.map((p) => p.conversationId)) },
-            mutedUntil: { $gt: at },
-          },
-          { projection: { conversationId: 1, userId: 1 } },
-        )
-        .toArray();
-      for (const d of docs) {
-        const key = `${d.conversationId.toHexString()}:${d.userId.toHexString()}`;
-        if (wanted.has(key)) muted.add(key);
-      }
-      return muted;
-    },
+    ...createMembershipCursors(collection, ownCursors),
+    ...createMembershipMutes(collection, current),
 
     async add(conversationId, input) {
       const doc = newMembership(conversationId, input);
@@ -303,21 +202,6 @@ export function createMembershipsRepository(
       );
       return n > 0;
     },
-
-    async advanceRead(conversationId, userId, seq, at = new Date()) {
-      const read = await advance('readSeq', conversationId, userId, seq, at);
-      if (read) await advance('deliveredSeq', conversationId, userId, seq, at);
-      return read;
-    },
-
-    moveOwnCursors(conversationId, userId, seq, at) {
-      ownCursors.move({ conversationId, userId, seq, at });
-    },
-
-    flushOwnCursors: () => ownCursors.flush(),
-
-    advanceDelivered: (conversationId, userId, seq, at = new Date()) =>
-      advance('deliveredSeq', conversationId, userId, seq, at),
 
     async removeAll(conversationId) {
       const res = await collection.deleteMany({ conversationId });

@@ -1,8 +1,10 @@
-import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { LIMITS } from '@chat/protocol';
+import { ObjectId, type Db, type Filter } from 'mongodb';
 import { batchedFindOneByKey, batchedInsertOne } from './batching/batched-ops.js';
 import { mapDuplicate } from './errors.js';
 import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
-import { clampLimit, escapeRegex } from './regex.js';
+import { createMessageSearch, type MessageSearch } from './message-search.js';
+import { clampLimit } from './regex.js';
 import { termsOf } from './search-terms.js';
 import type {
   MessageDoc,
@@ -50,9 +52,7 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
-export interface MessagesRepository {
-  readonly collection: Collection<MessageDoc>;
-  readonly reactionsCollection: Collection<ReactionDoc>;
+export interface MessagesRepository extends MessageSearch {
   /**
    * @throws DuplicateKeyError on a repeated (senderId, clientMsgId) — look the original up
    * with findByClientMsgId — or on a repeated (conversationId, seq) (a bug upstream).
@@ -85,26 +85,6 @@ export interface MessagesRepository {
   removeReaction(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean>;
   /** `[{ emoji, count, userIds }]` per message id hex, emoji in first-use order. */
   reactionsOf(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>>;
-  /**
-   * Search across conversations (PROTOCOL §7): messages holding every word of `terms`
-   * (search-terms.ts), newest first, within the given conversations and the viewer's
-   * visibility (hidden for them, before their hiddenBefore, deleted). One indexed query:
-   * (first word, conversation) pairs through the `terms_conversation` index.
-   */
-  searchAcross(input: {
-    terms: readonly string[];
-    scopes: readonly { conversationId: ObjectId; hiddenBefore?: number }[];
-    viewerId: ObjectId;
-    limit: number;
-    /** Strictly older than this (createdAt, _id): the next page. */
-    before?: { createdAt: Date; id: ObjectId };
-  }): Promise<{ messages: MessageDoc[]; hasMore: boolean }>;
-  /** Case-insensitive literal substring search (input regex-escaped), newest first. @default limit 20, max 100 */
-  search(
-    conversationId: ObjectId,
-    q: string,
-    opts: { viewerId: ObjectId; limit?: number; hiddenBefore?: number },
-  ): Promise<MessageDoc[]>;
 }
 
 /** Absent rather than empty: the search index is partial on `terms` existing. */
@@ -126,23 +106,6 @@ export function createMessagesRepository(db: Db): MessagesRepository {
   const insertOne = batchedInsertOne(collection);
   const findByClientMsgId = batchedFindOneByKey(collection, ['senderId', 'clientMsgId'] as const);
 
-  /**
-   * "Delete for me" is a `hiddenFor` array on the message: it can only hold members of
-   * the conversation (≤ the group size limit), and keeping it on the message lets history
-   * filter with `hiddenFor: { $ne: viewer }` inside the same indexed, limited query.
-   * A separate collection would need an anti-join that breaks the limit+1 paging.
-   */
-  function visibleTo(
-    conversationId: ObjectId,
-    viewerId: ObjectId,
-    hiddenBefore?: number,
-  ): Filter<MessageDoc> {
-    const filter: Filter<MessageDoc> = { conversationId, hiddenFor: { $ne: viewerId } };
-    return hiddenBefore !== undefined && hiddenBefore > 0
-      ? { ...filter, seq: { $gt: hiddenBefore } }
-      : filter;
-  }
-
   function seqRange(hiddenBefore: number | undefined, range: { $lt?: number; $gt?: number }) {
     const floor = hiddenBefore ?? 0;
     const gt = range.$gt !== undefined ? Math.max(range.$gt, floor) : floor > 0 ? floor : undefined;
@@ -150,8 +113,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
   }
 
   return {
-    collection,
-    reactionsCollection,
+    ...createMessageSearch(collection),
 
     async insert(input) {
       const doc: MessageDoc = compact({
@@ -201,7 +163,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
     findByClientMsgId: (senderId, clientMsgId) => findByClientMsgId([senderId, clientMsgId]),
 
     async history(conversationId, query) {
-      const limit = clampLimit(query.limit, 50, 100);
+      const limit = clampLimit(query.limit, LIMITS.historyLimitDefault, LIMITS.historyLimitMax);
       const base: Filter<MessageDoc> = { conversationId, hiddenFor: { $ne: query.viewerId } };
       const newestFirst = query.before !== undefined || query.after === undefined;
       const range =
@@ -263,60 +225,5 @@ export function createMessagesRepository(db: Db): MessagesRepository {
       reactions.add(message, userId, emoji, at),
     removeReaction: (messageId, userId, emoji) => reactions.remove(messageId, userId, emoji),
     reactionsOf: (messageIds) => reactions.summarize(messageIds),
-
-    async searchAcross({ terms, scopes, viewerId, limit, before }) {
-      const [first, ...rest] = terms;
-      if (first === undefined || scopes.length === 0) return { messages: [], hasMore: false };
-      const hidden = scopes.filter((s) => (s.hiddenBefore ?? 0) > 0);
-      const and: Filter<MessageDoc>[] = rest.map((t) => ({ terms: t }));
-      if (hidden.length > 0) {
-        and.push({
-          $or: [
-            { conversationId: { $nin: hidden.map((s) => s.conversationId) } },
-            ...hidden.map((s) => ({
-              conversationId: s.conversationId,
-              seq: { $gt: s.hiddenBefore },
-            })),
-          ],
-        });
-      }
-      if (before) {
-        and.push({
-          $or: [
-            { createdAt: { $lt: before.createdAt } },
-            { createdAt: before.createdAt, _id: { $lt: before.id } },
-          ],
-        });
-      }
-      // Top-level equalities on `terms` and `conversationId` are what both servers' planners
-      // turn into index lookups; everything else filters the candidates.
-      const filter: Filter<MessageDoc> = {
-        terms: first,
-        conversationId: { $in: scopes.map((s) => s.conversationId) },
-        hiddenFor: { $ne: viewerId },
-        deletedAt: { $exists: false },
-        ...(and.length > 0 ? { $and: and } : {}),
-      };
-      const docs = await collection
-        .find(filter)
-        .sort({ createdAt: -1, _id: -1 })
-        .limit(limit + 1)
-        .toArray();
-      return { messages: docs.slice(0, limit), hasMore: docs.length > limit };
-    },
-
-    async search(conversationId, q, opts) {
-      const needle = q.trim();
-      if (needle.length === 0) return [];
-      return collection
-        .find({
-          ...visibleTo(conversationId, opts.viewerId, opts.hiddenBefore),
-          deletedAt: { $exists: false },
-          text: { $regex: escapeRegex(needle), $options: 'i' },
-        })
-        .sort({ seq: -1 })
-        .limit(clampLimit(opts.limit, 20, 100))
-        .toArray();
-    },
   };
 }

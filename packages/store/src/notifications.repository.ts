@@ -1,4 +1,5 @@
-import { ObjectId, type Collection, type Db, type Filter } from 'mongodb';
+import { LIMITS } from '@chat/protocol';
+import { ObjectId, type Db, type Filter } from 'mongodb';
 import { clampLimit } from './regex.js';
 import type { NotificationDoc } from './types.js';
 import { compact } from './util.js';
@@ -14,7 +15,6 @@ export interface CreateNotificationInput {
 }
 
 export interface NotificationsRepository {
-  readonly collection: Collection<NotificationDoc>;
   create(input: CreateNotificationInput): Promise<NotificationDoc>;
   findById(id: ObjectId): Promise<NotificationDoc | null>;
   /** Newest first. @default limit 50, max 100 */
@@ -36,8 +36,6 @@ export interface NotificationsRepository {
 export function createNotificationsRepository(db: Db): NotificationsRepository {
   const collection = db.collection<NotificationDoc>('notifications');
   return {
-    collection,
-
     async create(input) {
       const doc: NotificationDoc = compact({
         _id: new ObjectId(),
@@ -62,7 +60,9 @@ export function createNotificationsRepository(db: Db): NotificationsRepository {
       return collection
         .find(filter)
         .sort({ createdAt: -1, _id: -1 })
-        .limit(clampLimit(opts.limit, 50, 100))
+        .limit(
+          clampLimit(opts.limit, LIMITS.notificationsLimitDefault, LIMITS.notificationsLimitMax),
+        )
         .toArray();
     },
 

@@ -1,9 +1,10 @@
+import { LIMITS } from '@chat/protocol';
 import { ObjectId, type Collection } from 'mongodb';
 import { isDuplicateKeyError } from './errors.js';
 import type { MessageDoc, ReactionDoc } from './types.js';
 
-/** PROTOCOL.md §3: at most 20 distinct emoji per message. */
-export const MAX_DISTINCT_EMOJI = 20;
+/** Distinct emoji one message may carry. */
+export const MAX_DISTINCT_EMOJI = LIMITS.reactionsDistinctPerMessage;
 
 export interface ReactionSummary {
   emoji: string;

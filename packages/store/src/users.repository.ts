@@ -1,4 +1,5 @@
-import { ObjectId, type Collection, type Db } from 'mongodb';
+import { LIMITS } from '@chat/protocol';
+import { ObjectId, type Db } from 'mongodb';
 import { DuplicateKeyError, mapDuplicate } from './errors.js';
 import { clampLimit, prefixPattern } from './regex.js';
 import type { UserDoc } from './types.js';
@@ -15,7 +16,6 @@ export interface CreateUserInput {
 }
 
 export interface UsersRepository {
-  readonly collection: Collection<UserDoc>;
   /** @throws DuplicateKeyError when the username (case-insensitive) or externalSub is taken. */
   create(input: CreateUserInput): Promise<UserDoc>;
   findById(id: ObjectId): Promise<UserDoc | null>;
@@ -45,8 +45,8 @@ export interface UsersRepository {
   replacePasswordHash(userId: ObjectId, expected: string, next: string): Promise<boolean>;
 }
 
-const USERNAME_MAX = 32;
-const USERNAME_MIN = 3;
+const USERNAME_MAX = LIMITS.usernameMaxChars;
+const USERNAME_MIN = LIMITS.usernameMinChars;
 
 /** Maps an external `preferred_username` onto our username alphabet `[a-z0-9_.-]{3,32}`. */
 export function usernameCandidate(preferred: string | undefined, sub: string): string {
@@ -91,7 +91,6 @@ export function createUsersRepository(db: Db): UsersRepository {
   }
 
   return {
-    collection,
     create,
 
     findById: (id) => collection.findOne({ _id: id }),
@@ -119,7 +118,7 @@ export function createUsersRepository(db: Db): UsersRepository {
           $or: [{ usernameLower: { $regex: pattern } }, { displayNameLower: { $regex: pattern } }],
         })
         .sort({ usernameLower: 1 })
-        .limit(clampLimit(limit, 20, 50))
+        .limit(clampLimit(limit, LIMITS.userSearchLimitDefault, LIMITS.userSearchLimitMax))
         .toArray();
     },
 

@@ -1,3 +1,4 @@
+import { isObjectIdString } from '@chat/protocol';
 import { ObjectId } from 'mongodb';
 
 /** Drops keys whose value is undefined: the driver would otherwise store them as null. */
@@ -7,9 +8,12 @@ export function compact<T extends object>(obj: T): T {
   return out as T;
 }
 
-/** Parses a 24-hex id; undefined for anything else (callers answer NOT_FOUND/VALIDATION_FAILED). */
+/**
+ * Parses an id in the protocol's form (24 lowercase hex chars, as every id this system writes);
+ * undefined for anything else (callers answer NOT_FOUND/VALIDATION_FAILED).
+ */
 export function parseObjectId(value: string): ObjectId | undefined {
-  return /^[0-9a-fA-F]{24}$/.test(value) ? new ObjectId(value) : undefined;
+  return isObjectIdString(value) ? new ObjectId(value) : undefined;
 }
 
 /** A direct conversation's unique key: `<smaller id hex>:<larger id hex>`. */

@@ -94,6 +94,8 @@ describe('util', () => {
     expect(parseObjectId('0123456789abcdef0123456')).toBeUndefined();
     expect(parseObjectId('zzzzzzzzzzzzzzzzzzzzzzzz')).toBeUndefined();
     expect(parseObjectId('123456789012')).toBeUndefined();
+    // The protocol's form only: an id this system wrote is never uppercase.
+    expect(parseObjectId('0123456789ABCDEF01234567')).toBeUndefined();
   });
   it('uniqueIds keeps first occurrences in order', () => {
     const a = new ObjectId();

@@ -364,7 +364,7 @@ describe('store lifecycle', () => {
     const { store, server } = ctx;
     await store.ensureIndexes();
     await store.ensureIndexes();
-    const names = (await store.messages.collection.listIndexes().toArray()).map((i) =>
+    const names = (await store.db.collection('messages').listIndexes().toArray()).map((i) =>
       String(i['name']),
     );
     expect(names).toEqual(

@@ -40,7 +40,7 @@ async function membersOf(count: number): Promise<{ conversationId: ObjectId; use
 }
 
 const stored = (conversationId: ObjectId, userId: ObjectId) =>
-  store.memberships.collection.findOne({ conversationId, userId });
+  store.db.collection<MembershipDoc>('memberships').findOne({ conversationId, userId });
 
 describe('own cursor moves (write-behind)', () => {
   it('moves made within the delay share one command; the highest seq per member wins', async () => {

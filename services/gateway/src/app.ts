@@ -12,7 +12,7 @@ import { createSyncService } from './domain/sync.service.js';
 import { createSystemMessages } from './domain/system-messages.js';
 import { createUploadsService } from './domain/uploads.service.js';
 import { createUsersService } from './domain/users.service.js';
-import { createRevokedSessions } from './domain/sessions/revoked-sessions.js';
+import { createRevokedSessions } from './redis-state/revoked-sessions.js';
 import { createSessionsService } from './domain/sessions/sessions.service.js';
 import { sessionsRoutes } from './http/routes/sessions.route.js';
 import { createMessageReceiptsService } from './domain/message-receipts.service.js';
@@ -61,7 +61,7 @@ import { createInFlightTracker, type InFlightTracker } from './drain.js';
 import { instrumentNode } from './observability/instrument.js';
 import { createGatewayMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { LIMITS } from '@chat/protocol';
-import { createPresenceStore } from '@chat/presence';
+import { createPresenceStore, createTypingState } from '@chat/presence';
 import { createSendState } from '@chat/send-state';
 import { createMembershipCache } from './domain/send/membership-cache.js';
 
@@ -146,10 +146,9 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   });
   const typing = createTypingService({
     store,
-    redis,
+    state: createTypingState({ redis, prefix: config.redis.keyPrefix }),
     fanout,
     logger,
-    keyPrefix: config.redis.keyPrefix,
     ...config.typing,
   });
   const notifications = createNotificationsService({

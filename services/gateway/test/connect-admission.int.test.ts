@@ -7,7 +7,7 @@
 import { createTokenService } from '@chat/auth';
 import { createLogger } from '@chat/core';
 import { createPresenceKeys, createPresenceStore } from '@chat/presence';
-import { connectMongo, type MongoStore } from '@chat/store';
+import { connectMongo, type MongoStore, type UserDoc } from '@chat/store';
 import {
   startMongo,
   startRedis,
@@ -26,7 +26,7 @@ import { hex, oid } from '../src/domain/ids.js';
 import { createPresenceService } from '../src/domain/presence.service.js';
 import { attachRealtime, createSocketServer } from '../src/realtime/create-io.js';
 import { createIoFanout } from '../src/realtime/io-fanout.js';
-import { createRevokedSessions } from '../src/domain/sessions/revoked-sessions.js';
+import { createRevokedSessions } from '../src/redis-state/revoked-sessions.js';
 import { createSessionsService } from '../src/domain/sessions/sessions.service.js';
 import { createPresenceLifecycle } from '../src/realtime/presence-lifecycle.js';
 import type { ChatServer } from '../src/realtime/types.js';
@@ -290,7 +290,7 @@ describe('connect admission with MAX_SOCKETS_PER_USER', () => {
     expect(answers[4]).toMatchObject({ status: 'rejected', reason: { code: 'UNAUTHENTICATED' } });
     // Once known, a user is answered from memory: removing it behind the service's back
     // (the product never deletes users) does not reach the cache within its lifetime.
-    await store.users.collection.deleteOne({ _id: oid(users[0]!.id) });
+    await store.db.collection<UserDoc>('users').deleteOne({ _id: oid(users[0]!.id) });
     expect((await auth.identify(users[0]!.token)).identity?.userId).toBe(users[0]!.id);
     expect(
       await authOn(nodes[0]!.redis[0]!, nodes[0]!.io)

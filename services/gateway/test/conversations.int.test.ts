@@ -401,35 +401,27 @@ describe('direct conversations and blocking', () => {
   });
 
   it('GET /api/users/me/blocks: whom I blocked, newest first, the same on every node', async () => {
-    const [alice, bob, carol] = await users(3);
+    const { alice, bob, carol } = await people(cluster, 'alice', 'bob', 'carol');
+    type Blocked = { users: Array<{ id: string; username: string }> };
     const blocksOf = async (user: TestUser, node: number) => {
-      const res = await cluster.http<{ users: Array<{ id: string; username: string }> }>(
-        node,
-        'GET',
-        '/api/users/me/blocks',
-        { token: user.token },
-      );
+      const res = await cluster.as(user, node).get<Blocked>('/api/users/me/blocks');
       expect(res.status).toBe(200);
       return res.body.users;
     };
-    expect(await blocksOf(alice!, 0)).toEqual([]);
-    for (const target of [bob!, carol!]) {
-      const res = await cluster.http(0, 'POST', `/api/users/${target.id}/block`, {
-        token: alice!.token,
-      });
-      expect(res.status).toBe(204);
-    }
+    const asAlice = cluster.as(alice);
+    expect(await blocksOf(alice, 0)).toEqual([]);
+    for (const target of [bob, carol])
+      expect((await asAlice.post(`/api/users/${target.id}/block`)).status).toBe(204);
     // Blocking twice is one block.
-    await cluster.http(1, 'POST', `/api/users/${bob!.id}/block`, { token: alice!.token });
-    const listed = await blocksOf(alice!, 2);
-    expect(listed.map((u) => u.id)).toEqual([carol!.id, bob!.id]);
-    expect(listed[0]).toMatchObject({ username: carol!.username });
+    await cluster.as(alice, 1).post(`/api/users/${bob.id}/block`);
+    const listed = await blocksOf(alice, 2);
+    expect(listed.map((u) => u.id)).toEqual([carol.id, bob.id]);
+    expect(listed[0]).toMatchObject({ username: carol.username });
     // Only one's own: being blocked is not listed, and nobody reads another user's list.
-    expect(await blocksOf(bob!, 1)).toEqual([]);
-    await cluster.http(1, 'DELETE', `/api/users/${carol!.id}/block`, { token: alice!.token });
-    expect((await blocksOf(alice!, 0)).map((u) => u.id)).toEqual([bob!.id]);
-    const anonymous = await cluster.http(0, 'GET', '/api/users/me/blocks');
-    expect(anonymous.status).toBe(401);
+    expect(await blocksOf(bob, 1)).toEqual([]);
+    await cluster.as(alice, 1).delete(`/api/users/${carol.id}/block`);
+    expect((await blocksOf(alice, 0)).map((u) => u.id)).toEqual([bob.id]);
+    expect((await cluster.as(undefined).get('/api/users/me/blocks')).status).toBe(401);
   });
 });
 

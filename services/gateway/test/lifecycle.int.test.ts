@@ -1,5 +1,5 @@
 import type { Conversation, Message, MessageReactionsEvent, SyncAck } from '@chat/protocol';
-import { ObjectId } from '@chat/store';
+import { ObjectId, type MessageDoc } from '@chat/store';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -43,10 +43,12 @@ async function history(user: TestUser, conversationId: string, node = 0): Promis
 async function age(messageId: string, ms: number): Promise<void> {
   const store = cluster.nodes[0]?.deps.store;
   if (!store) throw new Error('no store');
-  await store.messages.collection.updateOne(
-    { _id: ObjectId.createFromHexString(messageId) },
-    { $set: { createdAt: new Date(Date.now() - ms) } },
-  );
+  await store.db
+    .collection<MessageDoc>('messages')
+    .updateOne(
+      { _id: ObjectId.createFromHexString(messageId) },
+      { $set: { createdAt: new Date(Date.now() - ms) } },
+    );
 }
 
 const SIXTEEN_MINUTES = 16 * 60_000;

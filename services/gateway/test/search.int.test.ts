@@ -4,7 +4,7 @@
  * issue asks for (10,000 messages × 100 conversations) against a query that must scan.
  */
 import type { Message } from '@chat/protocol';
-import { ObjectId, termsOf, type MessageDoc } from '@chat/store';
+import { ObjectId, termsOf, type MembershipDoc, type MessageDoc } from '@chat/store';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -72,7 +72,7 @@ describe('search across conversations', () => {
       ).status,
     ).toBe(204);
     // hiddenBefore (history a member may not see): set on Bob's membership directly.
-    await cluster.nodes[0]!.deps.store.memberships.collection.updateOne(
+    await cluster.nodes[0]!.deps.store.db.collection<MembershipDoc>('memberships').updateOne(
       { conversationId: new ObjectId(hidden.id), userId: new ObjectId(bob!.id) },
       { $set: { hiddenBefore: early.seq } },
     );
@@ -153,7 +153,7 @@ describe('search across conversations', () => {
       seq: 100,
     }));
     await store.db.collection('conversations').insertMany(conversations);
-    await store.memberships.collection.insertMany(
+    await store.db.collection<MembershipDoc>('memberships').insertMany(
       conversations.map((c) => ({
         _id: new ObjectId(),
         conversationId: c._id,
@@ -184,7 +184,7 @@ describe('search across conversations', () => {
       }
     });
     for (let i = 0; i < docs.length; i += 2000)
-      await store.messages.collection.insertMany(docs.slice(i, i + 2000));
+      await store.db.collection<MessageDoc>('messages').insertMany(docs.slice(i, i + 2000));
 
     const timed = async (fn: () => Promise<unknown>, runs = 15): Promise<number> => {
       await fn();
@@ -211,7 +211,8 @@ describe('search across conversations', () => {
     // The same question without an equality on `terms` cannot use the index: a scan.
     const scanned = await timed(
       () =>
-        store.messages.collection
+        store.db
+          .collection<MessageDoc>('messages')
           .find({
             conversationId: { $in: conversations.map((c) => c._id) },
             terms: { $all: ['needle'] },

@@ -1,4 +1,4 @@
-import type { ServerToClientEvents } from '@chat/protocol';
+import { ADAPTER_CHANNEL, type ServerToClientEvents } from '@chat/protocol';
 import {
   answerMembershipRequests,
   createAdapterFactory,
@@ -27,7 +27,7 @@ export function createRoomEmitter(
   sub: () => RedisClient,
 ): WorkerRoomEmitter {
   if (kind === 'classic') {
-    const emitter = new Emitter<ServerToClientEvents>(pub);
+    const emitter = new Emitter<ServerToClientEvents>(pub, { key: ADAPTER_CHANNEL });
     return {
       emitter: { to: (rooms) => emitter.to(rooms) },
       close: async () => undefined,

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPresenceStore } from '@chat/presence';
-import type { PresenceEvent } from '@chat/protocol';
+import { rooms, type PresenceEvent } from '@chat/protocol';
+import { createAdapterFactory } from '@chat/redis';
 import { connectMongo, type MongoStore } from '@chat/store';
 import {
   startMongo,
@@ -11,7 +12,6 @@ import {
   type ManagedProcess,
   type RedisServer,
 } from '@chat/testkit';
-import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import { Server } from 'socket.io';
@@ -30,7 +30,7 @@ let port: number;
 const clients: Socket[] = [];
 let worker: ManagedProcess | undefined;
 
-/** A client whose socket the test server puts in the given rooms (as the gateway would). */
+/** A client whose socket the test server puts in the given rooms (as the gateway would, with the gateway's adapter). */
 async function clientInRooms(rooms: string[]): Promise<Socket> {
   const socket = connectClient(`http://127.0.0.1:${port}`, {
     auth: { rooms },
@@ -48,7 +48,7 @@ beforeAll(async () => {
   pub = new Redis(redisServer.url);
   sub = pub.duplicate();
   const http = createServer();
-  ioServer = new Server(http, { adapter: createAdapter(pub, sub) });
+  ioServer = new Server(http, { adapter: createAdapterFactory('classic', pub, sub) });
   ioServer.on('connection', (socket) => {
     const { rooms } = socket.handshake.auth as { rooms: string[] };
     void socket.join(rooms);
@@ -77,8 +77,11 @@ describe('presence sweep', () => {
     await store.memberships.add(convAlice, { userId: alice._id, role: 'member' });
     await store.memberships.add(convBob, { userId: bob._id, role: 'member' });
 
-    const watchesAlice = await clientInRooms([`conv:${convAlice.toHexString()}`]);
-    const watchesBob = await clientInRooms([`conv:${convBob.toHexString()}`, 'conv:unrelated']);
+    const watchesAlice = await clientInRooms([rooms.conversation(convAlice.toHexString())]);
+    const watchesBob = await clientInRooms([
+      rooms.conversation(convBob.toHexString()),
+      rooms.conversation('unrelated'),
+    ]);
     const seenByAliceWatcher: PresenceEvent[] = [];
     watchesAlice.on('presence', (e: PresenceEvent) => seenByAliceWatcher.push(e));
 

@@ -1,6 +1,6 @@
 import { isPlainObject, keyOf, type Doc } from '../bson-values.js';
 import { CommandError, namespaceNotFound, notImplemented } from '../errors.js';
-import { describeIndex, parseIndexSpec } from '../indexes.js';
+import { describeIndex, parseIndexSpec } from '../index-spec.js';
 import { compileFilter } from '../query.js';
 import { collectionName, optionalDoc, optionalNumber, ok, type Handler } from './context.js';
 

@@ -1,6 +1,7 @@
 import type { Doc } from '../bson-values.js';
 import { CommandError } from '../errors.js';
-import { project, sortDocs } from '../query.js';
+import { project } from '../projection.js';
+import { sortDocs } from '../query.js';
 import { applyUpdate, buildUpsertDoc, validateUpdate, type UpdateContext } from '../update.js';
 import { checkFields, FIND_AND_MODIFY_FIELDS } from './command-fields.js';
 import { collectionName, optionalDoc, ok, queryOptions, type Handler } from './context.js';

@@ -6,13 +6,13 @@ import {
   aggregateOptions,
   compileFilter,
   compileMatcher,
-  project,
   runAggregation,
   sortDocs,
   validateFilter,
   wrapMingo,
   type QueryOptions,
 } from '../query.js';
+import { project } from '../projection.js';
 import { AGGREGATE_FIELDS, checkFields, FIND_FIELDS } from './command-fields.js';
 import {
   collectionName,

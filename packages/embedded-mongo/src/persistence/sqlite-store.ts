@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { deserialize, serialize } from 'bson';
 import { keyOf, type Doc } from '../bson-values.js';
-import { parseIndexSpec, describeIndex } from '../indexes.js';
+import { describeIndex, parseIndexSpec } from '../index-spec.js';
 import type { Collection } from '../collection.js';
 import { Storage } from '../storage.js';
 import { DataDirError } from './data-dir-error.js';

@@ -82,7 +82,12 @@ describe('system lines', () => {
     expect(systemText(group, { type: 'avatar_changed', actorId: ME }, ME)).toBe(
       'You removed the group photo',
     );
-    const handOver = { type: 'role_changed', actorId: ME, userIds: [BOB], role: 'owner' } as const;
+    const handOver = {
+      type: 'role_changed' as const,
+      actorId: ME,
+      userIds: [BOB],
+      role: 'owner' as const,
+    };
     expect(systemText(group, handOver, CLEO)).toBe('Bob Kumar is now the owner');
     expect(systemText(group, handOver, BOB)).toBe('You are now the owner');
   });

@@ -1,19 +1,17 @@
 import { AppError } from '@chat/core';
-import type { Conversation, MemberRole, PatchConversationBody } from '@chat/protocol';
+import type { Conversation, PatchConversationBody } from '@chat/protocol';
 import {
   InvalidCursorError,
   type ConversationDoc,
   type MongoStore,
   type ObjectId,
 } from '@chat/store';
-import {
-  conversationForEachMember,
-  requireMember,
-  toConversationDtos,
-} from './conversation-views.js';
 import { checkAvatarPatch, type Avatars } from './avatars.js';
+import { createConversationContext } from './conversation-context.js';
+import { requireMember, toConversationDtos } from './conversation-views.js';
+import { createGroupMembers } from './group-members.js';
 import type { Fanout } from './fanout.js';
-import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
+import type { CounterReader } from './send/latest-seq.js';
 import { hex, oid } from './ids.js';
 import type { PostSystemMessage } from './system-messages.js';
 
@@ -44,50 +42,15 @@ export interface ConversationsServiceOptions {
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;
 
-const canManage = (role: MemberRole): boolean => role === 'owner' || role === 'admin';
-
+/** Direct conversations, groups and their lifecycle; membership changes in group-members.ts. */
 export function createConversationsService(options: ConversationsServiceOptions) {
   const { store, fanout } = options;
-  const postSystem: PostSystemMessage = options.postSystemMessage ?? (async () => undefined);
-
-  /** Tells every member (on every node) how the conversation looks now, each with their own cursors. */
-  async function announce(conversation: ConversationDoc): Promise<void> {
-    for (const { userId, conversation: dto } of await conversationForEachMember(
-      store,
-      conversation,
-      options.counters,
-    )) {
-      fanout.toUsers([userId], 'conversation:updated', { conversation: dto });
-    }
-  }
-
-  async function viewOf(conversation: ConversationDoc, userId: ObjectId): Promise<Conversation> {
-    const membership = await store.memberships.find(conversation._id, userId);
-    if (!membership) throw AppError.notFound('Conversation not found');
-    const [dto] = await toConversationDtos(store, [{ conversation, membership }], options.counters);
-    if (!dto) throw AppError.notFound('Conversation not found');
-    return dto;
-  }
-
-  async function requireUsers(ids: readonly ObjectId[]): Promise<void> {
-    const found = await store.users.findByIds(ids);
-    if (found.length !== new Set(ids.map(hex)).size) {
-      const known = new Set(found.map((u) => hex(u._id)));
-      const missing = ids.map(hex).filter((id) => !known.has(id));
-      throw new AppError('NOT_FOUND', 'User not found', { details: { userIds: missing } });
-    }
-  }
-
-  async function requireManager(conversationId: ObjectId, actorId: ObjectId) {
-    const view = await requireMember(store, conversationId, actorId);
-    if (view.conversation.type !== 'group')
-      throw AppError.forbidden('Only groups have members to manage');
-    if (!canManage(view.membership.role))
-      throw AppError.forbidden('Only the owner or an admin may do this');
-    return view;
-  }
+  const ctx = createConversationContext(options);
+  const { announce, viewOf, requireUsers, requireManager, requireGroupSize, postSystem } = ctx;
 
   return {
+    ...createGroupMembers(options, ctx),
+
     async openDirect(
       userHex: string,
       otherHex: string,
@@ -126,16 +89,7 @@ export function createConversationsService(options: ConversationsServiceOptions)
       const memberIds = [...new Set(input.memberIds)]
         .filter((id) => id !== ownerHex)
         .map((id) => oid(id, 'memberIds'));
-      if (memberIds.length + 1 > options.groupMaxMembers) {
-        throw AppError.validation({
-          fields: [
-            {
-              path: '/memberIds',
-              message: `A group has at most ${options.groupMaxMembers} members`,
-            },
-          ],
-        });
-      }
+      requireGroupSize(memberIds.length + 1, '/memberIds');
       await requireUsers(memberIds);
       const title = input.title.trim();
       if (!title)
@@ -204,118 +158,6 @@ export function createConversationsService(options: ConversationsServiceOptions)
       return viewOf(updated, actorId);
     },
 
-    async addMembers(
-      userHex: string,
-      conversationHex: string,
-      userHexes: string[],
-    ): Promise<Conversation> {
-      const actorId = oid(userHex);
-      const { conversation } = await requireManager(oid(conversationHex), actorId);
-      const userIds = [...new Set(userHexes)].map((id) => oid(id, 'userIds'));
-      await requireUsers(userIds);
-      const count = await store.memberships.countMembers(conversation._id);
-      if (count + userIds.length > options.groupMaxMembers) {
-        throw AppError.validation({
-          fields: [
-            { path: '/userIds', message: `A group has at most ${options.groupMaxMembers} members` },
-          ],
-        });
-      }
-      // New members start "caught up": old history is readable but not unread.
-      const startSeq = await latestSeqOf(conversation, options.counters);
-      const added = await store.memberships.addMany(
-        conversation._id,
-        userIds.map((id) => ({ userId: id, role: 'member' as const, startSeq })),
-      );
-      if (added.length > 0) {
-        await options.onAccessChanged?.(conversation._id);
-        await fanout.joinConversation(added.map(hex), hex(conversation._id));
-        await store.conversations.touchActivity(conversation._id);
-        await announce(conversation);
-        await postSystem(conversation._id, { type: 'member_added', actorId, userIds: added });
-        await options.onMembersAdded?.({ conversation, addedBy: actorId, userIds: added });
-      }
-      return viewOf(conversation, actorId);
-    },
-
-    /** Owner/admin removes someone; any member may remove itself (leave). */
-    async removeMember(userHex: string, conversationHex: string, targetHex: string): Promise<void> {
-      const actorId = oid(userHex);
-      const targetId = oid(targetHex, 'userId');
-      const leaving = actorId.equals(targetId);
-      const view = leaving
-        ? await requireMember(store, oid(conversationHex), actorId)
-        : await requireManager(oid(conversationHex), actorId);
-      const { conversation } = view;
-      if (conversation.type !== 'group')
-        throw AppError.forbidden('Cannot leave a direct conversation');
-      const target = leaving
-        ? view.membership
-        : await store.memberships.find(conversation._id, targetId);
-      if (!target) throw AppError.notFound('Not a member');
-      if (
-        !leaving &&
-        (target.role === 'owner' || (target.role === 'admin' && view.membership.role !== 'owner'))
-      ) {
-        throw AppError.forbidden(
-          'Only the owner may remove an admin, and nobody removes the owner',
-        );
-      }
-      await store.memberships.remove(conversation._id, targetId);
-      await options.onAccessChanged?.(conversation._id);
-      await fanout.leaveConversation([targetHex], hex(conversation._id));
-      fanout.toUsers([targetHex], 'conversation:removed', {
-        conversationId: hex(conversation._id),
-      });
-      const heir = target.role === 'owner' ? await handOverOwnership(conversation._id) : undefined;
-      await store.conversations.touchActivity(conversation._id);
-      await announce(conversation);
-      // After the leave: the member who is gone gets `conversation:removed`, not this line.
-      await postSystem(
-        conversation._id,
-        leaving
-          ? { type: 'member_left', actorId }
-          : { type: 'member_removed', actorId, userIds: [targetId] },
-      );
-      // Who holds the group now, right after the owner's "left" line.
-      if (heir)
-        await postSystem(conversation._id, {
-          type: 'role_changed',
-          actorId,
-          userIds: [heir],
-          role: 'owner',
-        });
-    },
-
-    async setRole(
-      userHex: string,
-      conversationHex: string,
-      targetHex: string,
-      role: 'admin' | 'member',
-    ) {
-      const actorId = oid(userHex);
-      const view = await requireMember(store, oid(conversationHex), actorId);
-      if (view.conversation.type !== 'group' || view.membership.role !== 'owner') {
-        throw AppError.forbidden('Only the owner may change roles');
-      }
-      const targetId = oid(targetHex, 'userId');
-      if (targetId.equals(actorId))
-        throw AppError.forbidden('The owner cannot change their own role');
-      const before = await store.memberships.find(view.conversation._id, targetId);
-      const updated = await store.memberships.setRole(view.conversation._id, targetId, role);
-      if (!before || !updated) throw AppError.notFound('Not a member');
-      await announce(view.conversation);
-      if (before.role !== role) {
-        await postSystem(view.conversation._id, {
-          type: 'role_changed',
-          actorId,
-          userIds: [targetId],
-          role,
-        });
-      }
-      return viewOf(view.conversation, actorId);
-    },
-
     /** The owner closes a group: history stays stored but is no longer served. */
     async close(userHex: string, conversationHex: string): Promise<void> {
       const actorId = oid(userHex);
@@ -334,16 +176,4 @@ export function createConversationsService(options: ConversationsServiceOptions)
       fanout.toUsers(memberIds, 'conversation:removed', { conversationId });
     },
   };
-
-  /**
-   * When the owner leaves, the longest-standing admin (else member) becomes owner. Returns the
-   * new owner, or undefined when nobody is left.
-   */
-  async function handOverOwnership(conversationId: ObjectId): Promise<ObjectId | undefined> {
-    const members = await store.memberships.listMembers(conversationId);
-    const heir = members.find((m) => m.role === 'admin') ?? members[0];
-    if (!heir) return undefined;
-    await store.memberships.setRole(conversationId, heir.userId, 'owner');
-    return heir.userId;
-  }
 }

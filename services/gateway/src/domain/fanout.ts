@@ -1,13 +1,5 @@
 import type { ServerToClientEvents } from '@chat/protocol';
 
-/** Names of the Socket.IO rooms every node agrees on (DESIGN decision 2). */
-export const rooms = {
-  user: (userId: string): string => `user:${userId}`,
-  conversation: (conversationId: string): string => `conv:${conversationId}`,
-  /** Sockets authenticated with a token of that sign-in session (PROTOCOL §7). */
-  session: (sessionId: string): string => `sess:${sessionId}`,
-};
-
 export type ServerEvent = keyof ServerToClientEvents;
 export type ServerPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];
 

@@ -1,4 +1,5 @@
 import { AppError } from '@chat/core';
+import { isObjectIdString } from '@chat/protocol';
 import { ObjectId } from '@chat/store';
 
 /**
@@ -6,7 +7,7 @@ import { ObjectId } from '@chat/store';
  * them into ObjectIds, and it refuses anything else rather than trusting callers.
  */
 export function oid(hex: string, field = 'id'): ObjectId {
-  if (!/^[0-9a-f]{24}$/.test(hex)) {
+  if (!isObjectIdString(hex)) {
     throw AppError.validation({ fields: [{ path: `/${field}`, message: 'Expected an id' }] });
   }
   return ObjectId.createFromHexString(hex);

@@ -74,7 +74,7 @@ export function createSystemMessages(deps: {
       fanout.toConversation(hex(conversationId), 'message:new', { message });
       store.conversations.recordMessage({
         conversationId,
-        preview: { ...lastMessagePreviewOf(doc, []), kind: 'system' },
+        preview: lastMessagePreviewOf(doc, []),
       });
       return message;
     } catch (err) {

@@ -1,5 +1,5 @@
 import { AppError } from '@chat/core';
-import type { Attachment } from '@chat/protocol';
+import { isObjectIdString, type Attachment } from '@chat/protocol';
 import { ObjectId, type AttachmentDoc, type AttachmentKind, type MongoStore } from '@chat/store';
 import type { Readable } from 'node:stream';
 import { safeDisplayName, withDetectedExtension } from '../files/file-names.js';
@@ -122,7 +122,7 @@ export function createUploadsService(options: UploadsServiceOptions) {
      */
     async resolve(request: SignedFileRequest): Promise<ServableFile> {
       if (
-        !/^[0-9a-f]{24}$/.test(request.id) ||
+        !isObjectIdString(request.id) ||
         !signer.verify(request.id, request.name, request.exp, request.sig)
       ) {
         throw AppError.forbidden('Invalid or expired file link');

@@ -1,5 +1,6 @@
 import { AppError } from '@chat/core';
 import type { Principal } from '@chat/auth';
+import { LIMITS } from '@chat/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthService, Identity } from '../domain/auth.service.js';
 
@@ -11,9 +12,12 @@ declare module 'fastify' {
   }
 }
 
+/** `Bearer <token>`, the token no longer than the protocol allows any token to be. */
+const BEARER = new RegExp(`^Bearer ([^\\s]{1,${LIMITS.tokenMaxChars}})$`);
+
 function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer ([^\s]{1,8192})$/.exec(header) : null;
+  const match = typeof header === 'string' ? BEARER.exec(header) : null;
   if (!match?.[1]) throw AppError.unauthenticated('Missing bearer token');
   return match[1];
 }

@@ -1,9 +1,8 @@
-import { AppError, isAppError, statusOf, toErrorBody, type Logger } from '@chat/core';
-import { isRedisUnavailableError } from '@chat/redis';
-import { isMongoUnavailableError } from '@chat/store';
+import { AppError, statusOf, toErrorBody, type Logger } from '@chat/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { toAppError } from '../errors/to-app-error.js';
 
-/** fastify's own client errors mapped onto protocol codes. */
+/** fastify's own client errors (recognised by their code and status) mapped onto protocol codes. */
 function fromFastify(err: FastifyError): AppError | undefined {
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || err.statusCode === 413)
     return AppError.payloadTooLarge();
@@ -17,11 +16,10 @@ function fromFastify(err: FastifyError): AppError | undefined {
   return undefined;
 }
 
-/** Unwraps the AppError a validator compiler or hook may have thrown inside fastify's wrappers. */
-export function toAppError(err: unknown): AppError | undefined {
-  if (isAppError(err)) return err;
-  if (isMongoUnavailableError(err) || isRedisUnavailableError(err))
-    return AppError.unavailable(err);
+/** An AppError (also one a validator compiler or hook threw), an outage, or fastify's own error. */
+function httpAppError(err: unknown): AppError | undefined {
+  const known = toAppError(err);
+  if (known) return known;
   if (err instanceof Error && 'code' in err) return fromFastify(err as FastifyError);
   return undefined;
 }
@@ -29,7 +27,7 @@ export function toAppError(err: unknown): AppError | undefined {
 /** The one HTTP error handler (STYLE.md): `{ error: { code, message, details? } }`. */
 export function installErrorHandler(app: FastifyInstance, logger: Logger): void {
   app.setErrorHandler((err, request, reply) => {
-    const appError = toAppError(err);
+    const appError = httpAppError(err);
     const body = toErrorBody(appError ?? err);
     if (body.code === 'INTERNAL')
       logger.error({ err, reqId: request.id, url: request.url }, 'request failed');

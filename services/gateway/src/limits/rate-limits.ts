@@ -1,5 +1,5 @@
 import { AppError } from '@chat/core';
-import type { RedisClient } from '@chat/redis';
+import { rateLimitKeyPrefix, type RedisClient } from '@chat/redis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AbuseLimitsConfig } from './limits-config.js';
 
@@ -7,7 +7,7 @@ import type { AbuseLimitsConfig } from './limits-config.js';
  * The cluster-wide limiters: counters live in Redis, so a user or IP spreading requests
  * over devices and nodes draws from one budget. One key prefix per limit. Messages per user
  * are counted by the send itself, in one script with its idempotency claim
- * (domain/send-admission.ts).
+ * (@chat/send-state).
  */
 export interface RateLimits {
   /** Login attempts per (IP, username) and per IP; a success gives its points back. */
@@ -37,7 +37,7 @@ export function createRateLimits(
     new RateLimiterRedis({
       // rate-limiter-flexible takes an ioredis Cluster as well: each limit is one key (one slot).
       storeClient: redis,
-      keyPrefix: `${keyPrefix}rl:${name}`,
+      keyPrefix: rateLimitKeyPrefix(keyPrefix, name),
       points,
       duration: seconds(durationMs),
       // A Redis that is down answers UNAVAILABLE at once instead of queueing commands.

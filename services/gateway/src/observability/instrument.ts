@@ -6,6 +6,7 @@ import type { InFlightTracker } from '../drain.js';
 import type { HandlerObserver } from '../realtime/define-handler.js';
 import type { ChatServer } from '../realtime/types.js';
 import type { GatewayMetrics } from './metrics.js';
+import { FANOUT_PROBE_CHANNEL } from '../redis-state/keys.js';
 
 export interface InstrumentOptions {
   app: FastifyInstance;
@@ -24,8 +25,7 @@ export interface Instrumentation {
   close(): void;
 }
 
-/** Internal adapter event; not part of the client protocol. */
-const PROBE_CHANNEL = 'chat:fanout-probe';
+const PROBE_CHANNEL = FANOUT_PROBE_CHANNEL;
 const PROBE_CHANNEL_BYTES = Buffer.from(PROBE_CHANNEL);
 const QUEUE_DEPTH_TIMEOUT_MS = 1000;
 

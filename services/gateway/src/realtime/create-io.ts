@@ -1,10 +1,9 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
-import { AuthRenewPayload } from '@chat/protocol';
 import { createAdapterFactory, type AdapterKind, type RedisClient } from '@chat/redis';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'socket.io';
 import type { AuthService } from '../domain/auth.service.js';
-import { rooms } from '../domain/fanout.js';
+import { AuthRenewPayload, LIMITS, rooms } from '@chat/protocol';
 import { defineHandler, type HandlerObserver, type RegisteredHandler } from './define-handler.js';
 import type { ChatServer, ChatSocket } from './types.js';
 
@@ -42,8 +41,7 @@ export interface SocketServerOptions {
 export function createSocketServer(options: SocketServerOptions): ChatServer {
   const io: ChatServer = new Server(options.httpServer, {
     path: '/socket.io',
-    // The library's default channel key ("socket.io"): the worker publishes presence sweeps
-    // on the same default (its emitter or its own sharded adapter), so both name one channel.
+    // On ADAPTER_CHANNEL (@chat/protocol), where the worker publishes its presence sweeps.
     adapter: createAdapterFactory(options.adapter, options.pubClient, options.subClient),
     pingInterval: options.pingIntervalMs,
     pingTimeout: options.pingTimeoutMs,
@@ -85,7 +83,7 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
 
   io.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
-    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+    if (typeof token !== 'string' || token.length === 0 || token.length > LIMITS.tokenMaxChars) {
       next(new Error('UNAUTHENTICATED'));
       return;
     }

@@ -1,7 +1,7 @@
 import { AppError, toErrorBody, type Logger } from '@chat/core';
 import { createValidator, type ClientEventName } from '@chat/protocol';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { toAppError } from '../http/error-handler.js';
+import { toAppError } from '../errors/to-app-error.js';
 import type { ChatSocket } from './types.js';
 
 export interface HandlerContext {

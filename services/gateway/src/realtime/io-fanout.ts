@@ -1,4 +1,5 @@
 import type { Logger } from '@chat/core';
+import { rooms } from '@chat/protocol';
 import {
   applyMembership,
   MEMBERSHIP_REQUEST,
@@ -6,7 +7,7 @@ import {
   type MembershipRequest,
   type SubscriptionTracker,
 } from '@chat/redis';
-import { rooms, type Fanout } from '../domain/fanout.js';
+import type { Fanout } from '../domain/fanout.js';
 import type { ChatServer } from './types.js';
 
 export interface IoFanoutOptions {

@@ -1,7 +1,7 @@
 import { AppError, type Logger } from '@chat/core';
 import type { ConnectionEntry } from '@chat/presence';
 import type { RedisClient } from '@chat/redis';
-import { rooms } from '../domain/fanout.js';
+import { rooms } from '@chat/protocol';
 import type { PresenceService } from '../domain/presence.service.js';
 import type { SocketLifecycle } from './create-io.js';
 import type { ChatSocket } from './types.js';
@@ -22,9 +22,6 @@ export interface PresenceLifecycleOptions {
   maxSocketsPerUser?: number;
   logger: Logger;
 }
-
-/** Room names of conversations; the socket's own rooms say where to announce it. */
-const CONVERSATION_ROOM_PREFIX = rooms.conversation('');
 
 /** Bounds each re-registration pipeline after an outage (a node may hold ~10k sockets). */
 const REREGISTER_BATCH = 500;
@@ -160,11 +157,10 @@ export function createPresenceLifecycle(options: PresenceLifecycleOptions): Pres
         const devices = toAnnounce.get(socket.id);
         toAnnounce.delete(socket.id);
         if (devices === undefined) return;
-        const conversationIds = [...socket.rooms].flatMap((room) =>
-          room.startsWith(CONVERSATION_ROOM_PREFIX)
-            ? [room.slice(CONVERSATION_ROOM_PREFIX.length)]
-            : [],
-        );
+        const conversationIds = [...socket.rooms].flatMap((room) => {
+          const id = rooms.conversationIdOf(room);
+          return id === undefined ? [] : [id];
+        });
         service.cameOnline(socket.data.userId, devices, conversationIds);
         return;
       }

@@ -1,14 +1,8 @@
 import type { PresenceStore } from '@chat/presence';
-import type { PresenceEvent } from '@chat/protocol';
+import { rooms, type PresenceEvent } from '@chat/protocol';
 import { parseObjectId, type MongoStore } from '@chat/store';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../metrics.js';
-
-/*
- * Room name shared with the gateway (services/gateway/src/domain/fanout.ts). Services
- * cannot import each other; this belongs in @chat/protocol.
- */
-const conversationRoom = (conversationId: string): string => `conv:${conversationId}`;
 
 /** What the sweep needs to reach sockets on every node (see ../room-emitter.ts). */
 export interface RoomEmitter {
@@ -50,7 +44,7 @@ export function createPresenceSweepProcessor(deps: {
     // One emit to all rooms: Socket.IO delivers once per socket even if it is in several.
     if (conversationIds.length > 0)
       emitter
-        .to(conversationIds.map((c) => conversationRoom(c.toHexString())))
+        .to(conversationIds.map((c) => rooms.conversation(c.toHexString())))
         .emit('presence', event);
     await store.users.setLastSeen(id, lastSeen);
   }

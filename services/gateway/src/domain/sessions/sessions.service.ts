@@ -4,7 +4,7 @@ import type { Session } from '@chat/protocol';
 import type { MongoStore, ObjectId, SessionDoc } from '@chat/store';
 import type { Fanout } from '../fanout.js';
 import { hex, oid } from '../ids.js';
-import type { RevokedSessions } from './revoked-sessions.js';
+import type { RevokedSessions } from '../../redis-state/revoked-sessions.js';
 
 export type SessionsService = ReturnType<typeof createSessionsService>;
 
@@ -30,7 +30,7 @@ const REFRESH_REFUSED = 'Refresh token is invalid or expired';
 /**
  * Sign-in sessions (PROTOCOL §7). A session is one device's login; its refresh token rotates on
  * every use and the access tokens it mints carry its id (`sid`), which is how a revocation
- * reaches them: a Redis mark every node checks (revoked-sessions.ts) and a cluster-wide
+ * reaches them: a Redis mark every node checks (redis-state/revoked-sessions.ts) and a cluster-wide
  * disconnect of the room the session's sockets joined.
  */
 export function createSessionsService(options: SessionsServiceOptions) {

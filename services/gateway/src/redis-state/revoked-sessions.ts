@@ -1,4 +1,5 @@
 import type { RedisClient } from '@chat/redis';
+import { createGatewayKeys } from './keys.js';
 
 /**
  * Access tokens are JWTs checked without a database, so a revoked session's access token would
@@ -18,10 +19,6 @@ export interface RevokedSessions {
 const CACHE_MS = 1000;
 const CACHE_MAX = 50_000;
 
-export function revokedSessionKey(prefix: string, sessionId: string): string {
-  return `${prefix}sess:revoked:${sessionId}`;
-}
-
 export function createRevokedSessions(options: {
   redis: RedisClient;
   prefix: string;
@@ -30,6 +27,7 @@ export function createRevokedSessions(options: {
   clock?: () => number;
 }): RevokedSessions {
   const { redis, prefix, markTtlSeconds, clock = Date.now } = options;
+  const keys = createGatewayKeys(prefix);
   const cache = new Map<string, { revoked: boolean; until: number }>();
 
   return {
@@ -38,7 +36,7 @@ export function createRevokedSessions(options: {
       // One SET per key, not a pipeline: the keys sit in different slots of a Redis Cluster,
       // and a failed SET must reject (pipeline.exec() resolves with per-command errors).
       await Promise.all(
-        sessionIds.map((id) => redis.set(revokedSessionKey(prefix, id), '1', 'EX', markTtlSeconds)),
+        sessionIds.map((id) => redis.set(keys.revokedSession(id), '1', 'EX', markTtlSeconds)),
       );
       for (const id of sessionIds)
         cache.set(id, { revoked: true, until: Number.POSITIVE_INFINITY });
@@ -48,7 +46,7 @@ export function createRevokedSessions(options: {
       const hit = cache.get(sessionId);
       if (hit?.revoked) return true;
       if (!fresh && hit && hit.until > clock()) return false;
-      const revoked = (await redis.exists(revokedSessionKey(prefix, sessionId))) === 1;
+      const revoked = (await redis.exists(keys.revokedSession(sessionId))) === 1;
       if (cache.size >= CACHE_MAX) {
         const oldest = cache.keys().next();
         if (!oldest.done) cache.delete(oldest.value);

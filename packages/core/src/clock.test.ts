@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isObjectIdHex } from './ids.js';
 import { createManualClock, systemClock } from './clock.js';
-
-describe('isObjectIdHex', () => {
-  it('rejects non-ids', () => {
-    for (const v of ['', 'x'.repeat(24), '65A1B2C3D4E5F60718293A4B', 42, null, { $ne: 1 }]) {
-      expect(isObjectIdHex(v)).toBe(false);
-    }
-  });
-});
 
 describe('clocks', () => {
   it('manual clock moves only when told', () => {
