@@ -1,6 +1,6 @@
 /**
  * `pnpm --filter @chat/bench run adapter-bench [--pairs 40] [--messages 1600] [--nodes 4]`
- * Issue 15: the classic against the sharded Socket.IO adapter, on one Redis and on a Redis
+ * The classic against the sharded Socket.IO adapter, on one Redis and on a Redis
  * Cluster (3 masters + 3 replicas), with N real gateways, the worker and the embedded Mongo.
  * Users talk in 1:1 pairs whose two sockets sit on different nodes. Per message it reports:
  * Redis egress bytes (INFO stats total_net_output_bytes, summed over every redis-server),

@@ -53,7 +53,7 @@ export interface StartClusterOptions {
 
 /**
  * The bench measures capacity, not abuse protection: the per-socket, per-user, per-IP limits
- * (PROTOCOL §4) stay in the code path but are raised far above what the load generator,
+ * (docs/PROTOCOL.md#section-4) stay in the code path but are raised far above what the load generator,
  * one IP for thousands of clients, offers.
  */
 const BENCH_LIMITS: Record<string, string> = {

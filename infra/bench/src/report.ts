@@ -85,7 +85,7 @@ const atRate =
       ? t.oneToOne.light
       : t.oneToOne?.fixed.find((step) => step.rate === rate);
 
-/** The headline numbers with ratios to both references and the send-path targets (issue 14). */
+/** The headline numbers with ratios to both references and the send-path targets. */
 export function summaryRows(report: BenchReport, light = 100): Row[] {
   const rows: Row[] = [];
   const row = (

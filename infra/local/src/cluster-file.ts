@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** The shape documented in PROTOCOL.md §6; every pid is the working process itself. */
+/** The shape documented in docs/PROTOCOL.md#section-6; every pid is the working process itself. */
 export interface ClusterFile {
   url: string;
   nginx: { port: number; pid: number };

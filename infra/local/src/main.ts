@@ -1,4 +1,4 @@
-// `npm start`: a local cluster in the foreground (PROTOCOL.md §6).
+// `npm start`: a local cluster in the foreground (docs/PROTOCOL.md#section-6).
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// `npm run service-token`: prints a service token (PROTOCOL §5) for the local cluster.
+// `npm run service-token`: prints a service token (docs/PROTOCOL.md#section-5) for the local cluster.
 // It reads the same environment as the gateways through the gateway's own config loader,
 // so the secret, issuer and audience are the ones `npm start` uses (defaults included).
 import { createTokenService } from '@chat/auth';

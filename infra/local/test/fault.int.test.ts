@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultCluster, type FaultCluster, type FaultUser } from './fault-cluster.js';
 
 /*
- * Issue 6 fault tests: real gateway processes behind the real nginx, SDK clients over both
+ * Operations (metrics, drain, outages) fault tests: real gateway processes behind the real nginx, SDK clients over both
  * transports from different loopback addresses, continuous traffic while a node is
  * SIGKILLed, every node is restarted in turn, Redis restarts, the worker stops, Mongo
  * freezes. Messages are counted by clientMsgId: none lost, none duplicated.

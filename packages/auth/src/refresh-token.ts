@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Refresh tokens (PROTOCOL §7) are opaque random strings, not JWTs: the server must be able to
+ * Refresh tokens (docs/PROTOCOL.md#section-7) are opaque random strings, not JWTs: the server must be able to
  * revoke them, so the stored record is the truth and there is nothing to verify offline.
  * 32 random bytes = 256 bits: guessing one is hopeless, so a fast hash (SHA-256) is enough to
  * keep a database leak from handing out live tokens; a slow password hash would buy nothing.

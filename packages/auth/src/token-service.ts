@@ -33,7 +33,7 @@ export interface TokenServiceOptions {
 }
 
 export interface TokenService {
-  /** `sessionId` (claim `sid`): the refresh-token family the access token belongs to (PROTOCOL §7). */
+  /** `sessionId` (claim `sid`): the refresh-token family the access token belongs to (docs/PROTOCOL.md#section-7). */
   signAccessToken(claims: {
     userId: string;
     username?: string;

@@ -1,6 +1,6 @@
 // HTTP-only bot: no socket. It polls its conversations, and for every new message from
 // someone else it reacts 👀, replies "seen: <text>" as a reply to it, and marks the
-// conversation read — the HTTP forms of the socket events (PROTOCOL §7).
+// conversation read — the HTTP forms of the socket events (docs/PROTOCOL.md#section-7).
 // Run: CHAT_URL=http://localhost:8080 BOT_USERNAME=http-bot BOT_PASSWORD=... \
 //      npx tsx --conditions=@chat/source packages/client/examples/http-bot.ts [--max N]
 import { createHttpClient, isChatError } from '@chat/client';

@@ -34,7 +34,7 @@ export interface AuthSessionEvents {
 }
 
 /**
- * Keeps an access token alive with the rotating refresh token of PROTOCOL §7: renews it before
+ * Keeps an access token alive with the rotating refresh token of docs/PROTOCOL.md#section-7: renews it before
  * it expires, on demand after a 401, and tells the app when the session is over.
  *
  * Only one refresh is ever in flight: the server treats a second use of the same refresh token

@@ -25,13 +25,13 @@ export interface ChatClientOptions {
   /** Called for every (re)connect handshake; lets the app hand out a fresh token. */
   getToken?: () => string | Promise<string>;
   /**
-   * Refreshing tokens (PROTOCOL §7): handshakes use its access token (refreshed when about to
+   * Refreshing tokens (docs/PROTOCOL.md#section-7): handshakes use its access token (refreshed when about to
    * expire), every renewal is sent on the live socket with `auth:renew`, a refused handshake
    * triggers one refresh, and when the session ends for good the client closes.
    * Takes precedence over `token`/`getToken`.
    */
   session?: AuthSession;
-  /** @default ['websocket', 'polling'] — polling needs sticky sessions (PROTOCOL §1). */
+  /** @default ['websocket', 'polling'] — polling needs sticky sessions (docs/PROTOCOL.md#section-1). */
   transports?: ('websocket' | 'polling' | 'webtransport')[];
   /** Passed to socket.io-client's `io()` last; `auth` and `autoConnect` are managed by the SDK. */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;

@@ -3,7 +3,7 @@ interface WebCryptoSubset {
   getRandomValues?: (array: Uint8Array) => Uint8Array;
 }
 
-/** A fresh idempotency key for `message:send` / POST messages (PROTOCOL §3: 1–64 chars). */
+/** A fresh idempotency key for `message:send` / POST messages (docs/PROTOCOL.md#section-3: 1–64 chars). */
 export function newClientMsgId(): string {
   // crypto.randomUUID is global in Node ≥ 19 and in browsers (secure contexts only);
   // the fallback keeps plain-http dev pages working.

@@ -1,7 +1,7 @@
 import type { ErrorBody } from './protocol-types.js';
 
 /**
- * Codes the SDK produces itself, in addition to the server's codes (PROTOCOL §1):
+ * Codes the SDK produces itself, in addition to the server's codes (docs/PROTOCOL.md#section-1):
  * - `TIMEOUT`: no acknowledgement / HTTP answer within the configured time.
  * - `DISCONNECTED`: the socket dropped while a request was in flight.
  * - `CLOSED`: the client was closed by the application.
@@ -12,7 +12,7 @@ export type ClientErrorCode = 'TIMEOUT' | 'DISCONNECTED' | 'CLOSED' | 'NETWORK' 
 
 export type ChatErrorCode = ErrorBody['code'] | ClientErrorCode;
 
-// Server codes a client may retry unchanged (PROTOCOL §1 table: RATE_LIMITED after
+// Server codes a client may retry unchanged (docs/PROTOCOL.md#section-1 table: RATE_LIMITED after
 // details.retryAfterMs, UNAVAILABLE "safe to retry"); plus the transport-level ones.
 const RETRYABLE: ReadonlySet<string> = new Set([
   'RATE_LIMITED',

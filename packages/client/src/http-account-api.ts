@@ -62,7 +62,7 @@ export class HttpAccountApi {
     return res;
   }
 
-  /** Rotates: the refresh token given stops working (PROTOCOL §7). Does not change `token`. */
+  /** Rotates: the refresh token given stops working (docs/PROTOCOL.md#section-7). Does not change `token`. */
   refresh(refreshToken: string): Promise<RefreshResponse> {
     return this.http.call('POST', '/api/auth/refresh', {
       json: { refreshToken },

@@ -26,7 +26,7 @@ export interface SendMessageInput {
 const enc = encodeURIComponent;
 
 /**
- * Typed wrapper of PROTOCOL §2. Every failure throws `ChatError`. Accounts, devices, uploads and
+ * Typed wrapper of docs/PROTOCOL.md#section-2. Every failure throws `ChatError`. Accounts, devices, uploads and
  * notifications come from HttpAccountApi; conversations and messages are here.
  */
 export class HttpClient extends HttpAccountApi {
@@ -77,7 +77,7 @@ export class HttpClient extends HttpAccountApi {
     );
   }
 
-  /** The answer's body is returned as is (PROTOCOL §2 does not fix it; expected: the conversation). */
+  /** The answer's body is returned as is (docs/PROTOCOL.md#section-2 does not fix it; expected: the conversation). */
   setRole(
     conversationId: string,
     userId: string,
@@ -92,7 +92,7 @@ export class HttpClient extends HttpAccountApi {
     );
   }
 
-  /** Mutes for yourself until an ISO time, `'forever'`, or `null` to unmute (PROTOCOL §7). */
+  /** Mutes for yourself until an ISO time, `'forever'`, or `null` to unmute (docs/PROTOCOL.md#section-7). */
   setMute(conversationId: string, mutedUntil: string | null): Promise<Conversation> {
     return this.http.call('PATCH', `/api/conversations/${enc(conversationId)}/members/me`, {
       json: { mutedUntil },
@@ -134,7 +134,7 @@ export class HttpClient extends HttpAccountApi {
     return res.messages;
   }
 
-  /** Who read / has a message (members other than its sender, PROTOCOL §7). */
+  /** Who read / has a message (members other than its sender, docs/PROTOCOL.md#section-7). */
   messageReceipts(conversationId: string, messageId: string): Promise<MessageReceiptsResponse> {
     return this.http.call(
       'GET',
@@ -142,14 +142,14 @@ export class HttpClient extends HttpAccountApi {
     );
   }
 
-  /** Every word of `q` across your conversations, newest first (PROTOCOL §7). */
+  /** Every word of `q` across your conversations, newest first (docs/PROTOCOL.md#section-7). */
   search(q: string, options: { limit?: number; cursor?: string } = {}): Promise<SearchResponse> {
     return this.http.call('GET', '/api/search', {
       query: { q, limit: options.limit, cursor: options.cursor },
     });
   }
 
-  // ---- HTTP forms of socket events (PROTOCOL §7), for bots without a socket ----
+  // ---- HTTP forms of socket events (docs/PROTOCOL.md#section-7), for bots without a socket ----
   /** Moves your read cursor forward (a lower seq is ignored); answers the cursor as stored. */
   async markRead(conversationId: string, seq: number): Promise<number> {
     const res = await this.http.call<{ readSeq: number }>(

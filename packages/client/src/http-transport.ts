@@ -22,7 +22,7 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /**
    * Refreshing tokens (an `AuthSession`): its access token is used instead of `token`, and a 401
-   * is retried once after a refresh (PROTOCOL §7).
+   * is retried once after a refresh (docs/PROTOCOL.md#section-7).
    */
   session?: TokenSource;
 }

@@ -35,7 +35,7 @@ export type {
   UserWithPresence,
 } from '@chat/protocol';
 
-/** Client → server request events (PROTOCOL §3); all take an ack. */
+/** Client → server request events (docs/PROTOCOL.md#section-3); all take an ack. */
 export type RequestEvent = keyof ClientToServerEvents;
 export type RequestPayload<E extends RequestEvent> = Parameters<ClientToServerEvents[E]>[0];
 type AckOf<E extends RequestEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];

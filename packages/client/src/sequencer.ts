@@ -8,7 +8,7 @@ export interface SequencedMessage {
 export interface SequencerOptions<M extends SequencedMessage> {
   /**
    * How long an out-of-order message may wait for the ones before it before `onGap` fires.
-   * @default 1000 (PROTOCOL §3: "calls sync when a gap does not fill within a second")
+   * @default 1000 (docs/PROTOCOL.md#section-3: "calls sync when a gap does not fill within a second")
    */
   gapTimeoutMs?: number;
   /** Called once per message, in seq order per conversation. */
@@ -48,7 +48,7 @@ interface ConversationState<M> {
 const MAX_JUMPED = 1000;
 
 /**
- * Puts live messages of each conversation in seq order (PROTOCOL §3: `message:new` from
+ * Puts live messages of each conversation in seq order (docs/PROTOCOL.md#section-3: `message:new` from
  * different nodes may arrive out of order), drops duplicates, and asks for a sync when
  * a gap stays open. Pure: no I/O, only timers.
  *

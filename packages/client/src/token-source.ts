@@ -1,6 +1,6 @@
 /**
  * Where the HTTP client and the socket get their access token when the app uses sessions with
- * refresh tokens (PROTOCOL §7). `AuthSession` is the implementation; the interface keeps
+ * refresh tokens (docs/PROTOCOL.md#section-7). `AuthSession` is the implementation; the interface keeps
  * http-client.ts free of it (AuthSession itself calls the HTTP API).
  */
 export interface TokenSource {

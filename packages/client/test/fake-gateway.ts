@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { Message } from '@chat/protocol';
 
 // A stand-in for services/gateway built on the real Socket.IO server: it speaks the
-// PROTOCOL §3 wire shapes and lets each test script the server's answers, so the SDK's
+// docs/PROTOCOL.md#section-3 wire shapes and lets each test script the server's answers, so the SDK's
 // retry/reconnect/ordering paths can be driven deterministically (crashing a real node at
 // the exact moment an ack is in flight is not). End-to-end tests against real gateways
 // live with the gateway.

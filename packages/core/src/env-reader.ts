@@ -1,5 +1,5 @@
 /**
- * Typed, collecting reader over an environment map (DESIGN decision 9). Each getter returns
+ * Typed, collecting reader over an environment map (docs/DESIGN.md#decision-9). Each getter returns
  * a value (the default, or a placeholder when the variable is bad) and records problems;
  * `done()` throws one ConfigError naming every bad variable. Pure: pass `process.env` in
  * from `main.ts`, a literal object in tests.

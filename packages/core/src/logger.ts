@@ -19,7 +19,7 @@ export interface CreateLoggerOptions {
 }
 
 /**
- * Paths never written to logs (DESIGN decision 10): credentials always, and message text
+ * Paths never written to logs (docs/DESIGN.md#decision-10): credentials always, and message text
  * (`text`, `*.text`) at every level, which is stricter than "not at info" and needs no
  * per-level logic. pino's `*` matches exactly one level of nesting.
  */

@@ -1,6 +1,6 @@
 import { LIMITS } from '@chat/protocol';
 /**
- * Offline-delivery job payloads. The job data IS the webhook body (PROTOCOL.md §5),
+ * Offline-delivery job payloads. The job data IS the webhook body (docs/PROTOCOL.md#section-5),
  * so its fields are the public contract: change them only with PROTOCOL.md.
  */
 export interface MessageDeliveryJob {
@@ -27,7 +27,7 @@ export interface NotificationDeliveryJob {
   data?: Record<string, unknown>;
 }
 
-/** A member was `@mentioned` (PROTOCOL §7); sent also when the chat is muted. */
+/** A member was `@mentioned` (docs/PROTOCOL.md#section-7); sent also when the chat is muted. */
 export interface MentionDeliveryJob {
   type: 'mention';
   /** Stable per (message, mentioned user). */

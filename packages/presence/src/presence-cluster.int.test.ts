@@ -5,7 +5,7 @@ import { createPresenceStore } from './presence-store.js';
 import * as scripts from './scripts.js';
 
 /*
- * Presence on a real Redis Cluster (issue 15): every script and multi-user pipeline with
+ * Presence on a real Redis Cluster: every script and multi-user pipeline with
  * users of many buckets (slots); CROSSSLOT would fail them. The last test checks that every
  * script of the package really ran.
  */

@@ -1,6 +1,6 @@
 import type { ErrorBody } from './errors.js';
 
-/** Ack of every client → server event: `{ ok: true, ...data }` or `{ ok: false, error }` (PROTOCOL §1). */
+/** Ack of every client → server event: `{ ok: true, ...data }` or `{ ok: false, error }` (docs/PROTOCOL.md#section-1). */
 export type AckResponse<T extends object = Record<never, never>> =
   ({ ok: true } & T) | { ok: false; error: ErrorBody };
 

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** Error codes of PROTOCOL.md §1 "Errors". The one registry: HTTP status, default message, retryability. */
+/** Error codes of docs/PROTOCOL.md#errors. The one registry: HTTP status, default message, retryability. */
 export const ErrorCodes = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

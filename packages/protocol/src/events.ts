@@ -21,7 +21,7 @@ import type {
   Reaction,
 } from './models.js';
 
-/** Client → server events (PROTOCOL §3). All take an ack. */
+/** Client → server events (docs/PROTOCOL.md#section-3). All take an ack. */
 export const ClientEvents = {
   MessageSend: 'message:send',
   MessageEdit: 'message:edit',
@@ -39,7 +39,7 @@ export const ClientEvents = {
 } as const;
 export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
 
-/** Server → client events (PROTOCOL §3) plus `server:draining` (addition, see below). */
+/** Server → client events (docs/PROTOCOL.md#section-3) plus `server:draining` (addition, see below). */
 export const ServerEvents = {
   Session: 'session',
   MessageNew: 'message:new',
@@ -62,7 +62,7 @@ const conversationRef = { conversationId: ObjectIdString };
 
 // ---- client → server payloads (validated with createValidator) ----
 
-/** `senderId`/`userId` are dropped (PROTOCOL §1: ignored); other unknown fields are rejected. */
+/** `senderId`/`userId` are dropped (docs/PROTOCOL.md#section-1: ignored); other unknown fields are rejected. */
 export const MessageSendPayload = withIgnoredKeys(
   Type.Object(
     {
@@ -250,7 +250,7 @@ export interface ErrorEvent {
   message: string;
 }
 /**
- * Addition to PROTOCOL §3: the node is shutting down (SIGTERM drain). The client should
+ * Addition to docs/PROTOCOL.md#section-3: the node is shutting down (SIGTERM drain). The client should
  * reconnect after about `reconnectAfterMs` (jittered) and `sync`; nginx sends it to
  * another node. Clients that ignore it just see a disconnect and reconnect as usual.
  */

@@ -6,7 +6,7 @@ import { Reaction } from './models.js';
 
 const closed = { additionalProperties: false } as const;
 
-// ---- HTTP forms of socket events, for bots (PROTOCOL §7) ----
+// ---- HTTP forms of socket events, for bots (docs/PROTOCOL.md#section-7) ----
 // The same fields as the socket payloads (events.ts), with the ids moved into the path.
 
 /** `POST /api/conversations/:id/read` and `…/delivered`. */

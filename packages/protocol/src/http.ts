@@ -16,7 +16,7 @@ import { DeviceName } from './sessions.js';
 import { Attachment, Conversation, Message, Notification, User } from './models.js';
 import { ObjectIdString } from './ids.js';
 
-// Request schemas of PROTOCOL §2. All closed (additionalProperties: false).
+// Request schemas of docs/PROTOCOL.md#section-2. All closed (additionalProperties: false).
 // Query strings: integers/booleans here rely on fastify's ajv `coerceTypes` (its default);
 // `default` values are applied by ajv `useDefaults` (also a fastify default).
 const closed = { additionalProperties: false } as const;
@@ -45,7 +45,7 @@ export const LoginBody = Type.Object(
 );
 export type LoginBody = Static<typeof LoginBody>;
 
-/** `refreshToken` (PROTOCOL §7): opaque, rotated by `POST /api/auth/refresh`. */
+/** `refreshToken` (docs/PROTOCOL.md#section-7): opaque, rotated by `POST /api/auth/refresh`. */
 export const AuthResponse = Type.Object({
   user: User,
   accessToken: Type.String(),
@@ -175,7 +175,7 @@ export const HistoryResponse = Type.Object({
 });
 export type HistoryResponse = Static<typeof HistoryResponse>;
 
-/** `senderId`/`userId` are dropped by createValidator (PROTOCOL §1: ignored), see markers.ts. */
+/** `senderId`/`userId` are dropped by createValidator (docs/PROTOCOL.md#section-1: ignored), see markers.ts. */
 export const PostMessageBody = withIgnoredKeys(
   Type.Object(
     {
@@ -247,7 +247,7 @@ export const NotificationsReadBody = Type.Union([
 ]);
 export type NotificationsReadBody = Static<typeof NotificationsReadBody>;
 
-/** Service-token only (PROTOCOL §5). */
+/** Service-token only (docs/PROTOCOL.md#section-5). */
 export const PostNotificationBody = Type.Object(
   {
     userId: ObjectIdString,

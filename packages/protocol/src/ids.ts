@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** MongoDB ObjectId as 24 lowercase hex chars; clients never send an ObjectId object (PROTOCOL §1). */
+/** MongoDB ObjectId as 24 lowercase hex chars; clients never send an ObjectId object (docs/PROTOCOL.md#section-1). */
 export const OBJECT_ID_PATTERN = '^[0-9a-f]{24}$';
 export const OBJECT_ID_REGEX = /^[0-9a-f]{24}$/;
 
@@ -16,7 +16,7 @@ export type ObjectIdString = Static<typeof ObjectIdString>;
 // registered, and a pattern works the same in TypeBox and in fastify's ajv.
 export const ISO_DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$';
 
-/** ISO-8601 UTC time string with `Z`, e.g. `2026-01-05T12:00:00.000Z` (PROTOCOL §1). */
+/** ISO-8601 UTC time string with `Z`, e.g. `2026-01-05T12:00:00.000Z` (docs/PROTOCOL.md#section-1). */
 export const IsoDateString = Type.String({
   pattern: ISO_DATE_PATTERN,
   description: 'ISO-8601 UTC',

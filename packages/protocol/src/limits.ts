@@ -1,10 +1,10 @@
 /**
- * Defaults of PROTOCOL.md §4 and the other numeric rules of §2–§3. Services may
+ * Defaults of docs/PROTOCOL.md#section-4 and the other numeric rules of §2–§3. Services may
  * configure several of them; schemas cap at the hard maximum (`*Max`) so a
  * configured value can only tighten them.
  */
 export const LIMITS = {
-  /** Message text, chars after trimming (PROTOCOL §3). */
+  /** Message text, chars after trimming (docs/PROTOCOL.md#section-3). */
   textMaxChars: 4000,
   attachmentsPerMessage: 10,
   /** Default members per group, including the owner. */

@@ -9,9 +9,9 @@ export const TOO_LARGE: unique symbol = Symbol.for('@chat/protocol.tooLarge');
 
 /**
  * Keys a client may send that are dropped before validation instead of rejected.
- * Used for `senderId`/`userId` on message payloads: PROTOCOL §1 says they are ignored
+ * Used for `senderId`/`userId` on message payloads: docs/PROTOCOL.md#section-1 says they are ignored
  * (the sender is always the authenticated user), while every other unknown field is
- * rejected (DESIGN decision 1).
+ * rejected (docs/DESIGN.md#decision-1).
  */
 export function withIgnoredKeys<S extends TSchema>(schema: S, keys: readonly string[]): S {
   return Object.assign(schema, { [IGNORED_KEYS]: keys });

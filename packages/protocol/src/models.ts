@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateString, ObjectIdString, Seq } from './ids.js';
 import { LIMITS } from './limits.js';
 
-// Server → client shapes of PROTOCOL §2. They are not closed (no additionalProperties:
+// Server → client shapes of docs/PROTOCOL.md#section-2. They are not closed (no additionalProperties:
 // false) so clients tolerate fields added later; fastify's serializer drops unknown ones.
 
 export const PublicUser = Type.Object({
@@ -61,7 +61,7 @@ export const Member = Type.Object({
   role: MemberRole,
   joinedAt: IsoDateString,
   user: PublicUser,
-  /** That member's cursors (PROTOCOL §7), so ticks are right after a reload. */
+  /** That member's cursors (docs/PROTOCOL.md#section-7), so ticks are right after a reload. */
   readSeq: Seq,
   deliveredSeq: Seq,
 });
@@ -73,7 +73,7 @@ export type ConversationType = Static<typeof ConversationType>;
 /**
  * `lastMessage.kind`: `text` when the message has text; otherwise the kind of its first
  * attachment; `deleted` for a delete-for-everyone tombstone; `system` for a system message
- * (PROTOCOL §7). Lets a list show "📷 Photo".
+ * (docs/PROTOCOL.md#section-7). Lets a list show "📷 Photo".
  */
 export const LastMessageKind = Type.Union([
   Type.Literal('text'),
@@ -110,7 +110,7 @@ export const Conversation = Type.Object({
   readSeq: Seq,
   /** The caller's own unread count = seq − readSeq. */
   unreadCount: Type.Integer({ minimum: 0 }),
-  /** The caller's own mute (PROTOCOL §7): an ISO time, or "forever"; absent when not muted. */
+  /** The caller's own mute (docs/PROTOCOL.md#section-7): an ISO time, or "forever"; absent when not muted. */
   mutedUntil: Type.Optional(Type.Union([IsoDateString, Type.Literal('forever')])),
 });
 export type Conversation = Static<typeof Conversation>;
@@ -168,7 +168,7 @@ export const SystemEventType = Type.Union([
 ]);
 export type SystemEventType = Static<typeof SystemEventType>;
 
-/** What a system message records (PROTOCOL §7). `actorId` did it; `userIds` it happened to. */
+/** What a system message records (docs/PROTOCOL.md#section-7). `actorId` did it; `userIds` it happened to. */
 export const SystemEvent = Type.Object({
   type: SystemEventType,
   actorId: ObjectIdString,

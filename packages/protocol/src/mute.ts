@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateString } from './ids.js';
 
-// Mute of PROTOCOL §7.
+// Mute of docs/PROTOCOL.md#section-7.
 const closed = { additionalProperties: false } as const;
 
 /** `null` unmutes; a time in the past is the same as `null`. */

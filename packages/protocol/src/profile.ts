@@ -3,7 +3,7 @@ import { DisplayName } from './fields.js';
 import { ObjectIdString } from './ids.js';
 import { User } from './models.js';
 
-// Profile of PROTOCOL §7.
+// Profile of docs/PROTOCOL.md#section-7.
 const closed = { additionalProperties: false } as const;
 
 /** `avatarAttachmentId` (your own image upload) sets the avatar; `avatarUrl: null` removes it. */
@@ -17,7 +17,7 @@ export const PatchMeBody = Type.Object(
 );
 export type PatchMeBody = Static<typeof PatchMeBody>;
 
-/** `user:updated` (PROTOCOL §7): to the users who share a conversation with them. */
+/** `user:updated` (docs/PROTOCOL.md#section-7): to the users who share a conversation with them. */
 export const UserUpdatedEvent = Type.Object({ user: User });
 export type UserUpdatedEvent = Static<typeof UserUpdatedEvent>;
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateString, ObjectIdString } from './ids.js';
 
-// "Read by" of PROTOCOL §7.
+// "Read by" of docs/PROTOCOL.md#section-7.
 const closed = { additionalProperties: false } as const;
 
 export const MessageParams = Type.Object({ id: ObjectIdString, messageId: ObjectIdString }, closed);

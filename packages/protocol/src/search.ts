@@ -4,7 +4,7 @@ import { LIMITS } from './limits.js';
 import { Message } from './models.js';
 import { SearchMessagesQuery } from './http.js';
 
-// Search across the caller's conversations (PROTOCOL §7).
+// Search across the caller's conversations (docs/PROTOCOL.md#section-7).
 const closed = { additionalProperties: false } as const;
 
 /** The per-conversation search's `q` and `limit`, plus a page cursor. */

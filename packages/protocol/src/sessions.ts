@@ -3,7 +3,7 @@ import { IsoDateString, ObjectIdString } from './ids.js';
 import { Password } from './fields.js';
 import { LIMITS } from './limits.js';
 
-// Sessions and passwords of PROTOCOL §7 (v1.1).
+// Sessions and passwords of docs/PROTOCOL.md#section-7 (v1.1).
 const closed = { additionalProperties: false } as const;
 
 /** Opaque refresh token: base64url of ≥ 32 random bytes (43 chars), capped so a huge body costs nothing. */

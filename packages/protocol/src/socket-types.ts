@@ -42,7 +42,7 @@ import type {
  *
  * The ack is typed as required so `emitWithAck` infers the response type. At runtime the
  * server must still treat both arguments as untrusted: the payload goes through
- * createValidator and the ack may be missing (then the server emits `error`, PROTOCOL §1).
+ * createValidator and the ack may be missing (then the server emits `error`, docs/PROTOCOL.md#section-1).
  */
 export interface ClientToServerEvents {
   'message:send': (payload: MessageSendPayload, ack: AckCallback<MessageAck>) => void;
@@ -77,10 +77,10 @@ export interface ServerToClientEvents {
   'conversation:updated': (payload: ConversationUpdatedEvent) => void;
   'conversation:removed': (payload: ConversationRemovedEvent) => void;
   'notification:new': (payload: NotificationNewEvent) => void;
-  /** PROTOCOL §7: a contact changed their display name or avatar. */
+  /** docs/PROTOCOL.md#section-7: a contact changed their display name or avatar. */
   'user:updated': (payload: UserUpdatedEvent) => void;
   error: (payload: ErrorEvent) => void;
-  /** Addition to PROTOCOL §3 (graceful drain), see ServerDrainingEvent. */
+  /** Addition to docs/PROTOCOL.md#section-3 (graceful drain), see ServerDrainingEvent. */
   'server:draining': (payload: ServerDrainingEvent) => void;
 }
 
@@ -102,6 +102,6 @@ export interface SocketData {
   username?: string;
   /** Access token expiry, seconds since the epoch; moved forward by `auth:renew`. */
   tokenExp: number;
-  /** Sign-in session of the token (PROTOCOL §7); its revocation disconnects the socket. */
+  /** Sign-in session of the token (docs/PROTOCOL.md#section-7); its revocation disconnects the socket. */
   sessionId?: string;
 }

@@ -5,7 +5,7 @@ export type MessageTextCheck =
   { ok: true; text: string | undefined } | { ok: false; code: ErrorCode; message: string };
 
 /**
- * PROTOCOL §3 text rule: 1–4000 chars after trimming, or absent when there are
+ * docs/PROTOCOL.md#section-3 text rule: 1–4000 chars after trimming, or absent when there are
  * attachments. Returns the trimmed text (undefined when empty and allowed).
  */
 export function checkMessageText(

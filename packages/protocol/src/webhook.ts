@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ObjectIdString } from './ids.js';
 import { LIMITS } from './limits.js';
 
-/** Headers of the offline-delivery webhook POST (PROTOCOL §5). */
+/** Headers of the offline-delivery webhook POST (docs/PROTOCOL.md#section-5). */
 export const WEBHOOK_SIGNATURE_HEADER = 'X-Chat-Signature';
 export const WEBHOOK_DELIVERY_ID_HEADER = 'X-Chat-Delivery-Id';
 /** Signature value is `sha256=<hex HMAC-SHA256 of the raw body>`. */
@@ -25,7 +25,7 @@ export const OfflineMessageWebhook = Type.Object({
 });
 export type OfflineMessageWebhook = Static<typeof OfflineMessageWebhook>;
 
-/** Body POSTed for a member `@mentioned` while offline (PROTOCOL §7), also in a muted chat. */
+/** Body POSTed for a member `@mentioned` while offline (docs/PROTOCOL.md#section-7), also in a muted chat. */
 export const OfflineMentionWebhook = Type.Object({
   type: Type.Literal('mention'),
   deliveryId: Type.String({ minLength: 1 }),

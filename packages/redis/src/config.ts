@@ -1,6 +1,6 @@
 import type { EnvReader } from '@chat/core';
 
-/** Where the cluster's Redis is: one server, or a Redis Cluster (PROTOCOL §6). */
+/** Where the cluster's Redis is: one server, or a Redis Cluster (docs/PROTOCOL.md#section-6). */
 export type RedisTopology =
   | { kind: 'single'; url: string }
   | { kind: 'cluster'; nodes: Array<{ host: string; port: number }> };

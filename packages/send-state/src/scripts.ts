@@ -106,7 +106,7 @@ return current
 
 /**
  * The next seq of a conversation for a message that is not a user's send (a system message,
- * PROTOCOL §7): the same counter as SEND_LUA, without the claim, the budget or the hand-off.
+ * docs/PROTOCOL.md#section-7): the same counter as SEND_LUA, without the claim, the budget or the hand-off.
  * KEYS: seq. Returns the seq, or -1 when the counter is missing (seed it from MongoDB first,
  * exactly as for a send).
  */

@@ -8,7 +8,7 @@ import { createSendState } from '../src/send-state.js';
 import { request } from './requests.js';
 
 /*
- * The send path on a real Redis Cluster (issue 15). A script whose keys span slots fails
+ * The send path on a real Redis Cluster. A script whose keys span slots fails
  * there with CROSSSLOT, so running each one through the code that calls it checks its hash
  * tags; the last test checks that every script of the package really ran.
  */

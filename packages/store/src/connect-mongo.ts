@@ -58,7 +58,7 @@ export interface MongoStore {
   readonly attachments: AttachmentsRepository;
   readonly notifications: NotificationsRepository;
   readonly blocks: BlocksRepository;
-  /** Sign-in sessions and their refresh tokens (PROTOCOL §7). */
+  /** Sign-in sessions and their refresh tokens (docs/PROTOCOL.md#section-7). */
   readonly sessions: SessionsRepository;
   /** Creates every index; safe to call on every start and from several nodes at once. */
   ensureIndexes(): Promise<void>;

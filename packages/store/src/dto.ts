@@ -75,7 +75,7 @@ export interface MessageDtoOptions {
   attachmentsOf?: (ids: readonly ObjectId[]) => Attachment[];
 }
 
-/** PROTOCOL §7 `kind`: like `lastMessage.kind`, a message with text is `text`, files only `file`. */
+/** docs/PROTOCOL.md#section-7 `kind`: like `lastMessage.kind`, a message with text is `text`, files only `file`. */
 function messageKindOf(doc: Pick<MessageDoc, 'kind' | 'text' | 'attachmentIds'>): MessageKind {
   if (doc.kind === 'system') return 'system';
   return doc.text === undefined && doc.attachmentIds.length > 0 ? 'file' : 'text';
@@ -210,7 +210,7 @@ export function toConversationDto(input: ConversationDtoInput): Conversation {
   };
   if (c.title !== undefined) out.title = c.title;
   if (c.avatarUrl !== undefined) out.avatarUrl = c.avatarUrl;
-  // The caller's own mute (PROTOCOL §7); one that ran out is simply not there.
+  // The caller's own mute (docs/PROTOCOL.md#section-7); one that ran out is simply not there.
   const muted = viewer?.mutedUntil;
   if (muted && muted.getTime() > Date.now())
     out.mutedUntil = muted.getTime() >= MUTED_FOREVER.getTime() ? 'forever' : iso(muted);

@@ -8,7 +8,7 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
   users: [
     { name: 'usernameLower_unique', key: { usernameLower: 1 }, unique: true },
     { name: 'displayNameLower', key: { displayNameLower: 1 } },
-    // The public avatar route asks "is this somebody's avatar" (profile, PROTOCOL §7).
+    // The public avatar route asks "is this somebody's avatar" (profile, docs/PROTOCOL.md#section-7).
     {
       name: 'avatarUrl',
       key: { avatarUrl: 1 },
@@ -26,7 +26,7 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
     { name: 'blocked_blocker', key: { blockedId: 1, blockerId: 1 } },
   ],
   conversations: [
-    // Race-free direct get-or-create (decision 3 / PROTOCOL §2 "exactly one").
+    // Race-free direct get-or-create (decision 3 / docs/PROTOCOL.md#section-2 "exactly one").
     {
       name: 'directKey_unique',
       key: { directKey: 1 },
@@ -55,7 +55,7 @@ export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
       unique: true,
       partialFilterExpression: { clientMsgId: { $type: 'string' } },
     },
-    // Search across conversations (PROTOCOL §7): one entry per (word, conversation) of a message.
+    // Search across conversations (docs/PROTOCOL.md#section-7): one entry per (word, conversation) of a message.
     {
       name: 'terms_conversation',
       key: { terms: 1, conversationId: 1 },

@@ -6,7 +6,7 @@ import type { MessageDoc } from './types.js';
 /** Finding messages by their words, always within what the viewer may see. */
 export interface MessageSearch {
   /**
-   * Search across conversations (PROTOCOL §7): messages holding every word of `terms`
+   * Search across conversations (docs/PROTOCOL.md#section-7): messages holding every word of `terms`
    * (search-terms.ts), newest first, within the given conversations and the viewer's
    * visibility (hidden for them, before their hiddenBefore, deleted). One indexed query:
    * (first word, conversation) pairs through the `terms_conversation` index.

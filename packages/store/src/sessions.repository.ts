@@ -2,7 +2,7 @@ import { ObjectId, type Collection, type Db } from 'mongodb';
 import { compact } from './util.js';
 
 /**
- * Sign-in sessions (PROTOCOL §7): one per device login, the "family" of the refresh tokens that
+ * Sign-in sessions (docs/PROTOCOL.md#section-7): one per device login, the "family" of the refresh tokens that
  * rotate through it. Revoking the session ends every token of the family at once.
  */
 export interface SessionDoc {

@@ -93,7 +93,7 @@ export interface MembershipDoc {
   deliveredAt?: Date;
   /** Messages with seq <= hiddenBefore are not served to this member (e.g. joined later). */
   hiddenBefore?: number;
-  /** Muted until then (PROTOCOL §7); "forever" is MUTED_FOREVER. No offline webhook meanwhile. */
+  /** Muted until then (docs/PROTOCOL.md#section-7); "forever" is MUTED_FOREVER. No offline webhook meanwhile. */
   mutedUntil?: Date;
 }
 
@@ -117,7 +117,7 @@ export interface MessageEditDoc {
   at: Date;
 }
 
-/** What a system message records (PROTOCOL §7); ids are users. */
+/** What a system message records (docs/PROTOCOL.md#section-7); ids are users. */
 export type SystemEventType =
   | 'member_added'
   | 'member_removed'

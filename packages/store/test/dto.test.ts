@@ -163,7 +163,7 @@ describe('toConversationDto', () => {
         role: 'owner',
         joinedAt: '2026-01-05T12:00:00.000Z',
         user: { id: a._id.toHexString(), username: 'alice', displayName: 'ALICE' },
-        // Every member's cursors (PROTOCOL §7).
+        // Every member's cursors (docs/PROTOCOL.md#section-7).
         readSeq: 4,
         deliveredSeq: 6,
       },

@@ -32,7 +32,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * A real node:http webhook receiver on 127.0.0.1 (PROTOCOL §5) that checks the signature
+ * A real node:http webhook receiver on 127.0.0.1 (docs/PROTOCOL.md#section-5) that checks the signature
  * against the raw bytes and records every request; non-JSON requests get 415.
  */
 export async function startWebhookReceiver(secret: string): Promise<WebhookReceiver> {

@@ -29,7 +29,7 @@ export interface GatewayConfig {
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
-    /** Sliding lifetime of a sign-in session / refresh token (PROTOCOL §7). @default 30 days */
+    /** Sliding lifetime of a sign-in session / refresh token (docs/PROTOCOL.md#section-7). @default 30 days */
     refreshTokenTtlSeconds: number;
     external?: { jwksUrl: string; issuer: string; audience: string };
   };
@@ -40,9 +40,9 @@ export interface GatewayConfig {
     editWindowMs: number;
   };
   realtime: { pingIntervalMs: number; pingTimeoutMs: number; maxFrameBytes: number };
-  /** Uploads and signed file URLs (issue 5). */
+  /** Uploads and signed file URLs. */
   uploads: UploadsConfig;
-  /** Presence (issue 4); prefix/TTL must match the worker's PRESENCE_PREFIX/PRESENCE_TTL_MS. */
+  /** Presence; prefix/TTL must match the worker's PRESENCE_PREFIX/PRESENCE_TTL_MS. */
   presence: {
     prefix?: string;
     /** A connection without a heartbeat for this long counts as gone. @default 45 s (+ 10 s worker sweep ≤ 60 s) */
@@ -64,7 +64,7 @@ export interface GatewayConfig {
   drainTimeoutMs: number;
   /** Addresses whose X-Forwarded-For is believed (the load balancer). */
   trustProxy: string[];
-  /** Rate limits, origins, connection and backlog limits (issue 9, docs/SECURITY.md). */
+  /** Rate limits, origins, connection and backlog limits (docs/SECURITY.md). */
   abuse: AbuseLimitsConfig;
   /** The web UI build served at `/` (WEB_DIST_DIR); none → API only. @default packages/web/dist when built */
   webDistDir?: string;

@@ -67,7 +67,7 @@ export interface DrainOptions {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * DESIGN decision 8, in order: readiness turns 503 (the balancer and new handshakes go
+ * docs/DESIGN.md#decision-8, in order: readiness turns 503 (the balancer and new handshakes go
  * elsewhere), connected clients get `server:draining` and leave with jitter, sockets
  * still here after the spread window are closed, running handlers finish (their acks
  * go out while the socket lives; their writes complete either way, so a client's resend

@@ -29,7 +29,7 @@ export const DEFAULT_UPLOAD_TYPES = [
   'audio/wav',
   'application/pdf',
   'application/zip',
-  // Office documents (issue 17), judged from their bytes like the rest and always served as
+  // Office documents, judged from their bytes like the rest and always served as
   // downloads (`Content-Disposition: attachment`, nosniff). doc/xls/ppt are OLE compound files,
   // which file-type reports only as application/x-cfb.
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',

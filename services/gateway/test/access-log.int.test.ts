@@ -2,7 +2,7 @@ import { waitFor } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoggedGateway, type LoggedGateway } from './fixtures/logged-gateway.js';
 
-/** Issue 18: one info line per HTTP response, with the route pattern and no secrets. */
+/** One info line per HTTP response, with the route pattern and no secrets. */
 const SIG = 'f00dfacef00dfacef00dfacef00dface';
 const PASSWORD = 'Access-Log-Password-0xACE';
 

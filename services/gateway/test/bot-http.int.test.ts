@@ -9,7 +9,7 @@ import {
 } from './fixtures/cluster.js';
 
 /**
- * PROTOCOL §7 "HTTP forms of socket events": a bot that speaks only HTTP can mark read,
+ * docs/PROTOCOL.md#section-7 "HTTP forms of socket events": a bot that speaks only HTTP can mark read,
  * edit, delete, react and read the edit history, with the rules of the socket events.
  * Two nodes: the HTTP call lands on one, the member's socket listens on the other.
  */
@@ -159,7 +159,7 @@ describe('HTTP for bots', () => {
       body: { text: '   ' },
     });
     expect(blank.status).toBe(400);
-    // The sender's own id in the body is ignored (PROTOCOL §1), not an error.
+    // The sender's own id in the body is ignored (docs/PROTOCOL.md#section-1), not an error.
     const withSender = await cluster.http<Message>(0, 'PATCH', `/api/messages/${message.id}`, {
       token: bot.token,
       body: { text: 'fourth', senderId: owner.id },

@@ -1,5 +1,5 @@
 /**
- * Group photo (issue 18): PATCH /api/conversations/:id { avatarAttachmentId | avatarUrl: null },
+ * Group photo: PATCH /api/conversations/:id { avatarAttachmentId | avatarUrl: null },
  * owner/admin only, from the caller's own image upload; served at /avatars/:id while the group
  * shows it; every member hears of it live (conversation:updated + an `avatar_changed` line).
  */

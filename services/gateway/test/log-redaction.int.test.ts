@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayApp } from '../src/app.js';
 import { startLoggedGateway, type LoggedGateway } from './fixtures/logged-gateway.js';
 
-/** Credentials and message text must never reach the logs (DESIGN decision 10, issue 9). */
+/** Credentials and message text must never reach the logs (docs/DESIGN.md#decision-10). */
 const PASSWORD = 'Secret-Password-0xC0FFEE';
 const TEXT = 'private-message-text-0xBEEF';
 

@@ -10,7 +10,7 @@ import {
 } from './fixtures/processes.js';
 
 /**
- * PROTOCOL §7 "Mentions": `@username` → `mentions: [userId]` among current members, a live
+ * docs/PROTOCOL.md#mentions: `@username` → `mentions: [userId]` among current members, a live
  * `mention` notification, and the `mention` webhook for a member with no connection (through
  * the real worker process and a real receiver).
  */

@@ -1,5 +1,5 @@
 /**
- * Mute (PROTOCOL §7): the member's own setting on the conversation view, and no offline
+ * Mute (docs/PROTOCOL.md#section-7): the member's own setting on the conversation view, and no offline
  * webhook while it lasts — through real gateways, the real worker process and a real receiver.
  */
 import { messageDeliveryId } from '@chat/jobs';

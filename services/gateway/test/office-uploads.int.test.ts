@@ -1,5 +1,5 @@
 /**
- * Office documents and zip archives are allowed by default (issue 17): judged from their bytes,
+ * Office documents and zip archives are allowed by default: judged from their bytes,
  * always served as downloads.
  */
 import type { Attachment } from '@chat/protocol';

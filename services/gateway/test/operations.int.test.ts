@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
 import { startProcessNode, type ProcessNode } from './fixtures/processes.js';
 
-/* Issue 6: /metrics, graceful drain (in-flight acks finish), Redis outage → UNAVAILABLE and recovery. */
+/* Operations (metrics, drain, outages): /metrics, graceful drain (in-flight acks finish), Redis outage → UNAVAILABLE and recovery. */
 
 let cluster: TestCluster;
 const processNodes: ProcessNode[] = [];

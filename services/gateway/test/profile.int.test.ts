@@ -1,4 +1,4 @@
-/** Profile (PROTOCOL §7): display name and avatar, live to contacts, avatars served publicly. */
+/** Profile (docs/PROTOCOL.md#section-7): display name and avatar, live to contacts, avatars served publicly. */
 import type { Conversation, User } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -236,7 +236,7 @@ describe('connections', () => {
   });
 });
 
-describe('login and register (PROTOCOL §4)', () => {
+describe('login and register (docs/PROTOCOL.md#section-4)', () => {
   it('brute force on one account is limited; an unknown user gets the same answer as a wrong password', async () => {
     const ip = freshIp();
     const victim = await register(name('victim'));
@@ -329,7 +329,7 @@ describe('HTTP requests', () => {
     expect(Number(last?.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
-  it('the HTTP forms of socket events (bots, PROTOCOL §7) draw from the same per-user limit', async () => {
+  it('the HTTP forms of socket events (bots, docs/PROTOCOL.md#section-7) draw from the same per-user limit', async () => {
     const bot = await register(name('bot'));
     const group = await cluster.http<Conversation>(0, 'POST', '/api/conversations/group', {
       token: bot.token,

@@ -1,5 +1,5 @@
 /**
- * Receipts after a reload (PROTOCOL §7): every member's cursors in the conversation DTO, and
+ * Receipts after a reload (docs/PROTOCOL.md#section-7): every member's cursors in the conversation DTO, and
  * "read by" per message, on two real nodes sharing Redis and Mongo.
  */
 import type { Conversation } from '@chat/protocol';

@@ -16,7 +16,7 @@ import {
 import { startReceiver, startWorker, type WebhookReceiver } from './fixtures/processes.js';
 
 /*
- * The core of the product on every Redis it supports (issue 15): one Redis with the classic
+ * The core of the product on every Redis it supports: one Redis with the classic
  * adapter, one Redis with the sharded adapter, and a real Redis Cluster (3 masters + 3
  * replicas, sharded adapter, every key through hash-tagged slots). Three gateways and the
  * real worker share it; clients sit on different nodes.

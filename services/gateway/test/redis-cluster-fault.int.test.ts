@@ -14,7 +14,7 @@ import {
 } from './fixtures/cluster.js';
 
 /*
- * Issue 15's fault test: a Redis Cluster master is SIGKILLed while three gateways carry
+ * Redis Cluster and the sharded adapter fault test: a Redis Cluster master is SIGKILLed while three gateways carry
  * traffic. Clients behave like the SDK: a send without an ok ack is resent with the same
  * clientMsgId. After the failover every acknowledged message is stored exactly once, every
  * member can read all of them, presence is right again and the nodes need no restart.

@@ -1,5 +1,5 @@
 /**
- * `GET /api/search` (PROTOCOL §7) on two real nodes: every word of the query across the
+ * `GET /api/search` (docs/PROTOCOL.md#section-7) on two real nodes: every word of the query across the
  * caller's conversations, with the visibility rules of history, paged; and the measurement the
  * issue asks for (10,000 messages × 100 conversations) against a query that must scan.
  */

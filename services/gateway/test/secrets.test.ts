@@ -53,7 +53,7 @@ describe('JWT_SECRET in production', () => {
 });
 
 describe('abuse limits config', () => {
-  it('defaults are the limits of PROTOCOL §4', () => {
+  it('defaults are the limits of docs/PROTOCOL.md#section-4', () => {
     const { abuse } = loadGatewayConfig(base);
     expect(abuse.socket.burst).toBe(LIMITS.socketEventsBurst);
     expect(abuse.socket.perSecond).toBe(LIMITS.socketEventsPerSecond);

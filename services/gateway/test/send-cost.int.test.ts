@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroup, sendText, startTestCluster, type TestCluster } from './fixtures/cluster.js';
 
 /**
- * Issue 18 must not make a plain send dearer (issue 14: one script + one batched insert):
+ * Mentions, system messages and HTTP for bots must not make a plain send dearer (One script + one batched insert):
  * mentions cost one users query only for texts with an `@name`. Counted by the MongoDB server
  * itself (serverStatus `metrics.commands`), as the bench does.
  */

@@ -1,5 +1,5 @@
 /**
- * Sign-in sessions of PROTOCOL §7 on two real nodes sharing one Redis and one Mongo: refresh
+ * Sign-in sessions of docs/PROTOCOL.md#section-7 on two real nodes sharing one Redis and one Mongo: refresh
  * rotation and reuse detection, the devices list, revocation that disconnects a device's
  * sockets on another node, password change, logout, and the SDK keeping a session alive past
  * a short access-token lifetime (ACCESS_TOKEN_TTL_SECONDS=10 for this file).

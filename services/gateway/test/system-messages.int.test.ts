@@ -12,7 +12,7 @@ import {
 } from './fixtures/cluster.js';
 
 /**
- * PROTOCOL §7 "system messages": membership and group changes are messages of kind "system"
+ * docs/PROTOCOL.md#section-7 "system messages": membership and group changes are messages of kind "system"
  * with a seq from the same counter as sends, delivered by message:new and served by sync.
  */
 let cluster: TestCluster;

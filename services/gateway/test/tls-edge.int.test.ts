@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDirect, sendText, startTestCluster, type TestCluster } from './fixtures/cluster.js';
 
 /*
- * TLS at the edge (issue 15): the real nginx terminates HTTPS/WSS with a certificate from a
+ * TLS at the edge: the real nginx terminates HTTPS/WSS with a certificate from a
  * directory (as compose mounts it) and redirects plain HTTP; socket.io-client talks wss://
  * through it to two gateways.
  */

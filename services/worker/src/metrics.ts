@@ -9,7 +9,7 @@ export interface WorkerMetrics {
   readonly handoffProcessed: Counter;
   /** Hand-off entries whose message was never stored (the send failed after its script). */
   readonly handoffDropped: Counter;
-  /** Offline members who got no webhook because they muted the conversation (PROTOCOL §7). */
+  /** Offline members who got no webhook because they muted the conversation (docs/PROTOCOL.md#section-7). */
   readonly handoffMuted: Counter;
   /** Entries in the hand-off stream, set at scrape time. */
   readonly handoffBacklog: Gauge;

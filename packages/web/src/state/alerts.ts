@@ -1,9 +1,9 @@
 import type { Conversation, Message } from '@chat/client';
 
 /**
- * What tells a person that a message arrived while they were not looking (issue 17): the tab
+ * What tells a person that a message arrived while they were not looking: the tab
  * title count, a desktop notification and a short sound. A muted conversation raises none of
- * them (PROTOCOL §7) and does not count in the title.
+ * them (docs/PROTOCOL.md#section-7) and does not count in the title.
  */
 const SOUND_KEY = 'chat.sound';
 const TITLE = 'Chat';
@@ -84,7 +84,7 @@ export interface AlertContext {
   /** Who sent it, as the list shows them. */
   senderName: string;
   title: string;
-  /** The message names this user: it alerts even in a muted chat (PROTOCOL §7). */
+  /** The message names this user: it alerts even in a muted chat (docs/PROTOCOL.md#section-7). */
   mentionsMe: boolean;
   onOpen: () => void;
 }

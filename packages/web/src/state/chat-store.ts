@@ -76,7 +76,7 @@ export class ChatStore {
   /**
    * Restores the tab's session after a reload. The tokens live in sessionStorage: one tab is one
    * device session, so two tabs never race to rotate the same refresh token (a second use of
-   * one revokes the session, PROTOCOL §7).
+   * one revokes the session, docs/PROTOCOL.md#section-7).
    */
   async resume(): Promise<boolean> {
     const raw = sessionStorage.getItem(SESSION_KEY);
@@ -393,7 +393,7 @@ export class ChatStore {
     });
   }
 
-  /** PROTOCOL §7: `until` an ISO time, 'forever', or null to unmute. */
+  /** docs/PROTOCOL.md#section-7: `until` an ISO time, 'forever', or null to unmute. */
   async setMute(conversationId: string, until: string | null): Promise<void> {
     try {
       this.upsertConversation(await this.http.setMute(conversationId, until));
@@ -406,7 +406,7 @@ export class ChatStore {
     return this.state.blocked[userId] === true;
   }
 
-  /** Block or unblock (PROTOCOL §2): either way, neither side can send in the direct chat. */
+  /** Block or unblock (docs/PROTOCOL.md#section-2): either way, neither side can send in the direct chat. */
   async setBlocked(userId: string, blocked: boolean): Promise<void> {
     try {
       if (blocked) await this.http.block(userId);
@@ -418,7 +418,7 @@ export class ChatStore {
     }
   }
 
-  /** Owner: make a member an admin or back (PROTOCOL §2); the answer may not carry the group. */
+  /** Owner: make a member an admin or back (docs/PROTOCOL.md#section-2); the answer may not carry the group. */
   async setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<void> {
     const c = await this.http.setRole(conversationId, userId, role);
     this.upsertConversation(c?.members ? c : await this.http.getConversation(conversationId));

@@ -1,7 +1,7 @@
 import type { ChatClient, Message } from '@chat/client';
 import type { ChatStore } from './chat-store.js';
 
-/** A `typing: start` expires by itself after 6 s (PROTOCOL §3). */
+/** A `typing: start` expires by itself after 6 s (docs/PROTOCOL.md#section-3). */
 const TYPING_TTL_MS = 6000;
 
 function replaceMessage(store: ChatStore, message: Message): void {

@@ -9,7 +9,7 @@ export function mergeMessages(list: readonly Message[], incoming: readonly Messa
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** Most recent activity first (PROTOCOL §2 order of the list). */
+/** Most recent activity first (docs/PROTOCOL.md#section-2 order of the list). */
 export function activityOf(c: Conversation): string {
   return c.lastMessage?.createdAt ?? c.createdAt;
 }
@@ -76,7 +76,7 @@ export function applyMessage(s: AppState, m: Message, me: string | undefined): P
       [m.conversationId]: { ...list, items: mergeMessages(list.items, [m]) },
     },
   };
-  // PROTOCOL §3: sending moves the sender's own read cursor to that message, and the
+  // docs/PROTOCOL.md#section-3: sending moves the sender's own read cursor to that message, and the
   // server sends no receipt for that move; the message itself is the receipt.
   const senderCursor = s.cursors[m.conversationId]?.[m.senderId];
   if (!mine && (senderCursor?.readSeq ?? 0) < m.seq) {

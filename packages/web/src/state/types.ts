@@ -7,7 +7,7 @@ import type {
   User,
 } from '@chat/client';
 
-/** `message.replyTo` (PROTOCOL §2). */
+/** `message.replyTo` (docs/PROTOCOL.md#section-2). */
 export type ReplyPreview = NonNullable<Message['replyTo']>;
 
 export interface MessageList {

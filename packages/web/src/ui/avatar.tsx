@@ -29,7 +29,7 @@ export function Avatar(props: {
   size?: number;
   online?: boolean;
   group?: boolean;
-  /** A picture (the user's avatar, PROTOCOL §7) instead of initials. */
+  /** A picture (the user's avatar, docs/PROTOCOL.md#section-7) instead of initials. */
   url?: string | undefined;
 }) {
   const size = props.size ?? 44;

@@ -4,7 +4,7 @@ import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
 import { LoadStatus, stamp } from './message-info.js';
 
-/** The earlier versions of an edited message (GET /api/messages/:id/edits, PROTOCOL §7). */
+/** The earlier versions of an edited message (GET /api/messages/:id/edits, docs/PROTOCOL.md#section-7). */
 export function EditHistory(props: { store: ChatStore; message: Message; onClose: () => void }) {
   const { store, message } = props;
   const [edits, setEdits] = useState<MessageEdit[]>();

@@ -1,6 +1,6 @@
 import type { Conversation, User } from '@chat/client';
 
-// Intl without a timeZone option formats in the viewer's own zone (PROTOCOL §1: clients convert).
+// Intl without a timeZone option formats in the viewer's own zone (docs/PROTOCOL.md#section-1: clients convert).
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
 const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });

@@ -36,7 +36,7 @@ export function GroupPanel({
         store.upsertConversation(await store.http.patchConversation(c.id, { title: title.trim() })),
       );
   };
-  /** PROTOCOL §7 (group photo): the caller's own image upload, or null to remove it. */
+  /** docs/PROTOCOL.md#section-7 (group photo): the caller's own image upload, or null to remove it. */
   const setPhoto = (photo: File | null) =>
     void run(async () => {
       const patch = photo

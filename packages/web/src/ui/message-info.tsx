@@ -4,7 +4,7 @@ import { describeError, type ChatStore } from '../state/chat-store.js';
 import { Dialog } from './dialog.js';
 import { formatListStamp, formatTime, nameOf } from './format.js';
 
-/** "Read by" of a group message (GET …/receipts, PROTOCOL §7). */
+/** "Read by" of a group message (GET …/receipts, docs/PROTOCOL.md#section-7). */
 export function MessageInfo(props: {
   store: ChatStore;
   conversation: Conversation;

@@ -15,7 +15,7 @@ export const QUICK_EMOJI = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 export type Status = 'pending' | 'failed' | 'sent' | 'delivered' | 'read';
 
 /**
- * Own-message status from the other members' cursors (PROTOCOL §3: status is derived): the
+ * Own-message status from the other members' cursors (docs/PROTOCOL.md#section-3: status is derived): the
  * larger of what the conversation carried when it was loaded (§7, so a reload keeps the ticks)
  * and what live `receipt` events said since.
  */
@@ -127,7 +127,7 @@ export function MessageItem({
   const [showInfo, setShowInfo] = useState(false);
   const [showEdits, setShowEdits] = useState(false);
   const myRole = conversation.members.find((x) => x.userId === me)?.role;
-  // An owner or admin may take anyone's message down in a group (PROTOCOL §2).
+  // An owner or admin may take anyone's message down in a group (docs/PROTOCOL.md#section-2).
   const canDeleteForEveryone =
     mine || (conversation.type === 'group' && (myRole === 'owner' || myRole === 'admin'));
   const sender = conversation.members.find((x) => x.userId === m.senderId)?.user;

@@ -3,7 +3,7 @@ import type { SearchResult } from '@chat/client';
 import { describeError, type ChatStore } from '../state/chat-store.js';
 import { formatListStamp, nameOf, titleOf } from './format.js';
 
-/** Debounced `GET /api/search` (PROTOCOL §7). */
+/** Debounced `GET /api/search` (docs/PROTOCOL.md#section-7). */
 function useMessageSearch(store: ChatStore, query: string) {
   const [state, setState] = useState<{ results: SearchResult[]; error?: string; busy: boolean }>({
     results: [],

@@ -11,7 +11,7 @@ const CHOICES: ReadonlyArray<{ label: string; until: () => string }> = [
   { label: 'Until I turn it back on', until: () => 'forever' },
 ];
 
-/** The chat header's mute button (PROTOCOL §7). */
+/** The chat header's mute button (docs/PROTOCOL.md#section-7). */
 export function MuteMenu({
   store,
   conversation: c,

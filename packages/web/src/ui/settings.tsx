@@ -66,7 +66,7 @@ function Alerts() {
   );
 }
 
-/** Signed-in devices (revoke one / all others) and the password (PROTOCOL §7). */
+/** Signed-in devices (revoke one / all others) and the password (docs/PROTOCOL.md#section-7). */
 export function SettingsDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
   return (
     <Dialog title="Settings" onClose={onClose} wide>

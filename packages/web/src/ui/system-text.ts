@@ -18,7 +18,7 @@ function ownerText(c: Conversation, heir: string | undefined, me: string | undef
   return `${heir ? who(c, heir, me, true) : 'Someone'} is now the owner`;
 }
 
-/** The sentence of a system message (PROTOCOL §7), e.g. "Ann Lee added Bob Kumar". */
+/** The sentence of a system message (docs/PROTOCOL.md#section-7), e.g. "Ann Lee added Bob Kumar". */
 export function systemText(c: Conversation, e: SystemEvent, me: string | undefined): string {
   const actor = who(c, e.actorId, me, true);
   const users = (e.userIds ?? []).map((id) => who(c, id, me));

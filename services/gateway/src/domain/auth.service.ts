@@ -86,7 +86,7 @@ export function createAuthService({
       }
     },
 
-    /** Same answer, and about the same time, whether the user exists or not (PROTOCOL §2). */
+    /** Same answer, and about the same time, whether the user exists or not (docs/PROTOCOL.md#section-2). */
     async login(
       input: { username: string; password: string },
       deviceName: string,
@@ -102,7 +102,7 @@ export function createAuthService({
     },
 
     /**
-     * PROTOCOL §7: every other session of the user ends. A wrong current password is
+     * docs/PROTOCOL.md#section-7: every other session of the user ends. A wrong current password is
      * FORBIDDEN (the caller is authenticated; 401 would read as "your token is bad").
      */
     async changePassword(

@@ -19,7 +19,7 @@ export interface MemberView {
 /**
  * Access rule shared by every conversation-scoped request: the conversation exists, is
  * open, and the caller is a member. Anything else is NOT_FOUND, so outsiders cannot
- * even learn that a conversation exists (PROTOCOL §1).
+ * even learn that a conversation exists (docs/PROTOCOL.md#section-1).
  */
 export async function requireMember(
   store: MongoStore,

@@ -28,7 +28,7 @@ export interface ConversationsServiceOptions {
   onAccessChanged?: (conversationId: ObjectId) => Promise<void>;
   /** The Redis seq counters: DTOs count what MongoDB's written-behind seq does not have yet. */
   counters?: CounterReader;
-  /** Called after users were added to a group by someone else (notifications, issue 4). */
+  /** Called after users were added to a group by someone else (notifications). */
   onMembersAdded?: (input: {
     conversation: ConversationDoc;
     addedBy: ObjectId;

@@ -53,7 +53,7 @@ interface VisibleMessage {
 }
 
 /**
- * Edit, delete (for me / for everyone) and reactions (PROTOCOL §3). A message the caller
+ * Edit, delete (for me / for everyone) and reactions (docs/PROTOCOL.md#section-3). A message the caller
  * cannot see — not a member, deleted "for me", before their hiddenBefore — is NOT_FOUND,
  * exactly like a missing one, so ids reveal nothing.
  */
@@ -179,7 +179,7 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
     },
 
     /**
-     * Earlier versions, oldest first, for a member who can see the message (PROTOCOL §7);
+     * Earlier versions, oldest first, for a member who can see the message (docs/PROTOCOL.md#section-7);
      * `editedAt` is when that version was written. A tombstone has none: deleting for
      * everyone removes them from the document too.
      */

@@ -7,7 +7,7 @@ import { hex, oid } from './ids.js';
 export type MessageReceiptsService = ReturnType<typeof createMessageReceiptsService>;
 
 /**
- * "Read by" of PROTOCOL §7, derived from the members' cursors (DESIGN decision 4): no
+ * "Read by" of docs/PROTOCOL.md#section-7, derived from the members' cursors (docs/DESIGN.md#decision-4): no
  * per-message receipt documents. A cursor keeps only the time of its last move, so `at` is
  * that time: exact for the newest message a member read, "no later than" for older ones.
  * Members who joined after the message was sent are left out: their cursors start at the

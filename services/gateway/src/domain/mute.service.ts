@@ -9,7 +9,7 @@ import type { CounterReader } from './send/latest-seq.js';
 export type MuteService = ReturnType<typeof createMuteService>;
 
 /**
- * Per-member mute (PROTOCOL §7). It is the member's own setting: only their view carries it,
+ * Per-member mute (docs/PROTOCOL.md#section-7). It is the member's own setting: only their view carries it,
  * and only their other devices hear of it (`conversation:updated` to their own sockets). The
  * worker reads it when it hands a message to the offline pipeline (services/worker handoff).
  */

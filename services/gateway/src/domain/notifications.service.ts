@@ -31,7 +31,7 @@ export type NotificationsService = ReturnType<typeof createNotificationsService>
 
 /** `type` of the notification a user gets when someone adds them to a group. */
 export const MEMBER_ADDED_TYPE = 'conversation.member_added';
-/** `type` of the notification of an `@mention` (PROTOCOL §7). */
+/** `type` of the notification of an `@mention` (docs/PROTOCOL.md#section-7). */
 export const MENTION_TYPE = 'mention';
 
 /** The offline job of a stored notification: generic, unless it has a webhook form of its own. */
@@ -64,7 +64,7 @@ function offlineJobOf(doc: NotificationDoc): OfflineDeliveryJob {
 }
 
 /**
- * PROTOCOL §2 "Notifications": stored first (GET finds it whatever happens next), then
+ * docs/PROTOCOL.md#notifications: stored first (GET finds it whatever happens next), then
  * pushed to every online device, and handed to the offline pipeline (§5) for users with
  * no live connection. The job id is derived from the notification id, so a repeat never
  * delivers twice.

@@ -17,7 +17,7 @@ export interface PresenceServiceOptions {
 export type PresenceService = ReturnType<typeof createPresenceService>;
 
 /**
- * Presence transitions and who hears about them (DESIGN decision 6). Redis holds the
+ * Presence transitions and who hears about them (docs/DESIGN.md#decision-6). Redis holds the
  * truth (@chat/presence); this decides when to tell, and tells only the people who share
  * a conversation with the user, through one emit to all their conversation rooms.
  * Crashed nodes and lost networks are the worker's sweep; clean disconnects are here.
@@ -112,7 +112,7 @@ export function createPresenceService(options: PresenceServiceOptions) {
     },
 
     /**
-     * PROTOCOL §3 `presence:query`: anyone may ask about any ids; the answer reveals only
+     * docs/PROTOCOL.md#section-3 `presence:query`: anyone may ask about any ids; the answer reveals only
      * online/lastSeen/devices. lastSeen falls back to Mongo when Redis lost it.
      */
     async query(userIds: string[]): Promise<Presence[]> {

@@ -14,7 +14,7 @@ export interface ProfileServiceOptions {
 }
 
 /**
- * Display name and avatar (PROTOCOL §7). The avatar is one of the caller's own image uploads
+ * Display name and avatar (docs/PROTOCOL.md#section-7). The avatar is one of the caller's own image uploads
  * (avatars.ts). Contacts (everyone sharing a conversation) get `user:updated` through their
  * conversation rooms.
  */

@@ -7,7 +7,7 @@ import { latestSeqOf, type CounterReader } from './send/latest-seq.js';
 export type ReceiptsService = ReturnType<typeof createReceiptsService>;
 
 /**
- * DESIGN decision 4: receipts are per-member cursors that only move forward. A seq
+ * docs/DESIGN.md#decision-4: receipts are per-member cursors that only move forward. A seq
  * beyond the conversation's latest is clamped (a client cannot pre-read the future),
  * and a lower one is accepted and ignored. Only real moves are broadcast.
  */

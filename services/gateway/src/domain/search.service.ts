@@ -15,7 +15,7 @@ export type SearchService = ReturnType<typeof createSearchService>;
 const MAX_QUERY_TERMS = 8;
 
 /**
- * `GET /api/search` (PROTOCOL §7): every word of the query, across the caller's conversations,
+ * `GET /api/search` (docs/PROTOCOL.md#section-7): every word of the query, across the caller's conversations,
  * newest first, with the visibility rules of history: only conversations the caller is a member
  * of now (a removed member's old ones are gone with the membership), not closed groups, nothing
  * before their hiddenBefore, nothing they deleted for themselves, no tombstones.

@@ -15,7 +15,7 @@ export interface SyncResult {
   /** Conversations of the user that the client did not name in its cursors (joined meanwhile). */
   changed: Conversation[];
   /**
-   * Addition to PROTOCOL §3: cursors naming conversations the user no longer belongs to
+   * Addition to docs/PROTOCOL.md#section-3: cursors naming conversations the user no longer belongs to
    * (removed, left, or the group was closed while the client was away).
    */
   removed: string[];

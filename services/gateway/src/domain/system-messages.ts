@@ -23,7 +23,7 @@ export type PostSystemMessage = (
 ) => Promise<Message | undefined>;
 
 /**
- * System messages (PROTOCOL §7: "Ann added Bob"): stored as `kind: 'system'` messages with a
+ * System messages (docs/PROTOCOL.md#section-7: "Ann added Bob"): stored as `kind: 'system'` messages with a
  * seq from the SAME Redis counter as user sends (@chat/send-state NEXT_SEQ_LUA), so they take
  * their place in the one order every member displays, and the unique (conversationId, seq)
  * index guards them exactly like sends: a missing counter is seeded from MongoDB, a counter

@@ -24,7 +24,7 @@ export type TypingService = ReturnType<typeof createTypingService>;
 const ACTIVE_MARGIN_MS = 5000;
 
 /**
- * typing:start / typing:stop (PROTOCOL §3). Both live in Redis so a user typing on two
+ * typing:start / typing:stop (docs/PROTOCOL.md#section-3). Both live in Redis so a user typing on two
  * devices behind two nodes is throttled and expired once: every start writes its own
  * token, and only the node whose token is still there when its timer fires relays `stop`.
  */
@@ -79,7 +79,7 @@ export function createTypingService(options: TypingServiceOptions) {
       relay(userId, conversationId, 'stop');
     } catch (err) {
       // Redis is unreachable (or this node is closing): the adapter could not publish a stop
-      // either, and clients expire a start by themselves after 6 s (PROTOCOL §3).
+      // either, and clients expire a start by themselves after 6 s (docs/PROTOCOL.md#section-3).
       logger.warn({ err, userId, conversationId }, 'typing: expiry check failed');
     }
   }

@@ -52,7 +52,7 @@ export function kindOf(mime: string): AttachmentKind {
 const baseType = (mime: string): string => mime.split(';')[0]?.trim().toLowerCase() ?? '';
 
 /**
- * Uploads (PROTOCOL §2 Uploads): bytes streamed to storage under a random name, the type
+ * Uploads (docs/PROTOCOL.md#section-2 Uploads): bytes streamed to storage under a random name, the type
  * judged from the bytes against the allow-list, then an attachment record owned by the
  * uploader. Shared by POST /api/uploads and the `file:upload` socket event.
  */

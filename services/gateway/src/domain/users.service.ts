@@ -3,7 +3,7 @@ import type { User, UserWithPresence } from '@chat/protocol';
 import { toUserDto, type MongoStore, type ObjectId } from '@chat/store';
 import { hex, oid } from './ids.js';
 
-/** Presence lookup; the Redis presence store implements it (issue 4). */
+/** Presence lookup; the Redis presence store implements it. */
 export interface PresenceReader {
   query(
     userIds: string[],

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 const OPERATIONAL = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * One line per HTTP response (issue 18), at info. It names the route PATTERN
+ * One line per HTTP response, at info. It names the route PATTERN
  * (`/files/:id/:name`), never `request.url`: a signed file URL's query string is a bearer
  * credential, and ids in paths say nothing the pattern does not. No headers are logged, so no
  * Authorization or cookie can leak; `userId` is the authenticated user when there is one.

@@ -22,7 +22,7 @@ function bearer(request: FastifyRequest): string {
   return match[1];
 }
 
-/** onRequest hook for every `/api` route except `/api/auth/*` (PROTOCOL §1). */
+/** onRequest hook for every `/api` route except `/api/auth/*` (docs/PROTOCOL.md#section-1). */
 export function authenticate(auth: AuthService, accept: 'user' | 'service' = 'user') {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const { principal, identity } = await auth.identify(bearer(request));

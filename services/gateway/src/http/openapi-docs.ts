@@ -31,7 +31,7 @@ export interface RouteDoc {
 }
 
 /**
- * Summaries and response bodies of PROTOCOL §2, keyed `METHOD url`. They live here, not in
+ * Summaries and response bodies of docs/PROTOCOL.md#section-2, keyed `METHOD url`. They live here, not in
  * the route options, because a `response` schema in a route would also change how fastify
  * serializes the answer; the OpenAPI document only needs to describe it.
  */

@@ -44,7 +44,7 @@ function responsesOf(key: string): Schema {
         : { description: 'Success', ...body };
   }
   responses['4XX'] = {
-    description: 'Error (PROTOCOL §1: `{ error: { code, message, details? } }`)',
+    description: 'Error (docs/PROTOCOL.md#section-1: `{ error: { code, message, details? } }`)',
     ...ERROR_RESPONSE,
   };
   return responses;
@@ -63,7 +63,7 @@ export const openApi = fp(async (app: FastifyInstance, options: { version: strin
         title: 'Chat cluster API',
         version: options.version,
         description:
-          'HTTP API of PROTOCOL.md §2. Realtime events (Socket.IO, path /socket.io) are described in PROTOCOL.md §3.',
+          'HTTP API of docs/PROTOCOL.md#section-2. Realtime events (Socket.IO, path /socket.io) are described in docs/PROTOCOL.md#section-3.',
       },
       tags: TAGS,
       components: {

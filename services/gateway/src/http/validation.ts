@@ -5,7 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
 
 /**
- * DESIGN decision 1: HTTP bodies go through the same compiled TypeBox validator as socket
+ * docs/DESIGN.md#decision-1: HTTP bodies go through the same compiled TypeBox validator as socket
  * payloads (unknown fields rejected, `$` keys and prototype keys refused, oversize text
  * → PAYLOAD_TOO_LARGE), instead of fastify's ajv defaults, which silently strip unknown
  * fields. Query strings and params arrive as strings and are converted first.

@@ -7,7 +7,7 @@ import { createOriginCheck } from './origin.js';
 import { createRateLimits } from './rate-limits.js';
 import { createSocketGuard } from './socket-guard.js';
 
-/** Everything of issue 9 built from the deps, so app.ts wires it in a few lines. */
+/** Everything of the abuse limits built from the deps, so app.ts wires it in a few lines. */
 export function createAbuseGuards(deps: GatewayDeps) {
   const { config, logger } = deps;
   const limits = config.abuse;

@@ -24,7 +24,7 @@ export function installHttpLimits(app: FastifyInstance, options: HttpLimitsOptio
   const { rateLimits, logger } = options;
 
   void app.register(helmet, {
-    // upgrade-insecure-requests would break the plain-HTTP local cluster (PROTOCOL §6).
+    // upgrade-insecure-requests would break the plain-HTTP local cluster (docs/PROTOCOL.md#section-6).
     contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
     crossOriginEmbedderPolicy: false,
   });

@@ -1,7 +1,7 @@
 import type { EnvReader } from '@chat/core';
 import { LIMITS } from '@chat/protocol';
 
-/** Abuse limits (PROTOCOL §4 defaults); every number comes from the environment. */
+/** Abuse limits (docs/PROTOCOL.md#section-4 defaults); every number comes from the environment. */
 export interface AbuseLimitsConfig {
   socket: {
     /** Token bucket per socket. @default 20 burst, 10/s sustained */

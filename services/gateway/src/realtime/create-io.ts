@@ -187,7 +187,7 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
     const timer = expiryTimers.get(socket);
     if (timer) clearTimeout(timer);
   }
-  /** PROTOCOL §3: an expired token disconnects the socket unless `auth:renew` came first. */
+  /** docs/PROTOCOL.md#section-3: an expired token disconnects the socket unless `auth:renew` came first. */
   function armExpiry(socket: ChatSocket) {
     clearExpiry(socket);
     const remaining = socket.data.tokenExp * 1000 - Date.now();

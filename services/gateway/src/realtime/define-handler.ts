@@ -26,7 +26,7 @@ export type HandlerObserver = (event: ClientEventName) => (result: string) => vo
  * The one ack wrapper (STYLE.md): validates the payload with the protocol's compiled
  * schema before any Redis/Mongo work, runs the handler, and answers `{ ok, ... }`.
  * Throws become `{ ok: false, error }`; without an ack callback the failure is emitted
- * as `error` to that socket (PROTOCOL §1: nothing fails silently). A bad payload never
+ * as `error` to that socket (docs/PROTOCOL.md#section-1: nothing fails silently). A bad payload never
  * breaks the socket.
  */
 export function defineHandler<S extends TSchema, R extends object>(

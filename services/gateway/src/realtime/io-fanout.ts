@@ -30,7 +30,7 @@ const emit = (operator: unknown, event: string, payload: unknown): void => {
 /**
  * Fanout over Socket.IO rooms. With the Redis adapter, `to()` broadcasts and
  * `socketsJoin`/`socketsLeave` reach every node, so membership changes apply
- * cluster-wide without any userId→socket map (DESIGN decision 2).
+ * cluster-wide without any userId→socket map (docs/DESIGN.md#decision-2).
  *
  * Direct messages on the sharded adapter go to user rooms, one channel per user, so Redis
  * sends a message only to the nodes holding the recipient's sockets (docs/SCALING.md). The

@@ -39,7 +39,7 @@ interface Outcome {
 }
 
 /**
- * The offline hand-off of PROTOCOL §5, off the sending node's hot path: every send appends one
+ * The offline hand-off of docs/PROTOCOL.md#section-5, off the sending node's hot path: every send appends one
  * entry to a Redis stream inside its send script (@chat/send-state), and this loop finds, per
  * batch of entries, the members with no live connection anywhere and queues one webhook job
  * each (unless they muted the conversation). Per batch: one presence script, and only when
@@ -73,7 +73,7 @@ export function createMessageHandoff(options: MessageHandoffOptions) {
   }
 
   /**
-   * Offline members who muted the conversation get no webhook (PROTOCOL §7). One MongoDB query
+   * Offline members who muted the conversation get no webhook (docs/PROTOCOL.md#section-7). One MongoDB query
    * per batch, and only for the pairs already found offline: a batch where everyone is online
    * costs nothing more. Mentions (which §7 lets through a mute) do not exist yet.
    */

@@ -5,7 +5,7 @@ import { LIMITS } from '@chat/protocol';
 const MAX_NAMES = 50;
 
 // `@` at the start or after a character that cannot be part of a username (so e-mail
-// addresses do not mention anyone), then a username (PROTOCOL §2: [a-z0-9_.-], 3–32).
+// addresses do not mention anyone), then a username (docs/PROTOCOL.md#section-2: [a-z0-9_.-], 3–32).
 const MENTION = new RegExp(
   `(?:^|[^a-z0-9_.@-])@([a-z0-9_.-]{${LIMITS.usernameMinChars},${LIMITS.usernameMaxChars}})`,
   'gi',
@@ -30,7 +30,7 @@ export function mentionedNames(text: string): string[] {
 /**
  * The users a text names with `@username`. Costs one MongoDB query, and only for texts with
  * an `@` and a name in them; a plain send does no I/O here. Who of them is a CURRENT member
- * (PROTOCOL §7) is `mentionedMembers`, asked with the membership entry the send script
+ * (docs/PROTOCOL.md#section-7) is `mentionedMembers`, asked with the membership entry the send script
  * accepted, so a member removed (or added) meanwhile is judged by the new list.
  */
 export async function namedUsers(store: MongoStore, text: string | undefined): Promise<ObjectId[]> {

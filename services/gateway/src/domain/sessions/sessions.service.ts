@@ -28,7 +28,7 @@ export interface SessionsServiceOptions {
 const REFRESH_REFUSED = 'Refresh token is invalid or expired';
 
 /**
- * Sign-in sessions (PROTOCOL §7). A session is one device's login; its refresh token rotates on
+ * Sign-in sessions (docs/PROTOCOL.md#section-7). A session is one device's login; its refresh token rotates on
  * every use and the access tokens it mints carry its id (`sid`), which is how a revocation
  * reaches them: a Redis mark every node checks (redis-state/revoked-sessions.ts) and a cluster-wide
  * disconnect of the room the session's sockets joined.

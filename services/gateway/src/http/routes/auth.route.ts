@@ -25,7 +25,7 @@ export function authRoutes(auth: AuthService, sessions: SessionsService) {
         return auth.login(input, deviceOf(request));
       },
     );
-    // No bearer token: the refresh token is the credential (PROTOCOL §7).
+    // No bearer token: the refresh token is the credential (docs/PROTOCOL.md#section-7).
     app.post<{ Body: RefreshBody }>(
       '/api/auth/refresh',
       { schema: { body: RefreshBody } },

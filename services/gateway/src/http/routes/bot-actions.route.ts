@@ -11,7 +11,7 @@ import type { ReceiptsService } from '../../domain/receipts.service.js';
 import { userIdOf } from '../authenticate.js';
 
 /**
- * HTTP forms of the socket events (PROTOCOL §7) for bots that speak only HTTP. Each route
+ * HTTP forms of the socket events (docs/PROTOCOL.md#section-7) for bots that speak only HTTP. Each route
  * calls the same domain service as its socket handler (realtime/handlers/conversations and
  * lifecycle), so membership, sender/admin rules, the edit window, idempotency and the fan-out
  * are one code path; the per-user HTTP rate limit (limits/http-limits.ts) stands in for the

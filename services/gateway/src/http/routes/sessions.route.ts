@@ -9,7 +9,7 @@ function identityOf(request: FastifyRequest): Identity {
   return request.identity;
 }
 
-/** The caller's devices and password (PROTOCOL §7). */
+/** The caller's devices and password (docs/PROTOCOL.md#section-7). */
 export function sessionsRoutes(sessions: SessionsService, auth: AuthService) {
   return async (app: FastifyInstance): Promise<void> => {
     app.get('/api/users/me/sessions', async (request) => {

@@ -2,7 +2,7 @@ import { MessageDeletePayload, MessageEditPayload, MessageReactPayload } from '@
 import type { MessageLifecycleService } from '../../domain/message-lifecycle.service.js';
 import { defineHandler } from '../define-handler.js';
 
-/** message:edit, message:delete, message:react (PROTOCOL §3). */
+/** message:edit, message:delete, message:react (docs/PROTOCOL.md#section-3). */
 export function lifecycleHandlers(lifecycle: MessageLifecycleService) {
   return [
     defineHandler('message:edit', MessageEditPayload, (payload, { userId }) =>

@@ -3,7 +3,7 @@ import type { PresenceService } from '../../domain/presence.service.js';
 import type { TypingService } from '../../domain/typing.service.js';
 import { defineHandler } from '../define-handler.js';
 
-/** presence:query and typing:start/stop (PROTOCOL §3). */
+/** presence:query and typing:start/stop (docs/PROTOCOL.md#section-3). */
 export function presenceHandlers(presence: PresenceService, typing: TypingService) {
   return [
     // Any ids, also strangers': the answer reveals only online/lastSeen/devices.
