@@ -1,5 +1,5 @@
-// The one list of checks: `npm run check` (infra/local/bootstrap.mjs) and CI (.ci/run, through
-// `npm run check -- --keep-going`) both run these steps, so a local pass means a CI pass.
+// The one list of checks: `npm run check` (infra/local/bootstrap.mjs) runs them all; CI (.ci/run)
+// runs `npm test` and then `npm run check -- --static --keep-going`: the same steps.
 // Plain JS: it is imported by the bootstrap, which runs before TypeScript tooling exists.
 
 /**

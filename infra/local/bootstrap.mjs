@@ -214,8 +214,13 @@ function main() {
     .join(' ')
     .trim();
   const entry = COMMANDS[command];
-  if (entry.steps)
-    runSteps(pnpm, entry.steps, { nodeOptions, keepGoing: rest.includes('--keep-going') });
+  if (entry.steps) {
+    // `--static`: every step but the tests (CI runs those first, as `npm test`).
+    const steps = rest.includes('--static')
+      ? entry.steps.filter((step) => step.name !== 'tests')
+      : entry.steps;
+    runSteps(pnpm, steps, { nodeOptions, keepGoing: rest.includes('--keep-going') });
+  }
   const [cmd, ...args] = entry.node
     ? [process.execPath, '--import', 'tsx', entry.node, ...rest]
     : [...pnpm, ...entry.pnpm, ...rest];
