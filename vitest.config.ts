@@ -31,6 +31,7 @@ export default defineConfig({
           include: ['{packages,services,infra}/*/{src,test}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           fileParallelism: false,
+          setupFiles: ['packages/testkit/src/failure-logs.setup.ts'],
           // In CI a failing integration test runs once more and fails only if it fails again
           // (vitest reports the retry); a flake found that way still needs its root cause. The
           // web e2e story opts out: its steps build on each other, so a retried step would start

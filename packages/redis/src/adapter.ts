@@ -2,11 +2,15 @@ import { ADAPTER_CHANNEL } from '@chat/protocol';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Adapter } from 'socket.io-adapter';
 import type { RedisTopology, AdapterChoice } from './config.js';
+import { dedupeClassicNewMessages, dedupeNewMessages } from './broadcast-dedupe.js';
 import { redisMajorVersion, type RedisClient } from './clients.js';
 
 export type AdapterKind = 'classic' | 'sharded';
 
-/** What Socket.IO's `adapter` option takes (the adapter libraries leave the namespace untyped). */
+/**
+ * What Socket.IO's `adapter` option takes (the adapter libraries leave the namespace untyped).
+ * Socket.IO calls it with `new`: a factory must be a function, not an arrow.
+ */
 export type AdapterFactory = (nsp: Parameters<ReturnType<typeof createAdapter>>[0]) => Adapter;
 
 /**
@@ -37,16 +41,25 @@ export async function resolveAdapterKind(
  * - sharded: a channel per room (`subscriptionMode: 'dynamic'`): a broadcast to ONE room
  *   reaches only the nodes with a socket in it; a broadcast to several rooms and the
  *   cluster-wide requests (socketsJoin, fetchSockets…) use the namespace channel.
+ * With both, a repeated `message:new` (a publish ioredis resent across a failover) is dropped
+ * on arrival (broadcast-dedupe.ts).
  */
 export function createAdapterFactory(
   kind: AdapterKind,
   pub: RedisClient,
   sub: RedisClient,
 ): AdapterFactory {
-  return kind === 'sharded'
-    ? createShardedAdapter(pub, sub, {
-        subscriptionMode: 'dynamic',
-        channelPrefix: ADAPTER_CHANNEL,
-      })
-    : createAdapter(pub, sub, { key: ADAPTER_CHANNEL });
+  if (kind === 'classic') {
+    const classic = createAdapter(pub, sub, { key: ADAPTER_CHANNEL });
+    return function dedupedClassic(nsp) {
+      return dedupeClassicNewMessages(classic(nsp));
+    };
+  }
+  const sharded = createShardedAdapter(pub, sub, {
+    subscriptionMode: 'dynamic',
+    channelPrefix: ADAPTER_CHANNEL,
+  });
+  return function dedupedSharded(nsp) {
+    return dedupeNewMessages(sharded(nsp));
+  };
 }

@@ -1,3 +1,4 @@
+import type { Logger } from '@chat/core';
 import type { RedisClient } from './clients.js';
 
 /**
@@ -32,43 +33,97 @@ export function roomChannel(room: string): string {
 }
 
 export interface SubscriptionTracker {
-  /** Resolves once every room's channel subscription is confirmed by Redis. */
+  /** Resolves once every room's channel subscription is confirmed by Redis (or has failed). */
   ready(rooms: readonly string[]): Promise<void>;
+  /**
+   * Resolves once no subscription is pending; rejects while one that failed is being retried.
+   * Readiness waits on it: a node missing its namespace channel would hear no membership
+   * request, and a node nobody counts is never waited for.
+   */
+  healthy(): Promise<void>;
 }
 
 type Subscribe = (...channels: string[]) => Promise<unknown>;
+
+export interface TrackSubscriptionsOptions {
+  logger?: Logger;
+  /** Delay before a failed SSUBSCRIBE is sent again. @default 500 */
+  retryMs?: number;
+}
 
 /**
  * Remembers the reply of each SSUBSCRIBE the adapter sends (it does not wait for them), so a
  * caller can wait for the ones it depends on. A channel no longer subscribed, or subscribed
  * before tracking began, counts as ready: the adapter subscribes when a room is created, in
  * the same turn as the join that created it.
+ *
+ * The adapter drops a refused SSUBSCRIBE (an error reply, or a command ioredis gave up on
+ * after its retries): nothing would ever subscribe that channel again, and the node would
+ * silently miss its rooms' messages. Here a refused channel is sent again, for as long as the
+ * adapter still wants it.
  */
-export function trackShardedSubscriptions(sub: RedisClient): SubscriptionTracker {
-  const pending = new Map<string, Promise<unknown>>();
+export function trackShardedSubscriptions(
+  sub: RedisClient,
+  options: TrackSubscriptionsOptions = {},
+): SubscriptionTracker {
+  const retryMs = options.retryMs ?? 500;
+  const pending = new Map<string, Promise<void>>();
+  const wanted = new Set<string>();
+  const failing = new Set<string>();
   // The overloads of ioredis' command methods do not survive wrapping; calls are forwarded as is.
   const target = sub as unknown as Record<'ssubscribe' | 'sunsubscribe', Subscribe>;
   const ssubscribe = target.ssubscribe.bind(sub);
   const sunsubscribe = target.sunsubscribe.bind(sub);
-  target.ssubscribe = (...channels) => {
-    const reply = ssubscribe(...channels);
-    // A failed subscription is the subscriber's to retry (ioredis resubscribes on reconnect);
-    // a waiter is released rather than held forever.
-    const settled = reply.catch(() => undefined);
+
+  function track(channels: string[], reply: Promise<unknown>): void {
+    // A waiter is released on failure rather than held for as long as Redis refuses.
+    const settled = reply.then(
+      () => {
+        for (const channel of channels) failing.delete(channel);
+      },
+      (err: unknown) => {
+        const refused = channels.filter((channel) => wanted.has(channel));
+        if (refused.length === 0) return;
+        for (const channel of refused) failing.add(channel);
+        options.logger?.error(
+          { err, channels: refused },
+          'shard channel subscription refused; retrying',
+        );
+        setTimeout(() => {
+          const still = refused.filter((channel) => wanted.has(channel));
+          if (still.length > 0) track(still, ssubscribe(...still));
+        }, retryMs).unref();
+      },
+    );
     for (const channel of channels) pending.set(channel, settled);
     void settled.then(() => {
       for (const channel of channels) if (pending.get(channel) === settled) pending.delete(channel);
     });
+  }
+
+  target.ssubscribe = (...channels) => {
+    for (const channel of channels) wanted.add(channel);
+    const reply = ssubscribe(...channels);
+    track(channels, reply);
     return reply;
   };
   target.sunsubscribe = (...channels) => {
-    for (const channel of channels) pending.delete(channel);
+    for (const channel of channels) {
+      wanted.delete(channel);
+      failing.delete(channel);
+      pending.delete(channel);
+    }
     return sunsubscribe(...channels);
   };
   return {
     async ready(rooms) {
       const waits = rooms.flatMap((room) => pending.get(roomChannel(room)) ?? []);
       if (waits.length > 0) await Promise.all(waits);
+    },
+    async healthy() {
+      await Promise.all(pending.values());
+      if (failing.size > 0)
+        throw new Error(`shard channel subscriptions failing: ${[...failing].join(', ')}`);
     },
   };
 }

@@ -54,3 +54,4 @@ export {
   startRedisClusterWithClient,
   type RedisClusterWithClient,
 } from './redis-cluster-client.js';
+export { failureLogStream, takeFailureLogs } from './failure-logs.js';

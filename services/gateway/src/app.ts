@@ -256,7 +256,7 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
   const readiness: Readiness = {
     draining: false,
     async check() {
-      await Promise.all([store.ping(), deps.redis.ping()]);
+      await Promise.all([store.ping(), deps.redis.ping(), deps.subscriptions?.healthy()]);
     },
   };
   void app.register(openApi, { version: '1.0.0' }); // first: it documents the routes registered after it

@@ -50,7 +50,8 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
   // The subscriber keeps retrying forever and replays its subscriptions (ioredis does; on a
   // cluster with the sharded adapter, one SSUBSCRIBE connection per master).
   const sub = client('sub', 'sub', adapter === 'sharded');
-  const subscriptions = adapter === 'sharded' ? trackShardedSubscriptions(sub) : undefined;
+  const subscriptions =
+    adapter === 'sharded' ? trackShardedSubscriptions(sub, { logger }) : undefined;
   const tokens = createTokenService({
     secret: config.auth.jwtSecret,
     issuer: config.auth.issuer,

@@ -1,5 +1,5 @@
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
 import { startExampleBot, type ExampleBot } from './fixtures/example-bot.js';
 
@@ -10,36 +10,43 @@ interface Msg {
 /** The SDK README's runnable example, run as the README says (tsx), against real gateways. */
 describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
   let cluster: TestCluster;
-  let bot: ExampleBot;
-  const output = () => bot.output();
+  let bot: ExampleBot | undefined;
+  let attempt = 0;
+  const output = () => bot?.output() ?? '';
 
   beforeAll(async () => {
     cluster = await startTestCluster({ nodes: 2 });
-    bot = startExampleBot(
-      'echo-bot.ts',
-      {
-        CHAT_URL: cluster.nodes[1]!.url,
-        BOT_USERNAME: 'echo-bot',
-        BOT_PASSWORD: 'echo-bot-password',
-      },
-      ['--max', '2'],
-    );
   });
-
-  afterAll(async () => {
+  // Each attempt (CI retries a failed one) runs its own bot under its own names: a retry never
+  // meets the previous attempt's bot, which may have exited, or its users.
+  afterEach(async () => {
     await bot?.stop();
+    bot = undefined;
+  });
+  afterAll(async () => {
     await cluster?.close();
   });
 
   it('registers, connects, answers every message with "echo: <text>" and exits after --max replies', async () => {
+    const run = ++attempt;
+    bot = startExampleBot(
+      'echo-bot.ts',
+      {
+        CHAT_URL: cluster.nodes[1]!.url,
+        BOT_USERNAME: `echo-bot-${run}`,
+        BOT_PASSWORD: 'echo-bot-password',
+      },
+      ['--max', '2'],
+    );
+    const running = bot;
     await waitFor(() => /connected to/.test(output()), {
       timeout: 30_000,
       message: `bot connected; output:\n${output()}`,
     });
-    const botId = /echo-bot \(([0-9a-f]{24})\) connected/.exec(output())?.[1];
+    const botId = /echo-bot-\d+ \(([0-9a-f]{24})\) connected/.exec(output())?.[1];
     expect(botId).toBeDefined();
 
-    const ann = await cluster.register('ann_bot_tester', 0);
+    const ann = await cluster.register(`ann_bot_tester_${run}`, 0);
     const dm = await cluster.http<{ id: string }>(0, 'POST', '/api/conversations/direct', {
       token: ann.token,
       body: { userId: botId },
@@ -54,7 +61,7 @@ describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
       });
       const sent = await ack(socket, 'message:send', {
         conversationId: dm.body.id,
-        clientMsgId: `bot-test-${i}`,
+        clientMsgId: `bot-test-${run}-${i}`,
         text,
       });
       expect(sent.ok).toBe(true);
@@ -64,7 +71,7 @@ describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
       expect(reply.message.text).toBe(`echo: ${text}`);
       expect(reply.message.conversationId).toBe(dm.body.id);
     }
-    expect(await bot.exit).toBe(0);
+    expect(await running.exit).toBe(0);
     expect(output()).toContain('(2/2)');
   });
 });

@@ -84,4 +84,57 @@ describe.each<AdapterKind>(['classic', 'sharded'])('worker room emitter (%s adap
     expect(channels.length).toBeGreaterThan(0);
     expect(channels.every((c) => c.startsWith(ADAPTER_CHANNEL))).toBe(true);
   });
+
+  it('shows a message:new the transport repeats once, and what follows it', async () => {
+    const conversationId =
+      kind === 'classic' ? '0123456789abcdef0123cccc' : '76543210fedcba987654ssss';
+    const room = rooms.conversation(conversationId);
+    const client = await gatewayWithSocketIn(kind, room);
+    const seen: string[] = [];
+    client.on('message:new', (event: { message: { id: string } }) => seen.push(event.message.id));
+
+    // What went over the wire, byte for byte, to resend it as ioredis would after a failover.
+    const listener = new Redis(redisServer.url);
+    closers.push(() => listener.disconnect());
+    const wire: Array<{ channel: string; bytes: Buffer }> = [];
+    if (kind === 'classic') {
+      await listener.psubscribe(`${ADAPTER_CHANNEL}*`);
+      listener.on('pmessageBuffer', (_p: Buffer, channel: Buffer, bytes: Buffer) =>
+        wire.push({ channel: channel.toString(), bytes }),
+      );
+    } else {
+      await listener.ssubscribe(`${ADAPTER_CHANNEL}#/#${room}#`);
+      listener.on('smessageBuffer', (channel: Buffer, bytes: Buffer) =>
+        wire.push({ channel: channel.toString(), bytes }),
+      );
+    }
+    // Another gateway node, broadcasting as the send path does.
+    const pub = new Redis(redisServer.url);
+    const sub = pub.duplicate();
+    const node = new Server({ adapter: createAdapterFactory(kind, pub, sub), serveClient: false });
+    closers.push(
+      async () => {
+        await Promise.resolve(node.of('/').adapter.close()).catch(() => undefined);
+      },
+      () => pub.quit(),
+      () => sub.quit(),
+    );
+    const broadcast = (id: string) => node.to(room).emit('message:new', { message: { id } });
+    const first = waitForEvent(client, 'message:new', { timeout: 5000 });
+    broadcast('m1');
+    await first;
+    const [sent] = wire;
+    expect(sent).toBeDefined();
+    if (kind === 'classic') await pub.publish(sent!.channel, sent!.bytes);
+    else await pub.spublish(sent!.channel, sent!.bytes);
+
+    const next = waitForEvent<{ message: { id: string } }>(client, 'message:new', {
+      filter: (e) => e.message.id === 'm2',
+      timeout: 5000,
+    });
+    broadcast('m2');
+    await next;
+    // Redis delivers in order on one connection: a repeat that got through is seen before m2.
+    expect(seen).toEqual(['m1', 'm2']);
+  });
 });

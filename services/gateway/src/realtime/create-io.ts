@@ -168,7 +168,8 @@ export function attachRealtime(io: ChatServer, options: RealtimeOptions): void {
       if (!socket.connected) return;
       const conversationRooms = conversationIds.map(rooms.conversation);
       await socket.join(conversationRooms);
-      await options.roomsReady?.(conversationRooms);
+      // Its own rooms too: an event to the user right after `session` must not miss this node.
+      await options.roomsReady?.([...socket.rooms]);
       for (const l of options.lifecycle ?? []) await l.connected?.(socket);
       socket.emit('session', {
         userId: socket.data.userId,

@@ -97,11 +97,15 @@ export function createIoFanout(io: ChatServer, options: IoFanoutOptions = {}): F
       applyMembership(io, options.subscriptions, request),
       // The adapter gives up after 5 s on a node that does not answer (frozen, or gone before it
       // noticed): the change is stored, and that node's sockets get it right on their next sync.
-      io
-        .serverSideEmitWithAck(MEMBERSHIP_REQUEST, request)
-        .catch((err: unknown) =>
+      io.serverSideEmitWithAck(MEMBERSHIP_REQUEST, request).then(
+        (answers: unknown[]) => {
+          const failed = answers.filter((answer) => answer !== true).length;
+          if (failed > 0)
+            options.logger?.warn({ ...request, failed }, 'membership change: a node failed it');
+        },
+        (err: unknown) =>
           options.logger?.warn({ err, ...request }, 'membership change: a node did not answer'),
-        ),
+      ),
     ]);
   }
 
