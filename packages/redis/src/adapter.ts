@@ -1,7 +1,7 @@
 import { ADAPTER_CHANNEL } from '@chat/protocol';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Adapter } from 'socket.io-adapter';
-import type { RedisTopology, AdapterChoice } from './config.js';
+import type { AdapterChoice } from './config.js';
 import { dedupeClassicNewMessages, dedupeNewMessages } from './broadcast-dedupe.js';
 import { redisMajorVersion, type RedisClient } from './clients.js';
 
@@ -14,24 +14,22 @@ export type AdapterKind = 'classic' | 'sharded';
 export type AdapterFactory = (nsp: Parameters<ReturnType<typeof createAdapter>>[0]) => Adapter;
 
 /**
- * `auto` → classic, for now. The sharded adapter carries a remote `socketsJoin`/`socketsLeave`
- * and a room broadcast on different channels, which Redis does not order; the gateways make
- * every membership change a request each node answers once it holds (membership-sync.ts), so
- * `sharded` keeps that order too. It is not the default yet: on a Redis Cluster some of those
- * requests still wait out the adapter's 5 s timeout (no answer arrived), see docs/SCALING.md.
+ * `auto` → sharded where Redis ≥ 7 (SPUBLISH/SSUBSCRIBE), else classic. The sharded adapter
+ * carries a remote `socketsJoin`/`socketsLeave` and a room broadcast on different channels,
+ * which Redis does not order; the gateways make every membership change a request each node
+ * answers once it holds (membership-sync.ts), so the order holds on it too.
  * Every node and the worker must end up with the same kind: a classic publisher is not heard
- * by sharded subscribers.
+ * by sharded subscribers. They do: each resolves it from the same Redis.
  */
 export async function resolveAdapterKind(
   choice: AdapterChoice,
-  topology: RedisTopology,
   client: RedisClient,
 ): Promise<AdapterKind> {
-  if (choice !== 'sharded') return 'classic';
-  // SPUBLISH/SSUBSCRIBE need Redis ≥ 7: refuse at start rather than at the first emit.
-  if (topology.kind === 'single' && (await redisMajorVersion(client)) < 7)
-    throw new Error('REDIS_ADAPTER=sharded needs Redis 7 or newer');
-  return 'sharded';
+  if (choice === 'classic') return 'classic';
+  if ((await redisMajorVersion(client)) >= 7) return 'sharded';
+  // Refuse at start rather than at the first emit.
+  if (choice === 'sharded') throw new Error('REDIS_ADAPTER=sharded needs Redis 7 or newer');
+  return 'classic';
 }
 
 /**

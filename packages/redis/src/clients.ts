@@ -38,7 +38,12 @@ function roleOptions(role: RedisRole): RedisOptions {
     case 'pub':
       return { commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 2, retryStrategy };
     case 'sub':
-      return { retryStrategy };
+      // No ready check: ioredis writes (S|P)SUBSCRIBE as soon as the socket connects (Redis
+      // allows them while loading), before its ready check's INFO. Once a subscription reply
+      // is in, that INFO is refused ("Connection in subscriber mode"), the check fails, the
+      // connection is dropped, and on the next one the subscriptions were not always restored:
+      // the node was deaf to its namespace channel. A subscriber needs no loading check.
+      return { retryStrategy, enableReadyCheck: false };
     case 'blocking':
       return { maxRetriesPerRequest: null, retryStrategy };
   }

@@ -45,7 +45,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
   const client = (role: RedisRole, name: string, sharded = false) =>
     createRedisClient(config.redis, { role, name: `${config.nodeId}:${name}`, logger, sharded });
   const redis = client('commands', 'cmd');
-  const adapter = await resolveAdapterKind(config.redis.adapter, config.redis.topology, redis);
+  const adapter = await resolveAdapterKind(config.redis.adapter, redis);
   const pub = client('pub', 'pub');
   // The subscriber keeps retrying forever and replays its subscriptions (ioredis does; on a
   // cluster with the sharded adapter, one SSUBSCRIBE connection per master).

@@ -96,7 +96,7 @@ async function main(config: WorkerConfig): Promise<void> {
     ttlMs: config.presence.ttlMs,
   });
   // The gateways' adapter kind: `auto` resolves the same way on the same Redis.
-  const adapter = await resolveAdapterKind(config.redis.adapter, config.redis.topology, redis);
+  const adapter = await resolveAdapterKind(config.redis.adapter, redis);
   const rooms = createRoomEmitter(adapter, redis, () => client('sub', 'sub', true));
   // The hand-off read blocks its connection while the stream is empty.
   const handoffRedis = client('blocking', 'handoff');
