@@ -42,7 +42,8 @@ function roleOptions(role: RedisRole): RedisOptions {
       // allows them while loading), before its ready check's INFO. Once a subscription reply
       // is in, that INFO is refused ("Connection in subscriber mode"), the check fails, the
       // connection is dropped, and on the next one the subscriptions were not always restored:
-      // the node was deaf to its namespace channel. A subscriber needs no loading check.
+      // the node was deaf to its namespace channel (redis/ioredis#2037, fixed in ioredis 6;
+      // this is 5.11). A subscriber needs no loading check.
       return { retryStrategy, enableReadyCheck: false };
     case 'blocking':
       return { maxRetriesPerRequest: null, retryStrategy };
