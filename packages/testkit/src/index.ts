@@ -12,6 +12,7 @@ export {
   spawnManaged,
   spawnTsEntry,
   startError,
+  TS_SOURCE_ARGS,
   waitUntilReady,
   type ExitInfo,
   type ManagedProcess,
@@ -37,6 +38,7 @@ export {
   type StartNginxOptions,
 } from './nginx.js';
 export { startMongo, type MongoFixture, type MongoKind } from './mongo.js';
+export { startRedisAndMongo, type RedisAndMongo } from './redis-and-mongo.js';
 export {
   startWebhookReceiver,
   type WebhookDelivery,
@@ -54,3 +56,4 @@ export {
   startRedisClusterWithClient,
   type RedisClusterWithClient,
 } from './redis-cluster-client.js';
+export { GENEROUS_LIMITS, isAlive, repoRoot, startWorker } from './repo-processes.js';
