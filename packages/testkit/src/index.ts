@@ -57,3 +57,11 @@ export {
   type RedisClusterWithClient,
 } from './redis-cluster-client.js';
 export { GENEROUS_LIMITS, isAlive, repoRoot, startWorker } from './repo-processes.js';
+export {
+  authenticate,
+  httpJson,
+  registerUser,
+  type Authed,
+  type JsonResponse,
+  type RegisteredUser,
+} from './http-json.js';

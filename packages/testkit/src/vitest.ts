@@ -32,9 +32,19 @@ export function useFixture<T extends object>(
   afterAll(async () => {
     if (fixture) await close(fixture);
   });
+  return standIn(what, () => fixture);
+}
+
+/**
+ * An object that forwards reads, writes and calls to what `current()` returns, throwing
+ * (naming `what`) while that is undefined: the stand-in useFixture returns, and a way to hand
+ * out parts of a fixture at module level (`standIn('the receiver', () => harness.receiver)`).
+ */
+export function standIn<T extends object>(what: string, current: () => T | undefined): T {
   const started = (): T => {
-    if (!fixture) throw new Error(`${what} is used before its beforeAll started it`);
-    return fixture;
+    const target = current();
+    if (!target) throw new Error(`${what} is used before its beforeAll started it`);
+    return target;
   };
   return new Proxy({} as T, {
     get(_, key) {

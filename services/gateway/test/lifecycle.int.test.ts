@@ -1,30 +1,22 @@
 import type { Conversation, Message, MessageReactionsEvent, SyncAck } from '@chat/protocol';
 import { ObjectId, type MessageDoc } from '@chat/store';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ack,
   collect,
   createGroup,
   sendText,
-  startTestCluster,
+  useTestCluster,
   type ClientSocket,
-  type TestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 3 });
 let counter = 0;
 const group = (owner: TestUser, members: TestUser[]) => createGroup(cluster, owner, members);
 const send = sendText;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 async function history(user: TestUser, conversationId: string, node = 0): Promise<Message[]> {
   const res = await cluster.http<{ messages: Message[] }>(

@@ -2,30 +2,22 @@ import type { Conversation, Message, ReceiptEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { Redis } from 'ioredis';
 import { MongoClient, ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   openDirect,
   ack,
   collect,
   createGroup,
   sendText,
-  startTestCluster,
-  type TestCluster,
+  useTestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 3 });
 let counter = 0;
 const group = (owner: TestUser, members: TestUser[]) => createGroup(cluster, owner, members);
 const send = sendText;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 const direct = (a: TestUser, b: TestUser, node = 0) => openDirect(cluster, a, b, node);
 

@@ -1,31 +1,18 @@
 import type { Attachment, Message } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
 import { readdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { createFileSigner } from '../src/files/file-signer.js';
-import {
-  openDirect,
-  ack,
-  startTestCluster,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { openDirect, ack, useTestCluster, type TestUser } from './fixtures/cluster.js';
 import { html, jpeg, pdf, png, svgWithScript } from './fixtures/files.js';
 
 /** Small enough that an "oversized" upload is cheap to send. */
 const MAX_BYTES = 64 * 1024;
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 2, env: { UPLOAD_MAX_BYTES: String(MAX_BYTES) } });
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2, env: { UPLOAD_MAX_BYTES: String(MAX_BYTES) } });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 const uploadDir = () => cluster.env.UPLOAD_DIR ?? '';
 const filesOnDisk = async () => (await readdir(uploadDir())).sort();
