@@ -1,7 +1,7 @@
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
-import { startExampleBot, type ExampleBot } from './fixtures/example-bot.js';
+import { describe, expect, it } from 'vitest';
+import { ack, useTestCluster, type ClientSocket } from './fixtures/cluster.js';
+import { useExampleBot } from './fixtures/example-bot.js';
 
 interface Msg {
   message: { senderId: string; text?: string; conversationId: string };
@@ -9,27 +9,17 @@ interface Msg {
 
 /** The SDK README's runnable example, run as the README says (tsx), against real gateways. */
 describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
-  let cluster: TestCluster;
-  let bot: ExampleBot;
+  const cluster = useTestCluster({ nodes: 2 });
+  const bot = useExampleBot(
+    'echo-bot.ts',
+    () => ({
+      CHAT_URL: cluster.nodes[1]!.url,
+      BOT_USERNAME: 'echo-bot',
+      BOT_PASSWORD: 'echo-bot-password',
+    }),
+    ['--max', '2'],
+  );
   const output = () => bot.output();
-
-  beforeAll(async () => {
-    cluster = await startTestCluster({ nodes: 2 });
-    bot = startExampleBot(
-      'echo-bot.ts',
-      {
-        CHAT_URL: cluster.nodes[1]!.url,
-        BOT_USERNAME: 'echo-bot',
-        BOT_PASSWORD: 'echo-bot-password',
-      },
-      ['--max', '2'],
-    );
-  });
-
-  afterAll(async () => {
-    await bot?.stop();
-    await cluster?.close();
-  });
 
   it('registers, connects, answers every message with "echo: <text>" and exits after --max replies', async () => {
     await waitFor(() => /connected to/.test(output()), {
