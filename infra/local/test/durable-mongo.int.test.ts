@@ -1,19 +1,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatClient, type ChatClient } from '@chat/client';
 import type { Message } from '@chat/protocol';
 import {
+  authenticate,
   getFreePort,
+  httpJson,
+  repoRoot,
   spawnManaged,
   startRedis,
+  TS_SOURCE_ARGS,
   waitFor,
   type ManagedProcess,
   type RedisServer,
 } from '@chat/testkit';
-import { authenticate, httpJson } from './http-json.js';
 
 /*
  * The embedded MongoDB of `npm start` is durable (packages/embedded-mongo, SQLite in WAL mode):
@@ -21,9 +23,6 @@ import { authenticate, httpJson } from './http-json.js';
  * message the gateway acknowledged is there once, with seqs that strictly increase in send
  * order (the seq counter lives in Redis, seeded from MongoDB; DESIGN "acknowledged means stored").
  */
-
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const TS = ['--conditions=@chat/source', '--import', 'tsx'];
 
 let redis: RedisServer;
 let dataDir: string;
@@ -38,7 +37,7 @@ async function startMongo(): Promise<ManagedProcess> {
   const proc = await spawnManaged(
     process.execPath,
     [
-      ...TS,
+      ...TS_SOURCE_ARGS,
       'packages/embedded-mongo/src/cli.ts',
       '--port',
       String(mongoPort),
@@ -73,23 +72,27 @@ beforeAll(async () => {
   mongo = await startMongo();
   const port = await getFreePort();
   gatewayUrl = `http://127.0.0.1:${port}`;
-  gateway = await spawnManaged(process.execPath, [...TS, 'services/gateway/src/main.ts'], {
-    cwd: repoRoot,
-    name: 'node-1',
-    env: {
-      ...process.env,
-      MONGO_URL: `mongodb://127.0.0.1:${mongoPort}/?directConnection=true`,
-      MONGO_DB: 'chat',
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ID: 'node-1',
-      LOG_LEVEL: 'warn',
-      RATE_MESSAGES_PER_WINDOW: '1000000',
-      RATE_SOCKET_BURST: '100000',
-      RATE_SOCKET_PER_SEC: '100000',
+  gateway = await spawnManaged(
+    process.execPath,
+    [...TS_SOURCE_ARGS, 'services/gateway/src/main.ts'],
+    {
+      cwd: repoRoot,
+      name: 'node-1',
+      env: {
+        ...process.env,
+        MONGO_URL: `mongodb://127.0.0.1:${mongoPort}/?directConnection=true`,
+        MONGO_DB: 'chat',
+        REDIS_URL: redis.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ID: 'node-1',
+        LOG_LEVEL: 'warn',
+        RATE_MESSAGES_PER_WINDOW: '1000000',
+        RATE_SOCKET_BURST: '100000',
+        RATE_SOCKET_PER_SEC: '100000',
+      },
     },
-  });
+  );
   await waitFor(
     async () => {
       if (gateway.exitInfo) throw new Error(`gateway exited:\n${gateway.output()}`);

@@ -4,18 +4,24 @@ import { createServer, Agent, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createChatClient, type ChatClient } from '@chat/client';
 import {
+  GENEROUS_LIMITS,
   getFreePort,
+  httpJson,
+  registerUser,
   renderNginxConfig,
+  repoRoot,
   spawnManaged,
   startNginx,
   startRedis,
+  startWorker,
+  TS_SOURCE_ARGS,
   waitFor,
   type ManagedProcess,
   type NginxServer,
   type RedisServer,
+  type RegisteredUser,
 } from '@chat/testkit';
 
 /*
@@ -24,34 +30,13 @@ import {
  * it can be paused), the real worker and a webhook receiver. Loopback only.
  */
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const TS = ['--conditions=@chat/source', '--import', 'tsx'];
-
-/** The gateway fixture's limits: tests flood from a few addresses on purpose. */
-const GENEROUS_LIMITS: Record<string, string> = {
-  RATE_SOCKET_BURST: '100000',
-  RATE_SOCKET_PER_SEC: '100000',
-  RATE_MESSAGES_PER_WINDOW: '1000000',
-  RATE_LOGIN_PER_IP_USERNAME: '1000000',
-  RATE_LOGIN_PER_IP: '1000000',
-  RATE_REGISTER_PER_HOUR: '1000000',
-  RATE_HTTP_PER_IP: '10000000',
-  RATE_HTTP_PER_USER: '10000000',
-  RATE_CONNECT_PER_IP_PER_MIN: '1000000',
-  MAX_SOCKETS_PER_USER: '1000',
-};
-
 export interface FaultNode {
   id: string;
   port: number;
   process: ManagedProcess;
 }
 
-export interface FaultUser {
-  id: string;
-  username: string;
-  token: string;
-}
+export type FaultUser = RegisteredUser;
 
 export interface Hook {
   deliveryId: string;
@@ -85,7 +70,7 @@ async function startMongoProcess(): Promise<{ process: ManagedProcess; url: stri
   let url: string | undefined;
   const proc = await spawnManaged(
     process.execPath,
-    [...TS, 'packages/embedded-mongo/src/cli.ts', '--port', '0'],
+    [...TS_SOURCE_ARGS, 'packages/embedded-mongo/src/cli.ts', '--port', '0'],
     {
       cwd: repoRoot,
       name: 'embedded-mongo',
@@ -173,11 +158,15 @@ export async function startFaultCluster(options: {
       const port = ports[i];
       if (port === undefined) throw new Error(`no node ${i}`);
       const id = `node-${i + 1}`;
-      const proc = await spawnManaged(process.execPath, [...TS, 'services/gateway/src/main.ts'], {
-        cwd: repoRoot,
-        env: { ...process.env, ...env, NODE_ID: id, PORT: String(port) },
-        name: id,
-      });
+      const proc = await spawnManaged(
+        process.execPath,
+        [...TS_SOURCE_ARGS, 'services/gateway/src/main.ts'],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, ...env, NODE_ID: id, PORT: String(port) },
+          name: id,
+        },
+      );
       await waitFor(
         async () => {
           if (proc.exitInfo) throw new Error(`${id} exited early:\n${proc.output()}`);
@@ -221,49 +210,12 @@ export async function startFaultCluster(options: {
       hooks,
       startNode,
       async startWorker() {
-        const proc = await spawnManaged(process.execPath, [...TS, 'services/worker/src/main.ts'], {
-          cwd: repoRoot,
-          env: { ...process.env, ...env, LOG_LEVEL: 'info', NODE_ID: 'worker' },
-          name: 'worker',
-        });
-        await waitFor(
-          () => {
-            if (proc.exitInfo) throw new Error(`worker exited early:\n${proc.output()}`);
-            return proc.output().includes('"msg":"worker ready"');
-          },
-          { timeout: 30_000, message: 'worker ready' },
-        );
-        worker = proc;
-        return proc;
+        // LOG_LEVEL info after the cluster's warn: readiness is the worker's "worker ready" line.
+        worker = await startWorker({ ...env, LOG_LEVEL: 'info', NODE_ID: 'worker' });
+        return worker;
       },
-      async http<T>(
-        method: string,
-        path: string,
-        { token, body }: { token?: string; body?: unknown } = {},
-      ) {
-        const res = await fetch(nginx.url + path, {
-          method,
-          headers: {
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        });
-        const text = await res.text();
-        return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-      },
-      async register(username) {
-        const res = await cluster.http<{ user: { id: string }; accessToken: string }>(
-          'POST',
-          '/api/auth/register',
-          {
-            body: { username, password: 'correct horse battery' },
-          },
-        );
-        if (res.status !== 201)
-          throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-        return { id: res.body.user.id, username, token: res.body.accessToken };
-      },
+      http: (method, path, options) => httpJson(nginx.url, method, path, options),
+      register: (username) => registerUser(nginx.url, username),
       async client(user, address, transport) {
         const client = createChatClient({
           url: nginx.url,

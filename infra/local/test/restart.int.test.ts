@@ -1,12 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createChatClient } from '@chat/client';
-import { getFreePortBlock, waitFor } from '@chat/testkit';
-import { authenticate, httpJson } from './http-json.js';
+import { authenticate, getFreePortBlock, httpJson, repoRoot, waitFor } from '@chat/testkit';
 
 /*
  * `npm start`, Ctrl-C, `npm start` again, as a newcomer does it: through bootstrap.mjs (the
@@ -15,8 +13,6 @@ import { authenticate, httpJson } from './http-json.js';
  * conversations, memberships, messages, receipts (read cursors), and seqs that go on from where they were
  * (Redis starts empty the second time: the counter is reseeded from MongoDB).
  */
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 interface Started {
   child: ChildProcess;

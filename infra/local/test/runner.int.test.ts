@@ -2,22 +2,28 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getFreePortBlock, isPortOpen, waitFor, waitForHttp } from '@chat/testkit';
+import {
+  getFreePortBlock,
+  isAlive,
+  isPortOpen,
+  repoRoot,
+  TS_SOURCE_ARGS,
+  waitFor,
+  waitForHttp,
+} from '@chat/testkit';
 import type { ClusterFile } from '../src/cluster-file.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+/** `node … infra/local/src/main.ts --nodes N --port P`: the runner as `npm start` runs it. */
+const runnerArgs = (nodes: number, port: number): string[] => [
+  ...TS_SOURCE_ARGS,
+  'infra/local/src/main.ts',
+  '--nodes',
+  String(nodes),
+  '--port',
+  String(port),
+];
 
 describe('npm start runner (infra/local/src/main.ts)', () => {
   const runDir = mkdtempSync(join(tmpdir(), 'runner-test-'));
@@ -30,24 +36,11 @@ describe('npm start runner (infra/local/src/main.ts)', () => {
   async function launch(): Promise<boolean> {
     const port = await getFreePortBlock(3);
     output = '';
-    runner = spawn(
-      process.execPath,
-      [
-        '--conditions=@chat/source',
-        '--import',
-        'tsx',
-        'infra/local/src/main.ts',
-        '--nodes',
-        '2',
-        '--port',
-        String(port),
-      ],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, RUN_DIR: runDir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    runner = spawn(process.execPath, runnerArgs(2, port), {
+      cwd: repoRoot,
+      env: { ...process.env, RUN_DIR: runDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     exited = new Promise((resolve) => runner.once('exit', (code) => resolve(code)));
     runner.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     runner.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -146,20 +139,10 @@ describe('npm start runner start failures', () => {
     const address = blocker.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
     try {
-      const runner = spawn(
-        process.execPath,
-        [
-          '--conditions=@chat/source',
-          '--import',
-          'tsx',
-          'infra/local/src/main.ts',
-          '--nodes',
-          '1',
-          '--port',
-          String(address.port),
-        ],
-        { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      const runner = spawn(process.execPath, runnerArgs(1, address.port), {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       runner.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const code = await new Promise((resolve) => runner.once('exit', resolve));

@@ -1,6 +1,6 @@
-import { scriptsNotLoaded, type RedisClient } from '@chat/redis';
-import { startRedisClusterWithClient, type RedisClusterWithClient } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptsNotLoaded } from '@chat/redis';
+import { useRedisClusterWithClient } from '@chat/testkit/vitest';
+import { describe, expect, it } from 'vitest';
 import { createPresenceStore } from './presence-store.js';
 import * as scripts from './scripts.js';
 
@@ -9,19 +9,17 @@ import * as scripts from './scripts.js';
  * users of many buckets (slots); CROSSSLOT would fail them. The last test checks that every
  * script of the package really ran.
  */
-let env: RedisClusterWithClient;
-let redis: RedisClient;
-
-beforeAll(async () => {
-  env = await startRedisClusterWithClient();
-  redis = env.redis;
-}, 60_000);
-afterAll(() => env?.stop());
+const cluster = useRedisClusterWithClient();
 
 describe('presence on a Redis Cluster', () => {
   it('admits, refreshes, queries, sweeps and re-registers users of every bucket', async () => {
     let now = 1_000_000;
-    const store = createPresenceStore({ redis, prefix: 'lp:', ttlMs: 10_000, clock: () => now });
+    const store = createPresenceStore({
+      redis: cluster.redis,
+      prefix: 'lp:',
+      ttlMs: 10_000,
+      clock: () => now,
+    });
     const users = Array.from({ length: 150 }, (_, i) => `user-${i}`);
     for (const userId of users) {
       expect(await store.admit({ userId, connId: `${userId}-a`, nodeId: 'n1' }, 2)).toMatchObject({
@@ -68,6 +66,6 @@ describe('presence on a Redis Cluster', () => {
 
 describe('coverage', () => {
   it('ran every Lua script of the package on the cluster', async () => {
-    expect(await scriptsNotLoaded(redis, scripts)).toEqual([]);
+    expect(await scriptsNotLoaded(cluster.redis, scripts)).toEqual([]);
   });
 });

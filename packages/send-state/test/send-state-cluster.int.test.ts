@@ -1,7 +1,7 @@
 import { AppError } from '@chat/core';
-import { scriptsNotLoaded, type RedisClient } from '@chat/redis';
-import { startRedisClusterWithClient, type RedisClusterWithClient } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptsNotLoaded } from '@chat/redis';
+import { useRedisClusterWithClient } from '@chat/testkit/vitest';
+import { describe, expect, it } from 'vitest';
 import { createHandoffStream } from '../src/handoff-stream.js';
 import * as scripts from '../src/scripts.js';
 import { createSendState } from '../src/send-state.js';
@@ -12,23 +12,16 @@ import { request } from './requests.js';
  * there with CROSSSLOT, so running each one through the code that calls it checks its hash
  * tags; the last test checks that every script of the package really ran.
  */
-let env: RedisClusterWithClient;
-let redis: RedisClient;
-
-beforeAll(async () => {
-  env = await startRedisClusterWithClient();
-  redis = env.redis;
-}, 60_000);
-afterAll(() => env?.stop());
+const cluster = useRedisClusterWithClient();
 
 describe('the send path on a Redis Cluster', () => {
   it('spends the budget once per send, across stale and seed rounds, and hands off after the seq', async () => {
     const state = createSendState({
-      redis,
+      redis: cluster.redis,
       prefix: 'l1:',
       budget: { perWindow: 3, windowMs: 60_000 },
     });
-    const budgetUsed = async () => Number(await redis.get(state.keys.budget('alice')));
+    const budgetUsed = async () => Number(await cluster.redis.get(state.keys.budget('alice')));
     const stale = await state.allocate(
       request({ conversationId: 'conv-1', clientMsgId: 'a', version: 'old' }),
     );
@@ -76,7 +69,11 @@ describe('the send path on a Redis Cluster', () => {
       seq: 3,
     });
 
-    const stream = createHandoffStream({ redis, key: state.keys.handoff(), consumer: 'w1' });
+    const stream = createHandoffStream({
+      redis: cluster.redis,
+      key: state.keys.handoff(),
+      consumer: 'w1',
+    });
     await stream.ensureGroup();
     const { records } = await stream.read(10, 100);
     expect(records.map((r) => r.messageId)).toEqual(['id-a', 'id-a', 'id-b']);
@@ -88,7 +85,7 @@ describe('the send path on a Redis Cluster', () => {
   });
 
   it('reads the counters of conversations in many slots', async () => {
-    const state = createSendState({ redis, prefix: 'l2:' });
+    const state = createSendState({ redis: cluster.redis, prefix: 'l2:' });
     const ids = Array.from({ length: 40 }, (_, i) => `conv-${i}`);
     await Promise.all(ids.map((id, i) => state.raiseCounter(id, i)));
     const counters = await state.counters([...ids, 'never-used']);
@@ -97,7 +94,7 @@ describe('the send path on a Redis Cluster', () => {
   });
 
   it('grants server-made seqs from the same counter, after seeding', async () => {
-    const state = createSendState({ redis, prefix: 'l3:' });
+    const state = createSendState({ redis: cluster.redis, prefix: 'l3:' });
     expect(await state.nextSeq('conv-sys')).toBeUndefined();
     expect(await state.raiseCounter('conv-sys', 7)).toBe(7);
     expect(await state.nextSeq('conv-sys')).toBe(8);
@@ -107,6 +104,6 @@ describe('the send path on a Redis Cluster', () => {
 
 describe('coverage', () => {
   it('ran every Lua script of the package on the cluster', async () => {
-    expect(await scriptsNotLoaded(redis, scripts)).toEqual([]);
+    expect(await scriptsNotLoaded(cluster.redis, scripts)).toEqual([]);
   });
 });

@@ -351,36 +351,16 @@ describe('conversation list', () => {
   it('changedSince returns joined or active conversations after the time', async () => {
     const { store } = ctx;
     const me = new ObjectId();
-    const old = await store.conversations.createGroup({
-      title: 'old',
-      createdBy: me,
-      at: new Date(Date.UTC(2025, 0, 1)),
-    });
-    await store.memberships.add(old._id, {
-      userId: me,
-      role: 'owner',
-      joinedAt: new Date(Date.UTC(2025, 0, 1)),
-    });
-    const active = await store.conversations.createGroup({
-      title: 'active',
-      createdBy: me,
-      at: new Date(Date.UTC(2025, 0, 1)),
-    });
-    await store.memberships.add(active._id, {
-      userId: me,
-      role: 'owner',
-      joinedAt: new Date(Date.UTC(2025, 0, 1)),
-    });
-    const joined = await store.conversations.createGroup({
-      title: 'joined',
-      createdBy: me,
-      at: new Date(Date.UTC(2025, 0, 1)),
-    });
-    await store.memberships.add(joined._id, {
-      userId: me,
-      role: 'member',
-      joinedAt: new Date(Date.UTC(2026, 5, 1)),
-    });
+    /** A group `title` created on 2025-01-01, `me` in it as `role` since `joinedAt`. */
+    const groupOf = async (title: string, role: 'owner' | 'member', joinedAt: Date) => {
+      const at = new Date(Date.UTC(2025, 0, 1));
+      const group = await store.conversations.createGroup({ title, createdBy: me, at });
+      await store.memberships.add(group._id, { userId: me, role, joinedAt });
+      return group;
+    };
+    await groupOf('old', 'owner', new Date(Date.UTC(2025, 0, 1)));
+    const active = await groupOf('active', 'owner', new Date(Date.UTC(2025, 0, 1)));
+    await groupOf('joined', 'member', new Date(Date.UTC(2026, 5, 1)));
     store.conversations.recordMessage({
       conversationId: active._id,
       preview: preview(1, undefined, new Date(Date.UTC(2026, 5, 2))),

@@ -28,6 +28,18 @@ async function seeded(store: MongoStore, count: number) {
   return { conversationId, senderId };
 }
 
+/** The first message (seq 1) of a fresh conversation, by a fresh sender. */
+async function firstMessage(store: MongoStore, text: string, createdAt?: Date) {
+  const { conversationId, senderId } = await seeded(store, 0);
+  return store.messages.insert({
+    conversationId,
+    seq: 1,
+    senderId,
+    text,
+    ...(createdAt ? { createdAt } : {}),
+  });
+}
+
 const seqsOf = (page: { messages: { seq: number }[] }) => page.messages.map((m) => m.seq);
 
 describe('messages: idempotency', () => {
@@ -160,14 +172,7 @@ describe('messages: history', () => {
 describe('messages: edits', () => {
   it('keeps previous versions, also under concurrent edits', async () => {
     const { store } = ctx;
-    const { conversationId, senderId } = await seeded(store, 0);
-    const m = await store.messages.insert({
-      conversationId,
-      seq: 1,
-      senderId,
-      text: 'v0',
-      createdAt: new Date(1000),
-    });
+    const m = await firstMessage(store, 'v0', new Date(1000));
     const e1 = await store.messages.edit(m._id, 'v1', new Date(2000));
     expect(e1?.text).toBe('v1');
     expect(e1?.edits).toEqual([{ text: 'v0', at: new Date(1000) }]);
@@ -188,13 +193,7 @@ describe('messages: edits', () => {
 describe('messages: reactions', () => {
   it('one per (user, emoji), summaries with counts and users', async () => {
     const { store } = ctx;
-    const { conversationId, senderId } = await seeded(store, 0);
-    const m = await store.messages.insert({
-      conversationId,
-      seq: 1,
-      senderId,
-      text: 'react to me',
-    });
+    const m = await firstMessage(store, 'react to me');
     const [a, b] = [new ObjectId(), new ObjectId()];
     const results = await Promise.all(
       Array.from({ length: 6 }, () => store.messages.addReaction(m, a, '👍')),
@@ -216,15 +215,18 @@ describe('messages: reactions', () => {
       ['👍', 1],
       ['🎉', 1],
     ]);
-    expect(await store.messages.addReaction({ _id: new ObjectId(), conversationId }, a, '👍')).toBe(
-      'not-found',
-    );
+    expect(
+      await store.messages.addReaction(
+        { _id: new ObjectId(), conversationId: m.conversationId },
+        a,
+        '👍',
+      ),
+    ).toBe('not-found');
   });
 
   it('allows at most 20 distinct emoji, also concurrently, and frees a slot when unused', async () => {
     const { store } = ctx;
-    const { conversationId, senderId } = await seeded(store, 0);
-    const m = await store.messages.insert({ conversationId, seq: 1, senderId, text: 'many' });
+    const m = await firstMessage(store, 'many');
     const emoji = Array.from({ length: 30 }, (_, i) => `e${i}`);
     const results = await Promise.all(
       emoji.map((e, i) => store.messages.addReaction(m, new ObjectId(), e, new Date(i))),

@@ -12,6 +12,7 @@ export {
   spawnManaged,
   spawnTsEntry,
   startError,
+  TS_SOURCE_ARGS,
   waitUntilReady,
   type ExitInfo,
   type ManagedProcess,
@@ -37,6 +38,7 @@ export {
   type StartNginxOptions,
 } from './nginx.js';
 export { startMongo, type MongoFixture, type MongoKind } from './mongo.js';
+export { startRedisAndMongo, type RedisAndMongo } from './redis-and-mongo.js';
 export {
   startWebhookReceiver,
   type WebhookDelivery,
@@ -55,3 +57,12 @@ export {
   type RedisClusterWithClient,
 } from './redis-cluster-client.js';
 export { failureLogStream, takeFailureLogs } from './failure-logs.js';
+export { GENEROUS_LIMITS, isAlive, repoRoot, startWorker } from './repo-processes.js';
+export {
+  authenticate,
+  httpJson,
+  registerUser,
+  type Authed,
+  type JsonResponse,
+  type RegisteredUser,
+} from './http-json.js';

@@ -37,6 +37,9 @@ export interface ManagedProcess {
   output(): string;
 }
 
+/** Node arguments that run a TypeScript entry from source (the `@chat/source` condition, tsx). */
+export const TS_SOURCE_ARGS: readonly string[] = ['--conditions=@chat/source', '--import', 'tsx'];
+
 const live = new Set<number>();
 let exitHandlerInstalled = false;
 
@@ -213,11 +216,7 @@ export async function spawnTsEntry(
   options: SpawnTsEntryOptions,
 ): Promise<ManagedProcess> {
   const { readyWhen, timeout = 30_000, ...spawnOptions } = options;
-  const child = await spawnManaged(
-    process.execPath,
-    ['--conditions=@chat/source', '--import', 'tsx', file],
-    spawnOptions,
-  );
+  const child = await spawnManaged(process.execPath, [...TS_SOURCE_ARGS, file], spawnOptions);
   await waitUntilReady(child, () => readyWhen(child.output()), { timeout, what: `${file} ready` });
   return child;
 }

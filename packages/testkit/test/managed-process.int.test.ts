@@ -3,19 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { spawnManaged, waitFor, waitForEvent } from '../src/index.js';
+import { isAlive, spawnManaged, waitFor, waitForEvent } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers signal 0; it is dead for our purposes.
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 describe('spawnManaged', () => {
   it('captures output and reports the exit code', async () => {

@@ -1,15 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPortOpen, startRedis, waitFor, type RedisServer } from '../src/index.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive, isPortOpen, startRedis, waitFor, type RedisServer } from '../src/index.js';
 
 describe('startRedis', () => {
   let redis: RedisServer;

@@ -1,29 +1,16 @@
 import type { Message, ReceiptEvent } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGroup,
-  startTestCluster,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
+import { createGroup, useTestCluster, type TestUser } from './fixtures/cluster.js';
 
 /**
  * docs/PROTOCOL.md#section-7 "HTTP forms of socket events": a bot that speaks only HTTP can mark read,
  * edit, delete, react and read the edit history, with the rules of the socket events.
  * Two nodes: the HTTP call lands on one, the member's socket listens on the other.
  */
-let cluster: TestCluster;
-let counter = 0;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
+const cluster = useTestCluster({ nodes: 2 });
 type ErrorBody = { error: { code: string } };
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 async function post(user: TestUser, conversationId: string, text: string): Promise<Message> {
   const res = await cluster.http<Message>(
@@ -40,10 +27,13 @@ async function post(user: TestUser, conversationId: string, text: string): Promi
 }
 
 async function setup() {
-  const owner = await cluster.register(name('owner'));
-  const bot = await cluster.register(name('bot'));
-  const member = await cluster.register(name('member'));
-  const stranger = await cluster.register(name('stranger'));
+  const { owner, bot, member, stranger } = await people(
+    cluster,
+    'owner',
+    'bot',
+    'member',
+    'stranger',
+  );
   const group = await createGroup(cluster, owner, [bot, member]);
   return { owner, bot, member, stranger, group };
 }

@@ -8,13 +8,8 @@ import { createTokenService } from '@chat/auth';
 import { createLogger } from '@chat/core';
 import { createPresenceKeys, createPresenceStore } from '@chat/presence';
 import { connectMongo, type MongoStore, type UserDoc } from '@chat/store';
-import {
-  startMongo,
-  startRedis,
-  waitFor,
-  type MongoFixture,
-  type RedisServer,
-} from '@chat/testkit';
+import { waitFor } from '@chat/testkit';
+import { useRedisAndMongo } from '@chat/testkit/vitest';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -65,8 +60,7 @@ interface Node {
   close(): Promise<void>;
 }
 
-let redisServer: RedisServer;
-let mongo: MongoFixture;
+const servers = useRedisAndMongo();
 let store: MongoStore;
 let prefix: string;
 let nodes: Node[] = [];
@@ -75,7 +69,7 @@ const refusedLater = new Set<string>();
 const clients: ClientSocket[] = [];
 
 async function startNode(nodeId: string): Promise<Node> {
-  const [redis, pub, sub] = [0, 1, 2].map(() => new Redis(redisServer.url)) as [
+  const [redis, pub, sub] = [0, 1, 2].map(() => new Redis(servers.redis.url)) as [
     Redis,
     Redis,
     Redis,
@@ -135,8 +129,7 @@ async function startNode(nodeId: string): Promise<Node> {
 }
 
 beforeAll(async () => {
-  redisServer = await startRedis();
-  mongo = await startMongo();
+  const { mongo } = servers;
   store = await connectMongo({ url: mongo.url, dbName: mongo.databaseName, logger });
   await store.ensureIndexes();
   prefix = `adm-${randomUUID()}:`;
@@ -150,9 +143,8 @@ afterEach(() => {
 afterAll(async () => {
   for (const c of clients) c.close();
   for (const n of nodes) await n.close();
+  // useRedisAndMongo's afterAll, registered first, runs after this one (hooks unwind as a stack).
   await store?.close();
-  await mongo?.close();
-  await redisServer?.stop();
 });
 
 async function newUser(name: string): Promise<{ id: string; token: string }> {

@@ -1,6 +1,6 @@
 import type { Conversation, Message } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectError, people } from './fixtures/api.js';
 import {
   ack,
@@ -8,22 +8,15 @@ import {
   createGroup,
   openDirect,
   sendText as send,
-  startTestCluster,
+  useTestCluster,
   type ClientSocket,
-  type TestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
 // Conversation management over HTTP with members' sockets on different nodes: every
 // change must reach the right sockets cluster-wide, and every role rule must hold.
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 3 });
 
 const GHOST_ID = '0123456789abcdef01234567';
 type Conversations = { conversations: Conversation[]; nextCursor?: string };

@@ -1,6 +1,6 @@
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ack, useTestCluster, type ClientSocket } from './fixtures/cluster.js';
 import { startExampleBot, type ExampleBot } from './fixtures/example-bot.js';
 
 interface Msg {
@@ -9,22 +9,15 @@ interface Msg {
 
 /** The SDK README's runnable example, run as the README says (tsx), against real gateways. */
 describe('packages/client/examples/echo-bot.ts against a local cluster', () => {
-  let cluster: TestCluster;
+  const cluster = useTestCluster({ nodes: 2 });
   let bot: ExampleBot | undefined;
   let attempt = 0;
   const output = () => bot?.output() ?? '';
-
-  beforeAll(async () => {
-    cluster = await startTestCluster({ nodes: 2 });
-  });
   // Each attempt (CI retries a failed one) runs its own bot under its own names: a retry never
   // meets the previous attempt's bot, which may have exited, or its users.
   afterEach(async () => {
     await bot?.stop();
     bot = undefined;
-  });
-  afterAll(async () => {
-    await cluster?.close();
   });
 
   it('registers, connects, answers every message with "echo: <text>" and exits after --max replies', async () => {

@@ -3,12 +3,7 @@ import fc from 'fast-check';
 import { MongoClient, type Db } from 'mongodb';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestCluster,
-  type ClientSocket,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { useTestCluster, type ClientSocket, type TestUser } from './fixtures/cluster.js';
 
 /**
  * Generated hostile input at every socket event and every HTTP route, through real nodes:
@@ -23,7 +18,7 @@ const CODES = new Set<string>(Object.values(ErrorCodes));
 const LEAK =
   /\n\s+at |node_modules|\/work\/|\.ts:\d+|\.js:\d+|MongoServerError|MongoError|TypeError|ReferenceError|Cannot read prop|is not a function|ECONNREFUSED|ioredis/i;
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 2 });
 let mongo: MongoClient;
 let db: Db;
 let alice: TestUser;
@@ -32,7 +27,6 @@ let socket: ClientSocket;
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
   mongo = await MongoClient.connect(cluster.mongo.url);
   db = mongo.db(cluster.mongo.databaseName);
   alice = await cluster.register(`fuzz_alice_${process.pid % 1000}`);
@@ -60,7 +54,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await mongo?.close();
-  await cluster?.close();
 });
 
 /** Every document of every collection, hashed: equal hashes = unchanged data. */

@@ -5,26 +5,12 @@
  */
 import type { Conversation, Message } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGroup,
-  startTestCluster,
-  type TestCluster,
-  type TestUser,
-  uploadAs,
-} from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
+import { createGroup, useTestCluster, type TestUser, uploadAs } from './fixtures/cluster.js';
 import { pdf, png } from './fixtures/files.js';
 
-let cluster: TestCluster;
-let counter = 0;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 2 });
 
 const upload = (user: TestUser, bytes: Buffer, fileName: string) =>
   uploadAs(cluster, user.token, bytes, fileName);
@@ -38,10 +24,7 @@ const served = async (attachmentId: string, node = 0) =>
 
 describe('group photo', () => {
   it('owner and admin set it from their own upload; members on another node see it live', async () => {
-    const [ann, bob, cat] = await Promise.all(
-      ['gp_ann', 'gp_bob', 'gp_cat'].map((p) => cluster.register(name(p))),
-    );
-    if (!ann || !bob || !cat) throw new Error('register');
+    const { ann, bob, cat } = await people(cluster, 'ann', 'bob', 'cat');
     const group = await createGroup(cluster, ann, [bob, cat]);
     expect(
       (
@@ -117,10 +100,7 @@ describe('group photo', () => {
   });
 
   it('members and outsiders may not; non-images, others’ uploads and mixed patches are refused', async () => {
-    const [ann, bob, eve] = await Promise.all(
-      ['gp_owner', 'gp_member', 'gp_outsider'].map((p) => cluster.register(name(p))),
-    );
-    if (!ann || !bob || !eve) throw new Error('register');
+    const { ann, bob, eve } = await people(cluster, 'ann', 'bob', 'eve');
     const group = await createGroup(cluster, ann, [bob]);
     const bobPhoto = await upload(bob, png(), 'bob.png');
     const evePhoto = await upload(eve, png(), 'eve.png');

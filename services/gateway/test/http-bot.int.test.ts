@@ -1,8 +1,8 @@
 import type { Message, ReceiptEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendText, startTestCluster, type TestCluster } from './fixtures/cluster.js';
-import { startExampleBot, type ExampleBot } from './fixtures/example-bot.js';
+import { describe, expect, it } from 'vitest';
+import { sendText, useTestCluster } from './fixtures/cluster.js';
+import { useExampleBot } from './fixtures/example-bot.js';
 
 interface ReactionsEvent {
   messageId: string;
@@ -11,26 +11,17 @@ interface ReactionsEvent {
 
 /** packages/client/examples/http-bot.ts (no socket) against real gateways. */
 describe('packages/client/examples/http-bot.ts against a local cluster', () => {
-  let cluster: TestCluster;
-  let bot: ExampleBot;
-
-  beforeAll(async () => {
-    cluster = await startTestCluster({ nodes: 2 });
-    bot = startExampleBot(
-      'http-bot.ts',
-      {
-        CHAT_URL: cluster.nodes[1]!.url,
-        BOT_USERNAME: 'http-bot',
-        BOT_PASSWORD: 'http-bot-password',
-        BOT_POLL_MS: '100',
-      },
-      ['--max', '2'],
-    );
-  });
-  afterAll(async () => {
-    await bot?.stop();
-    await cluster?.close();
-  });
+  const cluster = useTestCluster({ nodes: 2 });
+  const bot = useExampleBot(
+    'http-bot.ts',
+    () => ({
+      CHAT_URL: cluster.nodes[1]!.url,
+      BOT_USERNAME: 'http-bot',
+      BOT_PASSWORD: 'http-bot-password',
+      BOT_POLL_MS: '100',
+    }),
+    ['--max', '2'],
+  );
 
   it('reacts to, replies to and reads every message over HTTP, then exits after --max', async () => {
     await waitFor(() => /polling/.test(bot.output()), {

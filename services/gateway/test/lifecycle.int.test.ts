@@ -1,30 +1,21 @@
 import type { Conversation, Message, MessageReactionsEvent, SyncAck } from '@chat/protocol';
 import { ObjectId, type MessageDoc } from '@chat/store';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
 import {
   ack,
   collect,
   createGroup,
   sendText,
-  startTestCluster,
+  useTestCluster,
   type ClientSocket,
-  type TestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
-let counter = 0;
+const cluster = useTestCluster({ nodes: 3 });
 const group = (owner: TestUser, members: TestUser[]) => createGroup(cluster, owner, members);
 const send = sendText;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 async function history(user: TestUser, conversationId: string, node = 0): Promise<Message[]> {
   const res = await cluster.http<{ messages: Message[] }>(
@@ -55,11 +46,7 @@ const SIXTEEN_MINUTES = 16 * 60_000;
 
 /** Three members, each connected to a different node. */
 async function trio() {
-  const [owner, bob, carol] = await Promise.all([
-    cluster.register(name('o')),
-    cluster.register(name('b')),
-    cluster.register(name('c')),
-  ]);
+  const { owner, bob, carol } = await people(cluster, 'owner', 'bob', 'carol');
   const conv = await group(owner, [bob, carol]);
   const sockets = await Promise.all([
     cluster.connect(owner, 0),
@@ -120,7 +107,8 @@ describe('message:edit', () => {
   it('refuses a non-sender (FORBIDDEN), an outsider (NOT_FOUND) and an edit after the window (EDIT_WINDOW_CLOSED)', async () => {
     const { owner, conv, sockets } = await trio();
     const [ownerSocket, bobSocket] = sockets;
-    const outsider = await cluster.connect(await cluster.register(name('x')), 1);
+    const { outsider: stranger } = await people(cluster, 'outsider');
+    const outsider = await cluster.connect(stranger, 1);
     const sent = await send(bobSocket, conv.id, 'mine');
 
     const byOwner = await ack(ownerSocket, 'message:edit', { messageId: sent.id, text: 'hijack' });
@@ -427,7 +415,7 @@ describe('replies and search', () => {
     expect(redos.body.messages).toEqual([]);
     expect(Date.now() - started).toBeLessThan(2000);
 
-    const outsider = await cluster.register(name('out'));
+    const { outsider } = await people(cluster, 'outsider');
     expect((await search('price', outsider.token)).status).toBe(404);
   });
 });

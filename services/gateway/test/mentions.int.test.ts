@@ -1,13 +1,10 @@
 import { mentionDeliveryId, messageDeliveryId } from '@chat/jobs';
 import type { Message, Notification } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, sendText, type TestCluster, type TestUser } from './fixtures/cluster.js';
-import {
-  startDeliveryCluster,
-  type DeliveryCluster,
-  type WebhookReceiver,
-} from './fixtures/processes.js';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
+import { createGroup, sendText } from './fixtures/cluster.js';
+import { useDeliveryCluster } from './fixtures/processes.js';
 
 /**
  * docs/PROTOCOL.md#mentions: `@username` → `mentions: [userId]` among current members, a live
@@ -15,28 +12,12 @@ import {
  * the real worker process and a real receiver).
  */
 const SECRET = 'mention-webhook-secret';
-let cluster: TestCluster;
-let receiver: WebhookReceiver;
-let counter = 0;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
-let harness: DeliveryCluster | undefined;
-beforeAll(async () => {
-  harness = await startDeliveryCluster(SECRET);
-  ({ cluster, receiver } = harness);
-}, 60_000);
-afterAll(async () => {
-  await harness?.close();
-});
-
-async function users(...prefixes: string[]): Promise<TestUser[]> {
-  return Promise.all(prefixes.map((p) => cluster.register(name(p))));
-}
+const { cluster, receiver } = useDeliveryCluster(SECRET);
 
 describe('mentions', () => {
   it('resolves @usernames among current members only and notifies them live and offline', async () => {
-    const [ann, bob, cat, dan] = await users('ann', 'bob', 'cat', 'dan');
-    if (!ann || !bob || !cat || !dan) throw new Error('register');
+    const { ann, bob, cat, dan } = await people(cluster, 'ann', 'bob', 'cat', 'dan');
     const group = await createGroup(cluster, ann, [bob, cat]);
     const annSocket = await cluster.connect(ann, 0);
     const bobSocket = await cluster.connect(bob, 1);
@@ -101,8 +82,7 @@ describe('mentions', () => {
   });
 
   it('a removed member is no longer mentioned; texts without a member name carry no mentions', async () => {
-    const [ann, bob] = await users('ann', 'bob');
-    if (!ann || !bob) throw new Error('register');
+    const { ann, bob } = await people(cluster, 'ann', 'bob');
     const group = await createGroup(cluster, ann, [bob]);
     const annSocket = await cluster.connect(ann, 1);
     const before = await sendText(annSocket, group.id, `@${bob.username} ping`);

@@ -2,37 +2,27 @@ import type { Conversation, Message, ReceiptEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { Redis } from 'ioredis';
 import { MongoClient, ObjectId } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
 import {
   openDirect,
   ack,
   collect,
   createGroup,
   sendText,
-  startTestCluster,
-  type TestCluster,
+  useTestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
-let counter = 0;
+const cluster = useTestCluster({ nodes: 3 });
 const group = (owner: TestUser, members: TestUser[]) => createGroup(cluster, owner, members);
 const send = sendText;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 const direct = (a: TestUser, b: TestUser, node = 0) => openDirect(cluster, a, b, node);
 
 describe('messaging across nodes', () => {
   it('delivers a direct message to the recipient on another node and to the sender’s other device', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob, 1);
     const aliceA = await cluster.connect(alice, 0);
     const aliceB = await cluster.connect(alice, 2);
@@ -53,8 +43,9 @@ describe('messaging across nodes', () => {
   });
 
   it('orders 90 concurrent messages from 3 nodes identically for every member, with contiguous seq', async () => {
-    const users = await Promise.all([0, 1, 2].map(() => cluster.register(name('g'))));
-    const [owner, ...rest] = users as [TestUser, TestUser, TestUser];
+    const { owner, bob, carol } = await people(cluster, 'owner', 'bob', 'carol');
+    const users = [owner, bob, carol];
+    const rest = [bob, carol];
     const conv = await group(owner, rest);
     const senders = await Promise.all(users.map((u, i) => cluster.connect(u, i)));
     const listeners = await Promise.all(users.map((u, i) => cluster.connect(u, (i + 1) % 3)));
@@ -99,8 +90,7 @@ describe('messaging across nodes', () => {
   });
 
   it('returns the original message when the same clientMsgId is resent through another node', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const first = await send(await cluster.connect(alice, 0), conv.id, 'once', {
       clientMsgId: 'same-id',
@@ -132,8 +122,7 @@ describe('messaging across nodes', () => {
   });
 
   it('still answers a resend with the original after Redis lost the send claim', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const first = await send(await cluster.connect(alice, 0), conv.id, 'kept', {
       clientMsgId: 'claim-lost',
@@ -169,8 +158,7 @@ describe('messaging across nodes', () => {
   });
 
   it('creates exactly one direct conversation under concurrent get-or-create from both sides on two nodes', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         i % 2 === 0
@@ -199,9 +187,7 @@ describe('messaging across nodes', () => {
 
   /** An owner and carol in a group, dave outside it; their sockets on the given nodes. */
   async function groupWithOutsider(nodes: [number, number, number]) {
-    const owner = await cluster.register(name('owner'));
-    const carol = await cluster.register(name('carol'));
-    const dave = await cluster.register(name('dave'));
+    const { owner, carol, dave } = await people(cluster, 'owner', 'carol', 'dave');
     const conv = await group(owner, [carol]);
     const [ownerSocket, carolSocket, daveSocket] = [
       await cluster.connect(owner, nodes[0]),
@@ -300,8 +286,7 @@ describe('messaging across nodes', () => {
   });
 
   it('moves read cursors forward only, broadcasts receipts and keeps unread counts right', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 0);
     const bobSocket = await cluster.connect(bob, 1);
@@ -353,8 +338,7 @@ describe('messaging across nodes', () => {
   });
 
   it('sync returns exactly the messages a client missed, oldest first, and conversations it did not know', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 0);
     let bobSocket = await cluster.connect(bob, 1);
@@ -394,9 +378,7 @@ describe('messaging across nodes', () => {
   });
 
   it('sync never serves messages before the member’s hiddenBefore, nor a conversation of others', async () => {
-    const alice = await cluster.register(name('alice'));
-    const bob = await cluster.register(name('bob'));
-    const mallory = await cluster.register(name('mallory'));
+    const { alice, bob, mallory } = await people(cluster, 'alice', 'bob', 'mallory');
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 0);
     for (let i = 1; i <= 5; i++) await send(aliceSocket, conv.id, `m${i}`);

@@ -4,33 +4,13 @@
  */
 import { messageDeliveryId } from '@chat/jobs';
 import type { Conversation, Message } from '@chat/protocol';
-import { waitFor, waitForEvent, type ManagedProcess } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, createGroup, startTestCluster, type TestCluster } from './fixtures/cluster.js';
-import { startReceiver, startWorker, type WebhookReceiver } from './fixtures/processes.js';
+import { waitFor, waitForEvent } from '@chat/testkit';
+import { describe, expect, it } from 'vitest';
+import { ack, createGroup } from './fixtures/cluster.js';
+import { useDeliveryCluster } from './fixtures/processes.js';
 
 const SECRET = 'mute-webhook-secret';
-let cluster: TestCluster;
-let worker: ManagedProcess;
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  receiver = await startReceiver(SECRET);
-  cluster = await startTestCluster({ nodes: 2 });
-  worker = await startWorker({
-    REDIS_URL: cluster.redis.url,
-    MONGO_URL: cluster.env.MONGO_URL ?? '',
-    MONGO_DB: cluster.env.MONGO_DB ?? '',
-    NOTIFY_WEBHOOK_URL: receiver.url,
-    NOTIFY_WEBHOOK_SECRET: SECRET,
-    WEBHOOK_BACKOFF_MS: '100',
-  });
-}, 60_000);
-afterAll(async () => {
-  await worker?.stop(5_000);
-  await cluster?.close();
-  await receiver?.close();
-});
+const { cluster, receiver } = useDeliveryCluster(SECRET);
 
 const mute = (conversationId: string, token: string, mutedUntil: unknown, node = 0) =>
   cluster.http<Conversation & { error?: { code: string } }>(

@@ -1,22 +1,18 @@
 import { notificationDeliveryId, QUEUES } from '@chat/jobs';
 import type { Conversation, Notification, NotificationNewEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, startTestCluster, type TestCluster, type TestUser } from './fixtures/cluster.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collect, useTestCluster, type TestUser } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 2 });
 let serviceToken: string;
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
   const node = cluster.nodes[0];
   if (!node) throw new Error('no node');
   serviceToken = await node.deps.tokens.signServiceToken();
-});
-afterAll(async () => {
-  await cluster?.close();
 });
 
 /** Whether the offline-delivery queue holds a job with this id (BullMQ's job hash, default prefix). */

@@ -3,18 +3,12 @@
  * always served as downloads.
  */
 import type { Attachment } from '@chat/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCluster } from './fixtures/cluster.js';
 import { html } from './fixtures/files.js';
 import { docx, legacyDoc, odt, plainZip, storedZip, xlsx } from './fixtures/office.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 1 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 1 });
 
 async function upload(token: string, bytes: Buffer, fileName: string, declared: string) {
   const form = new FormData();

@@ -1,39 +1,18 @@
 import { messageDeliveryId, notificationDeliveryId, QUEUES } from '@chat/jobs';
 import type { Conversation, Message, Notification } from '@chat/protocol';
 import { waitFor } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openDirect,
-  ack,
-  type ClientSocket,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
-import {
-  startDeliveryCluster,
-  type DeliveryCluster,
-  type Delivery,
-  type WebhookReceiver,
-} from './fixtures/processes.js';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
+import { openDirect, ack, type ClientSocket, type TestUser } from './fixtures/cluster.js';
+import { useDeliveryCluster, type Delivery } from './fixtures/processes.js';
 
 /*
  * The whole §5 path with real processes: a message sent through a gateway → BullMQ job
  * (gateway) → the real worker process → a real HTTP receiver that checks the signature.
  */
 const SECRET = 'webhook-secret-for-tests';
-let cluster: TestCluster;
-let receiver: WebhookReceiver;
-let counter = 0;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
-let harness: DeliveryCluster | undefined;
-beforeAll(async () => {
-  harness = await startDeliveryCluster(SECRET);
-  ({ cluster, receiver } = harness);
-}, 60_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const { cluster, receiver } = useDeliveryCluster(SECRET);
 
 async function send(
   socket: ClientSocket,
@@ -69,8 +48,7 @@ async function jobIdsOfMessage(messageId: string): Promise<string[]> {
 
 describe('offline delivery end to end', () => {
   it('posts a message for an offline member once, signed, with the §5 body; a resend does not repeat it', async () => {
-    const [alice, bob] = await Promise.all(['alice', 'bob'].map((p) => cluster.register(name(p))));
-    if (!alice || !bob) throw new Error('register');
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 0);
     const message = await send(aliceSocket, conv.id, '  Are you coming tonight?  ', 'first');
@@ -109,10 +87,7 @@ describe('offline delivery end to end', () => {
   });
 
   it('enqueues exactly one job for the offline member of a group and none for online members', async () => {
-    const [alice, bob, carol, dave] = await Promise.all(
-      ['alice', 'bob', 'carol', 'dave'].map((p) => cluster.register(name(p))),
-    );
-    if (!alice || !bob || !carol || !dave) throw new Error('register');
+    const { alice, bob, carol, dave } = await people(cluster, 'alice', 'bob', 'carol', 'dave');
     const res = await cluster.http<Conversation>(0, 'POST', '/api/conversations/group', {
       token: alice.token,
       body: { title: 'g', memberIds: [bob.id, carol.id, dave.id] },
@@ -140,8 +115,7 @@ describe('offline delivery end to end', () => {
   });
 
   it('retries a failing receiver with the same deliveryId until it accepts', async () => {
-    const [alice, bob] = await Promise.all(['alice', 'bob'].map((p) => cluster.register(name(p))));
-    if (!alice || !bob) throw new Error('register');
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 1);
     const previous = receiver.respond;
@@ -161,7 +135,7 @@ describe('offline delivery end to end', () => {
   });
 
   it('posts a service notification for an offline user through the same pipeline', async () => {
-    const carol = await cluster.register(name('carol'));
+    const { carol } = await people(cluster, 'carol');
     const token = await cluster.nodes[0]?.deps.tokens.signServiceToken();
     const res = await cluster.http<Notification>(0, 'POST', '/api/notifications', {
       token,

@@ -1,26 +1,19 @@
 import { waitForEvent } from '@chat/testkit';
 import { io as connectSocket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestCluster,
-  type ClientSocket,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { useTestCluster, type ClientSocket, type TestUser } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
-let user: TestUser;
-const sockets: ClientSocket[] = [];
 const ALLOWED = 'https://app.example';
 const EVIL = 'https://evil.example';
+const cluster = useTestCluster({ nodes: 2, env: { CORS_ORIGINS: ALLOWED } });
+let user: TestUser;
+const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2, env: { CORS_ORIGINS: ALLOWED } });
   user = await cluster.register(`origin_${process.pid % 1000}`);
 });
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
-  await cluster?.close();
 });
 
 /** Resolves 'connected' or the connect_error message. */

@@ -1,17 +1,11 @@
 /** Profile (docs/PROTOCOL.md#section-7): display name and avatar, live to contacts, avatars served publicly. */
 import type { Conversation, User } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, uploadAs, type TestCluster } from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCluster, uploadAs } from './fixtures/cluster.js';
 import { pdf, png } from './fixtures/files.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 2 });
 
 const upload = (token: string, bytes: Buffer, name: string) =>
   uploadAs(cluster, token, bytes, name);

@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ack,
   startNode,
-  startTestCluster,
+  useTestCluster,
   type ClientSocket,
-  type TestCluster,
   type TestNode,
   type TestUser,
 } from './fixtures/cluster.js';
@@ -32,7 +31,7 @@ const TIGHT = {
   MAX_SOCKETS_PER_USER: '3',
 };
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 3, env: TIGHT });
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 let ipCounter = 0;
@@ -40,12 +39,8 @@ let ipCounter = 0;
 const freshIp = () => `203.0.113.${++ipCounter}`;
 const sockets: ClientSocket[] = [];
 
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3, env: TIGHT });
-});
 afterAll(async () => {
   for (const s of sockets) s.disconnect();
-  await cluster?.close();
 });
 
 async function register(username: string, ip = freshIp()): Promise<TestUser> {

@@ -3,22 +3,10 @@
  * "read by" per message, on two real nodes sharing Redis and Mongo.
  */
 import type { Conversation } from '@chat/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ack,
-  createGroup,
-  sendText,
-  startTestCluster,
-  type TestCluster,
-} from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { ack, createGroup, sendText, useTestCluster } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 2 });
 
 interface Receipts {
   readBy: { userId: string; at: string }[];

@@ -1,15 +1,14 @@
 import type { Conversation, Message, Presence } from '@chat/protocol';
 import { slotOf } from '@chat/redis';
 import { waitFor, waitForEvent, type RedisCluster } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ack,
   collect,
   createGroup,
   openDirect,
-  startTestCluster,
+  useTestCluster,
   type ClientSocket,
-  type TestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
@@ -29,18 +28,14 @@ const ENV = {
 const PER_SENDER = 40;
 const KILL_AFTER = 10;
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 3, redis: 'cluster', env: ENV });
 let redis: RedisCluster;
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 3, redis: 'cluster', env: ENV });
   if (cluster.backend.kind !== 'cluster') throw new Error('expected a Redis Cluster');
   redis = cluster.backend.cluster;
-}, 90_000);
-afterAll(async () => {
-  await cluster?.close();
 });
 
 /** Sends until acknowledged, resending the same clientMsgId as the SDK does. */

@@ -1,17 +1,13 @@
 import { createChatClient, createHttpClient, type ChatClient, type Message } from '@chat/client';
 import { waitFor } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './fixtures/cluster.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTestCluster } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 2 });
 const clients: ChatClient[] = [];
 
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
 afterAll(async () => {
   for (const c of clients) c.close();
-  await cluster?.close();
 });
 
 function client(token: string, node: number): ChatClient {

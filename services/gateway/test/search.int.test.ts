@@ -6,22 +6,10 @@
 import type { Message } from '@chat/protocol';
 import { ObjectId, termsOf, type MembershipDoc, type MessageDoc } from '@chat/store';
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ack,
-  createGroup,
-  sendText,
-  startTestCluster,
-  type TestCluster,
-} from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { ack, createGroup, sendText, useTestCluster } from './fixtures/cluster.js';
 
-let cluster: TestCluster;
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 2 });
 
 interface SearchBody {
   results: { message: Message; conversationId: string }[];

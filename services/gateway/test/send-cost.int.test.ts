@@ -1,22 +1,20 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, sendText, startTestCluster, type TestCluster } from './fixtures/cluster.js';
+import { createGroup, sendText, useTestCluster } from './fixtures/cluster.js';
 
 /**
  * Mentions, system messages and HTTP for bots must not make a plain send dearer (One script + one batched insert):
  * mentions cost one users query only for texts with an `@name`. Counted by the MongoDB server
  * itself (serverStatus `metrics.commands`), as the bench does.
  */
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 1 });
 let mongo: MongoClient;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 1 });
   mongo = await MongoClient.connect(cluster.env.MONGO_URL ?? '');
 });
 afterAll(async () => {
   await mongo?.close();
-  await cluster?.close();
 });
 
 async function commands(): Promise<{ find: number; insert: number }> {

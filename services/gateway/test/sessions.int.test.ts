@@ -12,25 +12,21 @@ import {
 } from '@chat/client';
 import { waitFor, waitForEvent } from '@chat/testkit';
 import { io as connectSocket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTestCluster, type ClientSocket } from './fixtures/cluster.js';
 
 const TTL_SECONDS = 10;
 const PASSWORD = 'correct horse battery';
-let cluster: TestCluster;
+const cluster = useTestCluster({
+  nodes: 2,
+  env: { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
+});
 const clients: ChatClient[] = [];
 const sockets: ClientSocket[] = [];
 
-beforeAll(async () => {
-  cluster = await startTestCluster({
-    nodes: 2,
-    env: { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) },
-  });
-});
 afterAll(async () => {
   for (const c of clients) c.close();
   for (const s of sockets) s.disconnect();
-  await cluster?.close();
 });
 
 interface Signed {

@@ -1,24 +1,17 @@
 import type { Conversation, Message } from '@chat/protocol';
 import { waitFor } from '@chat/testkit';
 import type { Socket as NetSocket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ack, startTestCluster, type ClientSocket, type TestCluster } from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { ack, useTestCluster, type ClientSocket } from './fixtures/cluster.js';
 
 const BACKLOG_LIMIT = 1024 * 1024;
 const CHUNK = 64 * 1024;
 /** Loopback TCP buffers absorb several MiB before anything queues in the process. */
 const MAX_FLOOD_BYTES = 200 * 1024 * 1024;
 
-let cluster: TestCluster;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({
-    nodes: 2,
-    env: { SOCKET_BACKLOG_MAX_BYTES: String(BACKLOG_LIMIT) },
-  });
-});
-afterAll(async () => {
-  await cluster?.close();
+const cluster = useTestCluster({
+  nodes: 2,
+  env: { SOCKET_BACKLOG_MAX_BYTES: String(BACKLOG_LIMIT) },
 });
 
 /** Stops reading from the TCP connection under the client's websocket (a frozen phone). */

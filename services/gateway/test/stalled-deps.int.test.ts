@@ -1,6 +1,6 @@
 import { waitFor } from '@chat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCluster, type TestCluster } from './fixtures/cluster.js';
+import { useTestCluster } from './fixtures/cluster.js';
 
 /**
  * A Redis that stops answering (SIGSTOP), not one that refuses connections, is the hard
@@ -8,10 +8,9 @@ import { startTestCluster, type TestCluster } from './fixtures/cluster.js';
  * fail closed rather than wave requests through.
  */
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 1 });
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 1 });
   // The metrics fan-out probe (observability/instrument.ts) publishes every 5 s through the
   // adapter, whose publish promise nobody handles: a frozen Redis turns it into an unhandled
   // rejection (reported). Silenced here so this suite tests the limits, not that.
@@ -23,7 +22,6 @@ afterAll(async () => {
   } catch {
     // already gone
   }
-  await cluster?.close();
 });
 
 async function login(): Promise<{ status: number; code?: string; ms: number }> {

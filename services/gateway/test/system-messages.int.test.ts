@@ -1,13 +1,13 @@
 import type { Conversation, Message, SyncAck } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { people } from './fixtures/api.js';
 import {
   ack,
   collect,
   createGroup,
   sendText,
-  startTestCluster,
-  type TestCluster,
+  useTestCluster,
   type TestUser,
 } from './fixtures/cluster.js';
 
@@ -15,20 +15,7 @@ import {
  * docs/PROTOCOL.md#section-7 "system messages": membership and group changes are messages of kind "system"
  * with a seq from the same counter as sends, delivered by message:new and served by sync.
  */
-let cluster: TestCluster;
-let counter = 0;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
-
-async function users(...prefixes: string[]): Promise<TestUser[]> {
-  return Promise.all(prefixes.map((p) => cluster.register(name(p))));
-}
+const cluster = useTestCluster({ nodes: 2 });
 
 async function call(node: number, user: TestUser, method: string, path: string, body?: unknown) {
   const res = await cluster.http(node, method, path, {
@@ -40,8 +27,7 @@ async function call(node: number, user: TestUser, method: string, path: string, 
 
 describe('system messages', () => {
   it('every member sees each change in seq order with the chat, and sync returns them', async () => {
-    const [ann, bob, cat] = await users('ann', 'bob', 'cat');
-    if (!ann || !bob || !cat) throw new Error('register');
+    const { ann, bob, cat } = await people(cluster, 'ann', 'bob', 'cat');
     const group = await createGroup(cluster, ann, [bob]);
     const annSocket = await cluster.connect(ann, 0);
     const bobSocket = await cluster.connect(bob, 1);
@@ -130,8 +116,7 @@ describe('system messages', () => {
   });
 
   it('shares the send counter under concurrency, survives a lost counter, and closes last', async () => {
-    const [ann, bob, cat] = await users('ann', 'bob', 'cat');
-    if (!ann || !bob || !cat) throw new Error('register');
+    const { ann, bob, cat } = await people(cluster, 'ann', 'bob', 'cat');
     const group = await createGroup(cluster, ann, [bob]);
     const annSocket = await cluster.connect(ann, 0);
     const bobSocket = await cluster.connect(bob, 1);
@@ -176,8 +161,7 @@ describe('system messages', () => {
   });
 
   it('a member leaving is a member_left line for those who stay', async () => {
-    const [ann, bob] = await users('ann', 'bob');
-    if (!ann || !bob) throw new Error('register');
+    const { ann, bob } = await people(cluster, 'ann', 'bob');
     const group = await createGroup(cluster, ann, [bob]);
     const annSocket = await cluster.connect(ann, 1);
     const line = waitForEvent<{ message: Message }>(annSocket, 'message:new');
@@ -194,8 +178,7 @@ describe('system messages', () => {
   });
 
   it('the owner leaving: a member_left line, then who owns the group now (role_changed owner)', async () => {
-    const [ann, bob, cat] = await users('ann', 'bob', 'cat');
-    if (!ann || !bob || !cat) throw new Error('register');
+    const { ann, bob, cat } = await people(cluster, 'ann', 'bob', 'cat');
     const group = await createGroup(cluster, ann, [bob, cat]);
     const c = `/api/conversations/${group.id}`;
     // Cat is the admin, so Cat inherits although Bob joined at the same time.

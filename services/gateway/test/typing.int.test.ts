@@ -1,30 +1,16 @@
 import type { TypingEvent } from '@chat/protocol';
 import { waitFor, waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createGroup,
-  ack,
-  collect,
-  startTestCluster,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { createGroup, ack, collect, useTestCluster, type TestUser } from './fixtures/cluster.js';
 
 const EXPIRE_MS = 1500;
-let cluster: TestCluster;
+// A long throttle window: every repeated start in these tests falls inside it.
+const cluster = useTestCluster({
+  nodes: 2,
+  env: { TYPING_THROTTLE_MS: '30000', TYPING_EXPIRE_MS: String(EXPIRE_MS) },
+});
 let counter = 0;
 const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  // A long throttle window: every repeated start in these tests falls inside it.
-  cluster = await startTestCluster({
-    nodes: 2,
-    env: { TYPING_THROTTLE_MS: '30000', TYPING_EXPIRE_MS: String(EXPIRE_MS) },
-  });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 async function users(n: number): Promise<TestUser[]> {
   return Promise.all(Array.from({ length: n }, () => cluster.register(name('t'))));

@@ -1,31 +1,17 @@
 import type { Attachment, Message } from '@chat/protocol';
 import { waitForEvent } from '@chat/testkit';
 import { readdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../src/config.js';
 import { createFileSigner } from '../src/files/file-signer.js';
-import {
-  openDirect,
-  ack,
-  startTestCluster,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { people } from './fixtures/api.js';
+import { openDirect, ack, useTestCluster, type TestUser } from './fixtures/cluster.js';
 import { html, jpeg, pdf, png, svgWithScript } from './fixtures/files.js';
 
 /** Small enough that an "oversized" upload is cheap to send. */
 const MAX_BYTES = 64 * 1024;
 
-let cluster: TestCluster;
-let counter = 0;
-const name = (prefix: string) => `${prefix}${++counter}_${process.pid % 1000}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2, env: { UPLOAD_MAX_BYTES: String(MAX_BYTES) } });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
+const cluster = useTestCluster({ nodes: 2, env: { UPLOAD_MAX_BYTES: String(MAX_BYTES) } });
 
 const uploadDir = () => cluster.env.UPLOAD_DIR ?? '';
 const filesOnDisk = async () => (await readdir(uploadDir())).sort();
@@ -59,7 +45,7 @@ const direct = (a: TestUser, b: TestUser) => openDirect(cluster, a, b);
 
 describe('uploads', () => {
   it('accepts PNG, JPEG and PDF judged from their bytes, with kind, size and a signed URL', async () => {
-    const alice = await cluster.register(name('up'));
+    const { alice } = await people(cluster, 'alice');
     const cases = [
       { bytes: png(), file: 'dot.png', mime: 'image/png', kind: 'image', disposition: 'inline' },
       {
@@ -103,7 +89,7 @@ describe('uploads', () => {
   });
 
   it('refuses HTML and SVG-with-script renamed to .png with 415 and keeps nothing', async () => {
-    const alice = await cluster.register(name('up'));
+    const { alice } = await people(cluster, 'alice');
     const before = await filesOnDisk();
     for (const [bytes, file] of [
       [html(), 'cute-cat.png'],
@@ -117,7 +103,7 @@ describe('uploads', () => {
   });
 
   it('answers 413 to an upload over the limit and leaves no partial file', async () => {
-    const alice = await cluster.register(name('up'));
+    const { alice } = await people(cluster, 'alice');
     const before = await filesOnDisk();
     // A real PNG header followed by far more than the limit.
     const big = Buffer.concat([png(), Buffer.alloc(MAX_BYTES * 4, 7)]);
@@ -134,7 +120,7 @@ describe('uploads', () => {
   });
 
   it('stores files under random names whatever the client calls them', async () => {
-    const alice = await cluster.register(name('up'));
+    const { alice } = await people(cluster, 'alice');
     const before = new Set(await filesOnDisk());
     const hostile = [
       '../../etc/passwd',
@@ -167,7 +153,7 @@ describe('uploads', () => {
   });
 
   it('refuses a request that is not multipart or has no "file" field', async () => {
-    const alice = await cluster.register(name('up'));
+    const { alice } = await people(cluster, 'alice');
     const json = await cluster.http(0, 'POST', '/api/uploads', {
       token: alice.token,
       body: { file: 'x' },
@@ -186,7 +172,7 @@ describe('uploads', () => {
 
 describe('signed file URLs', () => {
   it('answers 403 to forged, tampered, missing and expired signatures', async () => {
-    const alice = await cluster.register(name('sig'));
+    const { alice } = await people(cluster, 'alice');
     const { attachment } = (await upload(0, alice.token, png(), 'a.png')).body;
     const url = new URL(attachment.url, 'http://x');
     const exp = url.searchParams.get('exp') ?? '';
@@ -221,7 +207,7 @@ describe('signed file URLs', () => {
   });
 
   it('serves byte ranges of media (206, 416)', async () => {
-    const alice = await cluster.register(name('range'));
+    const { alice } = await people(cluster, 'alice');
     const bytes = png(40, 40, [1, 2, 3]);
     const { attachment } = (await upload(0, alice.token, bytes, 'r.png')).body;
 
@@ -250,8 +236,7 @@ describe('signed file URLs', () => {
 
 describe('attachments in messages', () => {
   it('lets the recipient on another node fetch an attachment of a message they received, with fresh URLs in history', async () => {
-    const alice = await cluster.register(name('att'));
-    const bob = await cluster.register(name('att'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const aliceSocket = await cluster.connect(alice, 0);
     const bobSocket = await cluster.connect(bob, 1);
@@ -294,8 +279,7 @@ describe('attachments in messages', () => {
   });
 
   it("refuses someone else's attachment id with NOT_FOUND", async () => {
-    const alice = await cluster.register(name('own'));
-    const bob = await cluster.register(name('own'));
+    const { alice, bob } = await people(cluster, 'alice', 'bob');
     const conv = await direct(alice, bob);
     const uploaded = (await upload(0, alice.token, png(), 'mine.png')).body.attachment;
     const bobSocket = await cluster.connect(bob, 1);
@@ -309,7 +293,7 @@ describe('attachments in messages', () => {
   });
 
   it('accepts small files over the socket with the same checks (file:upload)', async () => {
-    const alice = await cluster.register(name('sock'));
+    const { alice } = await people(cluster, 'alice');
     const socket = await cluster.connect(alice, 1);
     const before = await filesOnDisk();
 

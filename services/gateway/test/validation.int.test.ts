@@ -1,12 +1,6 @@
 import { waitForEvent } from '@chat/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ack,
-  startTestCluster,
-  type ClientSocket,
-  type TestCluster,
-  type TestUser,
-} from './fixtures/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { ack, useTestCluster, type ClientSocket, type TestUser } from './fixtures/cluster.js';
 
 // Bad input on every socket event and HTTP route: it must be refused by the validator
 // (VALIDATION_FAILED naming the fields) before any Redis/Mongo work, must never break the
@@ -25,19 +19,12 @@ interface Message {
   text?: string;
 }
 
-let cluster: TestCluster;
+const cluster = useTestCluster({ nodes: 2 });
 let counter = 0;
 const run = Date.now().toString(36);
 const fresh = (prefix: string): string => `${prefix}_${run}_${counter++}`;
 let clientMsg = 0;
 const cmid = (): string => `v-${run}-${clientMsg++}`;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ nodes: 2 });
-});
-afterAll(async () => {
-  await cluster?.close();
-});
 
 /** Two fresh users sharing a direct conversation; alice is connected on node 0. */
 async function pair(): Promise<{

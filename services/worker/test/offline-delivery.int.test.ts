@@ -11,19 +11,21 @@ import {
   getFreePort,
   startMongo,
   startRedis,
+  startWebhookReceiver,
+  startWorker,
   waitFor,
   type ManagedProcess,
   type RedisServer,
+  type WebhookReceiver,
 } from '@chat/testkit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReceiver, startWorker, type Receiver } from './helpers.js';
 
 const SECRET = 'test-secret-0123456789';
 let redisServer: RedisServer;
 let redis: Redis;
-let receiver: Receiver;
+let receiver: WebhookReceiver;
 let mongo: Awaited<ReturnType<typeof startMongo>>;
 let producer: OfflineDeliveryProducer;
 let queue: Queue<OfflineDeliveryJob>;
@@ -64,7 +66,7 @@ const idle = async (): Promise<boolean> => {
 beforeAll(async () => {
   [redisServer, mongo] = await Promise.all([startRedis(), startMongo()]);
   redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-  receiver = await startReceiver(SECRET);
+  receiver = await startWebhookReceiver(SECRET);
   producer = createOfflineDeliveryProducer({ connection: redis });
   queue = new Queue(QUEUES.offlineDelivery, { connection: redis });
   metricsPort = await getFreePort();

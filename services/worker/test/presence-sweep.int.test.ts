@@ -7,6 +7,7 @@ import { connectMongo, type MongoStore } from '@chat/store';
 import {
   startMongo,
   startRedis,
+  startWorker,
   waitForEvent,
   waitFor,
   type ManagedProcess,
@@ -17,7 +18,6 @@ import { ObjectId } from 'mongodb';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from './helpers.js';
 
 let redisServer: RedisServer;
 let mongo: Awaited<ReturnType<typeof startMongo>>;
