@@ -22,11 +22,16 @@ const budgetStep = (key: string, limit: string, window: string): string => `
  * One send. Everything before the budget has no side effect, so a send that must first seed
  * the counter or reload its membership cache retries for free; a refused send claims nothing.
  *
- * KEYS: version, claim, seq, [budget], [handoff]
+ * KEYS: version, claim, seq, [budget], [handoff], [sender's devices]
  * ARGV: 1 expected version, 2 budget limit, 3 budget window ms, 4 claim ttl ms, 5 message id,
  *       6 mode ('send' | 'retry'), 7 has budget key ('1'|'0'), 8 has hand-off key ('1'|'0'),
- *       9.. hand-off entry fields (name, value, ...; the
+ *       9 now in ms when the sender's presence set is given (else ''),
+ *       10.. hand-off entry fields (name, value, ...; the
  *       message id under 'm' is replaced by the claimed one on a resend)
+ * The sender's presence set (a sorted set connection → expiry, @chat/presence) is counted for
+ * the direct-message fan-out, which must know whether the sender has devices on other nodes:
+ * counting it here saves that send a round trip of its own. 'ok' and 'resent' then carry the
+ * count of live devices as a third element.
  * Returns one of:
  * - {'stale', version}: the caller's membership cache is older than `version` ('' = none yet);
  * - {'seed'}: the counter is missing (Redis lost it or it expired): seed it from MongoDB;
@@ -50,22 +55,26 @@ if ARGV[7] == '1' then
   end
   nextKey = 5
 end
+local handoffKey = nextKey
+if ARGV[8] == '1' then nextKey = nextKey + 1 end
+local devices = nil
+if ARGV[9] ~= '' then devices = redis.call('ZCOUNT', KEYS[nextKey], '(' .. ARGV[9], '+inf') end
 if ARGV[8] == '1' and not retry then
-  local fields = {unpack(ARGV, 9)}
+  local fields = {unpack(ARGV, 10)}
   if claimed then
     -- A resend hands off the message its first attempt stored under the claimed id.
     for i = 1, #fields - 1, 2 do
       if fields[i] == 'm' then fields[i + 1] = string.match(claimed, ':(.*)$') end
     end
   end
-  redis.call('XADD', KEYS[nextKey], '*', unpack(fields))
+  redis.call('XADD', KEYS[handoffKey], '*', unpack(fields))
 end
-if claimed then return {'resent', claimed} end
+if claimed then return {'resent', claimed, devices} end
 -- INCR keeps the counter's TTL: it expires a fixed time after it was seeded, however busy the
 -- conversation, and is seeded again from MongoDB (one read) instead of refreshed on every send.
 local seq = redis.call('INCR', KEYS[3])
 redis.call('SET', KEYS[2], seq .. ':' .. ARGV[5], 'PX', ARGV[4])
-return {'ok', seq}
+return {'ok', seq, devices}
 `;
 
 /**

@@ -49,11 +49,18 @@ export interface SendRequest {
    * already spent (cluster mode), so this round must not spend it again.
    */
   budgetSpent?: boolean;
+  /**
+   * The sender's presence set (@chat/presence `keys.user`) and that store's clock: on one Redis
+   * the script counts the sender's live devices into the outcome's `devices`, which the
+   * direct-message fan-out needs, in the same round trip. A Redis Cluster leaves it out (the
+   * set is in another slot).
+   */
+  senderPresence?: { key: string; now: number };
 }
 
 export type SendOutcome =
-  | { kind: 'ok'; seq: number }
-  | { kind: 'resent'; seq: number; messageId: string }
+  | { kind: 'ok'; seq: number; devices?: number }
+  | { kind: 'resent'; seq: number; messageId: string; devices?: number }
   /** `budgetSpent`: this send's budget is spent already; pass it on the next round. */
   | { kind: 'stale'; version: string; budgetSpent?: true }
   | { kind: 'seed'; budgetSpent?: true };
@@ -88,7 +95,7 @@ export interface SendState {
   counters(conversationIds: readonly string[]): Promise<Map<string, number>>;
 }
 
-type ScriptReply = [string, string | number];
+type ScriptReply = [string, string | number, number?];
 
 interface SendCommands {
   chatSend(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ScriptReply>;
@@ -121,13 +128,14 @@ export function createSendState(options: SendStateOptions): SendState {
   const commands = redis as unknown as SendCommands;
 
   function parse(reply: ScriptReply): SendOutcome {
-    const [kind, value] = reply;
+    const [kind, value, devices] = reply;
+    const counted = devices === undefined ? {} : { devices };
     switch (kind) {
       case 'ok':
-        return { kind, seq: Number(value) };
+        return { kind, seq: Number(value), ...counted };
       case 'resent': {
         const [seq, messageId] = String(value).split(':');
-        return { kind, seq: Number(seq), messageId: messageId ?? '' };
+        return { kind, seq: Number(seq), messageId: messageId ?? '', ...counted };
       }
       case 'stale':
         return { kind, version: String(value) };
@@ -150,6 +158,7 @@ export function createSendState(options: SendStateOptions): SendState {
     ];
     if (budget) keyList.push(keys.budget(request.senderId));
     keyList.push(keys.handoff());
+    if (request.senderPresence) keyList.push(request.senderPresence.key);
     const reply = await unavailableOnFailure(() =>
       commands.chatSend(
         keyList.length,
@@ -185,7 +194,11 @@ export function createSendState(options: SendStateOptions): SendState {
     ];
     const outcome = parse(
       await unavailableOnFailure(() =>
-        commands.chatSend(keyList.length, ...keyList, ...sendArgs(request, false, false)),
+        commands.chatSend(
+          keyList.length,
+          ...keyList,
+          ...sendArgs({ ...request, senderPresence: undefined }, false, false),
+        ),
       ),
     );
     if (outcome.kind === 'stale' || outcome.kind === 'seed') {
@@ -212,6 +225,7 @@ export function createSendState(options: SendStateOptions): SendState {
       request.mode ?? 'send',
       withBudget ? '1' : '0',
       withHandoff ? '1' : '0',
+      request.senderPresence?.now ?? '',
       ...(withHandoff ? encodeHandoff(request.handoff) : []),
     ];
   }

@@ -209,6 +209,36 @@ describe('send state: budget, claim, seq and hand-off in one script', () => {
     expect(await stream.length()).toBe(0);
   });
 
+  it("counts the sender's live devices in the same script, still handing off", async () => {
+    const state = node(freshPrefix());
+    const version = await ready(state);
+    const redis = clients.at(-1)!;
+    const key = 'presence-test:user:alice';
+    const now = 1_000_000;
+    // Two live connections and one whose expiry passed (not yet swept).
+    await redis.zadd(key, now + 30_000, 'conn-a', now + 5, 'conn-b', now - 1, 'conn-old');
+    const senderPresence = { key, now };
+    expect(
+      await state.allocate({ ...request({ clientMsgId: 'd1', version }), senderPresence }),
+    ).toEqual({ kind: 'ok', seq: 1, devices: 2 });
+    expect(
+      await state.allocate({ ...request({ clientMsgId: 'd1', version }), senderPresence }),
+    ).toEqual({ kind: 'resent', seq: 1, messageId: 'id-d1', devices: 2 });
+    expect(
+      await state.allocate({
+        ...request({ clientMsgId: 'd2', version }),
+        senderPresence: { key: 'presence-test:user:nobody', now },
+      }),
+    ).toEqual({ kind: 'ok', seq: 2, devices: 0 });
+    // Without a presence set nothing is counted.
+    expect(await state.allocate(request({ clientMsgId: 'd3', version }))).toEqual({
+      kind: 'ok',
+      seq: 3,
+    });
+    const entries = await redis.xrange(state.keys.handoff(), '-', '+');
+    expect(entries).toHaveLength(4);
+  });
+
   it('answers UNAVAILABLE when Redis cannot', async () => {
     const redis = new Redis(server.url, { maxRetriesPerRequest: 0, lazyConnect: true });
     clients.push(redis);

@@ -202,6 +202,10 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     sendState,
     access: sendAccess,
     onMentioned: (event) => void notifications.mentioned(event),
+    // Only the sharded adapter's direct fan-out asks how many devices the sender has.
+    ...(deps.adapter === 'sharded'
+      ? { senderPresence: (id: string) => ({ key: presenceStore.keys.user(id), now: Date.now() }) }
+      : {}),
   });
   const lifecycle = createMessageLifecycleService({
     store,

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroup, sendText, useTestCluster } from './fixtures/cluster.js';
+import { createGroup, openDirect, sendText, useTestCluster } from './fixtures/cluster.js';
 
 /**
  * Mentions, system messages and HTTP for bots must not make a plain send dearer (One script + one batched insert):
@@ -49,5 +49,31 @@ describe('what a send costs in MongoDB', () => {
     // runs after the ack (the last ones may still be in flight).
     expect(mentionFinds).toBeGreaterThanOrEqual(N);
     expect(mentionFinds).toBeLessThanOrEqual(2 * N);
+  });
+});
+
+/** Redis round trips node 0 has sent so far (a script is one), from its /metrics. */
+async function sentByNode(): Promise<number> {
+  const text = await (await fetch(`${cluster.nodes[0]?.url ?? ''}/metrics`)).text();
+  let sum = 0;
+  for (const [, n] of text.matchAll(/^chat_redis_commands_total\{[^}]*\} (\d+)/gm))
+    sum += Number(n);
+  return sum;
+}
+
+describe('what a direct send costs in Redis (sharded adapter)', () => {
+  it('two round trips: the script (which counts the sender devices) and one publish', async () => {
+    const ann = await cluster.register('cost_dm_ann');
+    const bob = await cluster.register('cost_dm_bob');
+    const dm = await openDirect(cluster, ann, bob);
+    const socket = await cluster.connect(ann, 0);
+    await sendText(socket, dm.id, 'warm-up');
+    const N = 20;
+    const before = await sentByNode();
+    for (let i = 0; i < N; i++) await sendText(socket, dm.id, `dm ${i}`);
+    const sent = (await sentByNode()) - before;
+    // 2 per send; a presence heartbeat may land in the window (one pipeline of refreshes).
+    expect(sent).toBeGreaterThanOrEqual(2 * N);
+    expect(sent).toBeLessThanOrEqual(2 * N + 3);
   });
 });

@@ -11,7 +11,9 @@ export interface Fanout {
   /**
    * `exceptSocket`: that one socket gets nothing (a sender has its message in its ack).
    * `direct`: a direct conversation's members and the sender, so the implementation may reach
-   * them through their user rooms instead (the sharded adapter then wakes only their nodes).
+   * them through their user rooms instead (the sharded adapter then wakes only their nodes);
+   * `senderDevices`, the sender's live devices in the cluster when the send already counted
+   * them (else the implementation asks presence).
    */
   toConversation<E extends ServerEvent>(
     conversationId: string,
@@ -19,7 +21,7 @@ export interface Fanout {
     payload: ServerPayload<E>,
     options?: {
       exceptSocket?: string;
-      direct?: { memberIds: readonly string[]; senderId: string };
+      direct?: { memberIds: readonly string[]; senderId: string; senderDevices?: number };
     },
   ): void;
   toUsers<E extends ServerEvent>(

@@ -36,14 +36,17 @@ const emit = (operator: unknown, event: string, payload: unknown): void => {
  * sends a message only to the nodes holding the recipient's sockets (docs/SCALING.md). The
  * sender's own node would also get its own publish back (its sending socket is in the
  * sender's room); when presence says every device of the sender is on this node, the copy
- * for the sender's other devices is delivered locally instead of published. A device that
- * connects elsewhere in that instant gets the message from its `sync` (it is stored).
+ * for the sender's other devices is delivered locally instead of published. The send script
+ * counts those devices (`senderDevices`, no round trip of its own) just before the insert: a
+ * device of the sender that connects elsewhere between that count and the insert, and syncs
+ * before the insert lands, sees the message at its next gap fill (the SDK's sequencer asks for
+ * a missing seq when a later one arrives) or its next sync. It is stored either way.
  */
 export function createIoFanout(io: ChatServer, options: IoFanoutOptions = {}): Fanout {
   const sharded = options.adapter === 'sharded';
 
   function toDirect(
-    members: { memberIds: readonly string[]; senderId: string },
+    members: { memberIds: readonly string[]; senderId: string; senderDevices?: number },
     event: string,
     payload: unknown,
     exceptSocket: string | undefined,
@@ -56,19 +59,15 @@ export function createIoFanout(io: ChatServer, options: IoFanoutOptions = {}): F
     const others = (operator: { except(s: string): unknown }) =>
       exceptSocket === undefined ? operator : operator.except(exceptSocket);
     const everywhere = () => emit(others(io.to(ownRoom)), event, payload);
-    if (!options.devicesOf) {
-      everywhere();
-      return;
-    }
-    options.devicesOf(senderId).then(
-      (devices) => {
-        if (devices > local) everywhere();
-        else if (local > (exceptSocket === undefined ? 0 : 1))
-          emit(others(io.local.to(ownRoom)), event, payload);
-      },
-      // Presence unknown: publish, the safe direction.
-      () => everywhere(),
-    );
+    const deliver = (devices: number): void => {
+      if (devices > local) everywhere();
+      else if (local > (exceptSocket === undefined ? 0 : 1))
+        emit(others(io.local.to(ownRoom)), event, payload);
+    };
+    if (members.senderDevices !== undefined) deliver(members.senderDevices);
+    else if (!options.devicesOf) everywhere();
+    // Presence unknown: publish, the safe direction.
+    else options.devicesOf(senderId).then(deliver, () => everywhere());
   }
 
   /**

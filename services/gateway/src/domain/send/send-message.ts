@@ -54,7 +54,8 @@ const MAX_INSERTS = 4;
  * - Redis: ONE script (@chat/send-state) spends the budget, claims the clientMsgId, takes the
  *   next seq from the conversation's counter, checks this node's membership entry is current
  *   and appends the worker's offline hand-off entry (three calls on a Redis Cluster, whose
- *   slots split them); plus the adapter's publish of the fan-out.
+ *   slots split them); for a direct message it also counts the sender's live devices, which
+ *   the fan-out needs; plus the adapter's publish of the fan-out.
  * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany. The
  *   conversation's seq and preview and the sender's cursors are written behind, merged.
  * A node's first send into a conversation also reads its membership version and members once.
@@ -80,6 +81,11 @@ export function createMessageSender(deps: {
   newMessageDto: (doc: MessageDoc, attachments: readonly AttachmentDoc[]) => Message;
   /** Called after the fan-out of a message that mentions members; must not throw. */
   onMentioned?: (event: MentionEvent) => void;
+  /**
+   * The sender's presence set, for the send script to count the sender's devices into a direct
+   * message's fan-out (io-fanout.ts) in the same round trip; absent when the fan-out needs none.
+   */
+  senderPresence?: (senderId: string) => { key: string; now: number };
 }) {
   const { store, fanout, access: cache, parts } = deps;
   const seqs = createSeqAllocator(deps);
@@ -178,6 +184,9 @@ export function createMessageSender(deps: {
       clientMsgId: input.clientMsgId,
       messageId: hex(doc._id),
       handoff,
+      ...(access.type === 'direct' && deps.senderPresence
+        ? { senderPresence: deps.senderPresence(senderHex) }
+        : {}),
     };
   }
 
@@ -241,7 +250,15 @@ export function createMessageSender(deps: {
         {
           ...(input.originSocketId !== undefined ? { exceptSocket: input.originSocketId } : {}),
           ...(access.type === 'direct'
-            ? { direct: { memberIds: [...access.memberIds], senderId: senderHex } }
+            ? {
+                direct: {
+                  memberIds: [...access.memberIds],
+                  senderId: senderHex,
+                  ...(allocation.devices !== undefined
+                    ? { senderDevices: allocation.devices }
+                    : {}),
+                },
+              }
             : {}),
         },
       );

@@ -4,9 +4,7 @@ import { hex } from '../ids.js';
 import type { MembershipCache, SendAccess } from './membership-cache.js';
 
 /** A seq for this send: new, or the one the first attempt of the same clientMsgId took. */
-export type Allocation =
-  | { kind: 'ok'; seq: number; access: SendAccess }
-  | { kind: 'resent'; seq: number; messageId: string; access: SendAccess };
+export type Allocation = Extract<SendOutcome, { kind: 'ok' | 'resent' }> & { access: SendAccess };
 
 /**
  * Seeds a missing counter (or raises one behind MongoDB) to the highest stored seq: the one
