@@ -46,7 +46,8 @@ beforeAll(async () => {
   store = await connectMongo({ url: mongo.url, dbName: mongo.databaseName });
   redis = new Redis(redisServer.url);
   pub = new Redis(redisServer.url);
-  sub = pub.duplicate();
+  // No ready check on a subscriber: a subscribe before it turns it deaf (redis/ioredis#2037).
+  sub = pub.duplicate({ enableReadyCheck: false });
   const http = createServer();
   ioServer = new Server(http, { adapter: createAdapterFactory('classic', pub, sub) });
   ioServer.on('connection', (socket) => {

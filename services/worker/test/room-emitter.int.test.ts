@@ -15,6 +15,11 @@ import { createRoomEmitter } from '../src/room-emitter.js';
  * factory, a socket joined to rooms.conversation) against the worker's emitter, per adapter kind.
  */
 let redisServer: RedisServer;
+/**
+ * Subscriber connections skip ioredis' ready check, as @chat/redis' `sub` role does: a
+ * subscribe written before the check turns the connection deaf (redis/ioredis#2037).
+ */
+const NO_READY_CHECK = { enableReadyCheck: false } as const;
 const closers: (() => Promise<unknown> | void)[] = [];
 
 beforeAll(async () => {
@@ -29,7 +34,7 @@ afterAll(async () => {
 
 async function gatewayWithSocketIn(kind: AdapterKind, room: string): Promise<Socket> {
   const pub = new Redis(redisServer.url);
-  const sub = pub.duplicate();
+  const sub = pub.duplicate(NO_READY_CHECK);
   const http = createServer();
   const io = new Server(http, { adapter: createAdapterFactory(kind, pub, sub) });
   io.on('connection', (socket) => {
@@ -58,7 +63,7 @@ describe.each<AdapterKind>(['classic', 'sharded'])('worker room emitter (%s adap
     const client = await gatewayWithSocketIn(kind, rooms.conversation(conversationId));
 
     // Every publish of either kind goes to a channel named after ADAPTER_CHANNEL.
-    const listener = new Redis(redisServer.url);
+    const listener = new Redis(redisServer.url, NO_READY_CHECK);
     closers.push(() => listener.disconnect());
     const channels: string[] = [];
     if (kind === 'classic') {
@@ -71,7 +76,7 @@ describe.each<AdapterKind>(['classic', 'sharded'])('worker room emitter (%s adap
     }
 
     const pub = new Redis(redisServer.url);
-    const emitter = createRoomEmitter(kind, pub, () => pub.duplicate());
+    const emitter = createRoomEmitter(kind, pub, () => pub.duplicate(NO_READY_CHECK));
     closers.push(
       () => emitter.close(),
       () => pub.quit(),
@@ -94,7 +99,7 @@ describe.each<AdapterKind>(['classic', 'sharded'])('worker room emitter (%s adap
     client.on('message:new', (event: { message: { id: string } }) => seen.push(event.message.id));
 
     // What went over the wire, byte for byte, to resend it as ioredis would after a failover.
-    const listener = new Redis(redisServer.url);
+    const listener = new Redis(redisServer.url, NO_READY_CHECK);
     closers.push(() => listener.disconnect());
     const wire: Array<{ channel: string; bytes: Buffer }> = [];
     if (kind === 'classic') {
@@ -110,7 +115,7 @@ describe.each<AdapterKind>(['classic', 'sharded'])('worker room emitter (%s adap
     }
     // Another gateway node, broadcasting as the send path does.
     const pub = new Redis(redisServer.url);
-    const sub = pub.duplicate();
+    const sub = pub.duplicate(NO_READY_CHECK);
     const node = new Server({ adapter: createAdapterFactory(kind, pub, sub), serveClient: false });
     closers.push(
       async () => {

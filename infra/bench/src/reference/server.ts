@@ -44,7 +44,8 @@ const db = mongo?.db('persisted');
 const messages = db?.collection('messages');
 const conversations = db?.collection<{ _id: string }>('conversations');
 const pub = new Redis(values.redis, { lazyConnect: false });
-const sub = pub.duplicate();
+// No ready check on the subscriber: a subscribe before it turns it deaf (redis/ioredis#2037).
+const sub = pub.duplicate({ enableReadyCheck: false });
 const http = createServer((_req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
 });
