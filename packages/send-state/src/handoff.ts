@@ -1,6 +1,6 @@
 /**
  * The offline hand-off: every send appends one entry to a Redis stream inside its send script
- * (no round trip of its own), and the worker finds the members without a live connection and
+ * (no round trip of its own; on one Redis not for a direct message whose recipient is online), and the worker finds the members without a live connection and
  * queues their webhooks. The entry is written before the message is stored, so the worker
  * delivers only messages it finds in MongoDB (services/worker message-handoff).
  */

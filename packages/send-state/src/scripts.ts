@@ -22,16 +22,21 @@ const budgetStep = (key: string, limit: string, window: string): string => `
  * One send. Everything before the budget has no side effect, so a send that must first seed
  * the counter or reload its membership cache retries for free; a refused send claims nothing.
  *
- * KEYS: version, claim, seq, [budget], [handoff], [sender's devices]
+ * KEYS: version, claim, seq, [budget], [handoff], [sender's presence], [recipient's presence]
  * ARGV: 1 expected version, 2 budget limit, 3 budget window ms, 4 claim ttl ms, 5 message id,
  *       6 mode ('send' | 'retry'), 7 has budget key ('1'|'0'), 8 has hand-off key ('1'|'0'),
- *       9 now in ms when the sender's presence set is given (else ''),
- *       10.. hand-off entry fields (name, value, ...; the
+ *       9 now in ms (the presence clock; '' without presence keys), 10 has the sender's
+ *       presence key ('1'|'0'), 11 has the recipient's ('1'|'0'),
+ *       12.. hand-off entry fields (name, value, ...; the
  *       message id under 'm' is replaced by the claimed one on a resend)
- * The sender's presence set (a sorted set connection → expiry, @chat/presence) is counted for
- * the direct-message fan-out, which must know whether the sender has devices on other nodes:
- * counting it here saves that send a round trip of its own. 'ok' and 'resent' then carry the
- * count of live devices as a third element.
+ * Presence sets (sorted sets connection → expiry, @chat/presence), on one Redis only (they live
+ * in other slots), each saving a round trip:
+ * - the sender's is counted for the direct-message fan-out, which must know whether the sender
+ *   has devices on other nodes; 'ok' and 'resent' then carry that count as a third element;
+ * - the recipient's, for a direct message: a recipient with a live connection gets the message
+ *   live and needs no offline hand-off, so no entry is added (the worker would find the
+ *   recipient online and drop it: the same check, done before the insert instead of ~50 ms
+ *   after it, without the stream write, the worker's read, ack and presence check).
  * Returns one of:
  * - {'stale', version}: the caller's membership cache is older than `version` ('' = none yet);
  * - {'seed'}: the counter is missing (Redis lost it or it expired): seed it from MongoDB;
@@ -57,10 +62,15 @@ if ARGV[7] == '1' then
 end
 local handoffKey = nextKey
 if ARGV[8] == '1' then nextKey = nextKey + 1 end
+local function live(key) return redis.call('ZCOUNT', key, '(' .. ARGV[9], '+inf') end
 local devices = nil
-if ARGV[9] ~= '' then devices = redis.call('ZCOUNT', KEYS[nextKey], '(' .. ARGV[9], '+inf') end
-if ARGV[8] == '1' and not retry then
-  local fields = {unpack(ARGV, 10)}
+if ARGV[10] == '1' then
+  devices = live(KEYS[nextKey])
+  nextKey = nextKey + 1
+end
+local recipientOnline = ARGV[11] == '1' and live(KEYS[nextKey]) > 0
+if ARGV[8] == '1' and not retry and not recipientOnline then
+  local fields = {unpack(ARGV, 12)}
   if claimed then
     -- A resend hands off the message its first attempt stored under the claimed id.
     for i = 1, #fields - 1, 2 do

@@ -50,12 +50,15 @@ export interface SendRequest {
    */
   budgetSpent?: boolean;
   /**
-   * The sender's presence set (@chat/presence `keys.user`) and that store's clock: on one Redis
-   * the script counts the sender's live devices into the outcome's `devices`, which the
-   * direct-message fan-out needs, in the same round trip. A Redis Cluster leaves it out (the
-   * set is in another slot).
+   * Presence sets (@chat/presence `keys.user`) for the script to read in the same round trip,
+   * on one Redis only (a Redis Cluster keeps them in other slots and leaves this out):
+   * - `sender`: its live devices come back as the outcome's `devices` (the direct-message
+   *   fan-out needs them);
+   * - `recipient`, a direct message's other member: when it has a live connection the message
+   *   reaches it live and no offline hand-off entry is added.
+   * `now` is the presence store's clock.
    */
-  senderPresence?: { key: string; now: number };
+  presence?: { now: number; sender?: string; recipient?: string };
 }
 
 export type SendOutcome =
@@ -158,7 +161,9 @@ export function createSendState(options: SendStateOptions): SendState {
     ];
     if (budget) keyList.push(keys.budget(request.senderId));
     keyList.push(keys.handoff());
-    if (request.senderPresence) keyList.push(request.senderPresence.key);
+    const { presence } = request;
+    if (presence?.sender !== undefined) keyList.push(presence.sender);
+    if (presence?.recipient !== undefined) keyList.push(presence.recipient);
     const reply = await unavailableOnFailure(() =>
       commands.chatSend(
         keyList.length,
@@ -197,7 +202,7 @@ export function createSendState(options: SendStateOptions): SendState {
         commands.chatSend(
           keyList.length,
           ...keyList,
-          ...sendArgs({ ...request, senderPresence: undefined }, false, false),
+          ...sendArgs({ ...request, presence: undefined }, false, false),
         ),
       ),
     );
@@ -225,7 +230,9 @@ export function createSendState(options: SendStateOptions): SendState {
       request.mode ?? 'send',
       withBudget ? '1' : '0',
       withHandoff ? '1' : '0',
-      request.senderPresence?.now ?? '',
+      request.presence?.now ?? '',
+      request.presence?.sender !== undefined ? '1' : '0',
+      request.presence?.recipient !== undefined ? '1' : '0',
       ...(withHandoff ? encodeHandoff(request.handoff) : []),
     ];
   }

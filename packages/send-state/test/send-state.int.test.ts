@@ -3,7 +3,12 @@ import { startRedis, type RedisServer } from '@chat/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandoffStream } from '../src/handoff-stream.js';
-import { createSendState, SEND_CLAIM_TTL_MS, type SendState } from '../src/send-state.js';
+import {
+  createSendState,
+  SEND_CLAIM_TTL_MS,
+  type SendRequest,
+  type SendState,
+} from '../src/send-state.js';
 import { request } from './requests.js';
 
 let server: RedisServer;
@@ -209,34 +214,46 @@ describe('send state: budget, claim, seq and hand-off in one script', () => {
     expect(await stream.length()).toBe(0);
   });
 
-  it("counts the sender's live devices in the same script, still handing off", async () => {
+  it("reads the direct members' presence in the same script: sender's devices, recipient online", async () => {
     const state = node(freshPrefix());
     const version = await ready(state);
     const redis = clients.at(-1)!;
-    const key = 'presence-test:user:alice';
+    const [alice, bob, carol] = ['pt:user:alice', 'pt:user:bob', 'pt:user:carol'];
     const now = 1_000_000;
-    // Two live connections and one whose expiry passed (not yet swept).
-    await redis.zadd(key, now + 30_000, 'conn-a', now + 5, 'conn-b', now - 1, 'conn-old');
-    const senderPresence = { key, now };
-    expect(
-      await state.allocate({ ...request({ clientMsgId: 'd1', version }), senderPresence }),
-    ).toEqual({ kind: 'ok', seq: 1, devices: 2 });
-    expect(
-      await state.allocate({ ...request({ clientMsgId: 'd1', version }), senderPresence }),
-    ).toEqual({ kind: 'resent', seq: 1, messageId: 'id-d1', devices: 2 });
-    expect(
-      await state.allocate({
-        ...request({ clientMsgId: 'd2', version }),
-        senderPresence: { key: 'presence-test:user:nobody', now },
-      }),
-    ).toEqual({ kind: 'ok', seq: 2, devices: 0 });
-    // Without a presence set nothing is counted.
-    expect(await state.allocate(request({ clientMsgId: 'd3', version }))).toEqual({
+    // Two live connections and one whose expiry passed (not yet swept); bob's only one expired.
+    await redis.zadd(alice, now + 30_000, 'a1', now + 5, 'a2', now - 1, 'a-old');
+    await redis.zadd(bob, now - 1, 'b-old');
+    await redis.zadd(carol, now + 30_000, 'c1');
+    const handoffs = async () => (await redis.xrange(state.keys.handoff(), '-', '+')).length;
+    const send = (clientMsgId: string, presence: SendRequest['presence']) =>
+      state.allocate({ ...request({ clientMsgId, version }), ...(presence ? { presence } : {}) });
+
+    // bob is offline: handed off, and alice's live devices are counted.
+    expect(await send('d1', { now, sender: alice, recipient: bob })).toEqual({
       kind: 'ok',
-      seq: 3,
+      seq: 1,
+      devices: 2,
     });
-    const entries = await redis.xrange(state.keys.handoff(), '-', '+');
-    expect(entries).toHaveLength(4);
+    expect(await handoffs()).toBe(1);
+    // A resend is told the same, and hands off again (the worker dedupes by message id).
+    expect(await send('d1', { now, sender: alice, recipient: bob })).toEqual({
+      kind: 'resent',
+      seq: 1,
+      messageId: 'id-d1',
+      devices: 2,
+    });
+    expect(await handoffs()).toBe(2);
+    // carol is online: she gets it live, no hand-off entry.
+    expect(await send('d2', { now, recipient: carol })).toEqual({ kind: 'ok', seq: 2 });
+    expect(await handoffs()).toBe(2);
+    // No presence at all (groups, a Redis Cluster): always handed off, nothing counted.
+    expect(await send('d3', undefined)).toEqual({ kind: 'ok', seq: 3 });
+    expect(await send('d4', { now, sender: 'pt:user:nobody' })).toEqual({
+      kind: 'ok',
+      seq: 4,
+      devices: 0,
+    });
+    expect(await handoffs()).toBe(4);
   });
 
   it('answers UNAVAILABLE when Redis cannot', async () => {

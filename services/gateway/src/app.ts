@@ -1,4 +1,4 @@
-import { answerMembershipRequests } from '@chat/redis';
+import { answerMembershipRequests, isCluster } from '@chat/redis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createAuthService } from './domain/auth.service.js';
 import { createConversationsService } from './domain/conversations.service.js';
@@ -202,10 +202,16 @@ export function buildApp(deps: GatewayDeps): GatewayApp {
     sendState,
     access: sendAccess,
     onMentioned: (event) => void notifications.mentioned(event),
-    // Only the sharded adapter's direct fan-out asks how many devices the sender has.
-    ...(deps.adapter === 'sharded'
-      ? { senderPresence: (id: string) => ({ key: presenceStore.keys.user(id), now: Date.now() }) }
-      : {}),
+    ...(isCluster(redis)
+      ? {}
+      : {
+          presenceKeys: {
+            of: (id: string) => presenceStore.keys.user(id),
+            now: Date.now,
+            // Only the sharded adapter's direct fan-out asks how many devices the sender has.
+            countSenderDevices: deps.adapter === 'sharded',
+          },
+        }),
   });
   const lifecycle = createMessageLifecycleService({
     store,

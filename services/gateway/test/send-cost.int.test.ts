@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGroup, openDirect, sendText, useTestCluster } from './fixtures/cluster.js';
@@ -61,19 +62,45 @@ async function sentByNode(): Promise<number> {
   return sum;
 }
 
+/** How often Redis ran `command` so far (INFO commandstats; a script's inner calls count). */
+async function redisCalls(redis: Redis, command: string): Promise<number> {
+  const info = await redis.info('commandstats');
+  return Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+}
+
 describe('what a direct send costs in Redis (sharded adapter)', () => {
-  it('two round trips: the script (which counts the sender devices) and one publish', async () => {
-    const ann = await cluster.register('cost_dm_ann');
-    const bob = await cluster.register('cost_dm_bob');
-    const dm = await openDirect(cluster, ann, bob);
-    const socket = await cluster.connect(ann, 0);
-    await sendText(socket, dm.id, 'warm-up');
-    const N = 20;
-    const before = await sentByNode();
-    for (let i = 0; i < N; i++) await sendText(socket, dm.id, `dm ${i}`);
-    const sent = (await sentByNode()) - before;
-    // 2 per send; a presence heartbeat may land in the window (one pipeline of refreshes).
-    expect(sent).toBeGreaterThanOrEqual(2 * N);
-    expect(sent).toBeLessThanOrEqual(2 * N + 3);
+  it('two round trips: the script (which reads both members presence) and one publish', async () => {
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const ann = await cluster.register('cost_dm_ann');
+      const bob = await cluster.register('cost_dm_bob');
+      const dm = await openDirect(cluster, ann, bob);
+      const socket = await cluster.connect(ann, 0);
+      await sendText(socket, dm.id, 'warm-up');
+      const N = 20;
+      const round = async () => {
+        const [trips, xadds] = [await sentByNode(), await redisCalls(redis, 'xadd')];
+        for (let i = 0; i < N; i++) await sendText(socket, dm.id, `dm ${i}`);
+        return {
+          trips: (await sentByNode()) - trips,
+          handoffs: (await redisCalls(redis, 'xadd')) - xadds,
+        };
+      };
+
+      // bob is offline: each send is handed off to the worker for his webhook.
+      const offline = await round();
+      // 2 per send; a presence heartbeat may land in the window (one pipeline of refreshes).
+      expect(offline.trips).toBeGreaterThanOrEqual(2 * N);
+      expect(offline.trips).toBeLessThanOrEqual(2 * N + 3);
+      expect(offline.handoffs).toBe(N);
+
+      // bob is online: he gets them live, and the script adds no hand-off entry.
+      await cluster.connect(bob, 0);
+      const online = await round();
+      expect(online.trips).toBeLessThanOrEqual(2 * N + 3);
+      expect(online.handoffs).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -43,8 +43,8 @@ export interface MessagesServiceOptions {
   attachmentsPerMessage: number;
   /** Members mentioned in a stored message (notifications.service `mentioned`). */
   onMentioned?: (event: MentionEvent) => void;
-  /** The sender's presence set for direct messages' fan-out (send/send-message.ts). */
-  senderPresence?: (senderId: string) => { key: string; now: number };
+  /** Presence sets the send script reads for direct messages (send/send-message.ts). */
+  presenceKeys?: { of: (userId: string) => string; now: () => number; countSenderDevices: boolean };
 }
 
 export type MessagesService = ReturnType<typeof createMessagesService>;

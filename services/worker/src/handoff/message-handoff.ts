@@ -40,7 +40,8 @@ interface Outcome {
 
 /**
  * The offline hand-off of docs/PROTOCOL.md#section-5, off the sending node's hot path: every send appends one
- * entry to a Redis stream inside its send script (@chat/send-state), and this loop finds, per
+ * entry to a Redis stream inside its send script (@chat/send-state; on one Redis a direct
+ * message whose recipient is online appends none), and this loop finds, per
  * batch of entries, the members with no live connection anywhere and queues one webhook job
  * each (unless they muted the conversation). Per batch: one presence script, and only when
  * someone is offline one MongoDB read of their mutes, one of the messages (the entry is written before the insert, so only stored messages are delivered)

@@ -82,10 +82,16 @@ export function createMessageSender(deps: {
   /** Called after the fan-out of a message that mentions members; must not throw. */
   onMentioned?: (event: MentionEvent) => void;
   /**
-   * The sender's presence set, for the send script to count the sender's devices into a direct
-   * message's fan-out (io-fanout.ts) in the same round trip; absent when the fan-out needs none.
+   * A user's presence set and the presence clock, for the send script to read in its one round
+   * trip (@chat/send-state `presence`); absent on a Redis Cluster, where those sets live in
+   * other slots.
    */
-  senderPresence?: (senderId: string) => { key: string; now: number };
+  presenceKeys?: {
+    of: (userId: string) => string;
+    now: () => number;
+    /** The direct fan-out asks for the sender's device count (sharded adapter). */
+    countSenderDevices: boolean;
+  };
 }) {
   const { store, fanout, access: cache, parts } = deps;
   const seqs = createSeqAllocator(deps);
@@ -156,6 +162,19 @@ export function createMessageSender(deps: {
     throw AppError.unavailable(new Error('the seq counter kept falling behind MongoDB'));
   }
 
+  /** What the script reads of a direct message's two members' presence. */
+  function directPresence(
+    keys: NonNullable<typeof deps.presenceKeys>,
+    senderHex: string,
+    recipientHex: string,
+  ): NonNullable<SendRequest['presence']> {
+    return {
+      now: keys.now(),
+      recipient: keys.of(recipientHex),
+      ...(keys.countSenderDevices ? { sender: keys.of(senderHex) } : {}),
+    };
+  }
+
   /** The script's request: who sends what where, and the worker's hand-off entry. */
   function sendRequest(
     doc: Draft,
@@ -184,8 +203,8 @@ export function createMessageSender(deps: {
       clientMsgId: input.clientMsgId,
       messageId: hex(doc._id),
       handoff,
-      ...(access.type === 'direct' && deps.senderPresence
-        ? { senderPresence: deps.senderPresence(senderHex) }
+      ...(handoff.recipientId !== undefined && deps.presenceKeys
+        ? { presence: directPresence(deps.presenceKeys, senderHex, handoff.recipientId) }
         : {}),
     };
   }
