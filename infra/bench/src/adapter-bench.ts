@@ -39,6 +39,8 @@ export interface AdapterResult {
   nodes: number;
   messages: number;
   redisEgressBytesPerMsg: number;
+  /** …of it what masters streamed to their replicas (the same for both adapters' writes). */
+  replicationBytesPerMsg: number;
   redisCpuMicrosPerMsg: number;
   /** Pub/sub bytes Redis sent the gateways' adapter subscribers, per message. */
   adapterBytesPerMsg: number;
@@ -50,20 +52,25 @@ export interface AdapterResult {
   packetsPerNodePerMsg: number[];
 }
 
-async function egressBytes(ports: readonly number[]): Promise<number> {
+/** Bytes every redis-server sent so far: in total, and of it to its replicas. */
+async function egressBytes(ports: readonly number[]): Promise<{ total: number; repl: number }> {
   const values = await Promise.all(
     ports.map(async (port) => {
       const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
         const info = await redis.info('stats');
-        return Number(/total_net_output_bytes:(\d+)/.exec(info)?.[1] ?? 0);
+        const stat = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(info)?.[1] ?? 0);
+        return { total: stat('total_net_output_bytes'), repl: stat('total_net_repl_output_bytes') };
       } finally {
         redis.disconnect();
       }
     }),
   );
-  return values.reduce((a, b) => a + b, 0);
+  return values.reduce((a, b) => ({ total: a.total + b.total, repl: a.repl + b.repl }), {
+    total: 0,
+    repl: 0,
+  });
 }
 
 async function redisCpu(pids: readonly number[]): Promise<number> {
@@ -164,7 +171,8 @@ async function runVariant(
       variant: variant.name,
       nodes: n,
       messages: opts.messages,
-      redisEgressBytesPerMsg: Math.round((bytes1 - bytes0) / opts.messages),
+      redisEgressBytesPerMsg: Math.round((bytes1.total - bytes0.total) / opts.messages),
+      replicationBytesPerMsg: Math.round((bytes1.repl - bytes0.repl) / opts.messages),
       redisCpuMicrosPerMsg: Math.round((cpu1 - cpu0) / opts.messages),
       adapterBytesPerMsg: Math.round(adapterBytes / opts.messages),
       packetsPerMsg: Number(packetsPerMsg.toFixed(2)),
@@ -199,14 +207,14 @@ async function main(): Promise<void> {
   const classic = (cluster: boolean) =>
     results.find((r) => r.variant === (cluster ? 'cluster, classic' : 'one Redis, classic'));
   process.stdout.write(
-    '| variant | Redis egress B/msg | …of it pub/sub to the adapters | Redis CPU µs/msg | adapter packets/msg | …without a socket | egress vs classic | pub/sub vs classic |\n|---|---|---|---|---|---|---|---|\n',
+    '| variant | Redis egress B/msg | …of it to replicas | …of it pub/sub to the adapters | Redis CPU µs/msg | adapter packets/msg | …without a socket | egress vs classic | egress to clients vs classic | pub/sub vs classic |\n|---|---|---|---|---|---|---|---|---|---|\n',
   );
   for (const r of results) {
     const base = classic(r.variant.startsWith('cluster'));
-    const ratio = base ? (base.redisEgressBytesPerMsg / r.redisEgressBytesPerMsg).toFixed(2) : '';
-    const pubsub = base ? (base.adapterBytesPerMsg / r.adapterBytesPerMsg).toFixed(2) : '';
+    const times = (a: number, b: number) => (base ? `${(a / b).toFixed(2)}×` : '');
+    const toClients = (x: AdapterResult) => x.redisEgressBytesPerMsg - x.replicationBytesPerMsg;
     process.stdout.write(
-      `| ${r.variant} | ${r.redisEgressBytesPerMsg} | ${r.adapterBytesPerMsg} | ${r.redisCpuMicrosPerMsg} | ${r.packetsPerMsg} | ${r.packetsWithoutSocketPerMsg} | ${ratio}× | ${pubsub}× |\n`,
+      `| ${r.variant} | ${r.redisEgressBytesPerMsg} | ${r.replicationBytesPerMsg} | ${r.adapterBytesPerMsg} | ${r.redisCpuMicrosPerMsg} | ${r.packetsPerMsg} | ${r.packetsWithoutSocketPerMsg} | ${times(base?.redisEgressBytesPerMsg ?? 0, r.redisEgressBytesPerMsg)} | ${base ? times(toClients(base), toClients(r)) : ''} | ${times(base?.adapterBytesPerMsg ?? 0, r.adapterBytesPerMsg)} |\n`,
     );
   }
   const dir = resolve(repoRoot, values.out);
