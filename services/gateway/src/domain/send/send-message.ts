@@ -55,7 +55,8 @@ const MAX_INSERTS = 4;
  *   next seq from the conversation's counter, checks this node's membership entry is current
  *   and appends the worker's offline hand-off entry (three calls on a Redis Cluster, whose
  *   slots split them); plus the adapter's publish of the fan-out.
- * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany. The
+ * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany (TWO in
+ *   series with MONGO_SHARDED: the batch's clientMsgIds proxies first). The
  *   conversation's seq and preview and the sender's cursors are written behind, merged.
  * A node's first send into a conversation also reads its membership version and members once.
  * A text with `@name` in it costs one more MongoDB query (send/mentions.ts); notifying the
@@ -119,7 +120,9 @@ export function createMessageSender(deps: {
    * Inserts the message, resolving each unique index it can hit:
    * - `_id`: an attempt with the same clientMsgId (told the same id by the claim) stored it;
    * - `(senderId, clientMsgId)`: an attempt stored it under another id after Redis lost the
-   *   claim (its seq stays unused: a gap only clients of this race can see);
+   *   claim (its seq stays unused: a gap only clients of this race can see), or, for another
+   *   conversation, CONFLICT; sharded mode resolves its `(conversationId, senderId,
+   *   clientMsgId)` index and its clientMsgIds proxy the same way (store client-msg-ids.ts);
    * - `(conversationId, seq)`: the counter was behind MongoDB: raise it and take a fresh seq.
    */
   async function persist(
@@ -144,6 +147,11 @@ export function createMessageSender(deps: {
         const found = err.involves('_id') ? await store.messages.findById(next._id) : undefined;
         const stored = await storedResend(next.senderId, input, found);
         if (stored) return stored;
+        // Sharded mode only (MONGO_SHARDED): the clientMsgIds proxy names another conversation
+        // whose message was never stored (that attempt crashed between its two inserts). The
+        // clientMsgId stays that conversation's, where a resend stores it.
+        if (err.involves('clientMsgId'))
+          throw AppError.conflict('clientMsgId was already used for another conversation');
         throw err;
       }
     }
