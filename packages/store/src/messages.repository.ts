@@ -85,7 +85,11 @@ export interface MessagesRepository extends MessageSearch {
     emoji: string,
     at?: Date,
   ): Promise<AddReactionResult>;
-  removeReaction(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean>;
+  removeReaction(
+    message: Pick<MessageDoc, '_id' | 'conversationId'>,
+    userId: ObjectId,
+    emoji: string,
+  ): Promise<boolean>;
   /** `[{ emoji, count, userIds }]` per message id hex, emoji in first-use order. */
   reactionsOf(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>>;
 }
@@ -231,7 +235,7 @@ export function createMessagesRepository(
         },
         { returnDocument: 'after' },
       );
-      if (updated) await reactions.removeAllOf(id);
+      if (updated) await reactions.removeAllOf(updated);
       return updated;
     },
 
@@ -242,7 +246,7 @@ export function createMessagesRepository(
 
     addReaction: (message, userId, emoji, at = new Date()) =>
       reactions.add(message, userId, emoji, at),
-    removeReaction: (messageId, userId, emoji) => reactions.remove(messageId, userId, emoji),
+    removeReaction: (message, userId, emoji) => reactions.remove(message, userId, emoji),
     reactionsOf: (messageIds) => reactions.summarize(messageIds),
   };
 }

@@ -89,9 +89,8 @@ export function createMessageSender(deps: {
   async function storedResend(
     senderId: ObjectId,
     input: SendInput,
-    found?: MessageDoc | null,
   ): Promise<SentMessage | undefined> {
-    const doc = found ?? (await store.messages.findByClientMsgId(senderId, input.clientMsgId));
+    const doc = await store.messages.findByClientMsgId(senderId, input.clientMsgId);
     if (!doc || !doc.senderId.equals(senderId) || doc.clientMsgId !== input.clientMsgId)
       return undefined;
     if (hex(doc.conversationId) !== input.conversationId)
@@ -144,8 +143,10 @@ export function createMessageSender(deps: {
           next = { ...next, seq: retried.seq };
           continue;
         }
-        const found = err.involves('_id') ? await store.messages.findById(next._id) : undefined;
-        const stored = await storedResend(next.senderId, input, found);
+        // An `_id` duplicate too: the claim told this attempt the first one's id, and that
+        // message has this clientMsgId; the lookup by it names the shard key (a by-id read
+        // would ask every shard).
+        const stored = await storedResend(next.senderId, input);
         if (stored) return stored;
         // Sharded mode only (MONGO_SHARDED): the clientMsgIds proxy names another conversation
         // whose message was never stored (that attempt crashed between its two inserts). The
