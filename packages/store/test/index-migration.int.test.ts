@@ -48,6 +48,14 @@ describe('ensureIndexes switching MONGO_SHARDED either way', () => {
     const { server } = ctx;
     const dbName = `${server.databaseName}_switch`;
     const [conversationId, senderId] = [new ObjectId(), new ObjectId()];
+    /** The clientMsgId from before the switch, in another conversation: must stay CONFLICT. */
+    const reuseElsewhere = (store: MongoStore) =>
+      store.messages.insert({
+        conversationId: new ObjectId(),
+        seq: 1,
+        senderId,
+        clientMsgId: 'old',
+      });
     const unsharded = await connectMongo({ url: server.url, dbName });
     try {
       await unsharded.ensureIndexes();
@@ -64,14 +72,7 @@ describe('ensureIndexes switching MONGO_SHARDED either way', () => {
       expect(await messageIndexes(sharded)).toEqual(['conversation_sender_clientMsgId_unique']);
       // The message from before the switch has its proxy: found, and CONFLICT elsewhere.
       expect((await sharded.messages.findByClientMsgId(senderId, 'old'))?.seq).toBe(1);
-      await expect(
-        sharded.messages.insert({
-          conversationId: new ObjectId(),
-          seq: 1,
-          senderId,
-          clientMsgId: 'old',
-        }),
-      ).rejects.toBeInstanceOf(DuplicateKeyError);
+      await expect(reuseElsewhere(sharded)).rejects.toBeInstanceOf(DuplicateKeyError);
     } finally {
       await sharded.close();
     }
@@ -80,14 +81,7 @@ describe('ensureIndexes switching MONGO_SHARDED either way', () => {
     try {
       await back.ensureIndexes();
       expect(await messageIndexes(back)).toEqual(['sender_clientMsgId_unique']);
-      await expect(
-        back.messages.insert({
-          conversationId: new ObjectId(),
-          seq: 1,
-          senderId,
-          clientMsgId: 'old',
-        }),
-      ).rejects.toBeInstanceOf(DuplicateKeyError);
+      await expect(reuseElsewhere(back)).rejects.toBeInstanceOf(DuplicateKeyError);
     } finally {
       await back.db.dropDatabase().catch(() => undefined);
       await back.close();
