@@ -1,19 +1,17 @@
 import { ObjectId, type Db } from 'mongodb';
-import type { AttachmentDoc, AttachmentKind } from './types.js';
+import type { AttachmentDoc } from './types.js';
 import { uniqueIds } from './util.js';
 
-export interface CreateAttachmentInput {
-  uploaderId: ObjectId;
-  name: string;
-  size: number;
-  mime: string;
-  kind: AttachmentKind;
-  storageKey: string;
+/** The stored fields the uploader chose; usedAt is stamped later (markUsed). */
+export type CreateAttachmentInput = Pick<
+  AttachmentDoc,
+  'uploaderId' | 'name' | 'size' | 'mime' | 'kind' | 'storageKey'
+> & {
   /** Pre-generated when the storage key is derived from the id. */
   _id?: ObjectId;
   /** @default new Date() */
   createdAt?: Date;
-}
+};
 
 export interface AttachmentsRepository {
   create(input: CreateAttachmentInput): Promise<AttachmentDoc>;

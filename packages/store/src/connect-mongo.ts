@@ -9,7 +9,9 @@ import {
   type ConversationsRepository,
 } from './conversations.repository.js';
 import { createOwnCursorWriter } from './batching/own-cursor-writer.js';
+import { backfillClientMsgIds } from './client-msg-ids.js';
 import { ensureIndexes } from './ensure-indexes.js';
+import { indexSetFor } from './sharded-indexes.js';
 import {
   createMembershipsRepository,
   type MembershipsRepository,
@@ -45,6 +47,13 @@ export interface ConnectMongoOptions {
    * write later; this node at once. @default 500
    */
   writeBehindMs?: number;
+  /**
+   * The deployment shards its collections (MONGO_SHARDED; docs/SCALING.md "MongoDB: sharding
+   * plan"): every unique index starts with its shard key, and a send's insert batch pays a
+   * second command for the cross-conversation clientMsgId rule. Every node of a deployment
+   * must agree. @default false
+   */
+  sharded?: boolean;
   logger?: StoreLogger;
 }
 
@@ -87,6 +96,7 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
   logger?.info({ dbName: options.dbName }, 'mongo connected');
   // Shared: the conversation views read the cursors the memberships repository writes behind.
   const writeBehindMs = options.writeBehindMs ?? 500;
+  const sharded = options.sharded ?? false;
   const ownCursors = createOwnCursorWriter(db.collection('memberships'), {
     delayMs: writeBehindMs,
     ...(logger ? { logger } : {}),
@@ -104,13 +114,18 @@ export async function connectMongo(options: ConnectMongoOptions): Promise<MongoS
     users: createUsersRepository(db),
     conversations,
     memberships: createMembershipsRepository(db, ownCursors),
-    messages: createMessagesRepository(db),
+    messages: createMessagesRepository(db, { sharded }),
     attachments: createAttachmentsRepository(db),
     notifications: createNotificationsRepository(db),
     blocks: createBlocksRepository(db),
     sessions: createSessionsRepository(db),
     async ensureIndexes() {
-      await ensureIndexes(db);
+      if (sharded) {
+        const backfilled = await backfillClientMsgIds(db);
+        if (backfilled > 0)
+          logger?.info({ backfilled }, 'clientMsgIds backfilled for sharded mode');
+      }
+      await ensureIndexes(db, indexSetFor(sharded));
       logger?.debug({ dbName: options.dbName }, 'mongo indexes ensured');
     },
     async ping() {

@@ -27,6 +27,7 @@ import type {
   UserDoc,
 } from './types.js';
 import { MUTED_FOREVER } from './types.js';
+import { compact } from './util.js';
 
 // Mappers from stored documents to the PROTOCOL.md JSON shapes: ids become hex
 // strings, Dates ISO strings, absent optionals stay absent (never null).
@@ -35,24 +36,22 @@ const iso = (d: Date): string => d.toISOString();
 const hex = (id: ObjectId): string => id.toHexString();
 
 export function toUserDto(doc: UserDoc): User {
-  const out: User = {
+  return compact<User>({
     id: hex(doc._id),
     username: doc.username,
     displayName: doc.displayName,
     createdAt: iso(doc.createdAt),
-  };
-  if (doc.avatarUrl !== undefined) out.avatarUrl = doc.avatarUrl;
-  return out;
+    avatarUrl: doc.avatarUrl,
+  });
 }
 
 export function toPublicUserDto(doc: UserDoc): PublicUser {
-  const out: PublicUser = {
+  return compact<PublicUser>({
     id: hex(doc._id),
     username: doc.username,
     displayName: doc.displayName,
-  };
-  if (doc.avatarUrl !== undefined) out.avatarUrl = doc.avatarUrl;
-  return out;
+    avatarUrl: doc.avatarUrl,
+  });
 }
 
 /** `url` is signed by the caller (the store knows no signing key). */
@@ -220,14 +219,13 @@ export function toConversationDto(input: ConversationDtoInput): Conversation {
 }
 
 export function toNotificationDto(doc: NotificationDoc): Notification {
-  const out: Notification = {
+  return compact<Notification>({
     id: hex(doc._id),
     type: doc.type,
     title: doc.title,
     read: doc.read,
     createdAt: iso(doc.createdAt),
-  };
-  if (doc.body !== undefined) out.body = doc.body;
-  if (doc.data !== undefined) out.data = doc.data;
-  return out;
+    body: doc.body,
+    data: doc.data,
+  });
 }

@@ -109,17 +109,35 @@ async function indexNames(db: Db, collection: string): Promise<Set<string>> {
   }
 }
 
+/** What ensureIndexes builds, and what it drops first (sharded-indexes.ts has the sharded set). */
+export interface IndexSet {
+  indexes: Readonly<Record<string, readonly IndexDescription[]>>;
+  replaced: Readonly<Record<string, readonly string[]>>;
+}
+
+const INDEX_NOT_FOUND = 27;
+
 /**
  * Idempotent: createIndexes with an identical spec is a no-op on the server. Indexes of
- * REPLACED_INDEXES still present are dropped first.
+ * `replaced` still present are dropped first (a node starting at the same time may have
+ * dropped one already). A collection with no index of its own (only `_id`) is left alone.
  */
-export async function ensureIndexes(db: Db): Promise<void> {
-  for (const [collection, names] of Object.entries(REPLACED_INDEXES)) {
+export async function ensureIndexes(
+  db: Db,
+  set: IndexSet = { indexes: INDEXES, replaced: REPLACED_INDEXES },
+): Promise<void> {
+  for (const [collection, names] of Object.entries(set.replaced)) {
     const present = await indexNames(db, collection);
-    for (const name of names.filter((n) => present.has(n)))
-      await db.collection(collection).dropIndex(name);
+    for (const name of names.filter((n) => present.has(n))) {
+      await db
+        .collection(collection)
+        .dropIndex(name)
+        .catch((err: unknown) => {
+          if (!(err instanceof MongoServerError && err.code === INDEX_NOT_FOUND)) throw err;
+        });
+    }
   }
-  for (const [name, indexes] of Object.entries(INDEXES)) {
-    await db.collection(name).createIndexes([...indexes]);
+  for (const [name, indexes] of Object.entries(set.indexes)) {
+    if (indexes.length > 0) await db.collection(name).createIndexes([...indexes]);
   }
 }

@@ -1,5 +1,6 @@
 export { connectMongo, type ConnectMongoOptions, type MongoStore } from './connect-mongo.js';
-export { ensureIndexes, INDEXES } from './ensure-indexes.js';
+export { ensureIndexes, INDEXES, type IndexSet } from './ensure-indexes.js';
+export { indexSetFor, SHARDED_INDEXES } from './sharded-indexes.js';
 export { SHARD_KEYS, shardKeyOf, type ShardKey, type ShardPlan } from './shard-keys.js';
 export {
   DuplicateKeyError,
@@ -44,6 +45,7 @@ export {
   type HistoryQuery,
   type InsertMessageInput,
   type MessagesRepository,
+  type MessagesRepositoryOptions,
 } from './messages.repository.js';
 export { MAX_DISTINCT_EMOJI, type AddReactionResult, type ReactionSummary } from './reactions.js';
 export {

@@ -1,6 +1,7 @@
 import { LIMITS } from '@chat/protocol';
 import { ObjectId, type Db, type Filter } from 'mongodb';
 import { batchedFindOneByKey, batchedInsertOne } from './batching/batched-ops.js';
+import { createShardedClientMsgIds } from './client-msg-ids.js';
 import { mapDuplicate } from './errors.js';
 import { createReactionOps, type AddReactionResult, type ReactionSummary } from './reactions.js';
 import { createMessageSearch, type MessageSearch } from './message-search.js';
@@ -55,7 +56,9 @@ export interface HistoryPage {
 export interface MessagesRepository extends MessageSearch {
   /**
    * @throws DuplicateKeyError on a repeated (senderId, clientMsgId) — look the original up
-   * with findByClientMsgId — or on a repeated (conversationId, seq) (a bug upstream).
+   * with findByClientMsgId; in sharded mode it may be missing when an attempt in another
+   * conversation crashed between its two inserts — or on a repeated (conversationId, seq)
+   * (a bug upstream).
    */
   insert(input: InsertMessageInput): Promise<MessageDoc>;
   /** The highest stored seq of the conversation (0 when empty): what a lost Redis counter restarts from. */
@@ -82,7 +85,11 @@ export interface MessagesRepository extends MessageSearch {
     emoji: string,
     at?: Date,
   ): Promise<AddReactionResult>;
-  removeReaction(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean>;
+  removeReaction(
+    message: Pick<MessageDoc, '_id' | 'conversationId'>,
+    userId: ObjectId,
+    emoji: string,
+  ): Promise<boolean>;
   /** `[{ emoji, count, userIds }]` per message id hex, emoji in first-use order. */
   reactionsOf(messageIds: readonly ObjectId[]): Promise<Map<string, ReactionSummary[]>>;
 }
@@ -98,13 +105,29 @@ function termsUpdate(text: string): { terms: string[] } | Record<string, never> 
   return terms ? { terms } : {};
 }
 
-export function createMessagesRepository(db: Db): MessagesRepository {
+export interface MessagesRepositoryOptions {
+  /**
+   * A sharded deployment (MONGO_SHARDED): clientMsgId uniqueness across conversations goes
+   * through the `clientMsgIds` proxy collection, one more command per insert batch
+   * (client-msg-ids.ts). @default false
+   */
+  sharded?: boolean;
+}
+
+export function createMessagesRepository(
+  db: Db,
+  options: MessagesRepositoryOptions = {},
+): MessagesRepository {
   const collection = db.collection<MessageDoc>('messages');
   const reactionsCollection = db.collection<ReactionDoc>('reactions');
   const reactions = createReactionOps(collection, reactionsCollection);
   // The send path's two message operations, batched across concurrent sends.
-  const insertOne = batchedInsertOne(collection);
-  const findByClientMsgId = batchedFindOneByKey(collection, ['senderId', 'clientMsgId'] as const);
+  const sharded = options.sharded ? createShardedClientMsgIds(db, collection) : undefined;
+  const insertOne = sharded?.insert ?? batchedInsertOne(collection);
+  const findByKey = batchedFindOneByKey(collection, ['senderId', 'clientMsgId'] as const);
+  const findByClientMsgId =
+    sharded?.findByClientMsgId ??
+    ((senderId: ObjectId, clientMsgId: string) => findByKey([senderId, clientMsgId]));
 
   function seqRange(hiddenBefore: number | undefined, range: { $lt?: number; $gt?: number }) {
     const floor = hiddenBefore ?? 0;
@@ -160,7 +183,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
       return collection.find({ _id: { $in: [...ids] } }).toArray();
     },
 
-    findByClientMsgId: (senderId, clientMsgId) => findByClientMsgId([senderId, clientMsgId]),
+    findByClientMsgId,
 
     async history(conversationId, query) {
       const limit = clampLimit(query.limit, LIMITS.historyLimitDefault, LIMITS.historyLimitMax);
@@ -212,7 +235,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
         },
         { returnDocument: 'after' },
       );
-      if (updated) await reactions.removeAllOf(id);
+      if (updated) await reactions.removeAllOf(updated);
       return updated;
     },
 
@@ -223,7 +246,7 @@ export function createMessagesRepository(db: Db): MessagesRepository {
 
     addReaction: (message, userId, emoji, at = new Date()) =>
       reactions.add(message, userId, emoji, at),
-    removeReaction: (messageId, userId, emoji) => reactions.remove(messageId, userId, emoji),
+    removeReaction: (message, userId, emoji) => reactions.remove(message, userId, emoji),
     reactionsOf: (messageIds) => reactions.summarize(messageIds),
   };
 }

@@ -27,10 +27,14 @@ export function createReactionOps(
   messages: Collection<MessageDoc>,
   reactions: Collection<ReactionDoc>,
 ) {
-  async function reserveEmoji(messageId: ObjectId, emoji: string): Promise<boolean> {
+  // Every messages filter names the conversation too: the messages shard key (shard-keys.ts).
+  type MessageRef = Pick<MessageDoc, '_id' | 'conversationId'>;
+  const byRef = (m: MessageRef) => ({ _id: m._id, conversationId: m.conversationId });
+
+  async function reserveEmoji(message: MessageRef, emoji: string): Promise<boolean> {
     const res = await messages.updateOne(
       {
-        _id: messageId,
+        ...byRef(message),
         deletedAt: { $exists: false },
         $or: [
           { reactionEmojis: emoji },
@@ -80,15 +84,10 @@ export function createReactionOps(
   return {
     summarize,
 
-    async add(
-      message: Pick<MessageDoc, '_id' | 'conversationId'>,
-      userId: ObjectId,
-      emoji: string,
-      at: Date,
-    ) {
-      if (!(await reserveEmoji(message._id, emoji))) {
+    async add(message: MessageRef, userId: ObjectId, emoji: string, at: Date) {
+      if (!(await reserveEmoji(message, emoji))) {
         const exists = await messages.countDocuments(
-          { _id: message._id, deletedAt: { $exists: false } },
+          { ...byRef(message), deletedAt: { $exists: false } },
           { limit: 1 },
         );
         return exists ? ('limit' as const) : ('not-found' as const);
@@ -107,7 +106,7 @@ export function createReactionOps(
         // emoji is in reactionEmojis once both calls return, which lets readers skip the
         // reactions query for messages without any (messages.service toDtos).
         await messages.updateOne(
-          { _id: message._id, deletedAt: { $exists: false } },
+          { ...byRef(message), deletedAt: { $exists: false } },
           { $addToSet: { reactionEmojis: emoji } },
         );
         return 'added' as const;
@@ -117,7 +116,8 @@ export function createReactionOps(
       }
     },
 
-    async remove(messageId: ObjectId, userId: ObjectId, emoji: string): Promise<boolean> {
+    async remove(message: MessageRef, userId: ObjectId, emoji: string): Promise<boolean> {
+      const messageId = message._id;
       const res = await reactions.deleteOne({ messageId, userId, emoji });
       if (res.deletedCount === 0) return false;
       // Free the emoji's slot when nobody uses it any more. Known bound: an add of the
@@ -125,18 +125,18 @@ export function createReactionOps(
       // be exceeded by one in that rare interleaving; counts and user lists stay exact.
       const left = await reactions.countDocuments({ messageId, emoji }, { limit: 1 });
       if (left === 0) {
-        await messages.updateOne({ _id: messageId }, { $pull: { reactionEmojis: emoji } });
+        await messages.updateOne(byRef(message), { $pull: { reactionEmojis: emoji } });
         // Narrow the race: an add that landed between our count and the pull re-reserves.
         if ((await reactions.countDocuments({ messageId, emoji }, { limit: 1 })) > 0) {
-          await messages.updateOne({ _id: messageId }, { $addToSet: { reactionEmojis: emoji } });
+          await messages.updateOne(byRef(message), { $addToSet: { reactionEmojis: emoji } });
         }
       }
       return true;
     },
 
-    async removeAllOf(messageId: ObjectId): Promise<void> {
-      await reactions.deleteMany({ messageId });
-      await messages.updateOne({ _id: messageId }, { $unset: { reactionEmojis: '' } });
+    async removeAllOf(message: MessageRef): Promise<void> {
+      await reactions.deleteMany({ messageId: message._id });
+      await messages.updateOne(byRef(message), { $unset: { reactionEmojis: '' } });
     },
   };
 }

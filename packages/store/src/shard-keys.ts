@@ -19,6 +19,12 @@ export const SHARD_KEYS: Readonly<Record<string, ShardPlan>> = {
     key: ['conversationId'],
     why: 'history, sync, catch-up and the send insert name one conversation',
   },
+  // Sharded mode's proxy (client-msg-ids.ts): one document per (sender, clientMsgId), so its
+  // `_id` is the whole key and the cross-conversation rule is one shard's unique `_id`.
+  clientMsgIds: {
+    key: ['_id'],
+    why: 'the (senderId, clientMsgId) idempotency rule: inserted and read by that pair only',
+  },
   memberships: {
     key: ['userId'],
     why: 'conversation lists and a socket’s rooms read by user; members-of is cached per node',

@@ -211,3 +211,16 @@ export interface StoreLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
+
+/**
+ * Sharded mode only (MONGO_SHARDED): "this sender used this clientMsgId for that
+ * conversation", the cross-conversation idempotency rule under the messages shard key
+ * (client-msg-ids.ts). Never deleted, like the messages it stands for.
+ */
+export interface ClientMsgIdDoc {
+  /** Field order matters (MongoDB compares embedded documents field by field): always s, c. */
+  _id: { s: ObjectId; c: string };
+  conversationId: ObjectId;
+  /** The message the first attempt stored or was about to store (ops/debugging; not relied on). */
+  messageId: ObjectId;
+}

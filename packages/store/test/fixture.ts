@@ -6,14 +6,18 @@ type MongoServer = Awaited<ReturnType<typeof startMongo>>;
 
 /**
  * One Mongo (MONGO_URL, a container, or the embedded server) and one fresh database
- * per test file, with indexes ensured; closed after the file.
+ * per test file, with indexes ensured (`sharded`: MONGO_SHARDED's index set and proxy);
+ * closed after the file.
  */
-export function useStore(): { readonly store: MongoStore; readonly server: MongoServer } {
+export function useStore(options: { sharded?: boolean } = {}): {
+  readonly store: MongoStore;
+  readonly server: MongoServer;
+} {
   let store: MongoStore | undefined;
   let server: MongoServer | undefined;
   beforeAll(async () => {
     server = await startMongo();
-    store = await connectMongo({ url: server.url, dbName: server.databaseName });
+    store = await connectMongo({ url: server.url, dbName: server.databaseName, ...options });
     await store.ensureIndexes();
   });
   afterAll(async () => {

@@ -208,8 +208,8 @@ describe('messages: reactions', () => {
       ['🎉', 1],
     ]);
     expect(summary?.[0]?.userIds.map(String).sort()).toEqual([String(a), String(b)].sort());
-    expect(await store.messages.removeReaction(m._id, a, '👍')).toBe(true);
-    expect(await store.messages.removeReaction(m._id, a, '👍')).toBe(false);
+    expect(await store.messages.removeReaction(m, a, '👍')).toBe(true);
+    expect(await store.messages.removeReaction(m, a, '👍')).toBe(false);
     const after = (await store.messages.reactionsOf([m._id])).get(m._id.toHexString());
     expect(after?.map((r) => [r.emoji, r.count])).toEqual([
       ['👍', 1],
@@ -243,7 +243,7 @@ describe('messages: reactions', () => {
     // Removing the only reaction of an emoji frees its slot.
     const lonely = summary.find((r) => r.emoji !== present.emoji && r.count === 1);
     if (!lonely?.userIds[0]) throw new Error('no lonely emoji');
-    expect(await store.messages.removeReaction(m._id, lonely.userIds[0], lonely.emoji)).toBe(true);
+    expect(await store.messages.removeReaction(m, lonely.userIds[0], lonely.emoji)).toBe(true);
     expect(await store.messages.addReaction(m, new ObjectId(), 'new')).toBe('added');
     // Deleting the message removes its reactions and refuses new ones.
     await store.messages.deleteForEveryone(m._id, new Date());

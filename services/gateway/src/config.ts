@@ -12,7 +12,16 @@ export interface GatewayConfig {
   port: number;
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  mongo: { url: string; dbName: string };
+  mongo: {
+    url: string;
+    dbName: string;
+    /**
+     * MONGO_SHARDED: the deployment shards its collections (docs/SCALING.md "MongoDB: sharding
+     * plan"); a send's insert batch then costs two MongoDB commands instead of one. Every
+     * gateway of a deployment must agree. @default false
+     */
+    sharded: boolean;
+  };
   /**
    * How long the written-behind parts of a send (the conversation's seq and preview, the
    * sender's cursors) wait to share one write: what other nodes' previews may trail by.
@@ -101,6 +110,7 @@ export function loadGatewayConfig(env: Env): GatewayConfig {
         protocols: ['mongodb:', 'mongodb+srv:'],
       }),
       dbName: r.str('MONGO_DB', { default: 'chat' }),
+      sharded: r.bool('MONGO_SHARDED', { default: false }),
     },
     writeBehindMs: r.int('WRITE_BEHIND_MS', { default: 500, min: 0, max: 5_000 }),
     redis: {

@@ -38,6 +38,7 @@ export async function createDeps(config: GatewayConfig, logger: Logger): Promise
   const store = await connectMongo({
     url: config.mongo.url,
     dbName: config.mongo.dbName,
+    sharded: config.mongo.sharded,
     writeBehindMs: config.writeBehindMs,
     logger,
   });

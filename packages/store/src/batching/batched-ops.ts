@@ -6,8 +6,8 @@ import {
   type Filter,
   type OptionalUnlessRequiredId,
 } from 'mongodb';
-import { INDEXES } from '../ensure-indexes.js';
 import { DuplicateKeyError, unwrapBulkError, WriteFailedError } from '../errors.js';
+import { knownIndex } from '../sharded-indexes.js';
 import { createCoalescer, type CoalescerOptions } from './coalescer.js';
 
 /**
@@ -79,7 +79,7 @@ export function batchedFindByField<T extends Document>(
 function keyPatternOf(collection: string, errmsg: unknown): Record<string, unknown> | undefined {
   const name = typeof errmsg === 'string' ? /index: (\S+)/.exec(errmsg)?.[1] : undefined;
   if (name === '_id_') return { _id: 1 };
-  const index = name === undefined ? undefined : INDEXES[collection]?.find((i) => i.name === name);
+  const index = name === undefined ? undefined : knownIndex(collection, name);
   return index ? { ...(index.key as Record<string, unknown>) } : undefined;
 }
 
@@ -87,7 +87,7 @@ function keyPatternOf(collection: string, errmsg: unknown): Record<string, unkno
  * Per-item outcome of an unordered bulk command: the driver reports failures by operation
  * index. Its bulk errors drop the server's keyPattern, so duplicate keys carry the index name.
  */
-function settleBulk<Out>(
+export function settleBulk<Out>(
   collection: string,
   size: number,
   err: unknown,

@@ -216,7 +216,7 @@ export function createMessageLifecycleService(options: MessageLifecycleOptions) 
         }
         changed = result === 'added';
       } else {
-        changed = await store.messages.removeReaction(doc._id, userId, input.emoji);
+        changed = await store.messages.removeReaction(doc, userId, input.emoji);
       }
       const summaries = await store.messages.reactionsOf([doc._id]);
       const reactions = toReactionDtos(summaries.get(hex(doc._id)));

@@ -54,9 +54,11 @@ const MAX_INSERTS = 4;
  * - Redis: ONE script (@chat/send-state) spends the budget, claims the clientMsgId, takes the
  *   next seq from the conversation's counter, checks this node's membership entry is current
  *   and appends the worker's offline hand-off entry (three calls on a Redis Cluster, whose
- *   slots split them); for a direct message it also counts the sender's live devices, which
- *   the fan-out needs; plus the adapter's publish of the fan-out.
- * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany. The
+ *   slots split them); for a direct message it also reads both members' presence (the
+ *   sender's devices for the fan-out; no hand-off entry for an online recipient); plus the
+ *   adapter's publish of the fan-out.
+ * - MongoDB: ONE insert, batched with concurrent sends into one unordered insertMany (TWO in
+ *   series with MONGO_SHARDED: the batch's clientMsgIds proxies first). The
  *   conversation's seq and preview and the sender's cursors are written behind, merged.
  * A node's first send into a conversation also reads its membership version and members once.
  * A text with `@name` in it costs one more MongoDB query (send/mentions.ts); notifying the
@@ -100,9 +102,8 @@ export function createMessageSender(deps: {
   async function storedResend(
     senderId: ObjectId,
     input: SendInput,
-    found?: MessageDoc | null,
   ): Promise<SentMessage | undefined> {
-    const doc = found ?? (await store.messages.findByClientMsgId(senderId, input.clientMsgId));
+    const doc = await store.messages.findByClientMsgId(senderId, input.clientMsgId);
     if (!doc || !doc.senderId.equals(senderId) || doc.clientMsgId !== input.clientMsgId)
       return undefined;
     if (hex(doc.conversationId) !== input.conversationId)
@@ -131,7 +132,9 @@ export function createMessageSender(deps: {
    * Inserts the message, resolving each unique index it can hit:
    * - `_id`: an attempt with the same clientMsgId (told the same id by the claim) stored it;
    * - `(senderId, clientMsgId)`: an attempt stored it under another id after Redis lost the
-   *   claim (its seq stays unused: a gap only clients of this race can see);
+   *   claim (its seq stays unused: a gap only clients of this race can see), or, for another
+   *   conversation, CONFLICT; sharded mode resolves its `(conversationId, senderId,
+   *   clientMsgId)` index and its clientMsgIds proxy the same way (store client-msg-ids.ts);
    * - `(conversationId, seq)`: the counter was behind MongoDB: raise it and take a fresh seq.
    */
   async function persist(
@@ -153,9 +156,16 @@ export function createMessageSender(deps: {
           next = { ...next, seq: retried.seq };
           continue;
         }
-        const found = err.involves('_id') ? await store.messages.findById(next._id) : undefined;
-        const stored = await storedResend(next.senderId, input, found);
+        // An `_id` duplicate too: the claim told this attempt the first one's id, and that
+        // message has this clientMsgId; the lookup by it names the shard key (a by-id read
+        // would ask every shard).
+        const stored = await storedResend(next.senderId, input);
         if (stored) return stored;
+        // Sharded mode only (MONGO_SHARDED): the clientMsgIds proxy names another conversation
+        // whose message was never stored (that attempt crashed between its two inserts). The
+        // clientMsgId stays that conversation's, where a resend stores it.
+        if (err.involves('clientMsgId'))
+          throw AppError.conflict('clientMsgId was already used for another conversation');
         throw err;
       }
     }
