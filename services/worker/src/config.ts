@@ -17,7 +17,8 @@ export interface WorkerConfig {
     /** After a small batch, wait this long for more entries before reading again. */
     coalesceMs: number;
   };
-  mongo: { url: string; dbName: string };
+  /** `sharded` (MONGO_SHARDED) is read for parity with the gateway; the worker's reads name their ids either way. */
+  mongo: { url: string; dbName: string; sharded: boolean };
   webhook: {
     /** Without it deliveries complete as "skipped" (logged once). */
     url?: string;
@@ -70,7 +71,11 @@ export function loadWorkerConfig(env: Env): WorkerConfig {
       giveUpAfterMs: r.int('HANDOFF_GIVE_UP_MS', { default: 120_000, min: 1_000, max: 86_400_000 }),
       coalesceMs: r.int('HANDOFF_COALESCE_MS', { default: 50, min: 0, max: 10_000 }),
     },
-    mongo: { url: r.str('MONGO_URL'), dbName: r.str('MONGO_DB', { default: 'chat' }) },
+    mongo: {
+      url: r.str('MONGO_URL'),
+      dbName: r.str('MONGO_DB', { default: 'chat' }),
+      sharded: r.bool('MONGO_SHARDED', { default: false }),
+    },
     webhook: {
       url: webhookUrl,
       secret,
